@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs faultline's build and run dependencies from Debian's packages.
+# Idempotent and non-interactive: does nothing when everything is present.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config git
+  libssh-dev nlohmann-json3-dev libboost-dev libcpp-httplib-dev
+  libgtest-dev libbenchmark-dev
+  iproute2 iptables openssh-server openssh-client libfaketime procps
+  etcd-server etcd-client
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "faultline: missing packages: ${missing[*]}; run as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 3
+fi
+echo "faultline: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq < /dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" < /dev/null > /dev/null

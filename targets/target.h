@@ -1,0 +1,105 @@
+// Target: what is tested — a Db (installs/starts/stops the store on nodes) and
+// a Client (talks to one node). Optional Db capabilities are separate small
+// interfaces (Killable, Pausable, HasLogs, ClockSkewable), discovered with
+// dynamic_cast by the nemeses and the runner.
+//
+// Threading: the runner calls Db methods for different nodes in parallel, so a
+// Db must be safe for concurrent calls on distinct nodes. Each Client is used
+// by one worker thread at a time.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/op.h"
+#include "harness/registry.h"
+#include "harness/remote.h"
+#include "harness/status.h"
+
+namespace faultline {
+
+// One node of the cluster under test. `remote` is null for in-process targets.
+struct NodeInfo {
+  std::string name;     // "n1"
+  std::string address;  // address clients and peers use (IP or host name)
+  Remote* remote = nullptr;
+};
+
+// The whole cluster, as the Db and Clients see it.
+struct ClusterInfo {
+  std::vector<NodeInfo> nodes;
+  std::string run_dir;  // this run's results directory (local), for logs
+};
+
+// `--target-opt key=value` settings. A factory rejects keys it does not know.
+using TargetOptions = std::map<std::string, std::string>;
+
+class Db {
+ public:
+  virtual ~Db() = default;
+  // Installs and starts the store on `node`, returning once it is healthy (or
+  // an error naming the node and showing the log tail).
+  virtual Status Setup(const ClusterInfo& cluster, const NodeInfo& node) = 0;
+  // Stops the store on `node` and wipes its data. Idempotent.
+  virtual Status Teardown(const ClusterInfo& cluster, const NodeInfo& node) = 0;
+};
+
+// SIGKILL / restart by pid file (never by process name).
+class Killable {
+ public:
+  virtual ~Killable() = default;
+  virtual Status Kill(const ClusterInfo& cluster, const NodeInfo& node) = 0;
+  virtual Status Start(const ClusterInfo& cluster, const NodeInfo& node) = 0;
+};
+
+// SIGSTOP / SIGCONT by pid file.
+class Pausable {
+ public:
+  virtual ~Pausable() = default;
+  virtual Status Pause(const ClusterInfo& cluster, const NodeInfo& node) = 0;
+  virtual Status Resume(const ClusterInfo& cluster, const NodeInfo& node) = 0;
+};
+
+// Files on the node worth downloading into the run directory.
+class HasLogs {
+ public:
+  virtual ~HasLogs() = default;
+  virtual std::vector<std::string> LogFiles(const NodeInfo& node) = 0;
+};
+
+// The store's process runs under libfaketime: writing an offset such as
+// "+1.5" (seconds) into this file on the node shifts the store's clock.
+class ClockSkewable {
+ public:
+  virtual ~ClockSkewable() = default;
+  virtual std::string FaketimeOffsetFile(const NodeInfo& node) = 0;
+};
+
+class Client {
+ public:
+  virtual ~Client() = default;
+  // Connects to `node`. An error here is an infrastructure error.
+  virtual Status Open(const ClusterInfo& cluster, const NodeInfo& node) = 0;
+  // Executes the invocation `invoke` and returns its completion: a copy of
+  // `invoke` with type ok (value = result), fail (certainly no effect) or
+  // info (unknown). Exceptions are recorded as info by the runner.
+  virtual Op Invoke(const Op& invoke) = 0;
+  virtual void Close() = 0;
+};
+
+struct Target {
+  std::string name;
+  std::unique_ptr<Db> db;                            // null: nothing to deploy
+  std::function<std::unique_ptr<Client>()> new_client;
+  std::set<std::string> fs;                          // op names the client supports
+  bool needs_nodes = true;                           // false for in-process targets
+};
+
+using TargetFactory = std::function<Result<Target>(const TargetOptions& options)>;
+using TargetRegistry = Registry<TargetFactory>;
+
+}  // namespace faultline
