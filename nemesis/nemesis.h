@@ -1,0 +1,57 @@
+// Nemesis: the fault injector (DESIGN.md §3, §6).
+//
+// A nemesis handles pairs of fault ops, e.g. "start-partition"/"stop-partition".
+// The runner's nemesis thread (the only caller; no concurrent calls) schedules
+// them from the run's seed: it invokes a start op, waits, invokes the matching
+// stop op, and so on. Each Invoke returns the completed op (type info, process
+// nemesis) whose value records exactly what was done (the grudge, the nodes,
+// the clock offsets) so the history and the availability checker can see it.
+// Heal() must undo everything the nemesis did so far; it is called in the final
+// phase, on error and on SIGINT/SIGTERM, and may be called more than once.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/op.h"
+#include "harness/registry.h"
+#include "harness/rng.h"
+#include "harness/status.h"
+#include "targets/target.h"
+
+namespace faultline {
+
+struct FaultPair {
+  std::string start;  // "start-partition"
+  std::string stop;   // "stop-partition"
+};
+
+class Nemesis {
+ public:
+  virtual ~Nemesis() = default;
+  virtual std::string name() const = 0;
+  // Called once before the main phase. `db` gives access to the Db's optional
+  // capabilities (Killable, Pausable, ClockSkewable); it may be null.
+  virtual Status Setup(const ClusterInfo& cluster, Db* db) = 0;
+  // Performs `op` (op.f is one of the fault ops of Faults()). op.value is null
+  // to let the nemesis choose (using `rng`), or an explicit argument. Returns
+  // the completed op: type info, value = what was done; error set when the
+  // fault could not be (fully) applied.
+  virtual Op Invoke(const Op& op, Rng& rng) = 0;
+  // Undoes every fault still active. Idempotent.
+  virtual Status Heal() = 0;
+  // Start/stop pairs this nemesis handles.
+  virtual std::vector<FaultPair> Faults() const = 0;
+};
+
+// Fault options from the command line, e.g. {"partition": "majority",
+// "packet-loss": "0.2", "clock-max-skew-ms": "5000"}. A factory ignores keys
+// that belong to other nemeses and rejects bad values of its own keys.
+using NemesisOptions = std::map<std::string, std::string>;
+using NemesisFactory = std::function<Result<std::unique_ptr<Nemesis>>(const NemesisOptions&)>;
+using NemesisRegistry = Registry<NemesisFactory>;
+
+}  // namespace faultline
