@@ -5,7 +5,9 @@
 // Not thread-safe: give each thread its own Rng (use Fork()).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace faultline {
@@ -27,7 +29,7 @@ class Rng {
   const T& Pick(const std::vector<T>& items) { return items[Below(items.size())]; }
   template <typename T>
   void Shuffle(std::vector<T>& items) {
-    for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[Below(i)]);
+    for (std::size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[Below(i)]);
   }
 
  private:
