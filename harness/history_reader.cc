@@ -1,0 +1,280 @@
+#include "harness/history_reader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+
+#include "harness/edn.h"
+#include "harness/jepsen_log.h"
+
+namespace faultline {
+namespace {
+
+std::string Keyword(const std::string& f) { return ":" + f; }
+
+std::string Where(const std::string& name, const std::vector<int>& lines, size_t i) {
+  if (i < lines.size() && lines[i] > 0) return name + ":" + std::to_string(lines[i]);
+  return name + ": event " + std::to_string(i);
+}
+
+std::string ProcessName(int64_t p) { return p == kNemesisProcess ? "nemesis" : std::to_string(p); }
+
+// Converts one EDN op map (keys already keyword-stripped) to an Op.
+Result<Op> OpFromEdnMap(const json& m) {
+  if (!m.is_object()) return Status::Error("expected an op map {...}, got " + m.dump().substr(0, 60));
+  Op op;
+  bool has_type = false, has_process = false, has_f = false;
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    if (k == "type") {
+      if (!v.is_string()) return Status::Error(":type is not a keyword");
+      auto t = ParseOpType(v.get<std::string>());
+      if (!t.ok()) return t.status();
+      op.type = *t;
+      has_type = true;
+    } else if (k == "process") {
+      if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+        op.process = v.get<int64_t>();
+      } else if (v.is_string() && v.get<std::string>() == "nemesis") {
+        op.process = kNemesisProcess;
+      } else {
+        return Status::Error(":process must be a non-negative integer or :nemesis, got " + v.dump());
+      }
+      has_process = true;
+    } else if (k == "f") {
+      op.f = v.is_string() ? v.get<std::string>() : v.dump();
+      has_f = true;
+    } else if (k == "value") {
+      op.value = v;
+    } else if (k == "time") {
+      if (!v.is_number()) return Status::Error(":time is not a number");
+      op.time = v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(v.get<double>());
+    } else if (k == "index") {
+      if (!v.is_number_integer()) return Status::Error(":index is not an integer");
+      op.index = v.get<int64_t>();
+    } else if (k == "key") {
+      op.key = v;
+    } else if (k == "node") {
+      op.node = v.is_string() ? v.get<std::string>() : v.dump();
+    } else if (k == "error") {
+      op.error = v.is_string() ? v.get<std::string>() : v.dump();
+    } else {
+      op.extra[k] = v;
+    }
+  }
+  if (!has_type) return Status::Error("op has no :type");
+  if (!has_process) return Status::Error("op has no :process");
+  if (!has_f) return Status::Error("op has no :f");
+  return op;
+}
+
+Status ReadEdn(std::string_view text, std::vector<Op>* ops, std::vector<int>* lines) {
+  EdnReader reader(text);
+  if (reader.AtEnd()) return Status::Ok();
+  char c = reader.Peek();
+  bool collection = c == '[' || c == '(';
+  char close = c == '[' ? ']' : ')';
+  int open_line = reader.line();
+  if (collection) reader.Advance();
+  while (true) {
+    if (reader.AtEnd()) {
+      if (collection) {
+        return Status::Error("line " + std::to_string(reader.line()) + ": unexpected end of input: '" +
+                             std::string(1, c) + "' opened on line " + std::to_string(open_line) +
+                             " is never closed (truncated file?)");
+      }
+      return Status::Ok();
+    }
+    if (collection && reader.Peek() == close) {
+      reader.Advance();
+      if (!reader.AtEnd()) {
+        return Status::Error("line " + std::to_string(reader.line()) +
+                             ": unexpected text after the history's closing '" + std::string(1, close) +
+                             "'");
+      }
+      return Status::Ok();
+    }
+    int line = reader.line();
+    auto value = reader.ReadValue();
+    if (!value.ok()) return value.status();
+    auto op = OpFromEdnMap(*value);
+    if (!op.ok()) return op.status().Prefixed("line " + std::to_string(line));
+    ops->push_back(std::move(*op));
+    lines->push_back(line);
+  }
+}
+
+Status ReadJsonl(std::string_view text, std::vector<Op>* ops, std::vector<int>* lines) {
+  size_t pos = 0;
+  int line_no = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    bool last_without_newline = nl == std::string_view::npos;
+    if (last_without_newline) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) continue;
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::parse_error& e) {
+      std::string why = last_without_newline ? "truncated or malformed JSON" : "malformed JSON";
+      return Status::Error("line " + std::to_string(line_no) + ": " + why + " (at byte " +
+                           std::to_string(e.byte) + " of the line)");
+    }
+    auto op = OpFromJson(j);
+    if (!op.ok()) return op.status().Prefixed("line " + std::to_string(line_no));
+    ops->push_back(std::move(*op));
+    lines->push_back(line_no);
+  }
+  return Status::Ok();
+}
+
+// "line L: reason" -> "name:L: reason".
+Status Locate(const Status& s, const std::string& name) {
+  const std::string& m = s.message();
+  if (m.rfind("line ", 0) == 0) {
+    size_t colon = m.find(':');
+    if (colon != std::string::npos) {
+      return Status::Error(name + ":" + m.substr(5, colon - 5) + m.substr(colon));
+    }
+  }
+  return Status::Error(name + ": " + m);
+}
+
+}  // namespace
+
+Result<HistoryFormat> ParseHistoryFormat(const std::string& name) {
+  if (name == "auto") return HistoryFormat::kAuto;
+  if (name == "jsonl") return HistoryFormat::kJsonl;
+  if (name == "edn") return HistoryFormat::kEdn;
+  if (name == "jepsen-log") return HistoryFormat::kJepsenLog;
+  return Status::Error("unknown history format \"" + name + "\" (known: auto, jsonl, edn, jepsen-log)");
+}
+
+std::string_view HistoryFormatName(HistoryFormat format) {
+  switch (format) {
+    case HistoryFormat::kAuto: return "auto";
+    case HistoryFormat::kJsonl: return "jsonl";
+    case HistoryFormat::kEdn: return "edn";
+    case HistoryFormat::kJepsenLog: return "jepsen-log";
+  }
+  return "auto";
+}
+
+Result<HistoryFormat> SniffHistoryFormat(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
+                             text[i] == '\r' || text[i] == ',')) {
+    ++i;
+  }
+  if (i == text.size()) return HistoryFormat::kJsonl;  // empty: an empty history in any format
+  char c = text[i];
+  if (c == '[' || c == '(' || c == ';' || c == '#') return HistoryFormat::kEdn;
+  if (c == '{') {
+    size_t j = i + 1;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r')) ++j;
+    if (j < text.size() && text[j] == '"') return HistoryFormat::kJsonl;
+    if (j < text.size() && (text[j] == ':' || text[j] == '}')) return HistoryFormat::kEdn;
+  }
+  // Jepsen logs: look for an op line in the first lines.
+  size_t pos = 0;
+  for (int n = 0; n < 2000 && pos < text.size(); ++n) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    if (IsJepsenLogOpLine(text.substr(pos, nl - pos))) return HistoryFormat::kJepsenLog;
+    pos = nl + 1;
+  }
+  return Status::Error("cannot tell the history format (not JSON Lines, EDN or a Jepsen log); "
+                       "use --format");
+}
+
+Status ValidateHistory(const History& history, const std::vector<int>& lines, const std::string& name) {
+  struct Open {
+    size_t pos;
+    bool crashed;  // the op ended with info: the process must not invoke again
+  };
+  std::unordered_map<int64_t, Open> open;  // process -> its open (or crashed) op
+  for (size_t i = 0; i < history.size(); ++i) {
+    const Op& op = history[i];
+    if (op.is_nemesis()) continue;
+    auto it = open.find(op.process);
+    if (op.is_invoke()) {
+      if (it != open.end()) {
+        const Op& prev = history[it->second.pos];
+        std::string prev_line = i < lines.size() ? "line " + std::to_string(lines[it->second.pos])
+                                                 : "event " + std::to_string(it->second.pos);
+        if (it->second.crashed) {
+          return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) +
+                               " invoked " + Keyword(op.f) + " after its " + Keyword(prev.f) + " (" +
+                               prev_line + ") ended with :info; a crashed process must not invoke again");
+        }
+        return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + " invoked " +
+                             Keyword(op.f) + " while its " + Keyword(prev.f) + " (" + prev_line +
+                             ") is still open");
+      }
+      open[op.process] = Open{i, false};
+      continue;
+    }
+    if (it == open.end() || it->second.crashed) {
+      return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + " completed " +
+                           Keyword(op.f) + " (:" + std::string(OpTypeName(op.type)) +
+                           ") without a matching invoke");
+    }
+    const Op& inv = history[it->second.pos];
+    if (inv.f != op.f) {
+      std::string inv_line = i < lines.size() ? "line " + std::to_string(lines[it->second.pos])
+                                              : "event " + std::to_string(it->second.pos);
+      return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + "'s :" +
+                           std::string(OpTypeName(op.type)) + " " + Keyword(op.f) +
+                           " does not match its open " + Keyword(inv.f) + " (" + inv_line + ")");
+    }
+    if (op.is_info()) {
+      it->second.crashed = true;
+    } else {
+      open.erase(it);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<History> ReadHistoryText(std::string_view text, const std::string& name, HistoryFormat format) {
+  if (format == HistoryFormat::kAuto) {
+    auto sniffed = SniffHistoryFormat(text);
+    if (!sniffed.ok()) return sniffed.status().Prefixed(name);
+    format = *sniffed;
+  }
+  History ops;
+  std::vector<int> lines;
+  Status s;
+  switch (format) {
+    case HistoryFormat::kJsonl: s = ReadJsonl(text, &ops, &lines); break;
+    case HistoryFormat::kEdn: s = ReadEdn(text, &ops, &lines); break;
+    case HistoryFormat::kJepsenLog: s = ParseJepsenLog(text, &ops, &lines); break;
+    case HistoryFormat::kAuto: break;
+  }
+  if (!s.ok()) return Locate(s, name);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].index < 0) ops[i].index = static_cast<int64_t>(i);
+  }
+  Status v = ValidateHistory(ops, lines, name);
+  if (!v.ok()) return v;
+  return ops;
+}
+
+Result<History> ReadHistoryFile(const std::string& path, HistoryFormat format) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  if (in.bad()) return Status::Error(path + ": read error");
+  std::string text = buf.str();
+  return ReadHistoryText(text, path, format);
+}
+
+}  // namespace faultline
