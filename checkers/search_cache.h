@@ -1,10 +1,10 @@
 // SearchCache: the set of visited search configurations (bitset of linearized
 // ops + model state) of the linearizability search, with a strong 64-bit hash.
 //
-// Memory comes from address space reserved once per cache (mmap with
-// MAP_NORESERVE): inserting never calls malloc or the OS; pages are touched
-// as entries are added. The open-addressing table doubles in place between
-// two reserved regions (a rare event, O(log n) times per search). Bytes in use
+// Memory is mapped directly (mmap), never through malloc: an Insert copies
+// the entry into a flat arena and an index into an open-addressing table.
+// Both double when full (mremap / a new table), so a search of n
+// configurations calls the OS O(log n) times and never per step. Bytes in use
 // are charged to a MemoryBudget shared by all searches of one check; when the
 // budget is exhausted Insert answers kFull and the search reports unknown.
 // Not thread-safe: one cache per search thread (the budget is atomic).
@@ -37,8 +37,8 @@ class SearchCache {
  public:
   enum class InsertResult { kNew, kSeen, kFull };
 
-  // Reserves address space for up to `max_bytes` of entries and table.
-  // ok() is false when the reservation failed.
+  // A cache of at most `max_bytes` of entries and table.
+  // ok() is false when the first mapping failed.
   SearchCache(size_t max_bytes, MemoryBudget* budget);
   ~SearchCache();
   SearchCache(const SearchCache&) = delete;
@@ -56,20 +56,21 @@ class SearchCache {
   size_t bytes_in_use() const { return charged_; }
 
  private:
-  bool Grow();
+  bool GrowTable();
+  bool GrowArena();
   bool ChargeUpTo(size_t bytes);
+  void Unmap();
+  bool MapInitial();
 
   MemoryBudget* budget_;
   size_t max_bytes_;
   uint64_t* arena_ = nullptr;     // entries: [hash, words...]
-  uint32_t* tables_[2] = {nullptr, nullptr};
-  int current_ = 0;
+  size_t arena_bytes_ = 0;
+  uint32_t* table_ = nullptr;
   size_t capacity_ = 0;           // table slots (power of two)
   size_t words_ = 0;
   size_t count_ = 0;
-  size_t max_entries_ = 0;
   size_t charged_ = 0;            // bytes charged to the budget
-  size_t touched_table_bytes_ = 0;
 };
 
 }  // namespace faultline
