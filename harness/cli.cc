@@ -1,6 +1,7 @@
 #include "harness/cli.h"
 
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -12,6 +13,9 @@ void Flags::String(const std::string& name, std::string* out, const std::string&
 }
 void Flags::Int(const std::string& name, long long* out, const std::string& help) {
   defs_[name] = Def{Def::kInt, out, help};
+}
+void Flags::Int(const std::string& name, int* out, const std::string& help) {
+  defs_[name] = Def{Def::kInt32, out, help};
 }
 void Flags::Double(const std::string& name, double* out, const std::string& help) {
   defs_[name] = Def{Def::kDouble, out, help};
@@ -79,6 +83,16 @@ Status Flags::Parse(const std::vector<std::string>& args) {
           return Status::Error("--" + name + ": \"" + value + "\" is not an integer");
         }
         *static_cast<long long*>(def.out) = v;
+        break;
+      }
+      case Def::kInt32: {
+        char* end = nullptr;
+        errno = 0;
+        long long v = std::strtoll(value.c_str(), &end, 10);
+        if (value.empty() || *end != '\0' || errno != 0 || v < INT_MIN || v > INT_MAX) {
+          return Status::Error("--" + name + ": \"" + value + "\" is not an integer");
+        }
+        *static_cast<int*>(def.out) = static_cast<int>(v);
         break;
       }
       case Def::kDouble: {

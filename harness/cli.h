@@ -35,6 +35,8 @@ class Flags {
 
   void String(const std::string& name, std::string* out, const std::string& help);
   void Int(const std::string& name, long long* out, const std::string& help);
+  // An int flag; values outside int's range are rejected.
+  void Int(const std::string& name, int* out, const std::string& help);
   void Double(const std::string& name, double* out, const std::string& help);
   void Bool(const std::string& name, bool* out, const std::string& help);
   // Repeatable: every occurrence appends.
@@ -53,7 +55,7 @@ class Flags {
 
  private:
   struct Def {
-    enum Kind { kString, kInt, kDouble, kBool, kStrings } kind;
+    enum Kind { kString, kInt, kInt32, kDouble, kBool, kStrings } kind;
     void* out;
     std::string help;
   };
