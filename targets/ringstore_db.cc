@@ -1,0 +1,270 @@
+#include "targets/ringstore_db.h"
+
+#include <httplib.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Shell prelude of every control script: `running` is true when the pid file
+// names a live process whose executable is our binary (a stale pid reused by
+// another program is never signalled).
+std::string Prelude() {
+  return std::string("PIDFILE=") + ShellQuote(RingstoreDb::kPidFile) + "\n" +
+         "BIN=" + ShellQuote(RingstoreDb::kBinary) + "\n" +
+         "running() {\n"
+         "  p=$(cat \"$PIDFILE\" 2>/dev/null) && [ -n \"$p\" ] || return 1\n"
+         "  case \"$(readlink /proc/$p/exe 2>/dev/null)\" in \"$BIN\"*) return 0;; esac\n"
+         "  return 1\n"
+         "}\n";
+}
+
+Result<int> ParseIntOption(const std::string& key, const std::string& value, int lo, int hi) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || errno != 0 || v < lo || v > hi) {
+    return Status::Error("target ringstore: " + key + "=\"" + value + "\" must be an integer in [" +
+                         std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return static_cast<int>(v);
+}
+
+}  // namespace
+
+std::string DefaultRingstoreBinary() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "ringstore";
+  return (self.parent_path() / "ringstore").string();
+}
+
+Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
+  RingstoreOptions o;
+  for (const auto& [key, value] : options) {
+    if (key == "mode") {
+      if (value != "paxos" && value != "lww" && value != "eventual") {
+        return Status::Error("target ringstore: mode=\"" + value +
+                             "\" must be one of paxos, lww, eventual");
+      }
+      o.mode = value;
+    } else if (key == "replicas" || key == "vnodes" || key == "port" ||
+               key == "start-timeout-ms" || key == "request-timeout-ms" ||
+               key == "rpc-timeout-ms") {
+      int lo = key == "port" ? 1 : key == "rpc-timeout-ms" ? 10 : 1;
+      int hi = key == "port" ? 65535 : key == "replicas" ? 1000 : key == "vnodes" ? 100000 : 600000;
+      auto v = ParseIntOption(key, value, lo, hi);
+      if (!v.ok()) return v.status();
+      if (key == "replicas") o.replicas = *v;
+      if (key == "vnodes") o.vnodes = *v;
+      if (key == "port") o.port = *v;
+      if (key == "start-timeout-ms") o.start_timeout = std::chrono::milliseconds(*v);
+      if (key == "request-timeout-ms") o.request_timeout = std::chrono::milliseconds(*v);
+      if (key == "rpc-timeout-ms") o.rpc_timeout_ms = *v;
+    } else if (key == "binary") {
+      o.binary = value;
+    } else {
+      return Status::Error("target ringstore: unknown option \"" + key +
+                           "\" (known: binary, mode, port, replicas, request-timeout-ms, "
+                           "rpc-timeout-ms, start-timeout-ms, vnodes)");
+    }
+  }
+  if (o.binary.empty()) o.binary = DefaultRingstoreBinary();
+  return o;
+}
+
+Result<Remote*> RingstoreDb::RemoteOf(const NodeInfo& node) const {
+  if (!node.remote) return Status::Error(node.name + ": ringstore needs a connected node (no remote)");
+  return node.remote;
+}
+
+std::string RingstoreDb::BaseUrl(const NodeInfo& node) const {
+  return "http://" + node.address + ":" + std::to_string(options_.port);
+}
+
+std::string RingstoreDb::LogTail(Remote& remote) {
+  auto tail = remote.Exec("tail -n 15 " + ShellQuote(kLogFile) + " 2>/dev/null", "",
+                          std::chrono::seconds(10));
+  if (!tail.ok() || tail->out.empty()) return "(log " + std::string(kLogFile) + " is empty)";
+  std::string out = tail->out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  for (auto& c : out) {
+    if (c == '\n') c = '|';
+  }
+  return "log tail: " + out;
+}
+
+Status RingstoreDb::Launch(Remote& remote, const ClusterInfo& cluster, const NodeInfo& node) {
+  std::string script = Prelude() +
+                       "if running; then echo already-running; exit 0; fi\n"
+                       "mkdir -p " + ShellQuote(kDataDir) + " /var/log/faultline\n"
+                       "[ -s " + ShellQuote(kOffsetFile) + " ] || echo +0 > " + ShellQuote(kOffsetFile) + "\n"
+                       "mapfile -t args < " + ShellQuote(kArgsFile) + "\n"
+                       "lib=\n"
+                       "for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 "
+                       "/usr/lib/*/faketime/libfaketime.so.1; do\n"
+                       "  if [ -f \"$f\" ]; then lib=$f; break; fi\n"
+                       "done\n"
+                       "pre=()\n"
+                       "if [ -n \"$lib\" ]; then\n"
+                       "  pre=(LD_PRELOAD=\"$lib\" FAKETIME_TIMESTAMP_FILE=" + ShellQuote(kOffsetFile) +
+                       " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1)\n"
+                       "fi\n"
+                       "cd " + ShellQuote(kDir) + "\n"
+                       "echo \"=== $(date -u +%FT%TZ) starting ringstore on $(hostname)\" >> " + ShellQuote(kLogFile) + "\n"
+                       // setsid: its own session, so nothing that ends this
+                       // shell's process group ends the store.
+                       "setsid env \"${pre[@]}\" \"$BIN\" \"${args[@]}\" >> " + ShellQuote(kLogFile) +
+                       " 2>&1 < /dev/null &\n"
+                       "echo $! > \"$PIDFILE\"\n"
+                       "echo \"started faketime=$lib\"\n";
+  auto out = ExecOrError(remote, script, "", std::chrono::seconds(30));
+  if (!out.ok()) return out.status().Prefixed("starting ringstore");
+  bool faketime = out->find("faketime=/") != std::string::npos;
+  if (out->find("already-running") == std::string::npos) {
+    std::lock_guard<std::mutex> lock(mu_);
+    faketime_[node.name] = faketime;
+  }
+  return Status::Ok();
+}
+
+Status RingstoreDb::WaitHealthy(Remote& remote, const NodeInfo& node) {
+  const auto deadline = Clock::now() + options_.start_timeout;
+  std::string last_error = "no answer yet";
+  httplib::Client client(node.address, options_.port);
+  client.set_connection_timeout(std::chrono::seconds(1));
+  client.set_read_timeout(std::chrono::seconds(2));
+  auto next_liveness_check = Clock::now() + std::chrono::milliseconds(500);
+  while (Clock::now() < deadline) {
+    auto res = client.Get("/health");
+    if (res && res->status == 200) return Status::Ok();
+    last_error = res ? "HTTP " + std::to_string(res->status) + " " + res->body
+                     : httplib::to_string(res.error());
+    if (Clock::now() >= next_liveness_check) {
+      // A store that crashed at start will never answer: say so now.
+      auto alive = remote.Exec(Prelude() + "running", "", std::chrono::seconds(10));
+      if (alive.ok() && alive->exit_code != 0) {
+        return Status::Error(node.name + ": ringstore exited during start; " + LogTail(remote));
+      }
+      next_liveness_check = Clock::now() + std::chrono::seconds(1);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%g", options_.start_timeout.count() / 1000.0);
+  return Status::Error(node.name + ": ringstore did not answer " + BaseUrl(node) + "/health within " +
+                       secs + "s (" + last_error + "); " + LogTail(remote));
+}
+
+Status RingstoreDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
+  std::error_code ec;
+  if (!fs::exists(options_.binary, ec)) {
+    return Status::Error("ringstore binary " + options_.binary +
+                         " not found (build it: cmake --build build --target ringstore; or give "
+                         "--target-opt binary=PATH)");
+  }
+  if (Status s = Kill(cluster, node); !s.ok()) return s;
+  Remote& r = **remote;
+  // Upload beside the target and rename: replacing a binary in place fails
+  // while an old copy still runs (ETXTBSY) and could leave a torn file.
+  std::string staged = std::string(kBinary) + ".upload";
+  if (Status s = r.Upload(options_.binary, staged); !s.ok()) return s;
+  std::string args;
+  args += "--id\n" + node.name + "\n";
+  args += "--listen\n0.0.0.0:" + std::to_string(options_.port) + "\n";
+  std::string peers;
+  for (const auto& n : cluster.nodes) {
+    peers += (peers.empty() ? "" : ",") + n.name + "=" + n.address + ":" + std::to_string(options_.port);
+  }
+  args += "--peers\n" + peers + "\n";
+  args += "--data-dir\n" + std::string(kDataDir) + "\n";
+  args += "--replicas\n" + std::to_string(options_.replicas) + "\n";
+  args += "--vnodes\n" + std::to_string(options_.vnodes) + "\n";
+  args += "--mode\n" + options_.mode + "\n";
+  if (options_.rpc_timeout_ms > 0) {
+    args += "--rpc-timeout-ms\n" + std::to_string(options_.rpc_timeout_ms) + "\n";
+  }
+  auto written = ExecOrError(
+      r,
+      "mv -f " + ShellQuote(staged) + " " + ShellQuote(kBinary) + " && mkdir -p " +
+          ShellQuote(fs::path(kArgsFile).parent_path().string()) + " " + ShellQuote(kDataDir) +
+          " /var/log/faultline && cat > " + ShellQuote(kArgsFile) + " && echo +0 > " +
+          ShellQuote(kOffsetFile),
+      args);
+  if (!written.ok()) return written.status();
+  if (Status s = Launch(r, cluster, node); !s.ok()) return s;
+  return WaitHealthy(r, node);
+}
+
+Status RingstoreDb::Kill(const ClusterInfo& cluster, const NodeInfo& node) {
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
+  // SIGCONT first is harmless and lets a paused store die without delay.
+  std::string script = Prelude() +
+                       "if running; then\n"
+                       "  kill -CONT $p 2>/dev/null; kill -KILL $p 2>/dev/null\n"
+                       "  for i in $(seq 1 200); do running || break; sleep 0.05; done\n"
+                       "  if running; then echo \"pid $p survived SIGKILL for 10s\" >&2; exit 1; fi\n"
+                       "fi\n"
+                       "rm -f \"$PIDFILE\"\n";
+  auto out = ExecOrError(**remote, script, "", std::chrono::seconds(30));
+  return out.ok() ? Status::Ok() : out.status().Prefixed("killing ringstore");
+}
+
+Status RingstoreDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
+  if (Status s = Launch(**remote, cluster, node); !s.ok()) return s;
+  return WaitHealthy(**remote, node);
+}
+
+Status RingstoreDb::Teardown(const ClusterInfo& cluster, const NodeInfo& node) {
+  if (Status s = Kill(cluster, node); !s.ok()) return s;
+  auto remote = RemoteOf(node);
+  auto out = ExecOrError(**remote, "rm -rf " + ShellQuote(kDataDir) + " " + ShellQuote(kPidFile) +
+                                       " " + ShellQuote(kLogFile) + " && echo +0 > " +
+                                       ShellQuote(kOffsetFile) + " 2>/dev/null; true");
+  return out.ok() ? Status::Ok() : out.status();
+}
+
+Status RingstoreDb::Pause(const ClusterInfo& cluster, const NodeInfo& node) {
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
+  auto out = ExecOrError(**remote, Prelude() +
+                                       "running || { echo \"ringstore is not running (no live "
+                                       "pid in $PIDFILE)\" >&2; exit 1; }\n"
+                                       "kill -STOP $p\n");
+  return out.ok() ? Status::Ok() : out.status().Prefixed("pausing ringstore");
+}
+
+Status RingstoreDb::Resume(const ClusterInfo& cluster, const NodeInfo& node) {
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
+  // Not running is fine: nothing is paused then (a heal must be idempotent).
+  auto out = ExecOrError(**remote, Prelude() + "if running; then kill -CONT $p; fi\n");
+  return out.ok() ? Status::Ok() : out.status().Prefixed("resuming ringstore");
+}
+
+std::vector<std::string> RingstoreDb::LogFiles(const NodeInfo& node) { return {kLogFile}; }
+
+std::string RingstoreDb::FaketimeOffsetFile(const NodeInfo& node) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = faketime_.find(node.name);
+  // Unknown (Setup ran in another process): the path is fixed, and writing it
+  // is harmless if the store happens not to read it.
+  return it != faketime_.end() && !it->second ? "" : kOffsetFile;
+}
+
+}  // namespace faultline

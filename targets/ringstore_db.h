@@ -1,0 +1,103 @@
+// RingstoreDb: deploys the bundled ringstore (targets/ringstore) onto nodes
+// over their Remote, as a daemon with a pid file, and controls it for the
+// nemeses: Kill/Start, Pause/Resume (signals by pid file only, never by name),
+// log files, and a libfaketime offset file for clock faults.
+//
+// On every node (same paths on local namespace nodes and real machines):
+//   /opt/faultline/bin/ringstore            the binary (uploaded by Setup)
+//   /opt/faultline/etc/ringstore.args       its command line (the config)
+//   /var/lib/faultline/ringstore/data/      its data dir (wiped by Teardown)
+//   /var/lib/faultline/ringstore/ringstore.pid
+//   /var/lib/faultline/faketime-offset      libfaketime offset ("+0", "-1.5")
+//   /var/log/faultline/ringstore.log        stdout+stderr
+// When libfaketime is installed on the node, the store runs with
+// LD_PRELOAD=.../faketime/libfaketime.so.1, FAKETIME_TIMESTAMP_FILE = the offset
+// file, FAKETIME_NO_CACHE=1 (a new offset applies at once) and
+// FAKETIME_DONT_FAKE_MONOTONIC=1 (only wall-clock time moves, so timeouts keep
+// working). FaketimeOffsetFile returns "" for a node where Setup/Start found
+// no libfaketime (then clock faults cannot reach the store there).
+//
+// Thread safety: methods may be called concurrently for distinct nodes (and
+// for the same node, though the outcome of racing Kill/Start is then whatever
+// order they ran in).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "targets/target.h"
+
+namespace faultline {
+
+struct RingstoreOptions {
+  std::string mode = "paxos";  // paxos | lww | eventual
+  int replicas = 3;
+  int vnodes = 64;
+  int port = 7000;
+  std::string binary;          // local ringstore binary; default: next to this executable
+  std::chrono::milliseconds start_timeout{30000};    // Setup/Start wait for /health
+  std::chrono::milliseconds request_timeout{5000};   // client per-request timeout
+  int rpc_timeout_ms = 0;      // ringstore --rpc-timeout-ms; 0 = its default
+};
+
+// Parses `--target-opt` settings: mode, replicas, vnodes, port, binary,
+// start-timeout-ms, request-timeout-ms, rpc-timeout-ms. Errors name the key
+// ("target ringstore: unknown option \"x\" (known: ...)").
+Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options);
+
+// The ringstore binary next to the running executable (/proc/self/exe's dir).
+std::string DefaultRingstoreBinary();
+
+class RingstoreDb final : public Db,
+                          public Killable,
+                          public Pausable,
+                          public HasLogs,
+                          public ClockSkewable {
+ public:
+  static constexpr char kBinary[] = "/opt/faultline/bin/ringstore";
+  static constexpr char kArgsFile[] = "/opt/faultline/etc/ringstore.args";
+  static constexpr char kDir[] = "/var/lib/faultline/ringstore";
+  static constexpr char kDataDir[] = "/var/lib/faultline/ringstore/data";
+  static constexpr char kPidFile[] = "/var/lib/faultline/ringstore/ringstore.pid";
+  static constexpr char kOffsetFile[] = "/var/lib/faultline/faketime-offset";
+  static constexpr char kLogFile[] = "/var/log/faultline/ringstore.log";
+
+  explicit RingstoreDb(RingstoreOptions options) : options_(std::move(options)) {}
+
+  // Stops any old instance, uploads the binary, writes the config, starts the
+  // daemon and waits until GET /health answers (error: node, URL, log tail).
+  Status Setup(const ClusterInfo& cluster, const NodeInfo& node) override;
+  // SIGCONT + SIGKILL by pid file, then removes data, pid file, log, offset.
+  Status Teardown(const ClusterInfo& cluster, const NodeInfo& node) override;
+  // SIGKILL by pid file and waits until the process is gone; OK if not running.
+  Status Kill(const ClusterInfo& cluster, const NodeInfo& node) override;
+  // Starts the daemon if it is not running and waits for /health.
+  Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
+  // SIGSTOP / SIGCONT by pid file; error when it is not running.
+  Status Pause(const ClusterInfo& cluster, const NodeInfo& node) override;
+  Status Resume(const ClusterInfo& cluster, const NodeInfo& node) override;
+  std::vector<std::string> LogFiles(const NodeInfo& node) override;
+  std::string FaketimeOffsetFile(const NodeInfo& node) override;
+
+  // http://ADDRESS:PORT of `node`'s ringstore.
+  std::string BaseUrl(const NodeInfo& node) const;
+  const RingstoreOptions& options() const { return options_; }
+
+ private:
+  Result<Remote*> RemoteOf(const NodeInfo& node) const;
+  // Writes the start script's inputs and launches the daemon (no health wait).
+  Status Launch(Remote& remote, const ClusterInfo& cluster, const NodeInfo& node);
+  // Polls /health until it answers, the process dies, or start_timeout passes.
+  Status WaitHealthy(Remote& remote, const NodeInfo& node);
+  // "…last lines of the log…" for error messages.
+  std::string LogTail(Remote& remote);
+
+  const RingstoreOptions options_;
+  std::mutex mu_;
+  std::map<std::string, bool> faketime_;  // node -> runs under libfaketime; guarded by mu_
+};
+
+}  // namespace faultline

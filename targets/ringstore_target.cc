@@ -1,0 +1,32 @@
+// The "ringstore" target: the bundled store deployed over SSH (RingstoreDb)
+// plus its HTTP client (RingstoreClient). Options (--target-opt k=v): mode,
+// replicas, vnodes, port, binary, start-timeout-ms, request-timeout-ms,
+// rpc-timeout-ms (see ringstore_db.h).
+#include <memory>
+
+#include "targets/ringstore_client.h"
+#include "targets/ringstore_db.h"
+
+namespace faultline {
+namespace {
+
+Result<Target> MakeRingstoreTarget(const TargetOptions& options) {
+  auto parsed = ParseRingstoreOptions(options);
+  if (!parsed.ok()) return parsed.status();
+  RingstoreOptions o = *parsed;
+  Target t;
+  t.name = "ringstore";
+  t.db = std::make_unique<RingstoreDb>(o);
+  t.new_client = [o] { return std::make_unique<RingstoreClient>(o.port, o.request_timeout); };
+  t.fs = {"read", "write", "cas", "set-add", "set-read", "counter-add", "counter-read"};
+  t.needs_nodes = true;
+  return t;
+}
+
+Registrar<TargetFactory> reg("ringstore",
+                             "the bundled store (consistent-hash ring + Paxos) deployed on the nodes; "
+                             "mode=paxos|lww|eventual",
+                             &MakeRingstoreTarget);
+
+}  // namespace
+}  // namespace faultline
