@@ -73,9 +73,14 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
       if (key == "rpc-timeout-ms") o.rpc_timeout_ms = *v;
     } else if (key == "binary") {
       o.binary = value;
+    } else if (key == "faketime") {
+      if (value != "auto" && value != "off") {
+        return Status::Error("target ringstore: faketime=\"" + value + "\" must be auto or off");
+      }
+      o.faketime = value == "auto";
     } else {
       return Status::Error("target ringstore: unknown option \"" + key +
-                           "\" (known: binary, mode, port, replicas, request-timeout-ms, "
+                           "\" (known: binary, faketime, mode, port, replicas, request-timeout-ms, "
                            "rpc-timeout-ms, start-timeout-ms, vnodes)");
     }
   }
@@ -105,14 +110,17 @@ std::string RingstoreDb::LogTail(Remote& remote) {
 }
 
 Status RingstoreDb::Launch(Remote& remote, const ClusterInfo& cluster, const NodeInfo& node) {
+  // Where Debian puts libfaketime (any architecture); none with faketime=off.
+  std::string candidates = options_.faketime ? "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 "
+                                               "/usr/lib/*/faketime/libfaketime.so.1"
+                                             : "";
   std::string script = Prelude() +
                        "if running; then echo already-running; exit 0; fi\n"
                        "mkdir -p " + ShellQuote(kDataDir) + " /var/log/faultline\n"
                        "[ -s " + ShellQuote(kOffsetFile) + " ] || echo +0 > " + ShellQuote(kOffsetFile) + "\n"
                        "mapfile -t args < " + ShellQuote(kArgsFile) + "\n"
                        "lib=\n"
-                       "for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 "
-                       "/usr/lib/*/faketime/libfaketime.so.1; do\n"
+                       "for f in " + candidates + "; do\n"
                        "  if [ -f \"$f\" ]; then lib=$f; break; fi\n"
                        "done\n"
                        "pre=()\n"

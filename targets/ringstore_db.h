@@ -41,10 +41,12 @@ struct RingstoreOptions {
   std::chrono::milliseconds start_timeout{30000};    // Setup/Start wait for /health
   std::chrono::milliseconds request_timeout{5000};   // client per-request timeout
   int rpc_timeout_ms = 0;      // ringstore --rpc-timeout-ms; 0 = its default
+  bool faketime = true;        // preload libfaketime when the node has it (faketime=off: never)
 };
 
 // Parses `--target-opt` settings: mode, replicas, vnodes, port, binary,
-// start-timeout-ms, request-timeout-ms, rpc-timeout-ms. Errors name the key
+// start-timeout-ms, request-timeout-ms, rpc-timeout-ms, faketime (auto|off).
+// Errors name the key
 // ("target ringstore: unknown option \"x\" (known: ...)").
 Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options);
 
