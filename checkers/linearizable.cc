@@ -441,8 +441,9 @@ Result<CheckResult> CheckLinearizable(const History& history, const Linearizable
     std::unordered_map<std::string, size_t> index;
     for (uint32_t i = 0; i < paired.size(); ++i) {
       json key = options.partition ? model->PartitionKey(history[paired[i].invoke]) : json();
-      std::string k = key.dump();
-      auto [it, fresh] = index.emplace(k, problems.size());
+      // Strings (the usual keys) map as themselves; other keys by their JSON text.
+      std::string k = key.is_string() ? "s" + key.get_ref<const std::string&>() : "j" + key.dump();
+      auto [it, fresh] = index.try_emplace(std::move(k), problems.size());
       if (fresh) {
         problems.emplace_back();
         problems.back().key = key;

@@ -88,7 +88,7 @@ class MultiRegisterModel : public Model {
     };
     auto hash = [&](const json& v) {
       Hash128 h = HashValue(v);
-      m->names.emplace(h, v);
+      m->names.try_emplace(h, v);
       return h;
     };
     hash(nullptr);

@@ -118,7 +118,7 @@ class RegisterModel : public Model {
     std::unordered_map<Hash128, json, HashKey> names;
     auto name = [&](const json& v) {
       Hash128 h = HashValue(v);
-      names.emplace(h, v);
+      names.try_emplace(h, v);
       return h;
     };
     Hash128 init = name(initial);

@@ -1,20 +1,19 @@
 #include "checkers/search_cache.h"
 
-#include <sys/mman.h>
-
+#include <cstdlib>
 #include <cstring>
 
 namespace faultline {
 namespace {
 
-constexpr size_t kInitialCapacity = 1 << 12;      // table slots
-constexpr size_t kInitialArenaBytes = 1 << 20;
+constexpr size_t kInitialCapacity = 1 << 10;      // table slots
+constexpr size_t kInitialArenaBytes = 1 << 15;
 constexpr size_t kChargeChunk = 1 << 20;          // charge the budget 1 MiB at a time
 
-void* Map(size_t bytes) {
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  return p == MAP_FAILED ? nullptr : p;
-}
+// Zeroed memory. Small blocks come from (and go back to) the malloc heap, so
+// the many tiny searches of a partitioned history cost no system calls; big
+// ones are mapped by malloc itself.
+void* Map(size_t bytes) { return std::calloc(1, bytes); }
 
 }  // namespace
 
@@ -35,8 +34,8 @@ bool SearchCache::MapInitial() {
 }
 
 void SearchCache::Unmap() {
-  if (arena_) munmap(arena_, arena_bytes_);
-  if (table_) munmap(table_, capacity_ * sizeof(uint32_t));
+  std::free(arena_);
+  std::free(table_);
   arena_ = nullptr;
   table_ = nullptr;
   arena_bytes_ = capacity_ = 0;
@@ -74,8 +73,8 @@ bool SearchCache::ChargeUpTo(size_t bytes) {
 bool SearchCache::GrowArena() {
   size_t bytes = arena_bytes_ * 2;
   if (!ChargeUpTo(bytes + capacity_ * sizeof(uint32_t))) return false;
-  void* p = mremap(arena_, arena_bytes_, bytes, MREMAP_MAYMOVE);
-  if (p == MAP_FAILED) return false;
+  void* p = std::realloc(arena_, bytes);
+  if (!p) return false;
   arena_ = static_cast<uint64_t*>(p);
   arena_bytes_ = bytes;
   return true;
@@ -94,7 +93,7 @@ bool SearchCache::GrowTable() {
     while (dst[slot] != 0) slot = (slot + 1) & mask;
     dst[slot] = static_cast<uint32_t>(i + 1);
   }
-  munmap(table_, capacity_ * sizeof(uint32_t));
+  std::free(table_);
   table_ = dst;
   capacity_ = new_capacity;
   return true;

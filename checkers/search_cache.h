@@ -1,10 +1,10 @@
 // SearchCache: the set of visited search configurations (bitset of linearized
 // ops + model state) of the linearizability search, with a strong 64-bit hash.
 //
-// Memory is mapped directly (mmap), never through malloc: an Insert copies
-// the entry into a flat arena and an index into an open-addressing table.
-// Both double when full (mremap / a new table), so a search of n
-// configurations calls the OS O(log n) times and never per step. Bytes in use
+// An Insert copies the entry into a flat arena and an index into an
+// open-addressing table; nothing is allocated per entry. Both double when
+// full, so a search of n configurations allocates O(log n) times in all and
+// never per step. Bytes in use
 // are charged to a MemoryBudget shared by all searches of one check; when the
 // budget is exhausted Insert answers kFull and the search reports unknown.
 // Not thread-safe: one cache per search thread (the budget is atomic).

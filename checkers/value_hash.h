@@ -8,6 +8,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <string_view>
 
@@ -66,6 +67,13 @@ inline Hash128 HashBytes(std::string_view s) {
 inline Hash128 HashValue(const json& v) {
   if (v.is_null()) return kNullHash;
   if (v.is_string()) return HashBytes(v.get_ref<const std::string&>());
+  if (v.is_number_integer()) {  // same bytes as the general case, without allocating
+    char buf[32];
+    buf[0] = '\x01';
+    auto r = v.is_number_unsigned() ? std::to_chars(buf + 1, buf + sizeof buf, v.get<uint64_t>())
+                                    : std::to_chars(buf + 1, buf + sizeof buf, v.get<int64_t>());
+    return HashBytes(std::string_view(buf, r.ptr - buf));
+  }
   std::string text = "\x01";
   text += v.dump();
   return HashBytes(text);

@@ -2,8 +2,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <unordered_map>
 
 #include "harness/edn.h"
@@ -107,7 +111,184 @@ Status ReadEdn(std::string_view text, std::vector<Op>* ops, std::vector<int>* li
   }
 }
 
+
+// ---- JSON Lines fast path ----
+// Canonical lines are parsed member by member without building a JSON
+// document for the whole object (2,000,000-line histories are common). Any
+// line the fast path is not sure about (escapes, odd types, duplicates,
+// syntax errors) returns false and goes through nlohmann + OpFromJson, which
+// also produce the error messages.
+class LineScanner {
+ public:
+  explicit LineScanner(std::string_view s) : s_(s) {}
+  void Ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+  }
+  bool Eat(char c) {
+    Ws();
+    if (i_ < s_.size() && s_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool AtEnd() {
+    Ws();
+    return i_ == s_.size();
+  }
+  // A string without escapes.
+  bool SimpleString(std::string_view* out) {
+    Ws();
+    if (i_ >= s_.size() || s_[i_] != '"') return false;
+    size_t start = ++i_;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      if (s_[i_] == '\\' || static_cast<unsigned char>(s_[i_]) < 0x20) return false;
+      ++i_;
+    }
+    if (i_ >= s_.size()) return false;
+    *out = s_.substr(start, i_ - start);
+    ++i_;
+    return true;
+  }
+  // The text of one JSON value (not validated here).
+  bool ValueSpan(std::string_view* out) {
+    Ws();
+    size_t start = i_;
+    int depth = 0;
+    while (i_ < s_.size()) {
+      char c = s_[i_];
+      if (c == '"') {
+        ++i_;
+        while (i_ < s_.size() && s_[i_] != '"') i_ += s_[i_] == '\\' ? 2 : 1;
+        if (i_ >= s_.size()) return false;
+        ++i_;
+        if (depth == 0) break;
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) break;
+        if (--depth == 0) {
+          ++i_;
+          break;
+        }
+      } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\r')) {
+        break;
+      }
+      ++i_;
+    }
+    if (depth != 0 || i_ == start) return false;
+    *out = s_.substr(start, i_ - start);
+    return true;
+  }
+
+ private:
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+bool ParseInt(std::string_view t, int64_t* out) {
+  if (t.empty() || t.size() > 18) return false;
+  size_t i = 0;
+  bool neg = t[0] == '-';
+  if (neg) i = 1;
+  if (i == t.size()) return false;
+  int64_t v = 0;
+  for (; i < t.size(); ++i) {
+    if (t[i] < '0' || t[i] > '9') return false;
+    v = v * 10 + (t[i] - '0');
+  }
+  *out = neg ? -v : v;
+  return true;
+}
+
+// A value: null, a small integer or a plain string directly; else nlohmann.
+bool FastValue(std::string_view t, json* out) {
+  int64_t v;
+  if (t == "null") {
+    *out = nullptr;
+  } else if (ParseInt(t, &v)) {
+    *out = v;
+  } else if (t.size() >= 2 && t.front() == '"' && t.find('\\') == std::string_view::npos) {
+    *out = std::string(t.substr(1, t.size() - 2));
+  } else {
+    *out = json::parse(t, nullptr, false);
+    if (out->is_discarded()) return false;
+  }
+  return true;
+}
+
+bool ParseOpLineFast(std::string_view line, Op* op) {
+  LineScanner sc(line);
+  if (!sc.Eat('{')) return false;
+  unsigned seen = 0;
+  enum : unsigned { kType = 1, kProcess = 2, kF = 4 };
+  std::vector<std::string_view> extra_keys;
+  if (!sc.Eat('}')) {
+    do {
+      std::string_view key, span;
+      if (!sc.SimpleString(&key) || !sc.Eat(':') || !sc.ValueSpan(&span)) return false;
+      std::string_view str;
+      int64_t num;
+      if (key == "type") {
+        if (seen & kType || span.size() < 2 || span.front() != '"') return false;
+        auto t = ParseOpType(span.substr(1, span.size() - 2));
+        if (!t.ok()) return false;
+        op->type = *t;
+        seen |= kType;
+      } else if (key == "process") {
+        if (seen & kProcess) return false;
+        if (ParseInt(span, &num) && num >= 0) {
+          op->process = num;
+        } else if (span == "\"nemesis\"") {
+          op->process = kNemesisProcess;
+        } else {
+          return false;
+        }
+        seen |= kProcess;
+      } else if (key == "f") {
+        if (seen & kF || span.size() < 2 || span.front() != '"' || span.find('\\') != std::string_view::npos) {
+          return false;
+        }
+        op->f = std::string(span.substr(1, span.size() - 2));
+        seen |= kF;
+      } else if (key == "index") {
+        if (!ParseInt(span, &num)) return false;
+        op->index = num;
+      } else if (key == "time") {
+        if (!ParseInt(span, &num)) return false;
+        op->time = num;
+      } else if (key == "value") {
+        if (!FastValue(span, &op->value)) return false;
+      } else if (key == "key") {
+        if (!FastValue(span, &op->key)) return false;
+      } else if (key == "node") {
+        if (span.size() < 2 || span.front() != '"' || span.find('\\') != std::string_view::npos) return false;
+        op->node = std::string(span.substr(1, span.size() - 2));
+      } else {
+        for (auto k : extra_keys) {
+          if (k == key) return false;
+        }
+        extra_keys.push_back(key);
+        json v;
+        if (!FastValue(span, &v)) return false;
+        if (key == "error") {
+          op->error = v.is_string() ? v.get<std::string>() : v.dump();
+        } else {
+          op->extra[std::string(key)] = std::move(v);
+        }
+      }
+    } while (sc.Eat(','));
+    if (!sc.Eat('}')) return false;
+  }
+  return sc.AtEnd() && seen == (kType | kProcess | kF);
+}
+
 Status ReadJsonl(std::string_view text, std::vector<Op>* ops, std::vector<int>* lines) {
+  size_t expected = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  ops->reserve(expected);
+  lines->reserve(expected);
   size_t pos = 0;
   int line_no = 0;
   while (pos < text.size()) {
@@ -119,6 +300,14 @@ Status ReadJsonl(std::string_view text, std::vector<Op>* ops, std::vector<int>* 
     ++line_no;
     size_t first = line.find_first_not_of(" \t\r");
     if (first == std::string_view::npos) continue;
+    {
+      Op fast;
+      if (ParseOpLineFast(line, &fast)) {
+        ops->push_back(std::move(fast));
+        lines->push_back(line_no);
+        continue;
+      }
+    }
     json j;
     try {
       j = json::parse(line);
@@ -268,12 +457,36 @@ Result<History> ReadHistoryText(std::string_view text, const std::string& name, 
 }
 
 Result<History> ReadHistoryFile(const std::string& path, HistoryFormat format) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return Status::Error(path + ": read error");
-  std::string text = buf.str();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return Status::Error(path + ": cannot stat (" + std::string(std::strerror(errno)) + ")");
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return Status::Error(path + ": is a directory, not a history file");
+  }
+  // Regular files are mapped rather than copied (histories can be hundreds
+  // of MB); pipes and the like are read.
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    size_t size = static_cast<size_t>(st.st_size);
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return Status::Error(path + ": cannot map (" + std::string(std::strerror(errno)) + ")");
+    madvise(p, size, MADV_SEQUENTIAL);
+    auto result = ReadHistoryText(std::string_view(static_cast<const char*>(p), size), path, format);
+    munmap(p, size);
+    return result;
+  }
+  std::string text;
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  int err = errno;
+  close(fd);
+  if (n < 0) return Status::Error(path + ": read error (" + std::string(std::strerror(err)) + ")");
   return ReadHistoryText(text, path, format);
 }
 
