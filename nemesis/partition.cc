@@ -1,0 +1,143 @@
+// "partition": cuts the network between nodes along a grudge (nemesis/grudge.h)
+// with iptables DROP rules in the FAULTLINE chain (nemesis/faultline_chain.h).
+//
+// Option "partition": a kind or a comma-separated list of kinds to pick from
+// at random on each start (one, halves, random-halves, majority,
+// majorities-ring, bridge; "all" = every kind). Default "majority".
+// start-partition value: null (choose), {"kind": K} or {"grudge": {...}}.
+// Completed value: {"kind", "grudge", "nodes": nodes holding a grudge,
+// "cut-off": nodes that cannot hear a majority}. stop-partition deletes this
+// nemesis's rules; Heal flushes the chain on every node.
+// Thread safety: calls are serialised by a mutex.
+#include <algorithm>
+#include <mutex>
+
+#include "nemesis/faultline_chain.h"
+#include "nemesis/grudge.h"
+#include "nemesis/nemesis.h"
+#include "nemesis/nemesis_support.h"
+
+namespace faultline {
+namespace {
+
+class PartitionNemesis : public Nemesis {
+ public:
+  explicit PartitionNemesis(std::vector<std::string> kinds) : kinds_(std::move(kinds)) {}
+
+  std::string name() const override { return "partition"; }
+  std::vector<FaultPair> Faults() const override { return {{"start-partition", "stop-partition"}}; }
+
+  Status Setup(const ClusterInfo& cluster, Db* db) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Status s = RequireRemotes(cluster, "partition");
+    if (!s.ok()) return s;
+    cluster_ = cluster;
+    return ForEachNode(AllNodes(cluster_), [](const NodeInfo& n) {
+      return EnsureChain(*n.remote).Prefixed("partition setup");
+    });
+  }
+
+  Op Invoke(const Op& op, Rng& rng) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (op.f == "stop-partition") {
+      std::vector<std::string> healed;
+      for (const auto& [node, rules] : active_) healed.push_back(node);
+      Status s = RemoveActive();
+      return CompleteFault(op, {{"nodes", healed}}, s);
+    }
+    if (op.f != "start-partition") {
+      return CompleteFault(op, nullptr, Status::Error("partition: unknown fault op " + op.f));
+    }
+    const std::vector<std::string> names = NodeNames(cluster_);
+    std::string kind;
+    Result<Grudge> grudge = Grudge{};
+    if (op.value.is_object() && op.value.contains("grudge")) {
+      kind = "explicit";
+      grudge = GrudgeFromJson(op.value["grudge"], names);
+    } else {
+      kind = op.value.is_object() && op.value.contains("kind") && op.value["kind"].is_string()
+                 ? op.value["kind"].get<std::string>()
+                 : rng.Pick(kinds_);
+      grudge = MakeGrudge(kind, names, rng);
+    }
+    if (!grudge.ok()) return CompleteFault(op, op.value, grudge.status().Prefixed("partition"));
+
+    // A new partition replaces the previous one rather than stacking on it.
+    Status s = RemoveActive();
+    std::map<std::string, std::vector<RuleSpec>> rules;
+    for (const auto& [node, drops] : *grudge) {
+      for (const auto& other : drops) {
+        rules[node].push_back(DropFrom(AddressOf(other)));
+      }
+    }
+    std::vector<std::string> affected;
+    for (const auto& [node, r] : rules) affected.push_back(node);
+    // Recorded before applying: if a node fails half-way, heal still deletes.
+    active_ = rules;
+    Status applied = ForEachNode(NodesNamed(cluster_, affected), [&](const NodeInfo& n) {
+      return AppendRules(*n.remote, rules.at(n.name));
+    });
+    if (!applied.ok()) s = applied;
+    nlohmann::json value = {{"kind", kind},
+                            {"grudge", GrudgeToJson(*grudge)},
+                            {"nodes", affected},
+                            {"cut-off", CutOffNodes(*grudge, names)}};
+    return CompleteFault(op, std::move(value), s.Prefixed("partition"));
+  }
+
+  Status Heal() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (cluster_.nodes.empty()) return Status::Ok();  // never set up
+    active_.clear();
+    return ForEachNode(AllNodes(cluster_), [](const NodeInfo& n) {
+      return FlushChain(*n.remote).Prefixed("partition heal");
+    });
+  }
+
+ private:
+  std::string AddressOf(const std::string& node) const {
+    for (const auto& n : cluster_.nodes) {
+      if (n.name == node) return n.address;
+    }
+    return node;
+  }
+
+  // Deletes the rules of the active partition on every node that has some.
+  Status RemoveActive() {
+    if (active_.empty()) return Status::Ok();
+    std::vector<std::string> nodes;
+    for (const auto& [node, r] : active_) nodes.push_back(node);
+    Status s = ForEachNode(NodesNamed(cluster_, nodes), [&](const NodeInfo& n) {
+      return DeleteRules(*n.remote, active_.at(n.name));
+    });
+    if (s.ok()) active_.clear();
+    return s;
+  }
+
+  std::mutex mu_;
+  std::vector<std::string> kinds_;
+  ClusterInfo cluster_;
+  std::map<std::string, std::vector<RuleSpec>> active_;  // node -> rules in place
+};
+
+Result<std::unique_ptr<Nemesis>> MakePartition(const NemesisOptions& options) {
+  std::string text = StringOption(options, "partition", "majority");
+  std::vector<std::string> kinds = text == "all" ? GrudgeKinds() : SplitCommas(text);
+  if (kinds.empty()) return Status::Error("partition: empty --partition");
+  for (const auto& k : kinds) {
+    if (std::find(GrudgeKinds().begin(), GrudgeKinds().end(), k) == GrudgeKinds().end()) {
+      return Status::Error("--partition: unknown kind \"" + k +
+                           "\" (known: one, halves, random-halves, majority, majorities-ring, "
+                           "bridge, all)");
+    }
+  }
+  return std::unique_ptr<Nemesis>(new PartitionNemesis(std::move(kinds)));
+}
+
+Registrar<NemesisFactory> reg("partition",
+                              "network partitions (iptables DROP in the FAULTLINE chain) along a "
+                              "grudge: one, halves, random-halves, majority, majorities-ring, bridge",
+                              &MakePartition);
+
+}  // namespace
+}  // namespace faultline
