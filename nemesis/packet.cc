@@ -33,7 +33,7 @@ Result<bool> NodeHasNetem(Remote& remote) {
       "command -v tc >/dev/null 2>&1 || { echo 'tc not found (install iproute2)' >&2; exit 127; }; "
       "if out=$(tc qdisc add dev lo root netem delay 0ms 2>&1); then "
       "tc qdisc del dev lo root; echo yes; "
-      "else case \"$out\" in *nknown*|*ot supported*|*o such file*) echo no;; "
+      "else case \"$out\" in *nknown*|*\"ot supported\"*|*\"o such file\"*) echo no;; "
       "*) echo \"$out\" >&2; exit 1;; esac; fi";
   auto r = ExecOrError(remote, probe);
   if (!r.ok()) return r.status();
