@@ -88,6 +88,45 @@ TEST(HistoryReaderTest, ReadsJsonlAndKeepsExtraFields) {
   EXPECT_EQ((*h)[1].node, "n2");
 }
 
+// The reader has a fast path for canonical lines; every line must read
+// exactly as the general JSON parser + OpFromJson reads it.
+TEST(HistoryReaderTest, JsonlFastPathMatchesTheGeneralParser) {
+  std::vector<std::string> lines = {
+      R"({"index":0,"time":1,"type":"invoke","process":3,"f":"cas","key":"k7","value":[1,4]})",
+      R"({"index":1,"time":2,"type":"ok","process":3,"f":"cas","key":"k7","value":[1, 4 ]})",
+      R"( { "type" : "invoke" , "process" : 4 , "f" : "write" , "value" : -17 } )",
+      R"({"type":"ok","process":4,"f":"write","value":-17,"node":"n1","trace":{"a":[1,{"b":"}"}]}})",
+      R"({"type":"invoke","process":5,"f":"append","key":["k",1],"value":"a\"b\\c\u00e9"})",
+      R"({"type":"info","process":5,"f":"append","key":["k",1],"value":"x","error":{"why":"timeout"}})",
+      R"({"type":"invoke","process":6,"f":"read","value":null,"time":1.5e3})",
+      R"({"type":"ok","process":6,"f":"read","value":[null,2,[3]]})",
+      R"({"type":"info","process":"nemesis","f":"start-partition","value":{"n1":["n2"]},"error":"e"})",
+      R"({"type":"invoke","process":7,"f":"set-read","value":[]})",
+      R"({"type":"ok","process":7,"f":"set-read","value":[1,"two",3.5,true]})",
+  };
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  auto h = ReadHistoryText(text, "fast.jsonl", HistoryFormat::kJsonl);
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  ASSERT_EQ(h->size(), lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    auto slow = OpFromJson(json::parse(lines[i]));
+    ASSERT_TRUE(slow.ok()) << lines[i];
+    if (slow->index < 0) slow->index = static_cast<int64_t>(i);
+    EXPECT_EQ(OpToJson((*h)[i]), OpToJson(*slow)) << lines[i];
+    EXPECT_EQ((*h)[i].value, slow->value) << lines[i];
+    EXPECT_EQ((*h)[i].key, slow->key) << lines[i];
+    EXPECT_EQ((*h)[i].error, slow->error) << lines[i];
+  }
+  // Almost-canonical lines with errors still get the general parser's message.
+  auto bad = ReadHistoryText(R"({"type":"invoke","process":1,"f":"cas","value":[1,]})" "\n", "b.jsonl");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().rfind("b.jsonl:1: malformed JSON", 0), 0u) << bad.status().message();
+  auto dup = ReadHistoryText(R"({"type":"invoke","process":1,"process":-2,"f":"read"})" "\n", "d.jsonl");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_NE(dup.status().message().find("negative"), std::string::npos) << dup.status().message();
+}
+
 TEST(HistoryReaderTest, ReadsJepsenLogs) {
   const char* text =
       "2017-03-16 08:53:13,617{GMT}\tINFO\t[jepsen worker 3] jepsen.util: 3\t:invoke\t:read\tnil\n"
