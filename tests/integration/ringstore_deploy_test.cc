@@ -232,8 +232,8 @@ TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
     EXPECT_FALSE(entry->factory({{"colour", "blue"}}).ok());
   }
 
-  // Teardown n1 and n2: process stopped, data wiped. n3 stays up for `down`.
-  for (size_t i = 0; i < 2; ++i) {
+  // Teardown everywhere: process stopped, data wiped.
+  for (size_t i = 0; i < 3; ++i) {
     ASSERT_TRUE(db->Teardown(info, info.nodes[i]).ok());
     auto left = info.nodes[i].remote->Exec(std::string("test -e ") + RingstoreDb::kDataDir +
                                            " || test -e " + RingstoreDb::kPidFile);
@@ -241,6 +241,41 @@ TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
     EXPECT_NE(left->exit_code, 0) << info.nodes[i].name << " still has ringstore files";
   }
   EXPECT_TRUE(db->Teardown(info, info.nodes[0]).ok());  // idempotent
+
+  // The offset file really moves the store's clock: in lww mode, n1 an hour
+  // ahead stamps its write "later", so a newer write through n2 is lost.
+  if (!offset_file.empty()) {
+    auto lww = entry->factory({{"binary", kRingstore}, {"mode", "lww"}, {"request-timeout-ms", "1500"}});
+    ASSERT_TRUE(lww.ok());
+    std::vector<Status> st(3);
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < 3; ++i) {
+      threads.emplace_back([&, i] { st[i] = lww->db->Setup(info, info.nodes[i]); });
+    }
+    for (auto& t : threads) t.join();
+    for (const auto& s : st) ASSERT_TRUE(s.ok()) << s.message();
+    auto* skew = dynamic_cast<ClockSkewable*>(lww->db.get());
+    std::string n1_offset = skew->FaketimeOffsetFile(info.nodes[0]);
+    ASSERT_FALSE(n1_offset.empty());
+    auto l1 = lww->new_client(), l2 = lww->new_client(), l3 = lww->new_client();
+    ASSERT_TRUE(l1->Open(info, info.nodes[0]).ok());
+    ASSERT_TRUE(l2->Open(info, info.nodes[1]).ok());
+    ASSERT_TRUE(l3->Open(info, info.nodes[2]).ok());
+    // Control: with equal clocks the later write wins.
+    ASSERT_EQ(l1->Invoke(MakeOp("write", "skew", "first")).type, OpType::kOk);
+    ASSERT_EQ(l2->Invoke(MakeOp("write", "skew", "second")).type, OpType::kOk);
+    EXPECT_EQ(l3->Invoke(MakeOp("read", "skew", nullptr)).value, "second");
+    ASSERT_TRUE(ExecOrError(*info.nodes[0].remote, "echo +3600 > " + n1_offset).ok());
+    ASSERT_EQ(l1->Invoke(MakeOp("write", "skew", "from-the-future")).type, OpType::kOk);
+    ASSERT_EQ(l2->Invoke(MakeOp("write", "skew", "newest")).type, OpType::kOk);
+    EXPECT_EQ(l3->Invoke(MakeOp("read", "skew", nullptr)).value, "from-the-future");
+    ASSERT_TRUE(ExecOrError(*info.nodes[0].remote, "echo +0 > " + n1_offset).ok());
+    for (size_t i = 0; i < 2; ++i) ASSERT_TRUE(lww->db->Teardown(info, info.nodes[i]).ok());
+  } else {
+    ASSERT_TRUE(db->Setup(info, info.nodes[2]).ok());
+  }
+
+  // n3's store is still running: `cluster down` must end it.
   auto stores = NodeProcesses(cluster.file().nodes[2].sshd.pid, "/opt/faultline/bin/ringstore");
   ASSERT_EQ(stores.size(), 1u);
   EXPECT_TRUE(ProcessAlive(stores[0]));
