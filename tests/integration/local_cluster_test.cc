@@ -106,11 +106,12 @@ std::string Leftovers(const std::string& name, const std::vector<ProcessId>& pro
 
 // One cluster, exercised through the CLI and the Remote API end to end.
 TEST(LocalClusterTest, UpSshTransfersTimeoutsReconnectAndCleanDown) {
-  const std::string name = "itssh";
-  RunLocal({kFaultline, "cluster", "down", "--name", name});
+  const LocalClusterSpec unique = UniqueSpec("is", 3);
+  const std::string name = unique.name;
+  const std::string net = SubnetPrefix(unique);  // "10.231.N."
   auto t0 = Clock::now();
   auto up = RunLocal({kFaultline, "cluster", "up", "--nodes", "3", "--name", name, "--subnet",
-                      "10.231.61.0/24"},
+                      unique.subnet},
                      "", std::chrono::seconds(120));
   ASSERT_TRUE(up.ok()) << up.status().message();
   ASSERT_EQ(up->exit_code, 0) << up->err;
@@ -136,7 +137,7 @@ TEST(LocalClusterTest, UpSshTransfersTimeoutsReconnectAndCleanDown) {
   auto status = RunLocal({kFaultline, "cluster", "status", "--name", name});
   ASSERT_TRUE(status.ok());
   EXPECT_EQ(status->exit_code, 0) << status->out << status->err;
-  EXPECT_TRUE(HasSubstr(status->out, "10.231.61.13")) << status->out;
+  EXPECT_TRUE(HasSubstr(status->out, net + "13")) << status->out;
 
   NodeOptions options;
   options.cluster_file = ClusterFilePath(name);
@@ -148,7 +149,7 @@ TEST(LocalClusterTest, UpSshTransfersTimeoutsReconnectAndCleanDown) {
   for (size_t i = 0; i < 3; ++i) {
     Remote& r = *(*remotes)[i];
     std::string expected_name = "n" + std::to_string(i + 1);
-    std::string expected_addr = "10.231.61." + std::to_string(11 + i);
+    std::string expected_addr = net + std::to_string(11 + i);
     EXPECT_EQ(r.node(), expected_name);
     auto host = ExecOrError(r, "hostname");
     ASSERT_TRUE(host.ok()) << host.status().message();
@@ -300,7 +301,8 @@ TEST(LocalClusterTest, UpSshTransfersTimeoutsReconnectAndCleanDown) {
 // Wrong key, unreachable address, bad or unknown host key: each its own error,
 // naming the node. Trust on first use records and then enforces the key.
 TEST(LocalClusterTest, SshErrorsAreSpecific) {
-  ScopedCluster cluster("iterr", "10.231.62.0/24", 2);
+  ScopedCluster cluster(UniqueSpec("ie", 2));
+  const std::string net = SubnetPrefix(cluster.spec());
   ASSERT_TRUE(cluster.ok()) << cluster.status().message();
   const ClusterFile& c = cluster.file();
   std::string dir = TempDir("sshkeys");
@@ -341,12 +343,12 @@ TEST(LocalClusterTest, SshErrorsAreSpecific) {
   // An address in the cluster's subnet where no node lives.
   SshOptions nobody = good;
   nobody.node = "n9";
-  nobody.address = "10.231.62.99";
+  nobody.address = net + "99";
   nobody.connect_timeout = std::chrono::seconds(5);
   auto t0 = Clock::now();
   auto unreachable = SshRemote::Connect(nobody);
   ASSERT_FALSE(unreachable.ok());
-  EXPECT_TRUE(HasSubstr(unreachable.status().message(), "n9: cannot reach 10.231.62.99:22"))
+  EXPECT_TRUE(HasSubstr(unreachable.status().message(), "n9: cannot reach " + net + "99:22"))
       << unreachable.status().message();
   EXPECT_LT(std::chrono::duration<double>(Clock::now() - t0).count(), 10.0);
 
@@ -398,13 +400,13 @@ TEST(LocalClusterTest, SshErrorsAreSpecific) {
   EXPECT_TRUE(second.ok()) << second.status().message();
   // Errors of several nodes come back together, each named.
   NodeOptions mixed = flags;
-  mixed.nodes = {c.nodes[0].address + ",10.231.62.98"};
+  mixed.nodes = {c.nodes[0].address + "," + net + "98"};
   mixed.ssh_key = dir + "/other";
   auto both = ConnectNodes(mixed, run_dir);
   ASSERT_FALSE(both.ok());
   EXPECT_TRUE(HasSubstr(both.status().message(), c.nodes[0].address + ": ssh authentication refused"))
       << both.status().message();
-  EXPECT_TRUE(HasSubstr(both.status().message(), "10.231.62.98: cannot reach"))
+  EXPECT_TRUE(HasSubstr(both.status().message(), net + "98: cannot reach"))
       << both.status().message();
 
   // No --nodes and no cluster file: the error says what to do.
@@ -416,14 +418,14 @@ TEST(LocalClusterTest, SshErrorsAreSpecific) {
 
   // Without root, the cluster command refuses in one line, exit 3.
   auto as_nobody = RunLocal({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             kFaultline, "cluster", "status", "--name", "iterr"});
+                             kFaultline, "cluster", "status", "--name", cluster.spec().name});
   ASSERT_TRUE(as_nobody.ok()) << as_nobody.status().message();
   EXPECT_EQ(as_nobody->exit_code, 3) << as_nobody->err;
   EXPECT_TRUE(HasSubstr(as_nobody->err, "needs root")) << as_nobody->err;
   EXPECT_EQ(std::count(as_nobody->err.begin(), as_nobody->err.end(), '\n'), 1);
 
   EXPECT_TRUE(cluster.Down().ok());
-  EXPECT_EQ(Leftovers("iterr", {c.nodes[0].sshd, c.nodes[1].sshd}), "");
+  EXPECT_EQ(Leftovers(cluster.spec().name, {c.nodes[0].sshd, c.nodes[1].sshd}), "");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // keeps data, pause makes requests time out, resume heals, logs, teardown, and
 // `cluster down` ends a store that is still running. Needs root.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -73,7 +74,7 @@ class RingstoreDeployTest : public ::testing::Test {
 };
 
 TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
-  ScopedCluster cluster("itring", "10.231.63.0/24", 3);
+  ScopedCluster cluster(UniqueSpec("ir", 3));
   ASSERT_TRUE(cluster.ok()) << cluster.status().message();
   auto remotes = cluster.Connect();
   ASSERT_TRUE(remotes.ok()) << remotes.status().message();
@@ -202,7 +203,7 @@ TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
   // Logs come back through the Remote.
   auto logs = db->LogFiles(info.nodes[1]);
   ASSERT_EQ(logs.size(), 1u);
-  std::string local = (fs::temp_directory_path() / "faultline-itring-log").string();
+  std::string local = (fs::temp_directory_path() / ("faultline-ringlog-" + std::to_string(getpid()))).string();
   fs::remove_all(local);
   ASSERT_TRUE(n2_remote.Download(logs[0], local + "/ringstore.log").ok());
   std::string log = ReadAll(local + "/ringstore.log");
