@@ -485,6 +485,7 @@ Result<CheckResult> CheckLinearizable(const History& history, const Linearizable
   Outcome invalid_outcome;
   std::string unknown_reason;
   uint64_t configurations = 0;
+  size_t finished = 0;  // problems whose search ran to a verdict
 
   auto compile = [&](Problem& pr) -> Status {
     pr.model_ops.reserve(pr.ops.size());
@@ -544,6 +545,7 @@ Result<CheckResult> CheckLinearizable(const History& history, const Linearizable
       Outcome o = searcher.Run(pr, paired);
       std::lock_guard<std::mutex> lock(mu);
       configurations += o.configurations;
+      if (o.valid != Validity::kUnknown) ++finished;
       if (o.valid == Validity::kInvalid && !have_invalid) {
         have_invalid = true;
         invalid_problem = order[k];
@@ -637,13 +639,15 @@ Result<CheckResult> CheckLinearizable(const History& history, const Linearizable
       for (size_t i = 0; i < o.states_before.size(); ++i) {
         states_text += (i ? ", " : "") + o.states_before[i].dump();
       }
-      failure["message"] = OpPhrase(fop) + " cannot be linearized: it is not legal in any state the model could be in " +
-                           "when it had to take effect (" + states_text + ")";
+      failure["message"] = OpPhrase(fop) + " cannot be linearized" +
+                           (states_text.empty() ? std::string()
+                                                : ": it is not legal in any state the model could be in when it "
+                                                  "had to take effect (" + states_text + ")");
     } else {
       failure["message"] = "no linearization exists";
     }
     d["failure"] = failure;
-  } else if (!unknown_reason.empty() || stop.load() == kTimeout) {
+  } else if (finished < problems.size()) {  // some search hit a limit or never started
     result.valid = Validity::kUnknown;
     d["reason"] = unknown_reason.empty() ? "time limit reached" : unknown_reason;
     if (d["reason"].get<std::string>().rfind("time limit", 0) == 0 && options.time_limit_s > 0) {
