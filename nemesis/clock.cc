@@ -226,6 +226,11 @@ class ClockNemesis : public Nemesis {
             " 'BEGIN{printf \"%.6f\", n+d}')\" >/dev/null";
     } else {
       const std::string file = skewable_->FaketimeOffsetFile(n);
+      if (file.empty()) {
+        if (ms == 0) return Status::Ok();  // nothing was ever skewed there
+        return Status::Error(n.name + ": the store runs without libfaketime, so its clock "
+                             "cannot be skewed (install libfaketime on the node)");
+      }
       // Write then rename, so the store never reads a half-written offset.
       cmd = "mkdir -p \"$(dirname " + ShellQuote(file) + ")\" && printf '%s\\n' " +
             ShellQuote(OffsetText(ms)) + " > " + ShellQuote(file + ".tmp") + " && mv -f " +

@@ -1,0 +1,77 @@
+#include "nemesis/cluster_heal.h"
+
+#include "nemesis/faultline_chain.h"
+#include "nemesis/nemesis_support.h"
+
+namespace faultline {
+
+namespace {
+
+// Flushes the chain and removes netem root qdiscs; prints one line per action.
+std::string NetworkHealCommand() {
+  return FlushChainCommand() +
+         " && echo 'FAULTLINE chain flushed'; "
+         "if command -v tc >/dev/null 2>&1; then for d in $(ls /sys/class/net); do "
+         "if tc qdisc show dev \"$d\" 2>/dev/null | grep -q netem; then "
+         "tc qdisc del dev \"$d\" root && echo \"netem qdisc removed from $d\"; fi; done; fi";
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    if (nl > pos) out.push_back(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db) {
+  std::vector<NodeHealReport> reports(cluster.nodes.size());
+  auto* skewable = dynamic_cast<ClockSkewable*>(db);
+  auto* pausable = dynamic_cast<Pausable*>(db);
+  std::vector<const NodeInfo*> nodes = AllNodes(cluster);
+  ForEachNode(nodes, [&](const NodeInfo& n) {
+    // ForEachNode hands out references into cluster.nodes: the index is stable.
+    NodeHealReport& report = reports[&n - cluster.nodes.data()];
+    report.node = n.name;
+    if (n.remote == nullptr) {
+      report.errors.push_back("no remote to reach the node");
+      return Status::Ok();
+    }
+    auto net = ExecOrError(*n.remote, NetworkHealCommand());
+    if (net.ok()) {
+      for (auto& line : Lines(*net)) report.done.push_back(line);
+    } else {
+      report.errors.push_back(net.status().message());
+    }
+    const std::string file = skewable ? skewable->FaketimeOffsetFile(n) : "";
+    if (!file.empty()) {  // "": the store runs without libfaketime there
+      auto clock = ExecOrError(
+          *n.remote, "if [ -f " + ShellQuote(file) + " ]; then printf '+0\\n' > " +
+                         ShellQuote(file + ".tmp") + " && mv -f " + ShellQuote(file + ".tmp") + " " +
+                         ShellQuote(file) + " && echo 'clock offset reset to +0'; fi");
+      if (clock.ok()) {
+        for (auto& line : Lines(*clock)) report.done.push_back(line);
+      } else {
+        report.errors.push_back(clock.status().message());
+      }
+    }
+    if (pausable) {
+      Status s = pausable->Resume(cluster, n);
+      if (s.ok()) {
+        report.done.push_back("store resumed (SIGCONT if it was running)");
+      } else {
+        report.errors.push_back("resume: " + s.message());
+      }
+    }
+    return Status::Ok();
+  });
+  return reports;
+}
+
+}  // namespace faultline

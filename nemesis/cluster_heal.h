@@ -1,0 +1,27 @@
+// HealNodes: undoes by hand, on every node, whatever faults a nemesis may have
+// left behind (e.g. after the controller was killed with SIGKILL): flushes the
+// FAULTLINE iptables chain (nothing else of the firewall), deletes netem
+// qdiscs, writes "+0" into the Db's libfaketime offset file where it exists,
+// and SIGCONTs the store through the Db's Pausable capability. Killed stores
+// are not restarted (that is the Db's Setup). A clock moved with
+// --clock-strategy system is not restored (no record survives; use NTP).
+// Runs the nodes in parallel; each node's report says what was done.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "targets/target.h"
+
+namespace faultline {
+
+struct NodeHealReport {
+  std::string node;
+  std::vector<std::string> done;    // "FAULTLINE chain flushed", ...
+  std::vector<std::string> errors;  // one line each
+};
+
+// `db` may be null (then only the network is healed).
+std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db);
+
+}  // namespace faultline
