@@ -46,7 +46,7 @@ class NemesisClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!fs::exists(kRingstore)) GTEST_SKIP() << kRingstore << " is not built";
-    cluster_ = std::make_unique<ScopedCluster>("itnem", "10.231.64.0/24", 3);
+    cluster_ = std::make_unique<ScopedCluster>(UniqueSpec("nm", 3));
     ASSERT_TRUE(cluster_->ok()) << cluster_->status().message();
     auto remotes = cluster_->Connect();
     ASSERT_TRUE(remotes.ok()) << remotes.status().message();
@@ -213,7 +213,7 @@ TEST_F(NemesisClusterTest, ClusterHealRemovesWhatACrashedRunLeft) {
   EXPECT_NE(Offset(0), "+0\n");
 
   // The real command, as a user runs it.
-  auto run = RunLocal({kFaultline, "cluster", "heal", "--name", "itnem", "--target-opt",
+  auto run = RunLocal({kFaultline, "cluster", "heal", "--name", cluster_->spec().name, "--target-opt",
                          "binary=" + kRingstore});
   ASSERT_TRUE(run.ok()) << run.status().message();
   EXPECT_EQ(run->exit_code, 0) << run->out << run->err;
