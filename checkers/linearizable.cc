@@ -115,7 +115,7 @@ class Searcher {
   // Reused buffers (sized before the loop, never inside it).
   std::vector<uint32_t> next_, prev_, node_op_, match_;
   std::vector<uint8_t> is_call_, is_pending_ret_;
-  std::vector<uint64_t> zobrist_, bits_, entry_, state_, next_state_, stack_states_;
+  std::vector<uint64_t> zobrist_, entry_, state_, next_state_, stack_states_;
   std::vector<uint32_t> stack_nodes_, best_;
   std::vector<int32_t> sym_prev_;
 };
@@ -125,7 +125,6 @@ Outcome Searcher::Run(const Problem& p, const std::vector<PairedOp>& paired) {
   const Machine& m = *p.machine;
   const size_t n = p.ops.size();
   const size_t S = m.state_words();
-  const size_t B = (n + 63) / 64 == 0 ? 1 : (n + 63) / 64;
   if (!cache_.ok()) {
     out.valid = Validity::kUnknown;
     out.reason = "could not reserve memory for the search";
@@ -191,10 +190,43 @@ Outcome Searcher::Run(const Problem& p, const std::vector<PairedOp>& paired) {
   next_[nodes - 1] = 0;  // 0 doubles as "end of list"
   std::vector<uint8_t> linearized(n, 0);
 
+  // Compact cache keys. Completed ops are ranked in invoke order; k is the
+  // first completed op not linearized yet. Every completed op linearized
+  // beyond k was invoked before k returned (the search only takes calls that
+  // precede the first pending return in the list), so the linearized set is
+  // exactly (k, the bits of a window of `window` ops after k, the set of
+  // linearized pending ops). Keys stay small however long the history is.
+  std::vector<uint32_t> rank(n, kNone);
+  std::vector<uint8_t> pend(n, 0);
+  std::vector<uint64_t> cpos, cret;
+  size_t np = 0;
+  for (uint32_t i : by_invoke) {
+    if (m.Removable(i)) continue;
+    const PairedOp& po = paired[p.ops[i]];
+    if (po.pending) {
+      pend[i] = 1;
+      rank[i] = static_cast<uint32_t>(np++);
+    } else {
+      rank[i] = static_cast<uint32_t>(cpos.size());
+      cpos.push_back(po.invoke);
+      cret.push_back(po.complete);
+    }
+  }
+  const size_t nc = cpos.size();
+  size_t window = 1;
+  for (size_t r = 0; r < nc; ++r) {
+    size_t later = std::lower_bound(cpos.begin(), cpos.end(), cret[r]) - cpos.begin();
+    window = std::max(window, later - r);
+  }
+  const size_t WB = (window + 63) / 64 + 1;   // window words (one spare for unaligned k)
+  const size_t PB = std::max<size_t>(1, (np + 63) / 64);
+  const size_t W = 1 + WB + PB + S;           // [k][window][pending][state]
+  std::vector<uint64_t> cbits((nc + 63) / 64 + WB + 2, 0);
+  std::vector<uint64_t> pbits(PB, 0);
+  size_t k = 0;
+
   zobrist_.resize(n);
   for (size_t i = 0; i < n; ++i) zobrist_[i] = SplitMix(i * 0x2545F4914F6CDD1DULL + 17);
-  const size_t W = B + S;
-  bits_.assign(B, 0);
   entry_.assign(W, 0);
   state_.assign(S, 0);
   next_state_.assign(S, 0);
@@ -211,8 +243,27 @@ Outcome Searcher::Run(const Problem& p, const std::vector<PairedOp>& paired) {
     return h;
   };
   auto put_entry = [&](const uint64_t* s) {
-    std::copy(bits_.begin(), bits_.end(), entry_.begin());
-    std::copy(s, s + S, entry_.begin() + B);
+    entry_[0] = k;
+    size_t q = k >> 6, sh = k & 63;
+    for (size_t w = 0; w < WB; ++w) {
+      entry_[1 + w] = sh ? (cbits[q + w] >> sh) | (cbits[q + w + 1] << (64 - sh)) : cbits[q + w];
+    }
+    std::copy(pbits.begin(), pbits.end(), entry_.begin() + 1 + WB);
+    std::copy(s, s + S, entry_.begin() + 1 + WB + PB);
+  };
+  // Marks op `op` linearized or not (the flip is its own inverse).
+  auto flip = [&](uint32_t op) {
+    uint32_t r = rank[op];
+    if (pend[op]) {
+      pbits[r >> 6] ^= 1ull << (r & 63);
+      return;
+    }
+    cbits[r >> 6] ^= 1ull << (r & 63);
+    if (cbits[r >> 6] & (1ull << (r & 63))) {
+      while (k < nc && (cbits[k >> 6] & (1ull << (k & 63)))) ++k;
+    } else if (r < k) {
+      k = r;
+    }
   };
   put_entry(state_.data());
   cache_.Insert(zob ^ state_hash(state_.data()), entry_.data());
@@ -255,7 +306,8 @@ Outcome Searcher::Run(const Problem& p, const std::vector<PairedOp>& paired) {
       uint32_t op = node_op_[cur];
       int32_t sp = sym_prev_[op];
       if ((sp < 0 || linearized[sp]) && m.Step(state_.data(), op, next_state_.data())) {
-        bits_[op >> 6] ^= 1ull << (op & 63);
+        size_t old_k = k;
+        flip(op);
         uint64_t nz = zob ^ zobrist_[op];
         put_entry(next_state_.data());
         auto r = cache_.Insert(nz ^ state_hash(next_state_.data()), entry_.data());
@@ -274,7 +326,8 @@ Outcome Searcher::Run(const Problem& p, const std::vector<PairedOp>& paired) {
           cur = next_[0];
           continue;
         }
-        bits_[op >> 6] ^= 1ull << (op & 63);
+        flip(op);
+        k = old_k;
         if (r == SearchCache::InsertResult::kFull) {
           out.valid = Validity::kUnknown;
           out.reason = "memory limit reached";
@@ -294,7 +347,7 @@ Outcome Searcher::Run(const Problem& p, const std::vector<PairedOp>& paired) {
     uint32_t c = stack_nodes_[depth];
     uint32_t op = node_op_[c];
     std::copy(stack_states_.begin() + depth * S, stack_states_.begin() + (depth + 1) * S, state_.begin());
-    bits_[op >> 6] ^= 1ull << (op & 63);
+    flip(op);
     zob ^= zobrist_[op];
     linearized[op] = 0;
     unlift(c);
@@ -326,23 +379,31 @@ Outcome Searcher::Run(const Problem& p, const std::vector<PairedOp>& paired) {
   if (out.failing == kNone) return out;
   // States the search reached where the failing op had to be placed: every op
   // that completed before it linearized, it not, and it illegal.
-  std::vector<uint64_t> required_bits(B, 0);
+  std::vector<uint32_t> required_ranks;
   for (uint32_t i = 0; i < n; ++i) {
     const PairedOp& po = paired[p.ops[i]];
-    if (!po.pending && !m.Removable(i) && po.complete < best_ret) required_bits[i >> 6] |= 1ull << (i & 63);
+    if (rank[i] != kNone && !pend[i] && po.complete < best_ret) required_ranks.push_back(rank[i]);
   }
+  std::sort(required_ranks.begin(), required_ranks.end());
+  auto linearized_in = [&](const uint64_t* ent, uint32_t r) {
+    if (r < ent[0]) return true;
+    size_t d = r - ent[0];
+    return d < WB * 64 && (ent[1 + (d >> 6)] & (1ull << (d & 63))) != 0;
+  };
   const uint32_t f = out.failing;
   std::vector<std::vector<uint64_t>> seen;
   std::vector<uint64_t> scratch(S);
   for (int pass = 0; pass < 2 && out.states_before.empty(); ++pass) {
     for (size_t e = 0; e < cache_.size() && seen.size() < kMaxStatesShown; ++e) {
       const uint64_t* ent = cache_.entry(e);
-      if (ent[f >> 6] & (1ull << (f & 63))) continue;
+      if (linearized_in(ent, rank[f])) continue;
       bool ok = true;
-      for (size_t w = 0; w < B && ok; ++w) ok = (ent[w] & required_bits[w]) == required_bits[w];
+      auto from = std::lower_bound(required_ranks.begin(), required_ranks.end(), static_cast<uint32_t>(ent[0]));
+      for (auto it = from; it != required_ranks.end() && ok; ++it) ok = linearized_in(ent, *it);
       if (!ok) continue;
-      if (pass == 0 && m.Step(ent + B, f, scratch.data())) continue;
-      std::vector<uint64_t> st(ent + B, ent + B + S);
+      const uint64_t* st_words = ent + 1 + WB + PB;
+      if (pass == 0 && m.Step(st_words, f, scratch.data())) continue;
+      std::vector<uint64_t> st(st_words, st_words + S);
       if (std::find(seen.begin(), seen.end(), st) != seen.end()) continue;
       seen.push_back(st);
       out.states_before.push_back(m.DescribeState(st.data()));

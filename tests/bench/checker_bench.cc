@@ -439,7 +439,16 @@ int main(int argc, char** argv) {
     std::string a = argv[i];
     if (a == "--reps" && i + 1 < argc) reps = std::atoi(argv[++i]);
     else if (a == "--skip-big") skip_big = true;
-    else if (a == "--write-big" && i + 1 < argc) {  // writes (c)'s history to a file, for profiling
+    else if (a == "--write-register" && i + 2 < argc) {  // one long single-register history
+      faultline::SimOptions o;
+      o.seed = seed;
+      o.workers = 10;
+      o.ops = std::strtoull(argv[++i], nullptr, 10);
+      for (size_t k = 0; k < o.ops / 100; ++k) o.crash_at.push_back(k * 100 + 7);
+      o.crash_info = true;
+      faultline::WriteJsonl(faultline::Simulate(o), argv[++i]);
+      return 0;
+    } else if (a == "--write-big" && i + 1 < argc) {  // writes (c)'s history to a file, for profiling
       faultline::SimOptions o;
       o.seed = seed;
       o.workers = 20;
