@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -224,7 +225,8 @@ Status SaveClusterFile(const ClusterFile& c, const std::string& path) {
   }
   json j = {{"name", c.name},         {"subnet", c.subnet},     {"bridge", c.bridge},
             {"host_address", c.host_address}, {"username", c.username}, {"ssh_key", c.ssh_key},
-            {"known_hosts", c.known_hosts},   {"ssh_port", c.ssh_port}, {"nodes", nodes}};
+            {"known_hosts", c.known_hosts},   {"ssh_port", c.ssh_port}, {"nodes", nodes},
+            {"password_file", c.password_file}};
   std::string tmp = path + ".tmp";
   Status s = WriteFile(tmp, j.dump(2) + "\n", fs::perms(0644));
   if (!s.ok()) return s;
@@ -283,6 +285,7 @@ Result<ClusterFile> LoadClusterFile(const std::string& path) {
     c.ssh_key = j.at("ssh_key").get<std::string>();
     c.known_hosts = j.value("known_hosts", "");
     c.ssh_port = j.value("ssh_port", 22);
+    c.password_file = j.value("password_file", "");
     for (const auto& n : j.at("nodes")) {
       ClusterNode node;
       node.name = n.at("name").get<std::string>();
@@ -417,6 +420,39 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
     return fail(s);
   }
   std::string authorized = ReadFile(c.ssh_key + ".pub");
+  // A generated root password, valid on the nodes only (each node sees its
+  // own /etc/shadow), so password authentication works and can be tested.
+  // Skipped when openssl is missing: then the nodes take keys only.
+  std::string shadow;
+  {
+    std::random_device rd;
+    char pw[33];
+    std::snprintf(pw, sizeof pw, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+    auto hash = RunLocal({"openssl", "passwd", "-6", "-stdin"}, std::string(pw) + "\n");
+    std::string host_shadow = ReadFile("/etc/shadow");
+    if (hash.ok() && hash->exit_code == 0 && Trim(hash->out).rfind("$6$", 0) == 0 &&
+        !host_shadow.empty()) {
+      std::istringstream lines(host_shadow);
+      std::string line;
+      bool root_seen = false;
+      while (std::getline(lines, line)) {
+        if (line.rfind("root:", 0) == 0) {
+          auto second = line.find(':', 5);
+          line = "root:" + Trim(hash->out) + (second == std::string::npos ? "" : line.substr(second));
+          root_seen = true;
+        }
+        shadow += line + "\n";
+      }
+      if (root_seen) {
+        c.password_file = dir + "/root_password";
+        if (Status s = WriteFile(c.password_file, std::string(pw) + "\n", fs::perms(0600)); !s.ok()) {
+          return fail(s);
+        }
+      } else {
+        shadow.clear();
+      }
+    }
+  }
   std::string hosts = "127.0.0.1 localhost\n";
   for (int i = 1; i <= spec.nodes; ++i) {
     ClusterNode n;
@@ -446,6 +482,7 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
     known_hosts += n.address + " " + type + " " + key + "\n";
     Status w = WriteFile(nd + "/authorized_keys", authorized, fs::perms(0600));
     if (w.ok()) w = WriteFile(nd + "/hosts", hosts, fs::perms(0644));
+    if (w.ok() && !shadow.empty()) w = WriteFile(nd + "/shadow", shadow, fs::perms(0600));
     if (w.ok()) {
       w = WriteFile(nd + "/sshd_config",
                     "# faultline local node " + n.name + " of cluster " + spec.name + "\n"
@@ -453,8 +490,9 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
                     "Port 22\n"
                     "HostKey " + nd + "/ssh_host_ed25519_key\n"
                     "AuthorizedKeysFile " + nd + "/authorized_keys\n"
-                    "PermitRootLogin prohibit-password\n"
-                    "PasswordAuthentication no\n"
+                    "PermitRootLogin yes\n" +
+                    std::string(shadow.empty() ? "PasswordAuthentication no\n"
+                                               : "PasswordAuthentication yes\n") +
                     "KbdInteractiveAuthentication no\n"
                     "UsePAM no\n"
                     "StrictModes no\n"
@@ -477,7 +515,9 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
                     "mount --bind " + ShellQuote(nd + "/opt") + " /opt/faultline\n"
                     "mount --bind " + ShellQuote(nd + "/log") + " /var/log/faultline\n"
                     "mount --bind " + ShellQuote(nd + "/tmp") + " /tmp\n"
-                    "mount --bind " + ShellQuote(nd + "/hosts") + " /etc/hosts\n"
+                    "mount --bind " + ShellQuote(nd + "/hosts") + " /etc/hosts\n" +
+                    (shadow.empty() ? std::string()
+                                    : "mount --bind " + ShellQuote(nd + "/shadow") + " /etc/shadow\n") +
                     // A private, empty home: the host root's shell startup
                     // files (sourced by bash under sshd) stay out of the node.
                     "mount --bind " + ShellQuote(nd + "/root") + " /root\n"

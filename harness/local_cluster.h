@@ -8,9 +8,9 @@
 //           hostname nI, default route via the bridge
 //   mounts  private per node: /var/lib/faultline, /opt/faultline,
 //           /var/log/faultline, /tmp, /root (empty home), /etc/hosts
-//           (all node names)
-//   sshd    listens on the node's address, port 22; generated host keys and
-//           one generated client key (root login by key only)
+//           (all node names), /etc/shadow (a generated root password)
+//   sshd    listens on the node's address, port 22; generated host keys, one
+//           generated client key, and a generated root password
 //   state   STATE_ROOT/NAME/ (default /var/lib/faultline-cluster/NAME/):
 //           cluster.json, id_ed25519, known_hosts, nodes/nI/...
 // A node's sshd is PID 1 of the node's PID namespace, so killing it (by its
@@ -56,6 +56,9 @@ struct ClusterFile {
   std::string ssh_key;      // private key path
   std::string known_hosts;  // host keys of every node (checked strictly)
   int ssh_port = 22;
+  // File holding the nodes' generated root password (password login works
+  // too); empty when openssl was missing at `up` (key login only).
+  std::string password_file;
   std::vector<ClusterNode> nodes;
 };
 

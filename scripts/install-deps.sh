@@ -7,7 +7,7 @@ packages=(
   g++ cmake make pkg-config git
   libssh-dev nlohmann-json3-dev libboost-dev libcpp-httplib-dev
   libgtest-dev libbenchmark-dev
-  iproute2 iptables openssh-server openssh-client libfaketime procps
+  iproute2 iptables openssh-server openssh-client openssl libfaketime procps
   etcd-server etcd-client
 )
 

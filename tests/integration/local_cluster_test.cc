@@ -332,6 +332,18 @@ TEST(LocalClusterTest, SshErrorsAreSpecific) {
       << refused.status().message();
   EXPECT_TRUE(HasSubstr(refused.status().message(), "publickey with key " + dir + "/other"))
       << refused.status().message();
+  // Password login (the cluster's generated root password), then a wrong one.
+  ASSERT_FALSE(c.password_file.empty());
+  std::string password = ReadAll(c.password_file);
+  while (!password.empty() && password.back() == '\n') password.pop_back();
+  SshOptions by_password = good;
+  by_password.key_path = "";
+  by_password.password = password;
+  auto pw_ok = SshRemote::Connect(by_password);
+  ASSERT_TRUE(pw_ok.ok()) << pw_ok.status().message();
+  auto pw_host = ExecOrError(**pw_ok, "hostname");
+  ASSERT_TRUE(pw_host.ok());
+  EXPECT_EQ(*pw_host, "n1\n");
   SshOptions wrong_password = good;
   wrong_password.key_path = "";
   wrong_password.password = "not-the-password";
