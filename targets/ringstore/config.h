@@ -1,0 +1,44 @@
+// Config: a ringstore process's settings, parsed from its command line.
+//
+//   ringstore --id n1 --listen 127.0.0.1:7001
+//             --peers n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003
+//             --data-dir DIR [--replicas 3] [--vnodes 64] [--mode paxos|lww|eventual]
+//
+// ParseConfig never exits: it returns an error line naming the offending flag,
+// which main prints before exiting with status 2. Plain value; no threads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/status.h"
+
+namespace faultline::ringstore {
+
+enum class Mode { kPaxos, kLww, kEventual };
+const char* ModeName(Mode mode);
+
+struct Peer {
+  std::string id;
+  std::string host;
+  int port = 0;
+};
+
+struct Config {
+  std::string id;
+  std::string listen_host;
+  int listen_port = 0;
+  std::vector<Peer> peers;  // every node, this one included, in flag order
+  std::string data_dir;
+  int replicas = 3;
+  int vnodes = 64;
+  Mode mode = Mode::kPaxos;
+  double rpc_timeout_s = 1.0;  // per peer RPC (--rpc-timeout-ms)
+};
+
+// Parses argv[1..]. `--help` yields an error whose message is the usage text.
+Result<Config> ParseConfig(const std::vector<std::string>& args);
+// The multi-line usage text.
+std::string ConfigUsage();
+
+}  // namespace faultline::ringstore

@@ -1,0 +1,196 @@
+#include "targets/ringstore/peer_set.h"
+
+#include <httplib.h>
+
+namespace faultline::ringstore {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+// How long a peer that failed at the transport level is skipped.
+constexpr auto kDownFor = std::chrono::milliseconds(300);
+constexpr auto kHeartbeatEvery = std::chrono::milliseconds(500);
+
+}  // namespace
+
+struct PeerSet::Peer {
+  std::string id;
+  std::string host;
+  int port = 0;
+  std::mutex mu;
+  std::vector<std::unique_ptr<httplib::Client>> idle;
+  bool ever_seen = false;
+  Clock::time_point last_seen;
+  bool down = false;
+  Clock::time_point down_until;
+  bool probing = false;
+};
+
+PeerSet::PeerSet(const Config& config, int rpc_threads) : timeout_s_(config.rpc_timeout_s) {
+  for (size_t i = 0; i < config.peers.size(); ++i) {
+    auto p = std::make_unique<Peer>();
+    p->id = config.peers[i].id;
+    p->host = config.peers[i].host;
+    p->port = config.peers[i].port;
+    if (p->id == config.id) self_ = static_cast<int>(i);
+    ids_.push_back(p->id);
+    peers_.push_back(std::move(p));
+  }
+  for (int i = 0; i < rpc_threads; ++i) workers_.emplace_back([this] { RpcWorker(); });
+  heartbeat_ = std::thread([this] { HeartbeatLoop(); });
+}
+
+PeerSet::~PeerSet() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stop_ = true;
+  }
+  queue_cv_.notify_all();
+  {
+    std::lock_guard<std::mutex> lock(hb_mu_);
+  }
+  hb_cv_.notify_all();
+  for (auto& t : workers_) t.join();
+  heartbeat_.join();
+}
+
+int PeerSet::IndexOf(const std::string& id) const {
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (peers_[i]->id == id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void PeerSet::MarkSeen(Peer& p) {
+  std::lock_guard<std::mutex> lock(p.mu);
+  p.ever_seen = true;
+  p.last_seen = Clock::now();
+  p.down = false;
+}
+
+RpcResult PeerSet::Call(int index, const std::string& path, const nlohmann::json& body) {
+  Peer& p = *peers_[index];
+  RpcResult r;
+  std::unique_ptr<httplib::Client> client;
+  bool probe = false;
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    if (p.down && Clock::now() < p.down_until) {
+      if (p.probing) {
+        r.delivered = false;
+        r.error = p.id + ": unreachable (recent failure; retrying shortly)";
+        return r;
+      }
+      p.probing = probe = true;
+    }
+    if (!p.idle.empty()) {
+      client = std::move(p.idle.back());
+      p.idle.pop_back();
+    }
+  }
+  if (!client) {
+    client = std::make_unique<httplib::Client>(p.host, p.port);
+    client->set_keep_alive(true);
+    auto t = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::duration<double>(timeout_s_));
+    client->set_connection_timeout(t);
+    client->set_read_timeout(t);
+    client->set_write_timeout(t);
+  }
+  auto res = client->Post(path, body.dump(), "application/json");
+  bool transport_ok = static_cast<bool>(res);
+  if (transport_ok) {
+    MarkSeen(p);
+    if (res->status == 200) {
+      r.body = nlohmann::json::parse(res->body, nullptr, false);
+      r.ok = !r.body.is_discarded();
+      if (!r.ok) r.error = p.id + ": unparsable reply";
+    } else {
+      r.error = p.id + ": HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 200);
+    }
+  } else {
+    httplib::Error e = res.error();
+    // Only a failed connect proves the request never arrived.
+    r.delivered = e != httplib::Error::Connection;
+    r.error = p.id + ": " + httplib::to_string(e);
+  }
+  std::lock_guard<std::mutex> lock(p.mu);
+  if (probe) p.probing = false;
+  if (transport_ok) {
+    p.idle.push_back(std::move(client));
+  } else {
+    p.down = true;
+    p.down_until = Clock::now() + kDownFor;
+  }
+  return r;
+}
+
+void PeerSet::CallAsync(int peer, std::string path, nlohmann::json body, std::function<void(RpcResult)> done) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.push_back([this, peer, path = std::move(path), body = std::move(body), done = std::move(done)] {
+      done(Call(peer, path, body));
+    });
+  }
+  queue_cv_.notify_one();
+}
+
+void PeerSet::RpcWorker() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock<std::mutex> lock(queue_mu_);
+      queue_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    job();
+  }
+}
+
+void PeerSet::HeartbeatLoop() {
+  std::vector<std::unique_ptr<httplib::Client>> clients(peers_.size());
+  for (;;) {
+    for (size_t i = 0; i < peers_.size(); ++i) {
+      if (static_cast<int>(i) == self_) continue;
+      if (!clients[i]) {
+        clients[i] = std::make_unique<httplib::Client>(peers_[i]->host, peers_[i]->port);
+        clients[i]->set_keep_alive(true);
+        clients[i]->set_connection_timeout(0, 300000);
+        clients[i]->set_read_timeout(0, 300000);
+      }
+      auto res = clients[i]->Get("/health");
+      if (res && res->status == 200) {
+        MarkSeen(*peers_[i]);
+      } else {
+        clients[i].reset();
+      }
+    }
+    std::unique_lock<std::mutex> lock(hb_mu_);
+    if (hb_cv_.wait_for(lock, kHeartbeatEvery, [&] {
+          std::lock_guard<std::mutex> q(queue_mu_);
+          return stop_;
+        })) {
+      return;
+    }
+  }
+}
+
+nlohmann::json PeerSet::SeenJson() const {
+  nlohmann::json out = nlohmann::json::object();
+  auto now = Clock::now();
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    if (static_cast<int>(i) == self_) continue;
+    Peer& p = *peers_[i];
+    std::lock_guard<std::mutex> lock(p.mu);
+    nlohmann::json j;
+    j["address"] = p.host + ":" + std::to_string(p.port);
+    j["up"] = p.ever_seen && !p.down;
+    j["last_seen_ms_ago"] = p.ever_seen
+        ? nlohmann::json(std::chrono::duration_cast<std::chrono::milliseconds>(now - p.last_seen).count())
+        : nlohmann::json(nullptr);
+    out[p.id] = j;
+  }
+  return out;
+}
+
+}  // namespace faultline::ringstore

@@ -1,0 +1,89 @@
+// PeerSet: RPCs from this ringstore node to the other nodes (JSON over HTTP).
+//
+// - Every call has a deadline (Config::rpc_timeout_s, ~1 s): a paused or
+//   partitioned peer costs a coordinator at most that, never a hang.
+// - Connections are kept alive and reused: each peer has a pool of idle
+//   clients; a client that saw an error is dropped, not reused.
+// - Calls run on a fixed pool of RPC threads (CallAsync), so a coordinator can
+//   ask all replicas at once and go on as soon as a quorum answered.
+// - A peer whose last call failed at the transport level is "down": calls to it
+//   fail fast for a short while (one probe at a time is let through), so a
+//   dead peer does not tie up RPC threads. A heartbeat thread polls every
+//   peer's /health and marks it up again as soon as it answers.
+//
+// Thread safety: all methods are safe from any thread. httplib is included
+// only by peer_set.cc.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/status.h"
+#include "targets/ringstore/config.h"
+
+namespace faultline::ringstore {
+
+// The outcome of one RPC. `delivered` is false only when the request
+// certainly never reached the peer (connection refused, peer marked down),
+// which lets writers report a definite failure.
+struct RpcResult {
+  bool ok = false;
+  bool delivered = true;
+  nlohmann::json body;  // when ok
+  std::string error;    // when !ok: "n2: connection refused"
+};
+
+class PeerSet {
+ public:
+  explicit PeerSet(const Config& config, int rpc_threads = 96);
+  ~PeerSet();
+  PeerSet(const PeerSet&) = delete;
+  PeerSet& operator=(const PeerSet&) = delete;
+
+  // Index of `id` in config.peers, -1 if unknown.
+  int IndexOf(const std::string& id) const;
+  int self() const { return self_; }
+  size_t size() const { return peers_.size(); }
+  const std::string& id(int peer) const { return ids_[peer]; }
+
+  // POSTs `body` to `path` on `peer`; blocks up to the RPC timeout.
+  RpcResult Call(int peer, const std::string& path, const nlohmann::json& body);
+  // The same on an RPC thread; `done` runs there.
+  void CallAsync(int peer, std::string path, nlohmann::json body, std::function<void(RpcResult)> done);
+
+  // {"n2": {"address": "...", "up": true, "last_seen_ms_ago": 120}, ...}
+  // (this node excluded; last_seen_ms_ago is null when never seen).
+  nlohmann::json SeenJson() const;
+
+ private:
+  struct Peer;
+  void HeartbeatLoop();
+  void RpcWorker();
+  void MarkSeen(Peer& p);
+
+  std::vector<std::unique_ptr<Peer>> peers_;
+  std::vector<std::string> ids_;
+  int self_ = -1;
+  double timeout_s_;
+
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> workers_;
+  std::thread heartbeat_;
+  std::mutex hb_mu_;
+  std::condition_variable hb_cv_;
+};
+
+}  // namespace faultline::ringstore

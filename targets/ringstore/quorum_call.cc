@@ -1,0 +1,78 @@
+#include "targets/ringstore/quorum_call.h"
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+
+namespace faultline::ringstore {
+
+bool QuorumReplies::MaybeDelivered() const {
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (!answered[i] || results[i].delivered) return true;
+  }
+  return false;
+}
+
+std::string QuorumReplies::Errors() const {
+  std::string out;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    std::string e = !answered[i] ? "no answer in time" : results[i].error;
+    if (answered[i] && results[i].ok) continue;
+    if (!out.empty()) out += "; ";
+    out += e;
+  }
+  return out;
+}
+
+QuorumReplies QuorumCall(PeerSet& peers, const std::vector<int>& targets, const std::string& path,
+                         const nlohmann::json& body, const LocalHandler& local, int need,
+                         const std::function<bool(const nlohmann::json&)>& accept,
+                         std::chrono::milliseconds timeout) {
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    QuorumReplies replies;
+    int done = 0;
+  };
+  auto st = std::make_shared<State>();
+  size_t n = targets.size();
+  st->replies.targets = targets;
+  st->replies.answered.assign(n, false);
+  st->replies.results.resize(n);
+  auto record = [st, accept](size_t i, RpcResult r) {
+    std::lock_guard<std::mutex> lock(st->mu);
+    if (r.ok && accept(r.body)) ++st->replies.accepted;
+    st->replies.answered[i] = true;
+    st->replies.results[i] = std::move(r);
+    ++st->done;
+    st->cv.notify_all();
+  };
+  int local_index = -1;
+  for (size_t i = 0; i < n; ++i) {
+    if (targets[i] == peers.self()) {
+      local_index = static_cast<int>(i);
+      continue;
+    }
+    peers.CallAsync(targets[i], path, body, [record, i](RpcResult r) { record(i, std::move(r)); });
+  }
+  if (local_index >= 0) {
+    RpcResult r;
+    auto res = local(path, body);
+    if (res.ok()) {
+      r.ok = true;
+      r.body = std::move(res.value());
+    } else {
+      r.error = peers.id(peers.self()) + ": " + res.status().message();
+    }
+    record(static_cast<size_t>(local_index), std::move(r));
+  }
+  std::unique_lock<std::mutex> lock(st->mu);
+  // A little beyond the per-RPC timeout, so a peer's own timeout reports first.
+  st->cv.wait_for(lock, timeout + std::chrono::milliseconds(100), [&] {
+    int outstanding = static_cast<int>(n) - st->done;
+    return st->replies.accepted >= need || outstanding == 0 || st->replies.accepted + outstanding < need;
+  });
+  return st->replies;
+}
+
+}  // namespace faultline::ringstore

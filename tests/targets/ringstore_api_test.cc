@@ -1,0 +1,140 @@
+// ringstore's HTTP API against 3 real processes on 127.0.0.1 (paxos mode):
+// every call, its error shapes, the command line, malformed input.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include "tests/targets/ringstore_cluster.h"
+
+namespace faultline::ringstore::testing {
+namespace {
+
+using nlohmann::json;
+
+class RingstoreApiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    cluster_ = new RingstoreCluster(RingstoreCluster::Options{});
+    ASSERT_TRUE(cluster_->StartAll()) << cluster_->Log(0);
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  static RingstoreCluster* cluster_;
+};
+RingstoreCluster* RingstoreApiTest::cluster_ = nullptr;
+
+TEST_F(RingstoreApiTest, KvReadWriteCasFromAnyNode) {
+  auto c1 = cluster_->Client(0), c2 = cluster_->Client(1), c3 = cluster_->Client(2);
+  EXPECT_EQ(c1->Get("/kv/api-a").body, json({{"value", nullptr}}));
+  auto put = c1->Put("/kv/api-a", json{{"value", 5}});
+  EXPECT_EQ(put.status, 200) << put.raw;
+  EXPECT_EQ(c2->Get("/kv/api-a").body["value"], 5);
+  EXPECT_EQ(c3->Post("/kv/api-a/cas", json{{"expected", 5}, {"new", 6}}).status, 200);
+  auto bad = c2->Post("/kv/api-a/cas", json{{"expected", 5}, {"new", 7}});
+  EXPECT_EQ(bad.status, 409);
+  EXPECT_EQ(bad.body["definite"], true);
+  EXPECT_EQ(bad.body["value"], 6);
+  EXPECT_NE(bad.body["error"].get<std::string>().find("precondition"), std::string::npos);
+  EXPECT_EQ(c1->Get("/kv/api-a").body["value"], 6);
+  // Any JSON value, including structured ones.
+  json doc = {{"list", {1, 2, 3}}, {"s", "x"}};
+  EXPECT_EQ(c3->Put("/kv/api-doc", json{{"value", doc}}).status, 200);
+  EXPECT_EQ(c1->Get("/kv/api-doc").body["value"], doc);
+  EXPECT_EQ(c1->Post("/kv/api-doc/cas", json{{"expected", doc}, {"new", nullptr}}).status, 200);
+  EXPECT_EQ(c2->Get("/kv/api-doc").body["value"], nullptr);
+}
+
+TEST_F(RingstoreApiTest, SetAndCounter) {
+  auto c1 = cluster_->Client(0), c2 = cluster_->Client(1);
+  EXPECT_EQ(c1->Get("/set/api-s").body["value"], json::array());
+  EXPECT_EQ(c1->Post("/set/api-s/add", json{{"element", 1}}).status, 200);
+  EXPECT_EQ(c2->Post("/set/api-s/add", json{{"element", 2}}).status, 200);
+  EXPECT_EQ(c2->Post("/set/api-s/add", json{{"element", 1}}).status, 200);  // idempotent
+  EXPECT_EQ(c1->Get("/set/api-s").body["value"], json::array({1, 2}));
+  EXPECT_EQ(c1->Get("/counter/api-c").body["value"], 0);
+  EXPECT_EQ(c1->Post("/counter/api-c/add", json{{"delta", 3}}).body["value"], 3);
+  EXPECT_EQ(c2->Post("/counter/api-c/add", json{{"delta", -1}}).body["value"], 2);
+  EXPECT_EQ(c2->Get("/counter/api-c").body["value"], 2);
+  // Types live apart: the kv key of the same name is untouched.
+  EXPECT_EQ(c1->Get("/kv/api-c").body["value"], nullptr);
+}
+
+TEST_F(RingstoreApiTest, HealthRingStatus) {
+  auto c = cluster_->Client(1);
+  auto h = c->Get("/health");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(h.body["id"], "n2");
+  EXPECT_EQ(h.body["mode"], "paxos");
+  auto ring = c->Get("/ring").body;
+  EXPECT_EQ(ring["nodes"], json::array({"n1", "n2", "n3"}));
+  EXPECT_EQ(ring["tokens"].size(), 3u * 64u);
+  auto placed = c->Get("/ring?key=hello").body;
+  EXPECT_EQ(placed["key_replicas"].size(), 3u);
+  // Every process computes the same placement.
+  EXPECT_EQ(cluster_->Client(0)->Get("/ring?key=hello").body, placed);
+  c->Put("/kv/status-k", json{{"value", 1}});
+  auto st = c->Get("/status").body;
+  EXPECT_EQ(st["mode"], "paxos");
+  EXPECT_GT(st["log"]["bytes"].get<int64_t>(), 0);
+  EXPECT_GT(st["log"]["fsyncs"].get<int64_t>(), 0);
+  ASSERT_TRUE(st["peers"].contains("n1"));
+  ASSERT_TRUE(st["peers"].contains("n3"));
+  EXPECT_FALSE(st["peers"].contains("n2"));
+}
+
+TEST_F(RingstoreApiTest, MalformedRequestsAre400AndServerStaysUp) {
+  auto c = cluster_->Client(0);
+  struct Case {
+    std::string method, path, body, needle;
+  } cases[] = {
+      {"PUT", "/kv/m", "{\"value\": ", "malformed JSON"},
+      {"PUT", "/kv/m", "[1,2]", "must be an object"},
+      {"PUT", "/kv/m", "{\"val\": 1}", "missing field \"value\""},
+      {"POST", "/kv/m/cas", "{\"expected\": 1}", "missing field \"new\""},
+      {"POST", "/set/m/add", "{}", "missing field \"element\""},
+      {"POST", "/counter/m/add", "{\"delta\": \"x\"}", "integer"},
+      {"POST", "/counter/m/add", "{\"delta\": 1.5}", "integer"},
+      {"PUT", "/kv/m", "{\"value\": \"" + std::string(2 << 20, 'x') + "\"}", "1 MiB"},
+      {"POST", "/internal/paxos/prepare", "{\"key\": \"x\"}", "ballot"},
+  };
+  for (const auto& k : cases) {
+    auto r = k.method == "PUT" ? c->Put(k.path, k.body) : c->Post(k.path, k.body);
+    EXPECT_EQ(r.status, 400) << k.path << " " << k.body.substr(0, 40) << " -> " << r.raw.substr(0, 200);
+    EXPECT_EQ(r.body["definite"], true) << r.raw.substr(0, 200);
+    EXPECT_NE(r.body.value("error", "").find(k.needle), std::string::npos) << r.raw.substr(0, 300);
+    // Still serving, on a fresh connection too.
+    EXPECT_EQ(cluster_->Client(0)->Get("/health").status, 200);
+  }
+  EXPECT_EQ(c->Get("/no/such/thing").status, 404);
+  EXPECT_EQ(c->Put("/kv/m", json{{"value", 1}}).status, 200);
+}
+
+int RunBinary(std::vector<std::string> args, std::string* err) {
+  std::string out = std::string(FAULTLINE_BINARY_DIR) + "/ringstore-args-test.err";
+  std::string cmd = std::string(FAULTLINE_BINARY_DIR) + "/ringstore";
+  for (auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>" + out + " >/dev/null";
+  int status = std::system(cmd.c_str());
+  std::ifstream in(out);
+  std::getline(in, *err, '\0');
+  std::remove(out.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(RingstoreFlagsTest, WrongOrMissingFlagsExitTwoWithOneLine) {
+  std::string err;
+  EXPECT_EQ(RunBinary({"--id", "n1"}, &err), 2);
+  EXPECT_EQ(err, "ringstore: missing required flag --listen\n");
+  EXPECT_EQ(RunBinary({"--id", "n1", "--listen", "127.0.0.1:1", "--peers", "n1=127.0.0.1:1", "--data-dir", "/tmp/x",
+                       "--mode", "strong"},
+                      &err),
+            2);
+  EXPECT_EQ(err, "ringstore: --mode: \"strong\" is not one of paxos, lww, eventual\n");
+  EXPECT_EQ(RunBinary({"--frobnicate"}, &err), 2);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
+}
+
+}  // namespace
+}  // namespace faultline::ringstore::testing

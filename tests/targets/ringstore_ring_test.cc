@@ -1,0 +1,252 @@
+// Unit tests of ringstore's pure parts: stable hash, ring placement and
+// balance, flag parsing, change functions, and the durable log/replica store
+// (recovery, torn tail, compaction, group commit) on real files with real fsync.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "targets/ringstore/command.h"
+#include "targets/ringstore/config.h"
+#include "targets/ringstore/durable_log.h"
+#include "targets/ringstore/hash_ring.h"
+#include "targets/ringstore/replica_store.h"
+
+namespace faultline::ringstore {
+namespace {
+
+using nlohmann::json;
+
+std::vector<std::string> Nodes(int n) {
+  std::vector<std::string> out;
+  for (int i = 1; i <= n; ++i) out.push_back("n" + std::to_string(i));
+  return out;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/ringstore-unit-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST(StableHashTest, PinnedValuesNeverChange) {
+  // Placement must be identical in every build and every process.
+  EXPECT_EQ(StableHash64(""), 0xefd01f60ba992926ULL);
+  EXPECT_EQ(StableHash64("a"), 0x82a2a958a9bece5bULL);
+  EXPECT_EQ(StableHash64("key-42"), 0xad37d850ff8935e0ULL);
+}
+
+TEST(HashRingTest, ReplicaSetsAreDistinctNodesAndDeterministic) {
+  HashRing ring(Nodes(5), 64, 3);
+  HashRing again(Nodes(5), 64, 3);
+  EXPECT_EQ(ring.tokens().size(), 5u * 64u);
+  for (int k = 0; k < 2000; ++k) {
+    std::string key = "k" + std::to_string(k);
+    auto r = ring.ReplicasFor(key);
+    ASSERT_EQ(r.size(), 3u);
+    EXPECT_EQ(std::set<int>(r.begin(), r.end()).size(), 3u) << key;
+    EXPECT_EQ(r, again.ReplicasFor(key));
+  }
+  // The first replica is the owner of the first token clockwise of the key.
+  uint64_t h = StableHash64("k7");
+  const auto& t = ring.tokens();
+  auto it = std::lower_bound(t.begin(), t.end(), h, [](const HashRing::Token& a, uint64_t p) { return a.point < p; });
+  int owner = (it == t.end() ? t.front() : *it).node;
+  EXPECT_EQ(ring.ReplicasFor("k7")[0], owner);
+  // Replicas are clamped to the cluster size.
+  EXPECT_EQ(HashRing(Nodes(2), 8, 3).ReplicasFor("x").size(), 2u);
+}
+
+TEST(HashRingTest, FiveNodesSixtyFourVnodesAreBalanced) {
+  HashRing ring(Nodes(5), 64, 3);
+  std::vector<int> primary(5), replica(5);
+  for (int k = 0; k < 100000; ++k) {
+    auto r = ring.ReplicasFor("key-" + std::to_string(k));
+    primary[r[0]]++;
+    for (int n : r) replica[n]++;
+  }
+  auto ratio = [](const std::vector<int>& v) {
+    return static_cast<double>(*std::max_element(v.begin(), v.end())) / *std::min_element(v.begin(), v.end());
+  };
+  EXPECT_LE(ratio(primary), 1.3) << "keys owned (primary): max/min";
+  EXPECT_LE(ratio(replica), 1.3) << "keys held (any replica): max/min";
+}
+
+TEST(ConfigTest, ParsesAllFlags) {
+  auto c = ParseConfig({"--id", "n2", "--listen", "0.0.0.0:7002", "--peers",
+                        "n1=10.0.0.1:7001,n2=10.0.0.2:7002,n3=10.0.0.3:7003", "--data-dir", "/tmp/x",
+                        "--replicas=2", "--vnodes", "16", "--mode", "lww"});
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->id, "n2");
+  EXPECT_EQ(c->listen_host, "0.0.0.0");
+  EXPECT_EQ(c->listen_port, 7002);
+  ASSERT_EQ(c->peers.size(), 3u);
+  EXPECT_EQ(c->peers[2].host, "10.0.0.3");
+  EXPECT_EQ(c->peers[2].port, 7003);
+  EXPECT_EQ(c->replicas, 2);
+  EXPECT_EQ(c->vnodes, 16);
+  EXPECT_EQ(c->mode, Mode::kLww);
+}
+
+TEST(ConfigTest, RejectsBadFlagsWithOneLine) {
+  const std::vector<std::string> base = {"--id", "n1", "--listen", "127.0.0.1:1", "--peers", "n1=127.0.0.1:1",
+                                         "--data-dir", "d"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return ParseConfig(args);
+  };
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+  } cases[] = {
+      {{"--mode", "raft"}, "--mode"},
+      {{"--replicas", "x"}, "--replicas"},
+      {{"--bogus", "1"}, "unknown flag --bogus"},
+      {{"--id", "n1"}, "given twice"},
+  };
+  for (const auto& c : cases) {
+    auto r = with(c.args);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.status().message().find(c.needle), std::string::npos) << r.status().message();
+    EXPECT_EQ(r.status().message().find('\n'), std::string::npos);
+  }
+  EXPECT_FALSE(ParseConfig({"--id", "n1"}).ok());
+  EXPECT_NE(ParseConfig({"--id", "n9", "--listen", "h:1", "--peers", "n1=h:1", "--data-dir", "d"})
+                .status().message().find("not one of --peers"),
+            std::string::npos);
+  EXPECT_FALSE(ParseConfig({"--id", "n1", "--listen", "nope", "--peers", "n1=h:1", "--data-dir", "d"}).ok());
+  EXPECT_FALSE(ParseConfig({"--id", "n1", "--listen", "h:1", "--peers", "n1=h:99999", "--data-dir", "d"}).ok());
+}
+
+TEST(ChangeTest, EveryOperation) {
+  Command c;
+  c.key = "k";
+  c.op = Op::kRead;
+  EXPECT_EQ(ApplyChange(c, 3).outcome.body, json({{"value", 3}}));
+  EXPECT_FALSE(ApplyChange(c, 3).changed);
+  c.op = Op::kWrite;
+  c.arg = 5;
+  EXPECT_EQ(ApplyChange(c, 3).new_value, 5);
+  c.op = Op::kCas;
+  c.arg = json::array({3, 4});
+  EXPECT_EQ(ApplyChange(c, 3).new_value, 4);
+  Change failed = ApplyChange(c, 2);
+  EXPECT_EQ(failed.outcome.status, 409);
+  EXPECT_TRUE(failed.outcome.body["definite"].get<bool>());
+  EXPECT_FALSE(failed.changed);
+  c.op = Op::kSetAdd;
+  c.arg = "x";
+  EXPECT_EQ(ApplyChange(c, nullptr).new_value, json::array({"x"}));
+  EXPECT_FALSE(ApplyChange(c, json::array({"x"})).changed);
+  c.op = Op::kCounterAdd;
+  c.arg = 4;
+  EXPECT_EQ(ApplyChange(c, 3).new_value, 7);
+  c.op = Op::kCounterRead;
+  EXPECT_EQ(ApplyChange(c, nullptr).outcome.body["value"], 0);
+  c.op = Op::kSetRead;
+  EXPECT_EQ(ApplyChange(c, nullptr).outcome.body["value"], json::array());
+}
+
+TEST(ReplicaStoreTest, AcceptorRulesAndRecovery) {
+  TempDir dir;
+  {
+    auto store = ReplicaStore::Open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    auto& s = *store.value();
+    auto p = s.Prepare("k", Ballot{5, "n1"});
+    ASSERT_TRUE(p.ok());
+    EXPECT_TRUE(p->ok);
+    EXPECT_FALSE(s.Prepare("k", Ballot{4, "n9"})->ok);        // lower ballot rejected
+    EXPECT_FALSE(s.Accept("k", Ballot{4, "n9"}, 1)->ok);       // below the promise
+    EXPECT_TRUE(s.Accept("k", Ballot{5, "n1"}, 42)->ok);
+    auto p2 = s.Prepare("k", Ballot{6, "n2"});
+    EXPECT_EQ(p2->value, 42);
+    EXPECT_EQ(p2->accepted, (Ballot{5, "n1"}));
+    EXPECT_TRUE(*s.WriteIfNewer("w", Ballot{10, "n1"}, "new"));
+    EXPECT_FALSE(*s.WriteIfNewer("w", Ballot{9, "n3"}, "old"));
+  }
+  auto store = ReplicaStore::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  auto& s = *store.value();
+  EXPECT_EQ(s.MaxCounter(), 10u);
+  auto p = s.Prepare("k", Ballot{7, "n1"});
+  EXPECT_EQ(p->value, 42);
+  EXPECT_EQ(p->accepted, (Ballot{5, "n1"}));
+  EXPECT_FALSE(s.Prepare("k", Ballot{6, "n2"})->ok);  // the promise survived the restart
+  EXPECT_EQ(s.Read("w")->value, "new");
+}
+
+TEST(ReplicaStoreTest, TornTailIsCutAndEarlierRecordsSurvive) {
+  TempDir dir;
+  {
+    auto store = ReplicaStore::Open(dir.path());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(store.value()->WriteIfNewer("a", Ballot{1, "n1"}, 1).ok());
+    ASSERT_TRUE(store.value()->WriteIfNewer("b", Ballot{1, "n1"}, 2).ok());
+  }
+  std::string log = dir.path() + "/replica.log";
+  auto size = std::filesystem::file_size(log);
+  // A crash in the middle of writing a record: half a frame at the end.
+  int fd = ::open(log.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "\x40\x00\x00\x00garbage", 11), 11);
+  ::close(fd);
+  {
+    auto store = ReplicaStore::Open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    EXPECT_EQ(std::filesystem::file_size(log), size);
+    EXPECT_EQ(store.value()->Read("a")->value, 1);
+    EXPECT_EQ(store.value()->Read("b")->value, 2);
+    ASSERT_TRUE(store.value()->WriteIfNewer("c", Ballot{1, "n1"}, 3).ok());
+  }
+  auto store = ReplicaStore::Open(dir.path());
+  EXPECT_EQ(store.value()->Read("c")->value, 3);
+}
+
+TEST(ReplicaStoreTest, CompactionBoundsTheLogAndKeepsState) {
+  TempDir dir;
+  const uint64_t kCompactAt = 16 * 1024;
+  {
+    auto store = ReplicaStore::Open(dir.path(), kCompactAt);
+    ASSERT_TRUE(store.ok());
+    auto& s = *store.value();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 1; i <= 600; ++i) {
+          ASSERT_TRUE(s.WriteIfNewer("k" + std::to_string(i % 20), Ballot{static_cast<uint64_t>(i), "n" + std::to_string(t)},
+                                     i).ok());
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_GT(s.log().compactions(), 0u);
+    EXPECT_LT(s.log().file_bytes(), 2 * kCompactAt);
+    // Group commit: 2400 durable writes took far fewer fsyncs.
+    EXPECT_LT(s.log().fsyncs(), 2400u);
+  }
+  auto store = ReplicaStore::Open(dir.path(), kCompactAt);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(store.value()->keys(), 20u);
+  for (int k = 0; k < 20; ++k) {
+    int newest = 600 - ((600 - k) % 20);  // largest i <= 600 with i % 20 == k
+    EXPECT_EQ(store.value()->Read("k" + std::to_string(k))->value, newest) << k;
+  }
+}
+
+}  // namespace
+}  // namespace faultline::ringstore
