@@ -1,5 +1,6 @@
 // ringstore: the bundled replicated store faultline tests out of the box.
 // See targets/ringstore/server.h for the API and config.h for the flags.
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -16,5 +17,7 @@ int main(int argc, char** argv) {
     std::fprintf(help ? stdout : stderr, help ? "%s" : "ringstore: %s\n", msg.c_str());
     return help ? 0 : 2;
   }
+  // A peer or client that vanishes mid-reply must not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
   return faultline::ringstore::RunRingstore(config.value());
 }

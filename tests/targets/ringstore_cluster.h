@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -91,6 +92,8 @@ class RingstoreCluster {
     ::waitpid(pids_[i], nullptr, 0);
     pids_[i] = -1;
   }
+  // Extra environment (NAME=VALUE) for node i's next start, e.g. libfaketime.
+  void SetEnv(int i, std::vector<std::string> env) { env_[i] = std::move(env); }
   void Pause(int i) { ::kill(pids_[i], SIGSTOP); }
   void Resume(int i) { ::kill(pids_[i], SIGCONT); }
   bool Running(int i) const { return pids_[i] > 0; }
@@ -130,6 +133,7 @@ class RingstoreCluster {
       std::vector<char*> argv;
       for (auto& a : args) argv.push_back(a.data());
       argv.push_back(nullptr);
+      for (auto& e : env_[i]) ::putenv(e.data());
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
@@ -156,6 +160,7 @@ class RingstoreCluster {
   std::vector<int> ports_;
   std::vector<pid_t> pids_;
   std::string peers_;
+  std::map<int, std::vector<std::string>> env_;
 };
 
 }  // namespace faultline::ringstore::testing
