@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +15,8 @@
 #include <functional>
 #include <sstream>
 #include <thread>
+
+#include "harness/history_reader.h"
 
 namespace faultline {
 namespace fs = std::filesystem;
@@ -78,36 +81,19 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
-// Parses history.jsonl text. A last line without its newline that does not
-// parse is a write cut short by a kill: dropped, with a note.
-Result<History> ParseHistoryText(const std::string& path, const std::string& text,
-                                 std::vector<std::string>* notes) {
-  History h;
-  size_t pos = 0;
-  int64_t line_no = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    bool complete = nl != std::string::npos;
-    std::string line = text.substr(pos, complete ? nl - pos : std::string::npos);
-    pos = complete ? nl + 1 : text.size();
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
-      if (!complete) {
-        notes->push_back(path + ":" + std::to_string(line_no) +
-                         ": final line is cut off (run killed mid-write?); checked the " +
-                         std::to_string(h.size()) + " ops before it");
-        break;
-      }
-      return Status::Error(path + ":" + std::to_string(line_no) + ": not valid JSON");
-    }
-    auto op = OpFromJson(j);
-    if (!op.ok()) return Status::Error(path + ":" + std::to_string(line_no) + ": " + op.status().message());
-    if (op->index < 0) op->index = static_cast<int64_t>(h.size());
-    h.push_back(std::move(*op));
-  }
-  return h;
+// The part of history.jsonl text a reader should check: everything, except
+// a last line without its newline that does not parse — a write cut short
+// when the run was killed — which is dropped with a note.
+std::string_view RecordedPrefix(const std::string& path, std::string_view text,
+                                std::vector<std::string>* notes) {
+  if (text.empty() || text.back() == '\n') return text;
+  size_t start = text.rfind('\n');
+  start = start == std::string_view::npos ? 0 : start + 1;
+  if (json::accept(text.substr(start))) return text;
+  int64_t line_no = 1 + std::count(text.begin(), text.begin() + static_cast<ptrdiff_t>(start), '\n');
+  notes->push_back(path + ":" + std::to_string(line_no) +
+                   ": final line is cut off (run killed mid-write?); checked the lines before it");
+  return text.substr(0, start);
 }
 
 }  // namespace
@@ -125,11 +111,15 @@ Result<std::string> CreateRunDir(const std::string& store_root, const std::strin
 
   std::string stamp = Timestamp();
   std::string name, dir;
+  // Same millisecond as an earlier run: suffix -001, -002, ... (zero-padded
+  // so that names keep sorting in creation order).
   for (int n = 0;; ++n) {
-    name = n == 0 ? stamp : stamp + "-" + std::to_string(n);
+    char suffix[8];
+    std::snprintf(suffix, sizeof suffix, "-%03d", n);
+    name = n == 0 ? stamp : stamp + suffix;
     dir = test_dir + "/" + name;
     if (::mkdir(dir.c_str(), 0755) == 0) break;
-    if (errno != EEXIST || n >= 10000) return Status::Error(OsError("cannot create directory", dir));
+    if (errno != EEXIST || n >= 999) return Status::Error(OsError("cannot create directory", dir));
   }
   Status s = ReplaceSymlink(test_dir + "/latest", name);
   if (s.ok()) s = ReplaceSymlink(store_root + "/latest", test_name + "/" + name);
@@ -203,7 +193,8 @@ Result<LoadedRun> LoadRun(const std::string& where, const std::string& store_roo
   if (!fs::exists(history_path)) return Status::Error(history_path + ": missing");
   auto history_text = ReadWholeFile(history_path);
   if (!history_text.ok()) return history_text.status();
-  auto history = ParseHistoryText(history_path, *history_text, &run.notes);
+  auto history = ReadHistoryText(RecordedPrefix(history_path, *history_text, &run.notes),
+                                 history_path, HistoryFormat::kJsonl);
   if (!history.ok()) return history.status();
   run.history = std::move(*history);
 

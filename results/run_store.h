@@ -25,8 +25,8 @@ namespace faultline {
 // Creates <store_root>/<test_name>/<timestamp>/ (parents as needed) and
 // points both `latest` links at it. The timestamp is UTC, e.g.
 // 20261126T071500.123; if that directory already exists (two runs in the
-// same millisecond) a suffix -1, -2, ... keeps it unique, and names still sort
-// in creation order. Returns the run directory's path. Errors name the path
+// same millisecond) a suffix -001, -002, ... keeps it unique, and names still
+// sort in creation order (as long as the wall clock does not step back). Returns the run directory's path. Errors name the path
 // and the OS reason; a test_name that is empty, contains '/' or starts with
 // '.' is rejected, as is "latest".
 Result<std::string> CreateRunDir(const std::string& store_root, const std::string& test_name);

@@ -160,6 +160,13 @@ TEST(RunStoreTest, TruncatedFinalLineOfAKilledRunIsDroppedWithANote) {
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->history.size(), 2u);
   EXPECT_TRUE(run->notes.empty());
+
+  // Killed while writing the very first op: an empty history, with a note.
+  WriteFile(*dir + "/history.jsonl", third.substr(0, 10));
+  run = LoadRun(*dir, store.path());
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_TRUE(run->history.empty());
+  EXPECT_EQ(run->notes.size(), 1u);
 }
 
 TEST(RunStoreTest, MalformedOrMissingFilesAreOneLineErrorsWithLocation) {
