@@ -1,0 +1,201 @@
+#include "checkers/availability_checker.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "checkers/fault_intervals.h"
+#include "checkers/op_pairs.h"
+
+namespace faultline {
+namespace {
+
+double Seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
+
+struct Tally {
+  int64_t ok = 0, completed = 0;
+  void Add(bool is_ok) { ++completed; if (is_ok) ++ok; }
+  json ToJson() const {
+    json j = {{"ok", ok}, {"completed", completed}};
+    j["availability"] = completed > 0 ? json(static_cast<double>(ok) / static_cast<double>(completed))
+                                      : json(nullptr);
+    return j;
+  }
+};
+
+// Overall tally plus its fault/healthy split.
+struct Split {
+  Tally all, fault, healthy;
+  void Add(bool is_ok, bool during_fault) {
+    all.Add(is_ok);
+    (during_fault ? fault : healthy).Add(is_ok);
+  }
+  json ToJson() const {
+    json j = all.ToJson();
+    j["fault"] = fault.ToJson();
+    j["healthy"] = healthy.ToJson();
+    return j;
+  }
+};
+
+// Total length of the union of [start, end] intervals.
+int64_t UnionLength(std::vector<std::pair<int64_t, int64_t>> spans) {
+  std::sort(spans.begin(), spans.end());
+  int64_t total = 0, cur_start = 0, cur_end = -1;
+  bool have = false;
+  for (auto [s, e] : spans) {
+    if (!have || s > cur_end) {
+      if (have) total += cur_end - cur_start;
+      cur_start = s;
+      cur_end = e;
+      have = true;
+    } else {
+      cur_end = std::max(cur_end, e);
+    }
+  }
+  if (have) total += cur_end - cur_start;
+  return total;
+}
+
+class AvailabilityChecker : public Checker {
+ public:
+  explicit AvailabilityChecker(AvailabilityOptions options) : options_(options) {}
+  std::string name() const override { return "availability"; }
+
+  CheckResult Check(const TestInfo&, const History& history) override {
+    PairedOps paired = PairClientOps(history);
+    std::vector<FaultInterval> faults = FaultIntervals(history);
+    CheckResult r;
+    if (paired.pairs.empty()) {
+      r.valid = Validity::kUnknown;
+      r.details["error"] = "no client operations in the history";
+      return r;
+    }
+
+    Split overall;
+    std::map<std::string, Split> by_node, by_f;
+    std::map<std::string, std::vector<int64_t>> ok_times_by_node;
+    std::vector<int64_t> ok_times;
+    int64_t pending = 0;
+    int64_t first_invoke = history[paired.pairs.front().invoke].time;
+    int64_t last_completion = first_invoke;
+    for (const OpPair& p : paired.pairs) {
+      const Op& inv = history[p.invoke];
+      first_invoke = std::min(first_invoke, inv.time);
+      if (!p.completion) {
+        ++pending;
+        continue;
+      }
+      const Op& done = history[*p.completion];
+      last_completion = std::max(last_completion, done.time);
+      const std::string& node = done.node.empty() ? inv.node : done.node;
+      bool ok = done.is_ok();
+      bool any_fault = false, node_fault = false;
+      for (const FaultInterval& iv : faults) {
+        if (Overlaps(iv, inv.time, done.time)) {
+          any_fault = true;
+          if (!node.empty() && Overlaps(iv, inv.time, done.time, node)) node_fault = true;
+        }
+      }
+      overall.Add(ok, any_fault);
+      by_f[inv.f].Add(ok, any_fault);
+      if (!node.empty()) {
+        by_node[node].Add(ok, node_fault);
+        if (ok) ok_times_by_node[node].push_back(done.time);
+      }
+      if (ok) ok_times.push_back(done.time);
+    }
+
+    r.details = overall.all.ToJson();
+    r.details["pending"] = pending;
+    r.details["fault"] = overall.fault.ToJson();
+    r.details["healthy"] = overall.healthy.ToJson();
+    r.details["by_node"] = json::object();
+    for (const auto& [n, s] : by_node) r.details["by_node"][n] = s.ToJson();
+    r.details["by_f"] = json::object();
+    for (const auto& [f, s] : by_f) r.details["by_f"][f] = s.ToJson();
+
+    // Fault intervals and how much of the run they covered.
+    json fj = json::array();
+    std::vector<std::pair<int64_t, int64_t>> spans;
+    for (const FaultInterval& iv : faults) {
+      fj.push_back({{"fault", iv.fault}, {"start_s", Seconds(iv.start)}, {"end_s", Seconds(iv.end)},
+                    {"healed", iv.healed}, {"nodes", iv.nodes}});
+      spans.emplace_back(iv.start, iv.end);
+    }
+    r.details["faults"] = fj;
+    int64_t run_end = 0;
+    for (const Op& op : history) run_end = std::max(run_end, op.time);
+    int64_t fault_ns = UnionLength(spans);
+    r.details["fault_time_s"] = Seconds(fault_ns);
+    r.details["healthy_time_s"] = Seconds(std::max<int64_t>(0, run_end - fault_ns));
+
+    // Longest stretch without a success.
+    std::sort(ok_times.begin(), ok_times.end());
+    int64_t prev = first_invoke, best_start = first_invoke, best_len = -1;
+    auto consider = [&](int64_t from, int64_t to) {
+      if (to - from > best_len) { best_len = to - from; best_start = from; }
+    };
+    for (int64_t t : ok_times) {
+      if (t < prev) continue;
+      consider(prev, t);
+      prev = t;
+    }
+    consider(prev, std::max(prev, last_completion));
+    r.details["longest_outage"] = {{"start_s", Seconds(best_start)},
+                                   {"end_s", Seconds(best_start + best_len)},
+                                   {"duration_s", Seconds(best_len)}};
+
+    // Recovery: heal -> first success on each node.
+    for (auto& [n, v] : ok_times_by_node) std::sort(v.begin(), v.end());
+    json rec = json::array();
+    for (const FaultInterval& iv : faults) {
+      if (!iv.healed) continue;
+      json nodes = json::object();
+      for (const auto& [n, split] : by_node) {
+        const std::vector<int64_t>& v = ok_times_by_node[n];
+        auto it = std::lower_bound(v.begin(), v.end(), iv.end);
+        nodes[n] = it == v.end() ? json(nullptr) : json(Seconds(*it - iv.end));
+      }
+      rec.push_back({{"fault", iv.fault}, {"heal_s", Seconds(iv.end)}, {"nodes", nodes}});
+    }
+    r.details["recovery"] = rec;
+    if (paired.malformed > 0) r.details["malformed_ops"] = paired.malformed;
+
+    r.valid = Validity::kValid;
+    if (options_.min_availability) {
+      double min = *options_.min_availability;
+      r.details["min_availability"] = min;
+      if (overall.all.completed == 0) {
+        r.valid = Validity::kUnknown;
+        r.details["error"] = "no client operation completed; availability is undefined";
+      } else {
+        double a = static_cast<double>(overall.all.ok) / static_cast<double>(overall.all.completed);
+        if (a < min) {
+          char buf[160];
+          std::snprintf(buf, sizeof buf, "availability %.4f is below --min-availability %.4f", a, min);
+          r.valid = Validity::kInvalid;
+          r.details["error"] = buf;
+        }
+      }
+    }
+    return r;
+  }
+
+ private:
+  AvailabilityOptions options_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Checker>> MakeAvailabilityChecker(const AvailabilityOptions& options) {
+  if (options.min_availability &&
+      !(*options.min_availability >= 0.0 && *options.min_availability <= 1.0)) {
+    return Status::Error("min_availability must be between 0 and 1, got " +
+                         std::to_string(*options.min_availability));
+  }
+  return std::unique_ptr<Checker>(std::make_unique<AvailabilityChecker>(options));
+}
+
+}  // namespace faultline

@@ -1,0 +1,42 @@
+// FaultIntervals: when each injected fault was active, read from the nemesis
+// ops of a history (CONTRACTS.md): f "start-X" opens fault X, the next
+// "stop-X" closes it; a nemesis "heal"/"heal-all" op closes every open fault.
+// A start op's completed value carries {"nodes": [affected nodes], ...}.
+//
+// Nemesis ops may be recorded as invoke+completion or, Jepsen style, as two
+// `info` records of the same f; both are understood. A lone record counts as
+// both invocation and completion.
+//
+// A fault counts as active from the start op's invocation (the earliest it may
+// have taken effect) to the stop op's completion (the latest it may still have
+// been in effect). A fault never stopped lasts until the end of the history
+// (`healed` = false). Pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/op.h"
+
+namespace faultline {
+
+struct FaultInterval {
+  std::string fault;               // "partition" for start-partition
+  int64_t start = 0;               // ns: start op invoked
+  int64_t end = 0;                 // ns: stop op completed (or end of history)
+  bool healed = false;             // a stop/heal op closed it
+  std::vector<std::string> nodes;  // affected nodes; empty = unknown (all)
+  json value;                      // the start op's completed value
+};
+
+// Intervals in order of their start; faults still open at the end last until
+// the latest op time in the history.
+std::vector<FaultInterval> FaultIntervals(const History& history);
+
+// True when [from, to] overlaps `interval` and, if `node` is non-empty, the
+// interval affects `node` (an interval with unknown nodes affects all).
+bool Overlaps(const FaultInterval& interval, int64_t from, int64_t to,
+              const std::string& node = "");
+
+}  // namespace faultline

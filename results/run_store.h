@@ -1,0 +1,57 @@
+// RunStore: the on-disk results store (DESIGN.md §8).
+//
+//   <store>/<test-name>/<timestamp>/   one run: test.json, history.jsonl,
+//                                      results.json, faultline.log,
+//                                      nodes/<node>/..., report.html
+//   <store>/<test-name>/latest -> <timestamp>
+//   <store>/latest             -> <test-name>/<timestamp>
+// Symlinks are relative (the store can be moved) and replaced atomically
+// (symlink to a temporary name, then rename over the old link), so a reader
+// never sees a missing or half-written `latest`.
+//
+// Functions are safe to call from several threads and processes at once:
+// run directories are claimed with mkdir (atomic), files are written to a
+// temporary name, fsynced and renamed into place.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "harness/op.h"
+#include "harness/status.h"
+
+namespace faultline {
+
+// Creates <store_root>/<test_name>/<timestamp>/ (parents as needed) and
+// points both `latest` links at it. The timestamp is UTC, e.g.
+// 20261126T071500.123; if that directory already exists (two runs in the
+// same millisecond) a suffix -001, -002, ... keeps it unique, and names still
+// sort in creation order (as long as the wall clock does not step back). Returns the run directory's path. Errors name the path
+// and the OS reason; a test_name that is empty, contains '/' or starts with
+// '.' is rejected, as is "latest".
+Result<std::string> CreateRunDir(const std::string& store_root, const std::string& test_name);
+
+// Writes `j` (pretty, 2-space indent) to `path` atomically and durably:
+// temporary file in the same directory, fsync, rename, fsync of the directory.
+Status WriteJsonFile(const std::string& path, const json& j);
+// The same for arbitrary text (used for report.html).
+Status WriteTextFile(const std::string& path, const std::string& text);
+
+// A stored run, loaded back for `faultline analyze` and the report.
+struct LoadedRun {
+  std::string dir;                 // the run directory (symlinks resolved)
+  json test = json::object();      // test.json
+  History history;                 // history.jsonl (possibly a prefix, see notes)
+  json results;                    // results.json, or null when absent
+  std::vector<std::string> notes;  // things the user should know, e.g. a
+                                   // truncated final line that was ignored
+};
+
+// Loads `where`: "latest" (= <store_root>/latest), a run directory, or a test
+// directory (<store>/<test>, via its `latest`). A final history line cut off
+// mid-write (a run killed with kill -9) is dropped with a note; any other
+// malformed line is an error "path:line: reason". Missing test.json or
+// history.jsonl is an error naming the file.
+Result<LoadedRun> LoadRun(const std::string& where, const std::string& store_root);
+
+}  // namespace faultline

@@ -1,0 +1,136 @@
+#include <gtest/gtest.h>
+
+#include "checkers/availability_checker.h"
+#include "checkers/fault_intervals.h"
+#include "tests/checkers/history_builder.h"
+
+namespace faultline {
+namespace {
+
+using testing::HistoryBuilder;
+
+TEST(FaultIntervalsTest, InvokeInfoPairsJepsenStyleInfoPairsAndHealAll) {
+  HistoryBuilder b;
+  b.StartFault("partition", {"n1", "n2"}, 1000);               // invoke + info
+  b.Nemesis(OpType::kInfo, "start-clock", nullptr, 1500);         // Jepsen style: info + info
+  b.Nemesis(OpType::kInfo, "start-clock", json{{"nodes", {"n3"}}}, 1510);
+  b.StopFault("partition", 2000);
+  b.Nemesis(OpType::kInfo, "heal", nullptr, 3000);               // lone record closes clock
+  b.StartFault("kill", {"n2"}, 4000);                            // never stopped
+  b.OkOp(1, "read", nullptr, 4500, 5000);
+  std::vector<FaultInterval> iv = FaultIntervals(b.history());
+  ASSERT_EQ(iv.size(), 3u);
+  EXPECT_EQ(iv[0].fault, "partition");
+  EXPECT_EQ(iv[0].start, 1000'000'000);
+  EXPECT_EQ(iv[0].end, 2001'000'000);
+  EXPECT_TRUE(iv[0].healed);
+  EXPECT_EQ(iv[0].nodes, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(iv[1].fault, "clock");
+  EXPECT_EQ(iv[1].start, 1500'000'000);
+  EXPECT_EQ(iv[1].end, 3000'000'000);
+  EXPECT_EQ(iv[1].nodes, (std::vector<std::string>{"n3"}));
+  EXPECT_EQ(iv[2].fault, "kill");
+  EXPECT_FALSE(iv[2].healed);
+  EXPECT_EQ(iv[2].end, 5000'000'000);  // end of history
+  EXPECT_TRUE(Overlaps(iv[0], 1900'000'000, 2500'000'000, "n1"));
+  EXPECT_FALSE(Overlaps(iv[0], 1900'000'000, 2500'000'000, "n3"));
+  EXPECT_FALSE(Overlaps(iv[0], 2100'000'000, 2500'000'000));
+}
+
+// n1 and n2 serve ops; a partition isolates n2 from 1 s to 2 s, during which
+// n2's ops fail; n2 recovers 300 ms after the heal.
+History PartitionHistory() {
+  HistoryBuilder b;
+  double t = 0;
+  for (int i = 0; i < 10; ++i, t += 100) {  // healthy: all ok
+    b.OkOp(1, "read", nullptr, t, t + 10, "k", "n1");
+    b.OkOp(2, "write", i, t, t + 10, "k", "n2");
+  }
+  b.StartFault("partition", {"n2"}, 1000);
+  for (t = 1010; t < 2000; t += 100) {
+    b.OkOp(1, "read", nullptr, t, t + 10, "k", "n1");
+    b.Invoke(2, "write", 7, t, "k", "n2").Fail(2, t + 10);
+  }
+  b.StopFault("partition", 2000);  // healed at 2001 ms
+  b.Invoke(2, "write", 8, 1950, "k", "n2").Info(2, 2200);  // spans the heal
+  b.OkOp(3, "write", 9, 2250, 2301, "k", "n2");
+  b.OkOp(1, "read", nullptr, 2250, 2260, "k", "n1");
+  return b.history();
+}
+
+TEST(AvailabilityCheckerTest, FractionsPerNodeFaultSplitOutageAndRecovery) {
+  auto c = MakeAvailabilityChecker();
+  ASSERT_TRUE(c.ok());
+  CheckResult r = (*c)->Check({}, PartitionHistory());
+  ASSERT_EQ(r.valid, Validity::kValid) << r.details.dump(2);
+  const json& d = r.details;
+  // 20 healthy ok + 10 n1 ok + 10 n2 fail + 1 info + 2 ok = 43 completed, 32 ok.
+  EXPECT_EQ(d["completed"], 43);
+  EXPECT_EQ(d["ok"], 32);
+  EXPECT_NEAR(d["availability"].get<double>(), 32.0 / 43.0, 1e-12);
+  EXPECT_EQ(d["by_node"]["n1"]["availability"], 1.0);
+  EXPECT_EQ(d["by_node"]["n2"]["ok"], 11);
+  EXPECT_EQ(d["by_node"]["n2"]["completed"], 22);
+  // n2 during its fault: 10 fails + the info that began before the heal.
+  EXPECT_EQ(d["by_node"]["n2"]["fault"]["completed"], 11);
+  EXPECT_EQ(d["by_node"]["n2"]["fault"]["ok"], 0);
+  EXPECT_EQ(d["by_node"]["n2"]["healthy"]["availability"], 1.0);
+  // n1 was never affected, so all its ops count as healthy for n1 ...
+  EXPECT_EQ(d["by_node"]["n1"]["fault"]["completed"], 0);
+  // ... but overall, its ops during the partition count as fault time.
+  EXPECT_EQ(d["fault"]["completed"], 21);
+  EXPECT_EQ(d["fault"]["ok"], 10);
+  EXPECT_EQ(d["healthy"]["availability"], 1.0);
+  EXPECT_EQ(d["by_f"]["write"]["ok"], 11);
+  EXPECT_EQ(d["by_f"]["read"]["availability"], 1.0);
+  ASSERT_EQ(d["faults"].size(), 1u);
+  EXPECT_EQ(d["faults"][0]["nodes"], json::array({"n2"}));
+  EXPECT_NEAR(d["fault_time_s"].get<double>(), 1.001, 1e-9);
+  // Recovery: heal completed at 2.001 s; n1 ok at 2.260, n2 ok at 2.301.
+  ASSERT_EQ(d["recovery"].size(), 1u);
+  EXPECT_NEAR(d["recovery"][0]["nodes"]["n1"].get<double>(), 0.259, 1e-9);
+  EXPECT_NEAR(d["recovery"][0]["nodes"]["n2"].get<double>(), 0.300, 1e-9);
+  // Longest stretch without success: from n1's ok at 1.920 s to 2.260 s.
+  EXPECT_NEAR(d["longest_outage"]["duration_s"].get<double>(), 0.340, 1e-9);
+  EXPECT_NEAR(d["longest_outage"]["start_s"].get<double>(), 1.920, 1e-9);
+}
+
+TEST(AvailabilityCheckerTest, MinAvailabilityMakesItPartOfTheVerdict) {
+  History h = PartitionHistory();  // availability 32/43 = 0.744
+  AvailabilityOptions strict;
+  strict.min_availability = 0.9;
+  CheckResult r = (*MakeAvailabilityChecker(strict))->Check({}, h);
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_NE(r.details["error"].get<std::string>().find("below --min-availability"), std::string::npos);
+
+  AvailabilityOptions lax;
+  lax.min_availability = 0.7;
+  EXPECT_EQ((*MakeAvailabilityChecker(lax))->Check({}, h).valid, Validity::kValid);
+}
+
+TEST(AvailabilityCheckerTest, NoSuccessNodeNeverRecoversAndOutageCoversRun) {
+  HistoryBuilder b;
+  b.StartFault("partition", {"n1"}, 0);
+  b.Invoke(1, "read", nullptr, 10, "k", "n1").Info(1, 1010);
+  b.StopFault("partition", 1100);
+  b.Invoke(2, "read", nullptr, 1200, "k", "n1").Fail(2, 1300);
+  AvailabilityOptions o;
+  o.min_availability = 0.5;
+  CheckResult r = (*MakeAvailabilityChecker(o))->Check({}, b.history());
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(r.details["availability"], 0.0);
+  EXPECT_TRUE(r.details["recovery"][0]["nodes"]["n1"].is_null());
+  EXPECT_NEAR(r.details["longest_outage"]["duration_s"].get<double>(), 1.29, 1e-9);
+}
+
+TEST(AvailabilityCheckerTest, BadOptionAndEmptyHistory) {
+  AvailabilityOptions bad;
+  bad.min_availability = 1.5;
+  auto c = MakeAvailabilityChecker(bad);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("min_availability"), std::string::npos);
+  EXPECT_EQ((*MakeAvailabilityChecker())->Check({}, {}).valid, Validity::kUnknown);
+}
+
+}  // namespace
+}  // namespace faultline

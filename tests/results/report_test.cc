@@ -1,0 +1,135 @@
+#include "results/report.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "checkers/availability_checker.h"
+#include "checkers/checker.h"
+#include "checkers/perf_checker.h"
+#include "checkers/stats_checker.h"
+#include "results/run_store.h"
+#include "tests/checkers/history_builder.h"
+
+namespace faultline {
+namespace {
+namespace fs = std::filesystem;
+using testing::HistoryBuilder;
+
+History SampleHistory() {
+  HistoryBuilder b;
+  for (int i = 0; i < 50; ++i) b.OkOp(1 + i % 3, "read", nullptr, i * 20.0, i * 20.0 + 3, "k", "n" + std::to_string(1 + i % 3));
+  b.StartFault("partition", {"n2"}, 300);
+  b.Invoke(9, "write", 1, 320, "k", "n2").Info(9, 800);
+  b.Invoke(10, "write", 2, 330, "k", "n2").Fail(10, 340);
+  b.StopFault("partition", 900);
+  return b.history();
+}
+
+json ResultsFor(const History& h) {
+  std::vector<std::unique_ptr<Checker>> cs;
+  cs.push_back(MakeStatsChecker());
+  cs.push_back(MakePerfChecker());
+  auto availability = MakeAvailabilityChecker();
+  cs.push_back(std::move(*availability));
+  ComposeChecker all(std::move(cs));
+  CheckResult r = all.Check({}, h);
+  json results = r.details;
+  results["valid"] = ValidityToJson(r.valid);
+  return results;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(ReportTest, WritesSelfContainedReportWithVerdictPlotsAndTables) {
+  std::string store = ::testing::TempDir() + "/report_test_" + std::to_string(::getpid());
+  fs::remove_all(store);
+  auto dir = CreateRunDir(store, "memory-register");
+  ASSERT_TRUE(dir.ok()) << dir.status().message();
+  History h = SampleHistory();
+  ReportInput in;
+  in.run_dir = *dir;
+  in.test = {{"name", "memory-register"}, {"seed", 42}, {"note", "<script>alert(1)</script>"}};
+  in.history = &h;
+  in.results = ResultsFor(h);
+  in.notes = {"history.jsonl:9: final line is cut off"};
+  ASSERT_EQ(in.results["valid"], false);  // write never succeeded: stats is invalid
+  ASSERT_TRUE(WriteReport(in).ok());
+
+  std::string html = ReadFile(*dir + "/report.html");
+  EXPECT_NE(html.find("Verdict: <b>invalid</b>"), std::string::npos);
+  EXPECT_NE(html.find("#FEB5DA"), std::string::npos);
+  // Self-contained: no network references of any kind.
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);  // test spec text is escaped
+  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  // Latency + throughput plots, with the partition shaded.
+  EXPECT_GE(std::count(html.begin(), html.end(), '<') , 50);
+  size_t svgs = 0;
+  for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
+  EXPECT_EQ(svgs, 2u);
+  EXPECT_NE(html.find("<title>partition on n2"), std::string::npos);
+  // Every checker and the availability table appear.
+  for (const char* s : {"stats", "perf", "availability", "node n2", "during faults", "final line is cut off"}) {
+    EXPECT_NE(html.find(s), std::string::npos) << s;
+  }
+  fs::remove_all(store);
+}
+
+TEST(ReportTest, ValidAndUncheckedRunsAndCheckerPages) {
+  std::string dir = ::testing::TempDir() + "/report_test2_" + std::to_string(::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  HistoryBuilder b;
+  b.OkOp(1, "read", nullptr, 0, 1).OkOp(1, "write", 1, 2, 3);
+  History h = b.history();
+  ReportInput in;
+  in.run_dir = dir;
+  in.history = &h;
+  in.results = ResultsFor(h);
+  in.results["linearizable"] = {{"valid", false}, {"error", "op 7 read 3 cannot follow write 2"}};
+  in.results["valid"] = false;
+  std::ofstream(dir + "/linearizability.html") << "<p>explanation</p>";
+  std::string html = RenderReport(in);
+  EXPECT_NE(html.find("<h2>Linearizability</h2>"), std::string::npos);
+  EXPECT_NE(html.find("op 7 read 3 cannot follow write 2"), std::string::npos);
+  EXPECT_NE(html.find("href=\"linearizability.html\""), std::string::npos);
+  EXPECT_NE(html.find("iframe src=\"linearizability.html\""), std::string::npos);
+
+  in.results = ResultsFor(h);
+  html = RenderReport(in);
+  EXPECT_NE(html.find("Verdict: <b>valid</b>"), std::string::npos);
+  EXPECT_NE(html.find("#6DB6FE"), std::string::npos);
+
+  in.results = nullptr;
+  html = RenderReport(in);
+  EXPECT_NE(html.find("Verdict: <b>unknown</b> (not checked)"), std::string::npos);
+  EXPECT_NE(html.find("#FFAA26"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(ReportTest, LargeHistoriesAreSampledToABoundedSize) {
+  HistoryBuilder b;
+  for (int i = 0; i < 30000; ++i) b.OkOp(i % 16, "read", nullptr, i * 0.1, i * 0.1 + 0.05 + (i % 7) * 0.01);
+  b.Invoke(99, "read", nullptr, 50).Info(99, 9000);
+  History h = b.history();
+  ReportInput in;
+  in.history = &h;
+  std::string html = RenderReport(in);
+  EXPECT_LT(html.size(), 1'500'000u);
+  EXPECT_NE(html.find("30001 completed ops (20000 plotted"), std::string::npos);
+  EXPECT_NE(html.find("#FFA400\" d=\"M"), std::string::npos);  // the info point is kept
+}
+
+}  // namespace
+}  // namespace faultline
