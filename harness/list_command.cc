@@ -1,7 +1,8 @@
 // `faultline list`: what this build can do — commands, targets, workloads,
-// nemeses (everything that registered itself).
+// nemeses, checker models (everything that registered itself).
 #include <cstdio>
 
+#include "checkers/model.h"
 #include "harness/cli.h"
 #include "nemesis/nemesis.h"
 #include "targets/target.h"
@@ -28,6 +29,7 @@ int RunList(const std::vector<std::string>& args) {
   PrintSection("targets", TargetRegistry::Get());
   PrintSection("workloads", WorkloadRegistry::Get());
   PrintSection("nemeses", NemesisRegistry::Get());
+  PrintSection("models (faultline check --model)", ModelRegistry::Get());
   return kExitValid;
 }
 

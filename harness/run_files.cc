@@ -4,6 +4,9 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+
+#include "harness/history_reader.h"
 
 namespace faultline {
 
@@ -96,27 +99,14 @@ Status WriteRunResults(const std::string& run_dir, const json& results) {
 }
 
 Result<History> ReadRunHistory(const std::string& run_dir) {
-  std::string path = run_dir + "/history.jsonl";
-  std::ifstream in(path);
+  const std::string path = run_dir + "/history.jsonl";
+  std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Error(path + ": cannot read");
-  History h;
-  std::string line;
-  int64_t n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty()) continue;
-    bool last = in.peek() == EOF;
-    json j = json::parse(line, nullptr, false);
-    if (j.is_discarded()) {
-      if (last && !in.eof()) break;
-      if (last) break;  // torn final line of a killed run
-      return Status::Error(path + ":" + std::to_string(n) + ": not valid JSON");
-    }
-    auto op = OpFromJson(j);
-    if (!op.ok()) return Status::Error(path + ":" + std::to_string(n) + ": " + op.status().message());
-    h.push_back(std::move(*op));
-  }
-  return h;
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // A run killed mid-write may end in a torn line: the complete lines before
+  // it are the recorded prefix. (Any other malformed line is an error.)
+  if (!text.empty() && text.back() != '\n') text.resize(text.rfind('\n') + 1);
+  return ReadHistoryText(text, path, HistoryFormat::kJsonl);
 }
 
 }  // namespace faultline

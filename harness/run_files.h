@@ -1,8 +1,8 @@
 // Run directory files used by the runner and `analyze`: creating
 // store/<test>/<timestamp>/ (+ the store/latest link), reading/writing JSON,
-// reading a run's history. Interim home: the results store
-// (results/run_store.h) and the history reader (harness/history_reader.h)
-// replace these as they land. Functions are thread-compatible.
+// reading a run's history (through harness/history_reader.h). Interim home of
+// the directory functions until the results store (results/run_store.h)
+// lands. Functions are thread-compatible.
 #pragma once
 
 #include <string>
@@ -21,8 +21,8 @@ Result<std::string> ResolveRunDir(const std::string& arg, const std::string& sto
 Status WriteJsonFile(const std::string& path, const json& j);
 Result<json> ReadJsonFile(const std::string& path);
 Status WriteRunResults(const std::string& run_dir, const json& results);
-// Reads run_dir/history.jsonl. A torn last line (killed writer) is ignored;
-// any other malformed line is an error "path:line: reason".
+// Reads and validates run_dir/history.jsonl. A torn last line (a writer
+// killed mid-line) is dropped; any other bad line is an error "path:line: reason".
 Result<History> ReadRunHistory(const std::string& run_dir);
 
 }  // namespace faultline

@@ -310,6 +310,10 @@ std::string ShortReason(const CheckResult& r) {
     const json& d = *it;
     json v = d.value("valid", json(true));
     if (v == json(true)) continue;
+    if (d.contains("failure") && d["failure"].is_object() && d["failure"].contains("message") &&
+        d["failure"]["message"].is_string()) {
+      return it.key() + ": " + d["failure"]["message"].get<std::string>();
+    }
     for (const char* k : {"reason", "error", "message", "explanation"}) {
       if (d.contains(k) && d[k].is_string()) return it.key() + ": " + d[k].get<std::string>();
     }

@@ -10,12 +10,15 @@
 //   counter-add d, counter-read (-> number, 0 if unset).
 // Options (--target-opt): stale-reads=true|false (default false): reads return
 //   the state before the most recent change of that key; latency-ms=N (default
-//   0): each op sleeps N ms outside the lock. Unknown options are rejected.
+//   0): each op sleeps N ms outside the lock; ops=f1,f2,... (default all):
+//   the only ops the client claims to support (to emulate a store with fewer
+//   operations). Unknown options are rejected.
 // Thread-safe: clients of one target share one store.
 #include <chrono>
 #include <cerrno>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -113,6 +116,9 @@ class MemoryClient : public Client {
 Result<Target> MakeMemoryTarget(const TargetOptions& options) {
   bool stale = false;
   int latency_ms = 0;
+  const std::set<std::string> all = {"read",    "write",       "cas",         "set-add",
+                                     "set-read", "counter-add", "counter-read"};
+  std::set<std::string> fs = all;
   for (const auto& [key, value] : options) {
     if (key == "stale-reads") {
       if (value != "true" && value != "false") {
@@ -128,16 +134,29 @@ Result<Target> MakeMemoryTarget(const TargetOptions& options) {
                              "\" must be an integer in [0, 60000]");
       }
       latency_ms = static_cast<int>(v);
+    } else if (key == "ops") {
+      fs.clear();
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        std::string f = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!f.empty()) {
+          if (!all.count(f)) return Status::Error("target memory: ops: unknown op \"" + f + "\"");
+          fs.insert(f);
+        }
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
     } else {
       return Status::Error("target memory: unknown option \"" + key +
-                           "\" (known: latency-ms, stale-reads)");
+                           "\" (known: latency-ms, ops, stale-reads)");
     }
   }
   auto store = std::make_shared<MemoryStore>(stale);
   Target t;
   t.name = "memory";
   t.new_client = [store, latency_ms] { return std::make_unique<MemoryClient>(store, latency_ms); };
-  t.fs = {"read", "write", "cas", "set-add", "set-read", "counter-add", "counter-read"};
+  t.fs = fs;
   t.needs_nodes = false;
   return t;
 }
