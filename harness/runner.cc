@@ -15,6 +15,7 @@
 
 #include "harness/interpreter.h"
 #include "harness/interrupts.h"
+#include "harness/nodes.h"
 #include "harness/run_files.h"
 
 namespace faultline {
@@ -434,14 +435,23 @@ RunResult RunTest(const TestSpec& spec_in) {
   int code = kExitInfra;
   bool checked_ok_to_run = false;
   try {
-    // Nodes.
-    ClusterInfo cluster;
+    // Nodes: --nodes/--nodes-file, else the local cluster (ConnectNodes says
+    // to run `faultline cluster up` when there is none).
+    ClusterInfo cluster = InProcessCluster(run_dir);
+    std::vector<std::unique_ptr<Remote>> remotes;
     if (rs.target.needs_nodes) {
-      log.Line("faultline test: target " + spec.target +
-               " needs nodes, and this build has no node support");
-      return result;
+      auto connected = ConnectNodes(spec.nodes, run_dir);
+      if (!connected.ok()) {
+        log.Line("faultline test: " + connected.status().message());
+        return result;
+      }
+      remotes = std::move(*connected);
+      cluster.nodes.clear();
+      for (auto& r : remotes) cluster.nodes.push_back(NodeInfo{r->node(), r->address(), r.get()});
+      std::string names;
+      for (const auto& n : cluster.nodes) names += (names.empty() ? "" : ", ") + n.name;
+      log.Line("connected to " + std::to_string(cluster.nodes.size()) + " nodes: " + names);
     }
-    cluster = InProcessCluster(run_dir);
 
     // Db: teardown then setup on every node, in parallel.
     DbScope db_scope(rs.target.db.get(), &cluster, &log, spec.leave_db_running);

@@ -39,6 +39,62 @@ Status ReadMap(const std::string& key, const json& v, std::map<std::string, std:
   return Status::Ok();
 }
 
+// The password is never stored: test.json says only that one was given.
+json NodesToJson(const NodeOptions& n) {
+  return json{{"nodes", n.nodes},
+              {"nodes_file", n.nodes_file},
+              {"username", n.username},
+              {"ssh_key", n.ssh_key},
+              {"password", n.password.empty() ? "" : "<hidden>"},
+              {"ssh_port", n.ssh_port},
+              {"strict_host_keys", n.strict_host_keys},
+              {"known_hosts", n.known_hosts},
+              {"cluster_file", n.cluster_file}};
+}
+
+Status NodesFromJson(const json& j, NodeOptions* n) {
+  if (!j.is_object()) return Status::Error("\"nodes\" must be an object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    auto str = [&](std::string* out) -> Status {
+      if (!v.is_string()) return Status::Error("\"nodes\": \"" + k + "\" must be a string");
+      *out = v.get<std::string>();
+      return Status::Ok();
+    };
+    Status st;
+    if (k == "nodes") {
+      n->nodes.clear();
+      if (v.is_string()) {
+        n->nodes.push_back(v.get<std::string>());
+      } else if (v.is_array()) {
+        for (const auto& e : v) {
+          if (!e.is_string()) return Status::Error("\"nodes\": \"nodes\" must list names");
+          n->nodes.push_back(e.get<std::string>());
+        }
+      } else {
+        st = Status::Error("\"nodes\": \"nodes\" must be a list of names");
+      }
+    } else if (k == "nodes_file") st = str(&n->nodes_file);
+    else if (k == "username") st = str(&n->username);
+    else if (k == "ssh_key") st = str(&n->ssh_key);
+    else if (k == "password") {
+      st = str(&n->password);
+      if (n->password == "<hidden>") n->password.clear();
+    } else if (k == "ssh_port") {
+      if (!v.is_number_integer()) st = Status::Error("\"nodes\": \"ssh_port\" must be an integer");
+      else n->ssh_port = v.get<int>();
+    } else if (k == "strict_host_keys") {
+      if (!v.is_boolean()) st = Status::Error("\"nodes\": \"strict_host_keys\" must be true or false");
+      else n->strict_host_keys = v.get<bool>();
+    } else if (k == "known_hosts") st = str(&n->known_hosts);
+    else if (k == "cluster_file") st = str(&n->cluster_file);
+    else st = Status::Error("\"nodes\": unknown setting \"" + k + "\"");
+    if (!st.ok()) return st;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 json SpecToJson(const TestSpec& s) {
@@ -61,7 +117,7 @@ json SpecToJson(const TestSpec& s) {
               {"recovery_time", s.recovery_s},
               {"final_time_limit", s.final_time_limit_s},
               {"min_availability", s.min_availability},
-              {"nodes", s.nodes}};
+              {"nodes", NodesToJson(s.nodes)}};
 }
 
 Result<TestSpec> SpecFromJson(const json& j) {
@@ -130,10 +186,8 @@ Result<TestSpec> SpecFromJson(const json& j) {
     else if (k == "recovery_time") st = num(&s.recovery_s);
     else if (k == "final_time_limit") st = num(&s.final_time_limit_s);
     else if (k == "min_availability") st = num(&s.min_availability);
-    else if (k == "nodes") {
-      if (!v.is_object()) st = Status::Error("\"nodes\" must be an object");
-      else s.nodes = v;
-    } else {
+    else if (k == "nodes") st = NodesFromJson(v, &s.nodes);
+    else {
       st = Status::Error("unknown setting \"" + k + "\"");
     }
     if (!st.ok()) return st;
@@ -180,6 +234,7 @@ void AddTestFlags(Flags& f, TestFlagValues* v) {
   f.Double("final-time-limit", &v->final_time_limit, "bound on the final reads (default 30 s)");
   f.Double("min-availability", &v->min_availability,
            "fail the test when the ok fraction is below this (0..1)");
+  AddNodeFlags(f, &v->nodes);
 }
 
 Result<TestSpec> SpecFromFlags(const Flags& flags, const TestFlagValues& v) {
@@ -242,6 +297,20 @@ Result<TestSpec> SpecFromFlags(const Flags& flags, const TestFlagValues& v) {
   nemesis_opt("clock-strategy", "clock-strategy", v.clock_strategy);
   nemesis_opt("packet-loss", "packet-loss", v.packet_loss);
   nemesis_opt("fault-targets", "targets", v.fault_targets);
+  auto node = [&](const char* flag, const char* key, json value) {
+    if (!flags.WasSet(flag)) return;
+    if (!j.contains("nodes") || !j["nodes"].is_object()) j["nodes"] = json::object();
+    j["nodes"][key] = std::move(value);
+  };
+  node("nodes", "nodes", v.nodes.nodes);
+  node("nodes-file", "nodes_file", v.nodes.nodes_file);
+  node("username", "username", v.nodes.username);
+  node("ssh-key", "ssh_key", v.nodes.ssh_key);
+  node("password", "password", v.nodes.password);
+  node("ssh-port", "ssh_port", v.nodes.ssh_port);
+  node("strict-host-keys", "strict_host_keys", v.nodes.strict_host_keys);
+  node("known-hosts", "known_hosts", v.nodes.known_hosts);
+  node("cluster-file", "cluster_file", v.nodes.cluster_file);
   if (v.linearizable) {
     if (!j.contains("workload_opts") || !j["workload_opts"].is_object()) {
       j["workload_opts"] = json::object();
@@ -319,6 +388,13 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
     r.nemeses.push_back(std::move(*n));
   }
   s.nemeses = names;
+  if (HasExplicitNodes(s.nodes)) {
+    auto list = ExplicitNodeList(s.nodes);
+    if (!list.ok()) return list.status();
+    if (!r.target.needs_nodes) {
+      return Status::Error("target " + s.target + " runs in-process and takes no --nodes");
+    }
+  }
   if (!r.nemeses.empty() && !r.target.needs_nodes) {
     return Status::Error("target " + s.target + " runs in-process; nemeses need nodes");
   }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/cli.h"
+#include "harness/nodes.h"
 #include "harness/op.h"
 #include "harness/status.h"
 #include "nemesis/nemesis.h"
@@ -44,7 +45,7 @@ struct TestSpec {
   double recovery_s = 5;                  // wait after healing, before final reads
   double final_time_limit_s = 30;         // bound on the final phase
   double min_availability = -1;           // < 0: availability does not affect the verdict
-  json nodes = json::object();            // node settings (see harness/nodes.h), as given
+  NodeOptions nodes;                      // node flags (harness/nodes.h); none = local cluster
 };
 
 // The spec as test.json stores it (every field, the seed included).
@@ -62,6 +63,7 @@ struct TestFlagValues {
          final_time_limit = 0, min_availability = 0, packet_loss = 0, clock_max_skew_ms = 0;
   long long concurrency = 0, seed = 0, test_count = 0;
   bool leave_db_running = false, linearizable = false;
+  NodeOptions nodes;  // --nodes, --nodes-file, --username, ... (AddNodeFlags)
 };
 
 // Registers every `faultline test` flag on `flags`, writing into `overrides`
