@@ -48,7 +48,7 @@ class RunnerClusterTest : public ::testing::Test {
   static bool HaveRingstore() { return fs::exists(std::string(FAULTLINE_BINARY_DIR) + "/ringstore"); }
   static void SetUpTestSuite() {
     if (::geteuid() != 0 || !HaveRingstore()) return;
-    cluster_ = new ScopedCluster("itrun", "10.231.66.0/24", 3);
+    cluster_ = new ScopedCluster(UniqueSpec("ru", 3));
   }
   static void TearDownTestSuite() {
     delete cluster_;  // removes the cluster
