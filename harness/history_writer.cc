@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 namespace faultline {
 
@@ -22,31 +23,70 @@ HistoryWriter::HistoryWriter(int fd, std::string path, int fsync_every)
 HistoryWriter::~HistoryWriter() { Close(); }
 
 int64_t HistoryWriter::Append(Op op) {
-  std::lock_guard<std::mutex> lock(mu_);
+  // Serialise without the index (unknown until we hold the lock), then
+  // splice `"index":N,` in after the opening brace.
+  op.index = -1;
+  std::string body = OpToJson(op).dump(-1, ' ', false, json::error_handler_t::replace);
+  std::unique_lock<std::mutex> lock(mu_);
   if (fd_ < 0 || !status_.ok()) return -1;
-  op.index = next_index_;
-  std::string line = OpToJson(op).dump(-1, ' ', false, json::error_handler_t::replace);
-  line.push_back('\n');
-  // One write() per line: a reader (or a crash) sees whole lines only.
+  const int64_t index = next_index_++;
+  queued_ += "{\"index\":";
+  queued_ += std::to_string(index);
+  if (body.size() > 2) queued_ += ',';
+  queued_.append(body, 1, std::string::npos);
+  queued_ += '\n';
+  ++queued_lines_;
+  if (writing_) return index;  // the writing thread picks this line up
+  writing_ = true;
+  while (!queued_.empty()) {
+    std::string batch;
+    batch.swap(queued_);
+    int64_t lines = queued_lines_;
+    queued_lines_ = 0;
+    lock.unlock();
+    bool ok = WriteAll(batch);
+    bool sync = false;
+    lock.lock();
+    if (!ok) break;
+    since_fsync_ += static_cast<int>(lines);
+    if (since_fsync_ >= fsync_every_) {
+      since_fsync_ = 0;
+      sync = true;
+    }
+    if (sync) {
+      lock.unlock();
+      ::fdatasync(fd_);
+      lock.lock();
+    }
+  }
+  writing_ = false;
+  return status_.ok() ? index : -1;
+}
+
+bool HistoryWriter::WriteAll(const std::string& data) {
   size_t done = 0;
-  while (done < line.size()) {
-    ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+  while (done < data.size()) {
+    ssize_t n = ::write(fd_, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
+      std::lock_guard<std::mutex> lock(mu_);
       status_ = Status::Error(path_ + ": write failed: " + std::strerror(errno));
-      return -1;
+      return false;
     }
     done += static_cast<size_t>(n);
   }
-  if (++since_fsync_ >= fsync_every_) {
-    ::fdatasync(fd_);
-    since_fsync_ = 0;
-  }
-  return next_index_++;
+  return true;
 }
 
 Status HistoryWriter::Close() {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
+  if (fd_ < 0) return status_;
+  // Let a thread still in its write loop finish (it empties the queue).
+  while (writing_) {
+    lock.unlock();
+    std::this_thread::yield();
+    lock.lock();
+  }
   if (fd_ < 0) return status_;
   if (::fsync(fd_) != 0 && status_.ok()) {
     status_ = Status::Error(path_ + ": fsync failed: " + std::strerror(errno));

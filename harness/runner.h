@@ -1,0 +1,46 @@
+// Runner: one test run, the lifecycle of DESIGN.md §4.
+//
+//   seed + test.json -> nodes -> Db teardown+setup (parallel) -> clients
+//   (workers round-robin over nodes) -> main phase (generator, workers,
+//   nemesis thread) -> final phase (heal, recovery wait, final reads) ->
+//   close clients -> node logs into nodes/<node>/ -> Db teardown (unless
+//   leave_db_running) -> checkers -> results.json + report -> verdict line.
+//
+// Every step after connecting is undone by an RAII scope, so an exception,
+// SIGINT or SIGTERM still heals faults, closes clients, saves the history and
+// tears the Db down. First signal: stop generating, heal, check what was
+// recorded. Second: skip the checking. The history is streamed to
+// history.jsonl as ops happen, so even `kill -9` leaves a checkable prefix.
+//
+// Exit codes: 0 valid, 1 invalid, 2 unknown (or interrupted before checking),
+// 3 bad spec (nothing was deployed), 4 infrastructure error.
+// Not thread-safe: one run at a time per process.
+#pragma once
+
+#include <string>
+
+#include "checkers/checker.h"
+#include "harness/test_spec.h"
+
+namespace faultline {
+
+struct RunResult {
+  int exit_code = 4;
+  std::string run_dir;  // empty when nothing was created
+};
+
+// Runs `spec` once (spec.test_count is handled by the `test` command).
+RunResult RunTest(const TestSpec& spec);
+
+// Checks the run stored in `run_dir` (test.json + history.jsonl) again, writes
+// results.json and the report, prints the verdict line; returns the exit code.
+// Works on the prefix left by a killed run.
+int AnalyzeRun(const std::string& run_dir);
+
+// The checker a run uses: the workload's checker plus the generic ones.
+Result<std::unique_ptr<Checker>> MakeRunChecker(const TestSpec& spec, Workload& workload);
+
+// Exit code for a verdict: 0 valid, 1 invalid, 2 unknown.
+int ExitCodeFor(Validity v);
+
+}  // namespace faultline

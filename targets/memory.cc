@@ -1,0 +1,169 @@
+// Target "memory": an in-process store that is obviously linearizable (every
+// op runs under one mutex, so its linearization point is inside Invoke). It
+// lets the runner, workloads and checkers be tested without any cluster, and
+// with `stale-reads=true` it deliberately serves stale reads, so a correct
+// checker must call its histories invalid.
+//
+// Ops (keyed by op.key; any JSON key):
+//   read (-> value, null if unset), write v, cas [expected, new] (fail if the
+//   value differs), set-add e, set-read (-> elements in insertion order),
+//   counter-add d, counter-read (-> number, 0 if unset).
+// Options (--target-opt): stale-reads=true|false (default false): reads return
+//   the state before the most recent change of that key; latency-ms=N (default
+//   0): each op sleeps N ms outside the lock; ops=f1,f2,... (default all):
+//   the only ops the client claims to support (to emulate a store with fewer
+//   operations). Unknown options are rejected.
+// Thread-safe: clients of one target share one store.
+#include <chrono>
+#include <cerrno>
+#include <cstdlib>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <unordered_map>
+
+#include "targets/target.h"
+
+namespace faultline {
+namespace {
+
+class MemoryStore {
+ public:
+  explicit MemoryStore(bool stale_reads) : stale_reads_(stale_reads) {}
+
+  Op Apply(const Op& invoke) {
+    Op out = invoke;
+    out.type = OpType::kOk;
+    const std::string key = invoke.key.dump();
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& e = entries_[key];
+    const std::string& f = invoke.f;
+    if (f == "read") {
+      out.value = stale_reads_ ? e.previous : e.value;
+    } else if (f == "write") {
+      e.previous = e.value;
+      e.value = invoke.value;
+    } else if (f == "cas") {
+      if (!invoke.value.is_array() || invoke.value.size() != 2) {
+        return Failed(out, "cas value must be [expected, new]");
+      }
+      if (e.value != invoke.value[0]) {
+        out.type = OpType::kFail;
+        out.error = "precondition failed";
+      } else {
+        e.previous = e.value;
+        e.value = invoke.value[1];
+      }
+    } else if (f == "set-add") {
+      e.elements.push_back(invoke.value);
+    } else if (f == "set-read") {
+      size_t n = e.elements.size();
+      if (stale_reads_ && n > 0) --n;  // miss the latest add
+      out.value = json::array();
+      for (size_t i = 0; i < n; ++i) out.value.push_back(e.elements[i]);
+    } else if (f == "counter-add") {
+      if (!invoke.value.is_number_integer()) return Failed(out, "counter-add value must be an integer");
+      e.previous_count = e.count;
+      e.count += invoke.value.get<int64_t>();
+    } else if (f == "counter-read") {
+      out.value = stale_reads_ ? e.previous_count : e.count;
+    } else {
+      return Failed(out, "unsupported op \"" + f + "\"");
+    }
+    return out;
+  }
+
+ private:
+  struct Entry {
+    json value;             // register value
+    json previous;          // value before the last change (stale reads)
+    std::vector<json> elements;
+    int64_t count = 0;
+    int64_t previous_count = 0;
+  };
+  static Op Failed(Op out, std::string error) {
+    out.type = OpType::kFail;
+    out.error = std::move(error);
+    return out;
+  }
+  std::mutex mu_;
+  const bool stale_reads_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+class MemoryClient : public Client {
+ public:
+  MemoryClient(std::shared_ptr<MemoryStore> store, int latency_ms)
+      : store_(std::move(store)), latency_ms_(latency_ms) {}
+  Status Open(const ClusterInfo&, const NodeInfo& node) override {
+    node_ = node.name;
+    return Status::Ok();
+  }
+  Op Invoke(const Op& invoke) override {
+    if (latency_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms_));
+    Op out = store_->Apply(invoke);
+    out.node = node_;
+    return out;
+  }
+  void Close() override {}
+
+ private:
+  std::shared_ptr<MemoryStore> store_;
+  int latency_ms_;
+  std::string node_;
+};
+
+Result<Target> MakeMemoryTarget(const TargetOptions& options) {
+  bool stale = false;
+  int latency_ms = 0;
+  const std::set<std::string> all = {"read",    "write",       "cas",         "set-add",
+                                     "set-read", "counter-add", "counter-read"};
+  std::set<std::string> fs = all;
+  for (const auto& [key, value] : options) {
+    if (key == "stale-reads") {
+      if (value != "true" && value != "false") {
+        return Status::Error("target memory: stale-reads=\"" + value + "\" must be true or false");
+      }
+      stale = value == "true";
+    } else if (key == "latency-ms") {
+      char* end = nullptr;
+      errno = 0;
+      long v = std::strtol(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0' || errno != 0 || v < 0 || v > 60000) {
+        return Status::Error("target memory: latency-ms=\"" + value +
+                             "\" must be an integer in [0, 60000]");
+      }
+      latency_ms = static_cast<int>(v);
+    } else if (key == "ops") {
+      fs.clear();
+      size_t start = 0;
+      while (start <= value.size()) {
+        size_t comma = value.find(',', start);
+        std::string f = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!f.empty()) {
+          if (!all.count(f)) return Status::Error("target memory: ops: unknown op \"" + f + "\"");
+          fs.insert(f);
+        }
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else {
+      return Status::Error("target memory: unknown option \"" + key +
+                           "\" (known: latency-ms, ops, stale-reads)");
+    }
+  }
+  auto store = std::make_shared<MemoryStore>(stale);
+  Target t;
+  t.name = "memory";
+  t.new_client = [store, latency_ms] { return std::make_unique<MemoryClient>(store, latency_ms); };
+  t.fs = fs;
+  t.needs_nodes = false;
+  return t;
+}
+
+Registrar<TargetFactory> reg("memory",
+                             "in-process linearizable store for self-tests (stale-reads=true breaks it)",
+                             &MakeMemoryTarget);
+
+}  // namespace
+}  // namespace faultline

@@ -1,0 +1,238 @@
+// End-to-end tests of `faultline test` / `analyze` / `list`: they run the real
+// binary (build/faultline) against the in-process memory target, each in its
+// own temporary store directory.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "harness/op.h"
+
+extern char** environ;
+
+namespace faultline {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Output {
+  int code = -1;
+  std::string text;
+};
+
+std::string Binary() { return std::string(FAULTLINE_BINARY_DIR) + "/faultline"; }
+
+Output Faultline(const std::string& args) {
+  Output out;
+  std::string cmd = Binary() + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
+  int status = pclose(p);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+class RunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("faultline_runner_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = (dir_ / "store").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Latest() { return fs::canonical(fs::path(store_) / "latest").string(); }
+
+  static json ReadJson(const std::string& path) {
+    std::ifstream in(path);
+    return json::parse(in);
+  }
+  static std::vector<Op> ReadHistory(const std::string& path) {
+    std::vector<Op> h;
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto op = OpFromJson(json::parse(line));
+      EXPECT_TRUE(op.ok()) << line;
+      if (op.ok()) h.push_back(*op);
+    }
+    return h;
+  }
+
+  fs::path dir_;
+  std::string store_;
+};
+
+TEST_F(RunnerTest, CorrectStorePassesAndFillsTheRunDirectory) {
+  Output o = Faultline("test --target memory --workload register --time-limit 5 --store " + store_);
+  ASSERT_EQ(o.code, 0) << o.text;
+  EXPECT_EQ(o.text.rfind("seed: ", 0), 0u) << "the seed is printed first:\n" << o.text;
+  EXPECT_NE(o.text.find("verdict: valid"), std::string::npos) << o.text;
+  std::string run = Latest();
+  for (const char* f : {"test.json", "history.jsonl", "results.json", "faultline.log"}) {
+    EXPECT_TRUE(fs::exists(run + "/" + f)) << f;
+  }
+  json spec = ReadJson(run + "/test.json");
+  EXPECT_EQ(spec["target"], "memory");
+  EXPECT_TRUE(spec["seed"].is_number_unsigned());
+  json results = ReadJson(run + "/results.json");
+  EXPECT_EQ(results["valid"], true) << results.dump(2);
+  EXPECT_EQ(results["linearizable"]["valid"], true);
+  auto h = ReadHistory(run + "/history.jsonl");
+  // ~100 ops/s for 5 s: each op is an invoke and a completion.
+  EXPECT_GT(h.size(), 600u);
+  int invokes = 0, oks = 0;
+  for (const auto& op : h) {
+    invokes += op.is_invoke();
+    oks += op.is_ok();
+    EXPECT_FALSE(op.key.is_null());
+  }
+  EXPECT_EQ(invokes * 2, static_cast<int>(h.size()));
+  EXPECT_GT(oks, invokes / 2);
+}
+
+TEST_F(RunnerTest, StaleReadsAreFoundInvalid) {
+  Output o = Faultline("test --target memory --target-opt stale-reads=true --workload register "
+                 "--time-limit 3 --store " + store_);
+  ASSERT_EQ(o.code, 1) << o.text;
+  EXPECT_NE(o.text.find("verdict: invalid"), std::string::npos) << o.text;
+  json results = ReadJson(Latest() + "/results.json");
+  EXPECT_EQ(results["valid"], false);
+  EXPECT_EQ(results["linearizable"]["valid"], false);
+  // analyze on the stored run reaches the same verdict.
+  Output a = Faultline("analyze " + Latest());
+  EXPECT_EQ(a.code, 1) << a.text;
+}
+
+TEST_F(RunnerTest, SameSeedGivesTheSameSchedule) {
+  auto ops = [&](const std::string& sub) {
+    Output o = Faultline("test --target memory --workload register --time-limit 1 --concurrency 1 "
+                   "--rate 200 --seed 42 --store " + store_ + "/" + sub);
+    EXPECT_EQ(o.code, 0) << o.text;
+    EXPECT_EQ(o.text.rfind("seed: 42\n", 0), 0u) << o.text;
+    std::vector<std::string> out;
+    for (const auto& op : ReadHistory(fs::canonical(store_ + "/" + sub + "/latest").string() +
+                                      "/history.jsonl")) {
+      if (op.is_invoke()) out.push_back(op.f + " " + op.key.dump() + " " + op.value.dump());
+    }
+    return out;
+  };
+  auto a = ops("a"), b = ops("b");
+  ASSERT_GT(a.size(), 50u);
+  ASSERT_GT(b.size(), 50u);
+  size_t n = std::min(a.size(), b.size());
+  a.resize(n);
+  b.resize(n);
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(RunnerTest, KilledRunLeavesAPrefixThatAnalyzeChecks) {
+  std::vector<std::string> args = {Binary(), "test", "--target", "memory", "--workload",
+                                   "register", "--time-limit", "60", "--rate", "2000",
+                                   "--store", store_};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&fa);
+  // Wait until it has recorded a good number of ops, then kill -9.
+  std::string history;
+  for (int i = 0; i < 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::error_code ec;
+    auto run = fs::canonical(fs::path(store_) / "latest", ec);
+    if (!ec && fs::exists(run / "history.jsonl") && fs::file_size(run / "history.jsonl") > 200000) {
+      history = (run / "history.jsonl").string();
+      break;
+    }
+  }
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_FALSE(history.empty()) << "the run never recorded enough history";
+  EXPECT_FALSE(fs::exists(Latest() + "/results.json"));
+
+  Output a = Faultline("analyze " + Latest());
+  EXPECT_EQ(a.code, 0) << a.text;
+  EXPECT_NE(a.text.find("verdict: valid"), std::string::npos) << a.text;
+  json results = ReadJson(Latest() + "/results.json");
+  EXPECT_EQ(results["valid"], true);
+  EXPECT_GT(results["linearizable"]["ops"].get<int64_t>(), 500);
+  // `latest` works too.
+  Output b = Faultline("analyze --store " + store_ + " latest");
+  EXPECT_EQ(b.code, 0) << b.text;
+}
+
+TEST_F(RunnerTest, BadSpecsFailBeforeDeployingWithOneLine) {
+  struct Case {
+    std::string args, expect;
+  } cases[] = {
+      {"--target memory --workload nope", "unknown workload \"nope\""},
+      {"--target memory --target-opt colour=blue", "unknown option \"colour\""},
+      {"--target memory --target-opt ops=read,write --workload register",
+       "does not support: cas"},
+      {"--target memory --time-limit -5", "time limit must be positive"},
+      {"--target nope", "unknown target \"nope\""},
+      {"--target memory --concurrency 0", "concurrency"},
+      {"--target memory --seed x", "--seed"},
+  };
+  for (const auto& c : cases) {
+    Output o = Faultline("test " + c.args + " --store " + store_);
+    EXPECT_EQ(o.code, 3) << c.args << "\n" << o.text;
+    EXPECT_NE(o.text.find(c.expect), std::string::npos) << c.args << "\n" << o.text;
+    EXPECT_EQ(std::count(o.text.begin(), o.text.end(), '\n'), 1) << o.text;
+  }
+  // Nothing was created for any of them.
+  EXPECT_FALSE(fs::exists(store_));
+
+  std::ofstream(dir_ / "spec.json") << R"({"target": "memory", "time_limit": "soon"})";
+  Output o = Faultline("test --spec " + (dir_ / "spec.json").string());
+  EXPECT_EQ(o.code, 3) << o.text;
+  EXPECT_NE(o.text.find("\"time_limit\" must be a number"), std::string::npos) << o.text;
+}
+
+TEST_F(RunnerTest, SpecFileCarriesTheSameSettings) {
+  std::ofstream(dir_ / "spec.json") << R"({"target": "memory", "workload": "register",
+      "time_limit": 1, "rate": 50, "seed": 7, "workload_opts": {"keys": 2}, "store": ")"
+                                    << store_ << R"("})";
+  Output o = Faultline("test --spec " + (dir_ / "spec.json").string() + " --concurrency 3");
+  ASSERT_EQ(o.code, 0) << o.text;
+  json spec = ReadJson(Latest() + "/test.json");
+  EXPECT_EQ(spec["seed"], 7);
+  EXPECT_EQ(spec["concurrency"], 3);  // the flag wins over the file
+  EXPECT_EQ(spec["workload_opts"]["keys"], "2");
+}
+
+TEST_F(RunnerTest, ListPrintsRegisteredParts) {
+  Output o = Faultline("list");
+  ASSERT_EQ(o.code, 0) << o.text;
+  for (const char* s : {"test", "analyze", "memory", "register", "workloads:", "targets:",
+                        "nemeses:", "models"}) {
+    EXPECT_NE(o.text.find(s), std::string::npos) << s << "\n" << o.text;
+  }
+}
+
+}  // namespace
+}  // namespace faultline

@@ -1,2 +1,0 @@
-// Placeholder translation unit so the library exists before its first workload.
-namespace faultline {}
