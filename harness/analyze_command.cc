@@ -22,8 +22,7 @@ int RunAnalyze(const std::vector<std::string>& args) {
   }
   if (flags.positionals().size() > 1) return BadInput("analyze", "expected one run directory");
   std::string dir = flags.positionals().empty() ? "latest" : flags.positionals()[0];
-  if (dir == "latest") dir = store + "/latest";
-  return AnalyzeRun(dir);
+  return AnalyzeRun(dir, store);
 }
 
 Registrar<CommandFn> reg("analyze", "re-check a stored run (RUN_DIR or latest)", &RunAnalyze);

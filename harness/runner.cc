@@ -16,7 +16,11 @@
 #include "harness/interpreter.h"
 #include "harness/interrupts.h"
 #include "harness/nodes.h"
-#include "harness/run_files.h"
+#include "checkers/availability_checker.h"
+#include "checkers/perf_checker.h"
+#include "checkers/stats_checker.h"
+#include "results/report.h"
+#include "results/run_store.h"
 
 namespace faultline {
 
@@ -326,11 +330,13 @@ std::string ShortReason(const CheckResult& r) {
 // Checks, writes results.json (+ the report), prints the verdict line.
 int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& run_dir,
                    RunLog* log) {
-  auto history = ReadRunHistory(run_dir);
-  if (!history.ok()) {
-    log->Line("faultline: " + history.status().message());
+  auto run = LoadRun(run_dir, spec.store);
+  if (!run.ok()) {
+    log->Line("faultline: " + run.status().message());
     return kExitBadInput;
   }
+  for (const auto& note : run->notes) log->Line("note: " + note);
+  const History& history = run->history;
   auto checker = MakeRunChecker(spec, workload);
   if (!checker.ok()) {
     log->Line("faultline: " + checker.status().message());
@@ -339,18 +345,27 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   TestInfo info;
   info.spec = SpecToJson(spec);
   info.run_dir = run_dir;
-  log->Line("checking " + std::to_string(history->size()) + " history events");
+  log->Line("checking " + std::to_string(history.size()) + " history events");
   auto t0 = Clock::now();
-  CheckResult r = (*checker)->Check(info, *history);
+  CheckResult r = (*checker)->Check(info, history);
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   json results = r.details;
   results["valid"] = ValidityToJson(r.valid);
-  Status ws = WriteRunResults(run_dir, results);
+  Status ws = WriteJsonFile(run_dir + "/results.json", results);
   if (!ws.ok()) log->Line("faultline: " + ws.message());
+  ReportInput report;
+  report.run_dir = run_dir;
+  report.test = info.spec;
+  report.history = &history;
+  report.results = results;
+  report.notes = run->notes;
+  Status rs = WriteReport(report);
+  if (!rs.ok()) log->Line("faultline: " + rs.message());
   char took[32];
   std::snprintf(took, sizeof took, "%.1f", secs);
   std::string reason = ShortReason(r);
   log->Line("checked in " + std::string(took) + "s; results in " + run_dir + "/results.json");
+  if (rs.ok()) log->Line("report: " + run_dir + "/report.html");
   log->Line("verdict: " + std::string(ValidityName(r.valid)) +
             (reason.empty() ? "" : " (" + reason + ")") + " — run " + run_dir +
             " — reproduce with --seed " + std::to_string(spec.seed));
@@ -378,8 +393,17 @@ int ExitCodeFor(Validity v) {
 Result<std::unique_ptr<Checker>> MakeRunChecker(const TestSpec& spec, Workload& workload) {
   auto wc = workload.MakeChecker();
   if (!wc.ok()) return wc.status();
+  AvailabilityOptions ao;
+  if (spec.min_availability >= 0) ao.min_availability = spec.min_availability;
+  auto availability = MakeAvailabilityChecker(ao);
+  if (!availability.ok()) return availability.status();
+  // The workload's checker decides correctness; stats, perf and availability
+  // are reported on every run (availability only counts with --min-availability).
   std::vector<std::unique_ptr<Checker>> parts;
   parts.push_back(std::move(*wc));
+  parts.push_back(MakeStatsChecker());
+  parts.push_back(MakePerfChecker());
+  parts.push_back(std::move(*availability));
   return std::unique_ptr<Checker>(new ComposeChecker(std::move(parts)));
 }
 
@@ -598,26 +622,25 @@ RunResult RunTest(const TestSpec& spec_in) {
   return result;
 }
 
-int AnalyzeRun(const std::string& dir_arg) {
-  auto dir = ResolveRunDir(dir_arg);
-  if (!dir.ok()) return BadInput("analyze", dir.status().message());
-  auto spec_json = ReadJsonFile(*dir + "/test.json");
-  if (!spec_json.ok()) return BadInput("analyze", spec_json.status().message());
-  auto spec = SpecFromJson(*spec_json);
-  if (!spec.ok()) return BadInput("analyze", *dir + "/test.json: " + spec.status().message());
+int AnalyzeRun(const std::string& dir_arg, const std::string& store) {
+  auto run = LoadRun(dir_arg, store);
+  if (!run.ok()) return BadInput("analyze", run.status().message());
+  auto spec = SpecFromJson(run->test);
+  if (!spec.ok()) return BadInput("analyze", run->dir + "/test.json: " + spec.status().message());
   const auto* wl = WorkloadRegistry::Get().Find(spec->workload);
   if (!wl) {
-    return BadInput("analyze", *dir + "/test.json: unknown workload \"" + spec->workload + "\"");
+    return BadInput("analyze", run->dir + "/test.json: unknown workload \"" + spec->workload + "\"");
   }
   WorkloadOptions wo;
   wo.concurrency = static_cast<int>(spec->concurrency);
   wo.opts = spec->workload_opts;
   auto workload = wl->factory(wo);
   if (!workload.ok()) return BadInput("analyze", workload.status().message());
-  std::printf("analyzing %s (seed %llu)\n", dir->c_str(),
+  spec->store = store;
+  std::printf("analyzing %s (seed %llu)\n", run->dir.c_str(),
               static_cast<unsigned long long>(spec->seed));
-  RunLog log(*dir + "/faultline.log");
-  return CheckAndReport(*spec, **workload, *dir, &log);
+  RunLog log(run->dir + "/faultline.log");
+  return CheckAndReport(*spec, **workload, run->dir, &log);
 }
 
 }  // namespace faultline

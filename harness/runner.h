@@ -32,10 +32,11 @@ struct RunResult {
 // Runs `spec` once (spec.test_count is handled by the `test` command).
 RunResult RunTest(const TestSpec& spec);
 
-// Checks the run stored in `run_dir` (test.json + history.jsonl) again, writes
-// results.json and the report, prints the verdict line; returns the exit code.
+// Checks a stored run again — `where` is "latest", a run directory or a test
+// directory under `store` (see results/run_store.h LoadRun) — writes
+// results.json and report.html, prints the verdict line; returns the exit code.
 // Works on the prefix left by a killed run.
-int AnalyzeRun(const std::string& run_dir);
+int AnalyzeRun(const std::string& where, const std::string& store = "store");
 
 // The checker a run uses: the workload's checker plus the generic ones.
 Result<std::unique_ptr<Checker>> MakeRunChecker(const TestSpec& spec, Workload& workload);
