@@ -5,7 +5,12 @@
 // elements present. Per key, the final read is the last ok set-read in the
 // history; every element is judged against it:
 //   ok         - acknowledged (ok) add, present in the final read
-//   lost       - acknowledged add missing from the final read      => invalid
+//   lost       - acknowledged add that completed before the final read
+//                was invoked, missing from it                      => invalid
+//   unread     - acknowledged add that completed after the final read
+//                was invoked, missing from it: that read may miss it and no
+//                later read shows it (e.g. a run stopped before its final
+//                reads)                                            => unknown
 //   unexpected - element in ANY ok read that no set-add attempted  => invalid
 //   recovered  - add that ended info (or never completed), present
 //   duplicated - element listed twice within one read (a set has no
@@ -18,8 +23,9 @@
 // must not appear: one that does is reported as unexpected.
 //
 // details: {"attempt_count","acknowledged_count","ok_count","lost_count",
-//   "unexpected_count","recovered_count","duplicated_count",["stale_count"],
-//   "lost","unexpected","recovered","duplicated",["stale"] (first 100 each),
+//   "unexpected_count","recovered_count","duplicated_count","unread_count",
+//   ["stale_count"], "lost","unexpected","recovered","duplicated","unread",
+//   ["stale"] (first 100 each),
 //   "keys", ["never_read"]}; per-element entries carry {"key","element",...}.
 // Stateless; thread-safe.
 #pragma once

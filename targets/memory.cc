@@ -12,7 +12,10 @@
 //   the state before the most recent change of that key; latency-ms=N (default
 //   0): each op sleeps N ms outside the lock; ops=f1,f2,... (default all):
 //   the only ops the client claims to support (to emulate a store with fewer
-//   operations). Unknown options are rejected.
+//   operations); drop-adds=N (default 0 = never): every Nth set-add and
+//   every Nth counter-add is acknowledged (ok) but not applied — a store that
+//   loses acknowledged writes, which the set and counter checkers must catch.
+//   Unknown options are rejected.
 // Thread-safe: clients of one target share one store.
 #include <chrono>
 #include <cerrno>
@@ -29,7 +32,8 @@ namespace {
 
 class MemoryStore {
  public:
-  explicit MemoryStore(bool stale_reads) : stale_reads_(stale_reads) {}
+  MemoryStore(bool stale_reads, int64_t drop_adds)
+      : stale_reads_(stale_reads), drop_adds_(drop_adds) {}
 
   Op Apply(const Op& invoke) {
     Op out = invoke;
@@ -55,7 +59,7 @@ class MemoryStore {
         e.value = invoke.value[1];
       }
     } else if (f == "set-add") {
-      e.elements.push_back(invoke.value);
+      if (!DropThis(&set_adds_)) e.elements.push_back(invoke.value);
     } else if (f == "set-read") {
       size_t n = e.elements.size();
       if (stale_reads_ && n > 0) --n;  // miss the latest add
@@ -63,8 +67,10 @@ class MemoryStore {
       for (size_t i = 0; i < n; ++i) out.value.push_back(e.elements[i]);
     } else if (f == "counter-add") {
       if (!invoke.value.is_number_integer()) return Failed(out, "counter-add value must be an integer");
-      e.previous_count = e.count;
-      e.count += invoke.value.get<int64_t>();
+      if (!DropThis(&counter_adds_)) {
+        e.previous_count = e.count;
+        e.count += invoke.value.get<int64_t>();
+      }
     } else if (f == "counter-read") {
       out.value = stale_reads_ ? e.previous_count : e.count;
     } else {
@@ -81,6 +87,8 @@ class MemoryStore {
     int64_t count = 0;
     int64_t previous_count = 0;
   };
+  // With drop-adds=N: true for every Nth add counted by `*seen` (lock held).
+  bool DropThis(int64_t* seen) { return drop_adds_ > 0 && ++*seen % drop_adds_ == 0; }
   static Op Failed(Op out, std::string error) {
     out.type = OpType::kFail;
     out.error = std::move(error);
@@ -88,6 +96,8 @@ class MemoryStore {
   }
   std::mutex mu_;
   const bool stale_reads_;
+  const int64_t drop_adds_;
+  int64_t set_adds_ = 0, counter_adds_ = 0;
   std::unordered_map<std::string, Entry> entries_;
 };
 
@@ -113,9 +123,22 @@ class MemoryClient : public Client {
   std::string node_;
 };
 
+// An integer option in [0, max]; error names the option and the bad text.
+Result<int64_t> ParseInt(const std::string& key, const std::string& value, int64_t max) {
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(value.c_str(), &end, 10);
+  if (value.empty() || *end != '\0' || errno != 0 || v < 0 || v > max) {
+    return Status::Error("target memory: " + key + "=\"" + value + "\" must be an integer in [0, " +
+                         std::to_string(max) + "]");
+  }
+  return static_cast<int64_t>(v);
+}
+
 Result<Target> MakeMemoryTarget(const TargetOptions& options) {
   bool stale = false;
   int latency_ms = 0;
+  int64_t drop_adds = 0;
   const std::set<std::string> all = {"read",    "write",       "cas",         "set-add",
                                      "set-read", "counter-add", "counter-read"};
   std::set<std::string> fs = all;
@@ -126,14 +149,13 @@ Result<Target> MakeMemoryTarget(const TargetOptions& options) {
       }
       stale = value == "true";
     } else if (key == "latency-ms") {
-      char* end = nullptr;
-      errno = 0;
-      long v = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || *end != '\0' || errno != 0 || v < 0 || v > 60000) {
-        return Status::Error("target memory: latency-ms=\"" + value +
-                             "\" must be an integer in [0, 60000]");
-      }
-      latency_ms = static_cast<int>(v);
+      auto v = ParseInt(key, value, 60000);
+      if (!v.ok()) return v.status();
+      latency_ms = static_cast<int>(*v);
+    } else if (key == "drop-adds") {
+      auto v = ParseInt(key, value, 1000000000);
+      if (!v.ok()) return v.status();
+      drop_adds = *v;
     } else if (key == "ops") {
       fs.clear();
       size_t start = 0;
@@ -149,10 +171,10 @@ Result<Target> MakeMemoryTarget(const TargetOptions& options) {
       }
     } else {
       return Status::Error("target memory: unknown option \"" + key +
-                           "\" (known: latency-ms, ops, stale-reads)");
+                           "\" (known: drop-adds, latency-ms, ops, stale-reads)");
     }
   }
-  auto store = std::make_shared<MemoryStore>(stale);
+  auto store = std::make_shared<MemoryStore>(stale, drop_adds);
   Target t;
   t.name = "memory";
   t.new_client = [store, latency_ms] { return std::make_unique<MemoryClient>(store, latency_ms); };

@@ -56,6 +56,28 @@ TEST(SetCheckerTest, LostAcknowledgedAddIsInvalid) {
   EXPECT_EQ(r.details["lost"][0]["final_read_index"], b.history().back().index);
 }
 
+// A run stopped before its final reads: the last read began before the add of
+// 3 was acknowledged, so its absence proves nothing (unknown, not lost); once a
+// later read misses it, it is lost.
+TEST(SetCheckerTest, AddAcknowledgedAfterTheLastReadBeganIsUnreadNotLost) {
+  HistoryBuilder b;
+  b.OkOp(1, "set-add", 1, 0, 1);
+  b.Invoke(2, "set-read", nullptr, 2).Invoke(3, "set-add", 3, 3).Ok(3, 4);
+  b.Ok(2, 5, json::array({1}));
+  CheckResult r = MakeSetChecker()->Check({}, b.history());
+  EXPECT_EQ(r.valid, Validity::kUnknown) << r.details.dump();
+  EXPECT_EQ(r.details["lost_count"], 0);
+  EXPECT_EQ(Elements(r, "unread"), json::array({3}));
+  EXPECT_NE(r.details["error"].get<std::string>().find("after the final read began"),
+            std::string::npos);
+  b.OkOp(4, "set-add", 4, 6, 7);
+  b.Invoke(2, "set-read", nullptr, 8).Ok(2, 9, json::array({1, 4}));
+  r = MakeSetChecker()->Check({}, b.history());
+  EXPECT_EQ(r.valid, Validity::kInvalid) << r.details.dump();
+  EXPECT_EQ(Elements(r, "lost"), json::array({3}));
+  EXPECT_EQ(r.details["unread_count"], 0);
+}
+
 TEST(SetCheckerTest, UnexpectedAndFailedAddPresentAreInvalid) {
   HistoryBuilder b = SetAdds();
   b.Invoke(1, "set-read", nullptr, 10).Ok(1, 11, json::array({1, 2, 4, 99}));

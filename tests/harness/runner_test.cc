@@ -121,6 +121,69 @@ TEST_F(RunnerTest, StaleReadsAreFoundInvalid) {
   EXPECT_EQ(a.code, 1) << a.text;
 }
 
+// The set and counter workloads on the correct memory store: valid, with the
+// final reads recorded after the main phase.
+TEST_F(RunnerTest, SetAndCounterOnACorrectStoreAreValid) {
+  struct Case {
+    std::string workload, read_f, checker;
+  } cases[] = {{"set", "set-read", "set"}, {"counter", "counter-read", "counter"}};
+  for (const auto& c : cases) {
+    std::string store = store_ + "/" + c.workload;
+    Output o = Faultline("test --target memory --workload " + c.workload +
+                         " --time-limit 2 --concurrency 4 --store " + store);
+    ASSERT_EQ(o.code, 0) << o.text;
+    EXPECT_NE(o.text.find("verdict: valid"), std::string::npos) << o.text;
+    std::string run = fs::canonical(store + "/latest").string();
+    json results = ReadJson(run + "/results.json");
+    EXPECT_EQ(results["valid"], true) << results.dump(2);
+    EXPECT_EQ(results[c.checker]["valid"], true) << results[c.checker].dump(2);
+    auto h = ReadHistory(run + "/history.jsonl");
+    ASSERT_GT(h.size(), 200u);
+    // The last events are the final reads: one ok read per client thread.
+    int final_reads = 0;
+    for (size_t i = h.size() - 8; i < h.size(); ++i) final_reads += h[i].is_ok() && h[i].f == c.read_f;
+    EXPECT_EQ(final_reads, 4) << c.workload;
+    Output a = Faultline("analyze " + run);
+    EXPECT_EQ(a.code, 0) << a.text;
+  }
+  json set = ReadJson(fs::canonical(store_ + "/set/latest").string() + "/results.json")["set"];
+  EXPECT_GT(set["ok_count"].get<int64_t>(), 100);
+  EXPECT_EQ(set["lost_count"], 0);
+  json counter =
+      ReadJson(fs::canonical(store_ + "/counter/latest").string() + "/results.json")["counter"];
+  EXPECT_GT(counter["reads"].get<int64_t>(), 20);
+}
+
+// A store that acknowledges some adds without applying them (drop-adds=N):
+// the set checker reports lost elements, the counter checker reads below the
+// sum of acknowledged adds; `analyze` agrees.
+TEST_F(RunnerTest, LostAddsMakeSetAndCounterInvalid) {
+  for (std::string workload : {"set", "counter"}) {
+    std::string store = store_ + "/" + workload;
+    Output o = Faultline("test --target memory --target-opt drop-adds=20 --workload " + workload +
+                         " --time-limit 2 --concurrency 4 --store " + store);
+    ASSERT_EQ(o.code, 1) << o.text;
+    EXPECT_NE(o.text.find("verdict: invalid"), std::string::npos) << o.text;
+    std::string run = fs::canonical(store + "/latest").string();
+    json results = ReadJson(run + "/results.json");
+    EXPECT_EQ(results[workload]["valid"], false) << results[workload].dump(2);
+    if (workload == "set") {
+      EXPECT_GT(results["set"]["lost_count"].get<int64_t>(), 0);
+      EXPECT_EQ(results["set"]["unexpected_count"], 0);
+    } else {
+      EXPECT_GT(results["counter"]["error_count"].get<int64_t>(), 0);
+    }
+    Output a = Faultline("analyze " + run);
+    EXPECT_EQ(a.code, 1) << a.text;
+  }
+  // Stale reads that miss the newest element are caught only with --linearizable.
+  Output o = Faultline("test --target memory --target-opt stale-reads=true --workload set "
+                       "--linearizable --time-limit 2 --store " + store_ + "/stale");
+  ASSERT_EQ(o.code, 1) << o.text;
+  json set = ReadJson(fs::canonical(store_ + "/stale/latest").string() + "/results.json")["set"];
+  EXPECT_GT(set["stale_count"].get<int64_t>(), 0) << set.dump(2);
+}
+
 TEST_F(RunnerTest, SameSeedGivesTheSameSchedule) {
   auto ops = [&](const std::string& sub) {
     Output o = Faultline("test --target memory --workload register --time-limit 1 --concurrency 1 "
@@ -194,6 +257,10 @@ TEST_F(RunnerTest, BadSpecsFailBeforeDeployingWithOneLine) {
       {"--target memory --target-opt ops=read,write --workload register",
        "does not support: cas"},
       {"--target memory --time-limit -5", "time limit must be positive"},
+      {"--target memory --target-opt ops=read,write,cas --workload set",
+       "does not support: set-add, set-read"},
+      {"--target memory --target-opt drop-adds=-1 --workload counter", "drop-adds"},
+      {"--target memory --workload counter --workload-opt max-delta=0", "max-delta"},
       {"--target nope", "unknown target \"nope\""},
       {"--target memory --concurrency 0", "concurrency"},
       {"--target memory --seed x", "--seed"},
@@ -228,7 +295,7 @@ TEST_F(RunnerTest, SpecFileCarriesTheSameSettings) {
 TEST_F(RunnerTest, ListPrintsRegisteredParts) {
   Output o = Faultline("list");
   ASSERT_EQ(o.code, 0) << o.text;
-  for (const char* s : {"test", "analyze", "memory", "register", "workloads:", "targets:",
+  for (const char* s : {"test", "analyze", "memory", "register", "set", "counter", "workloads:", "targets:",
                         "nemeses:", "models"}) {
     EXPECT_NE(o.text.find(s), std::string::npos) << s << "\n" << o.text;
   }
