@@ -13,13 +13,25 @@ namespace {
 
 double Seconds(int64_t ns) { return static_cast<double>(ns) / 1e9; }
 
+// A fail that is the store's correct, definite answer about the data (a cas
+// whose expected value did not match) shows the store was available; every
+// other fail (no quorum, unreachable node) shows it was not.
+bool IsAnsweredFail(const Op& done) {
+  return done.is_fail() && done.error.find("precondition failed") != std::string::npos;
+}
+
 struct Tally {
-  int64_t ok = 0, completed = 0;
-  void Add(bool is_ok) { ++completed; if (is_ok) ++ok; }
+  int64_t ok = 0, answered = 0, completed = 0;
+  void Add(bool is_ok, bool is_answered) {
+    ++completed;
+    if (is_ok) ++ok;
+    if (is_answered) ++answered;
+  }
   json ToJson() const {
-    json j = {{"ok", ok}, {"completed", completed}};
-    j["availability"] = completed > 0 ? json(static_cast<double>(ok) / static_cast<double>(completed))
-                                      : json(nullptr);
+    json j = {{"ok", ok}, {"answered", answered}, {"completed", completed}};
+    j["availability"] = completed > 0
+                            ? json(static_cast<double>(answered) / static_cast<double>(completed))
+                            : json(nullptr);
     return j;
   }
 };
@@ -27,9 +39,9 @@ struct Tally {
 // Overall tally plus its fault/healthy split.
 struct Split {
   Tally all, fault, healthy;
-  void Add(bool is_ok, bool during_fault) {
-    all.Add(is_ok);
-    (during_fault ? fault : healthy).Add(is_ok);
+  void Add(bool is_ok, bool is_answered, bool during_fault) {
+    all.Add(is_ok, is_answered);
+    (during_fault ? fault : healthy).Add(is_ok, is_answered);
   }
   json ToJson() const {
     json j = all.ToJson();
@@ -75,14 +87,19 @@ class AvailabilityChecker : public Checker {
 
     Split overall;
     std::map<std::string, Split> by_node, by_f;
+    // Partitions that name their cut-off side (nemesis/partition.h).
+    Tally cut_off_side, majority_side;
+    bool any_cut_off_partition = false;
     std::map<std::string, std::vector<int64_t>> ok_times_by_node;
     std::vector<int64_t> ok_times;
     int64_t pending = 0;
     int64_t first_invoke = history[paired.pairs.front().invoke].time;
+    int64_t last_invoke = first_invoke;
     int64_t last_completion = first_invoke;
     for (const OpPair& p : paired.pairs) {
       const Op& inv = history[p.invoke];
       first_invoke = std::min(first_invoke, inv.time);
+      last_invoke = std::max(last_invoke, inv.time);
       if (!p.completion) {
         ++pending;
         continue;
@@ -91,6 +108,7 @@ class AvailabilityChecker : public Checker {
       last_completion = std::max(last_completion, done.time);
       const std::string& node = done.node.empty() ? inv.node : done.node;
       bool ok = done.is_ok();
+      bool answered = ok || IsAnsweredFail(done);
       bool any_fault = false, node_fault = false;
       for (const FaultInterval& iv : faults) {
         if (Overlaps(iv, inv.time, done.time)) {
@@ -98,13 +116,24 @@ class AvailabilityChecker : public Checker {
           if (!node.empty() && Overlaps(iv, inv.time, done.time, node)) node_fault = true;
         }
       }
-      overall.Add(ok, any_fault);
-      by_f[inv.f].Add(ok, any_fault);
-      if (!node.empty()) {
-        by_node[node].Add(ok, node_fault);
-        if (ok) ok_times_by_node[node].push_back(done.time);
+      for (const FaultInterval& iv : faults) {
+        if (iv.fault != "partition" || !iv.value.contains("cut-off") ||
+            !iv.value["cut-off"].is_array() || node.empty() || !Overlaps(iv, inv.time, done.time)) {
+          continue;
+        }
+        any_cut_off_partition = true;
+        bool cut_off = std::find(iv.value["cut-off"].begin(), iv.value["cut-off"].end(),
+                                 json(node)) != iv.value["cut-off"].end();
+        (cut_off ? cut_off_side : majority_side).Add(ok, answered);
+        break;  // count an op once even if it spans two partitions
       }
-      if (ok) ok_times.push_back(done.time);
+      overall.Add(ok, answered, any_fault);
+      by_f[inv.f].Add(ok, answered, any_fault);
+      if (!node.empty()) {
+        by_node[node].Add(ok, answered, node_fault);
+        if (answered) ok_times_by_node[node].push_back(done.time);
+      }
+      if (answered) ok_times.push_back(done.time);
     }
 
     r.details = overall.all.ToJson();
@@ -115,6 +144,10 @@ class AvailabilityChecker : public Checker {
     for (const auto& [n, s] : by_node) r.details["by_node"][n] = s.ToJson();
     r.details["by_f"] = json::object();
     for (const auto& [f, s] : by_f) r.details["by_f"][f] = s.ToJson();
+    if (any_cut_off_partition) {
+      r.details["partition_sides"] = {{"cut_off", cut_off_side.ToJson()},
+                                      {"majority", majority_side.ToJson()}};
+    }
 
     // Fault intervals and how much of the run they covered.
     json fj = json::array();
@@ -151,7 +184,9 @@ class AvailabilityChecker : public Checker {
     for (auto& [n, v] : ok_times_by_node) std::sort(v.begin(), v.end());
     json rec = json::array();
     for (const FaultInterval& iv : faults) {
-      if (!iv.healed) continue;
+      // A heal after the last client invocation (the final phase's) cannot
+      // show a recovery either way; listing it as "never recovered" would lie.
+      if (!iv.healed || iv.end > last_invoke) continue;
       json nodes = json::object();
       for (const auto& [n, split] : by_node) {
         const std::vector<int64_t>& v = ok_times_by_node[n];
@@ -171,7 +206,8 @@ class AvailabilityChecker : public Checker {
         r.valid = Validity::kUnknown;
         r.details["error"] = "no client operation completed; availability is undefined";
       } else {
-        double a = static_cast<double>(overall.all.ok) / static_cast<double>(overall.all.completed);
+        double a =
+            static_cast<double>(overall.all.answered) / static_cast<double>(overall.all.completed);
         if (a < min) {
           char buf[160];
           std::snprintf(buf, sizeof buf, "availability %.4f is below --min-availability %.4f", a, min);

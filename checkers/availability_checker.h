@@ -1,28 +1,38 @@
 // Availability checker ("availability"): how often client operations
 // succeeded, and how that changed while faults were active.
 //
-// availability = ok / completed, where completed = ok + fail + info client ops
-// (pending invocations, never completed, are left out and counted apart).
+// availability = answered / completed, where completed = ok + fail + info
+// client ops (pending invocations, never completed, are left out and counted
+// apart) and answered = ok, plus fail whose error says "precondition failed"
+// (a cas whose expected value did not match: the store's correct, definite
+// answer — CONTRACTS: cas precondition failure => fail). Other fails (no
+// quorum, unreachable) and info count as unavailable.
 // Reported overall, per node (op.node; ops without a node only count overall
 // and per f) and per f, each also split into "fault" vs "healthy":
 //   - overall/per f: an op is a fault op when [invoke, completion] overlaps
 //     any active-fault interval (fault_intervals.h), else healthy;
 //   - per node: a fault op when it overlaps a fault affecting that node.
+// "partition_sides": client ops overlapping a partition that recorded its
+// "cut-off" nodes, split by whether the op's node was cut off from the
+// majority or on the majority side (present only when such a partition ran):
+// what a CP store should show is the cut-off side failing.
 // Also: "longest_outage", the longest stretch of run time (between the first
-// client invocation and the last client completion) with no ok completion;
-// and "recovery": for each heal (stop-X / heal), seconds from the heal's
-// completion to the first ok completion on each node (null: none after it).
+// client invocation and the last client completion) with no answered
+// completion; and "recovery": for each heal (stop-X / heal), seconds from the
+// heal's completion to the first answered completion on each node (null: none
+// after it); heals after the last client invocation are not listed.
 //
 // Verdict: informational (valid) unless options.min_availability is set; then
 // invalid when overall availability is below it, unknown when no client op
 // completed. A history with no client ops at all is unknown.
 //
-// details: {"ok","completed","pending","availability", "fault": A, "healthy": A,
+// details: {"ok","answered","completed","pending","availability", "fault": A, "healthy": A,
 //   "by_node": {node: A + {"fault": A, "healthy": A}}, "by_f": {f: A + ...},
+//   ["partition_sides": {"cut_off": A, "majority": A}],
 //   "faults": [{"fault","start_s","end_s","healed","nodes"}],
 //   "fault_time_s", "healthy_time_s", "longest_outage": {"start_s","end_s","duration_s"},
 //   "recovery": [{"fault","heal_s","nodes": {node: seconds|null}}], ["min_availability"]}
-// where A = {"ok","completed","availability" (null when completed == 0)}.
+// where A = {"ok","answered","completed","availability" (null when completed == 0)}.
 // Stateless; thread-safe.
 #pragma once
 

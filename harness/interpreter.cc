@@ -135,6 +135,7 @@ void WorkerMain(std::shared_ptr<Interpreter::Worker> w,
     }
     done.process = invoke.process;
     if (done.f.empty()) done.f = invoke.f;
+    if (done.node.empty()) done.node = invoke.node;
     done.time = s->Now();
     int expected = kRunning;
     if (!w->state.compare_exchange_strong(expected, kIdle)) break;  // timed out: abandoned
@@ -232,6 +233,9 @@ void Interpreter::Dispatch(Generator& gen, Context& ctx, Op op) {
   op.type = OpType::kInvoke;
   op.time = Now();
   op.index = -1;
+  if (!op.is_nemesis() && t < static_cast<int>(options_.client_nodes.size())) {
+    op.node = options_.client_nodes[t];
+  }
   gen.Dispatched(ctx, op);
   if (op.is_nemesis()) {
     Op rec = op;

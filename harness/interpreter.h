@@ -53,6 +53,10 @@ class Interpreter {
     int clients = 1;
     bool nemesis = false;
     double op_timeout_s = 10;
+    // Node each client thread talks to (index = thread); recorded as the
+    // `node` of its ops so availability can be split per node. May be
+    // shorter than `clients` (the rest record no node).
+    std::vector<std::string> client_nodes;
   };
   // Starts one worker per thread (clients, then the nemesis thread) and waits
   // until each opened its executor; the first failure is returned (with the

@@ -514,6 +514,9 @@ RunResult RunTest(const TestSpec& spec_in) {
     io.clients = clients;
     io.nemesis = !nemeses.empty();
     io.op_timeout_s = spec.op_timeout_s;
+    for (int t = 0; t < clients; ++t) {
+      io.client_nodes.push_back(cluster.nodes[t % cluster.nodes.size()].name);
+    }
     ExecutorFactory factory = [&, clients](int thread) -> Result<std::unique_ptr<Executor>> {
       if (thread >= clients) {
         return std::unique_ptr<Executor>(new NemesisExecutor(nemeses, nemesis_seed, &board));

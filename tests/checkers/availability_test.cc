@@ -95,6 +95,56 @@ TEST(AvailabilityCheckerTest, FractionsPerNodeFaultSplitOutageAndRecovery) {
   EXPECT_NEAR(d["longest_outage"]["start_s"].get<double>(), 1.920, 1e-9);
 }
 
+// A 3-node partition that cuts n3 off: n3's ops during it fail, n1's succeed;
+// ops outside the partition and on nodes of a partition without "cut-off"
+// are not counted in partition_sides.
+TEST(AvailabilityCheckerTest, PartitionSidesSplitCutOffFromMajority) {
+  HistoryBuilder b;
+  b.OkOp(1, "read", nullptr, 0, 10, "k", "n3");  // before: not counted
+  b.Nemesis(OpType::kInvoke, "start-partition", nullptr, 100);
+  b.Nemesis(OpType::kInfo, "start-partition",
+            json{{"nodes", {"n1", "n2", "n3"}}, {"cut-off", {"n3"}}, {"kind", "one"}}, 101);
+  for (double t = 200; t < 900; t += 100) {
+    b.OkOp(1, "read", nullptr, t, t + 10, "k", "n1");
+    b.Invoke(2, "write", 1, t, "k", "n3").Fail(2, t + 20);
+  }
+  b.Invoke(3, "write", 2, 850, "k", "n3").Info(3, 1100);  // spans the heal
+  b.StopFault("partition", 1000);
+  b.OkOp(4, "write", 3, 1200, 1210, "k", "n3");  // after: not counted
+  b.StartFault("kill", {"n2"}, 1300);  // a final-phase heal after the last op
+  b.StopFault("kill", 1400);
+  CheckResult r = (*MakeAvailabilityChecker())->Check({}, b.history());
+  // The partition's heal is followed by n3's ok op; the last heal by nothing.
+  ASSERT_EQ(r.details["recovery"].size(), 1u) << r.details["recovery"].dump();
+  EXPECT_NEAR(r.details["recovery"][0]["nodes"]["n3"].get<double>(), 0.209, 1e-9);
+  const json& sides = r.details["partition_sides"];
+  EXPECT_EQ(sides["cut_off"]["completed"], 8);  // 7 fails + the info
+  EXPECT_EQ(sides["cut_off"]["ok"], 0);
+  EXPECT_EQ(sides["majority"]["completed"], 7);
+  EXPECT_EQ(sides["majority"]["availability"], 1.0);
+
+  // Without any partition naming its cut-off side there is no split at all.
+  EXPECT_FALSE((*MakeAvailabilityChecker())->Check({}, PartitionHistory()).details.contains(
+      "partition_sides"));
+}
+
+// A cas whose precondition failed is a correct answer: available. A fail for
+// lack of quorum is not.
+TEST(AvailabilityCheckerTest, PreconditionFailuresCountAsAnswered) {
+  HistoryBuilder b;
+  b.OkOp(1, "write", 1, 0, 10, "k", "n1");
+  b.Invoke(1, "cas", json::array({5, 6}), 20, "k", "n1");
+  b.Fail(1, 30, "cas precondition failed: current value is 1");
+  b.Invoke(1, "cas", json::array({1, 2}), 40, "k", "n1");
+  b.Fail(1, 50, "no quorum: 1 of 3 replicas reachable");
+  CheckResult r = (*MakeAvailabilityChecker())->Check({}, b.history());
+  EXPECT_EQ(r.details["ok"], 1);
+  EXPECT_EQ(r.details["answered"], 2);
+  EXPECT_EQ(r.details["completed"], 3);
+  EXPECT_NEAR(r.details["availability"].get<double>(), 2.0 / 3.0, 1e-12);
+  EXPECT_EQ(r.details["by_f"]["cas"]["answered"], 1);
+}
+
 TEST(AvailabilityCheckerTest, MinAvailabilityMakesItPartOfTheVerdict) {
   History h = PartitionHistory();  // availability 32/43 = 0.744
   AvailabilityOptions strict;

@@ -33,7 +33,11 @@ class HistoryBuilder {
   HistoryBuilder& Ok(int64_t process, double t_ms, std::optional<json> value = std::nullopt) {
     return Complete(process, OpType::kOk, t_ms, std::move(value));
   }
-  HistoryBuilder& Fail(int64_t process, double t_ms) { return Complete(process, OpType::kFail, t_ms, std::nullopt); }
+  HistoryBuilder& Fail(int64_t process, double t_ms, std::string error = "") {
+    Complete(process, OpType::kFail, t_ms, std::nullopt);
+    h_.back().error = std::move(error);
+    return *this;
+  }
   HistoryBuilder& Info(int64_t process, double t_ms) { return Complete(process, OpType::kInfo, t_ms, std::nullopt); }
   // An op invoked and completed at once.
   HistoryBuilder& OkOp(int64_t process, std::string f, json value, double t0, double t1, json key = nullptr,

@@ -103,7 +103,9 @@ TEST_F(RunnerTest, CorrectStorePassesAndFillsTheRunDirectory) {
     invokes += op.is_invoke();
     oks += op.is_ok();
     EXPECT_FALSE(op.key.is_null());
+    EXPECT_EQ(op.node, "local") << "every client op records the node its worker talks to";
   }
+  EXPECT_EQ(results["availability"]["by_node"]["local"]["completed"], invokes);
   EXPECT_EQ(invokes * 2, static_cast<int>(h.size()));
   EXPECT_GT(oks, invokes / 2);
 }
