@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -327,28 +329,71 @@ std::string ShortReason(const CheckResult& r) {
   return "";
 }
 
-// Checks, writes results.json (+ the report), prints the verdict line.
-int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& run_dir,
-                   RunLog* log) {
-  auto run = LoadRun(run_dir, spec.store);
-  if (!run.ok()) {
-    log->Line("faultline: " + run.status().message());
-    return kExitBadInput;
+// Loading and checking a run, done on its own thread so that a second
+// SIGINT/SIGTERM during a long check need not wait for it (see CheckAndReport).
+struct CheckJob {
+  std::string run_dir, store;
+  std::unique_ptr<Checker> checker;
+  TestInfo info;
+  Result<LoadedRun> run = Status::Error("not loaded");
+  CheckResult result;
+  std::atomic<bool> done{false};
+
+  void Run(RunLog* log) {
+    run = LoadRun(run_dir, store);
+    if (run.ok()) {
+      for (const auto& note : run->notes) log->Line("note: " + note);
+      log->Line("checking " + std::to_string(run->history.size()) + " history events");
+      result = checker->Check(info, run->history);
+    }
+    done.store(true);
   }
-  for (const auto& note : run->notes) log->Line("note: " + note);
-  const History& history = run->history;
+};
+
+// Checks, writes results.json (+ the report), prints the verdict line.
+// `interrupted`: the run was stopped early by a signal (the verdict says so).
+// When a second signal arrives while checking (only RunTest holds an
+// InterruptGuard), the check is abandoned: the verdict line says unknown and
+// the process exits at once with code 2 — everything else (heal, history,
+// teardown) was done before checking started, and the checker thread cannot
+// be cancelled.
+int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& run_dir,
+                   RunLog* log, bool interrupted = false) {
   auto checker = MakeRunChecker(spec, workload);
   if (!checker.ok()) {
     log->Line("faultline: " + checker.status().message());
     return kExitInfra;
   }
-  TestInfo info;
-  info.spec = SpecToJson(spec);
-  info.run_dir = run_dir;
-  log->Line("checking " + std::to_string(history.size()) + " history events");
+  // Shared with the checker thread, which may outlive this frame (detached).
+  auto job = std::make_shared<CheckJob>();
+  job->run_dir = run_dir;
+  job->store = spec.store;
+  job->checker = std::move(*checker);
+  job->info.spec = SpecToJson(spec);
+  job->info.run_dir = run_dir;
+  log->Line("loading " + run_dir + "/history.jsonl to check it");
   auto t0 = Clock::now();
-  CheckResult r = (*checker)->Check(info, history);
+  std::thread worker([job, log] { job->Run(log); });
+  while (!job->done.load()) {
+    if (InterruptGuard::Count() >= 2) {
+      worker.detach();
+      log->Line("verdict: unknown (interrupted twice: checking abandoned) — run " + run_dir +
+                " — check it with: faultline analyze " + run_dir);
+      std::fflush(nullptr);
+      std::_Exit(kExitUnknown);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  worker.join();
   double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  if (!job->run.ok()) {
+    log->Line("faultline: " + job->run.status().message());
+    return kExitBadInput;
+  }
+  const LoadedRun& run = *job->run;
+  const History& history = run.history;
+  const TestInfo& info = job->info;
+  const CheckResult& r = job->result;
   json results = r.details;
   results["valid"] = ValidityToJson(r.valid);
   Status ws = WriteJsonFile(run_dir + "/results.json", results);
@@ -358,7 +403,7 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   report.test = info.spec;
   report.history = &history;
   report.results = results;
-  report.notes = run->notes;
+  report.notes = run.notes;
   Status rs = WriteReport(report);
   if (!rs.ok()) log->Line("faultline: " + rs.message());
   char took[32];
@@ -366,6 +411,10 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   std::string reason = ShortReason(r);
   log->Line("checked in " + std::string(took) + "s; results in " + run_dir + "/results.json");
   if (rs.ok()) log->Line("report: " + run_dir + "/report.html");
+  if (interrupted) {
+    reason += std::string(reason.empty() ? "" : "; ") + "interrupted: checked the " +
+              std::to_string(history.size()) + " events recorded before the stop";
+  }
   log->Line("verdict: " + std::string(ValidityName(r.valid)) +
             (reason.empty() ? "" : " (" + reason + ")") + " — run " + run_dir +
             " — reproduce with --seed " + std::to_string(spec.seed));
@@ -615,12 +664,14 @@ RunResult RunTest(const TestSpec& spec_in) {
   history->Close();
   if (!checked_ok_to_run) return result;
   if (InterruptGuard::Count() >= 2) {
+    result.interrupted = true;
     log.Line("verdict: unknown (interrupted twice: not checked) — run " + run_dir +
              " — check it with: faultline analyze " + run_dir);
     result.exit_code = kExitUnknown;
     return result;
   }
-  code = CheckAndReport(spec, *rs.workload, run_dir, &log);
+  result.interrupted = InterruptGuard::Count() >= 1;
+  code = CheckAndReport(spec, *rs.workload, run_dir, &log, result.interrupted);
   result.exit_code = code;
   return result;
 }

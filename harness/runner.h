@@ -9,7 +9,9 @@
 // Every step after connecting is undone by an RAII scope, so an exception,
 // SIGINT or SIGTERM still heals faults, closes clients, saves the history and
 // tears the Db down. First signal: stop generating, heal, check what was
-// recorded. Second: skip the checking. The history is streamed to
+// recorded (the verdict line says the run was interrupted). Second: skip the
+// checking (a second signal during checking abandons it and exits with 2 at
+// once; everything else is done by then). The history is streamed to
 // history.jsonl as ops happen, so even `kill -9` leaves a checkable prefix.
 //
 // Exit codes: 0 valid, 1 invalid, 2 unknown (or interrupted before checking),
@@ -27,6 +29,7 @@ namespace faultline {
 struct RunResult {
   int exit_code = 4;
   std::string run_dir;  // empty when nothing was created
+  bool interrupted = false;  // stopped by SIGINT/SIGTERM (further runs must not start)
 };
 
 // Runs `spec` once (spec.test_count is handled by the `test` command).

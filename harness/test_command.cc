@@ -50,6 +50,7 @@ int RunTestCommand(const std::vector<std::string>& args) {
     RunResult r = RunTest(run);
     worst = Worst(worst, r.exit_code);
     if (r.exit_code == kExitInfra || r.exit_code == kExitBadInput) break;
+    if (r.interrupted) break;  // Ctrl-C stops the whole series, not one run
   }
   return worst;
 }

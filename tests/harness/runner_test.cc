@@ -14,10 +14,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 
 #include "harness/op.h"
+#include "tests/harness/faultline_child.h"
 
 extern char** environ;
 
@@ -248,6 +250,134 @@ TEST_F(RunnerTest, KilledRunLeavesAPrefixThatAnalyzeChecks) {
   // `latest` works too.
   Output b = Faultline("analyze --store " + store_ + " latest");
   EXPECT_EQ(b.code, 0) << b.text;
+}
+
+// Every line of a history file parses, indexes run 0..n-1, and every
+// completion closes an open invocation of its process: a valid prefix.
+// Returns the number of invocations still open.
+int ExpectValidHistoryPrefix(const std::string& path, size_t* events) {
+  std::ifstream in(path);
+  std::string line;
+  std::map<std::string, int> open;  // process -> open invocations
+  int64_t index = 0;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    json j = json::parse(line, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << path << ":" << line_no << ": " << line;
+    if (j.is_discarded()) break;
+    auto op = OpFromJson(j);
+    EXPECT_TRUE(op.ok()) << path << ":" << line_no;
+    if (!op.ok()) break;
+    EXPECT_EQ(op->index, index++) << path << ":" << line_no;
+    std::string p = j["process"].dump();
+    if (op->is_invoke()) {
+      EXPECT_EQ(open[p]++, 0) << "process " << p << " has two open ops, line " << line_no;
+    } else {
+      EXPECT_EQ(open[p]--, 1) << "completion without invocation, line " << line_no;
+    }
+  }
+  *events = static_cast<size_t>(index);
+  int still_open = 0;
+  for (const auto& [p, n] : open) still_open += n;
+  return still_open;
+}
+
+// One SIGINT: the main phase stops early, and what was recorded is checked;
+// the verdict line says so.
+TEST_F(RunnerTest, OneInterruptChecksWhatWasRecorded) {
+  testing::FaultlineChild child({"test", "--target", "memory", "--workload", "register",
+                                 "--time-limit", "60", "--rate", "500", "--store", store_});
+  ASSERT_TRUE(child.ok());
+  ASSERT_TRUE(child.WaitFor("main phase", 20)) << child.output();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  child.Signal(SIGINT);
+  int code = child.Wait(30);
+  ASSERT_EQ(code, 0) << child.output();
+  const std::string& out = child.output();
+  EXPECT_NE(out.find("interrupted: stopping, healing, saving"), std::string::npos) << out;
+  EXPECT_NE(out.find("verdict: valid (interrupted: checked the "), std::string::npos) << out;
+  json results = ReadJson(Latest() + "/results.json");
+  EXPECT_EQ(results["valid"], true);
+  size_t events = 0;
+  EXPECT_EQ(ExpectValidHistoryPrefix(Latest() + "/history.jsonl", &events), 0);
+  EXPECT_GT(events, 200u);
+  auto h = ReadHistory(Latest() + "/history.jsonl");
+  EXPECT_LT(h.back().time, 20 * 1000000000LL) << "the 60 s main phase did not stop";
+  EXPECT_EQ(results["linearizable"]["ops"].get<size_t>() * 2, events);  // all of it was checked
+
+  // A set run stopped before its final reads is not declared lossy: acks
+  // that came after the last read are "unread" (unknown), never "lost".
+  testing::FaultlineChild set({"test", "--target", "memory", "--workload", "set", "--time-limit",
+                               "60", "--rate", "500", "--store", store_ + "/set"});
+  ASSERT_TRUE(set.WaitFor("main phase", 20)) << set.output();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  set.Signal(SIGINT);
+  code = set.Wait(30);
+  EXPECT_TRUE(code == 0 || code == 2) << set.output();
+  json set_results = ReadJson(fs::canonical(store_ + "/set/latest").string() + "/results.json");
+  EXPECT_EQ(set_results["set"]["lost_count"], 0) << set_results["set"].dump(2);
+  EXPECT_GT(set_results["set"]["acknowledged_count"].get<int64_t>(), 100);
+}
+
+// A second SIGINT while the runner drains the in-flight ops (each takes 1 s):
+// no checking, but the history on disk is complete up to the stop — every
+// in-flight op got its completion — and honest about the verdict.
+TEST_F(RunnerTest, SecondInterruptSkipsCheckingButSavesTheHistory) {
+  // counter: every op succeeds on the memory store, so a short history is
+  // still valid (stats calls an op kind that never succeeded invalid).
+  testing::FaultlineChild child({"test", "--target", "memory", "--target-opt", "latency-ms=1000",
+                                 "--workload", "counter", "--concurrency", "4", "--time-limit",
+                                 "60", "--rate", "0", "--store", store_});
+  ASSERT_TRUE(child.ok());
+  ASSERT_TRUE(child.WaitFor("main phase", 20)) << child.output();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2300));  // mid-op for every worker
+  child.Signal(SIGINT);
+  // The in-flight ops still have ~0.7 s to go: the runner is draining them.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  child.Signal(SIGINT);
+  int code = child.Wait(30);
+  const std::string& out = child.output();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("verdict: unknown (interrupted twice: not checked)"), std::string::npos) << out;
+  EXPECT_EQ(out.find("verdict: valid"), std::string::npos) << out;
+  EXPECT_NE(out.find("interrupted: stopping"), std::string::npos) << out;
+  EXPECT_EQ(out.find("checking"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(Latest() + "/results.json"));
+  size_t events = 0;
+  EXPECT_EQ(ExpectValidHistoryPrefix(Latest() + "/history.jsonl", &events), 0)
+      << "in-flight ops were not completed";
+  EXPECT_GE(events, 16u);  // 4 workers x >= 2 ops
+  // The saved history is checkable afterwards.
+  Output a = Faultline("analyze " + Latest());
+  EXPECT_EQ(a.code, 0) << a.text;
+}
+
+// A second SIGINT during a long check abandons it at once: exit 2, verdict
+// unknown, no results.json; the history stays for `faultline analyze`.
+TEST_F(RunnerTest, SecondInterruptDuringCheckingAbandonsIt) {
+  testing::FaultlineChild child({"test", "--target", "memory", "--workload", "register",
+                                 "--concurrency", "16", "--time-limit", "60", "--rate", "0",
+                                 "--store", store_});
+  ASSERT_TRUE(child.ok());
+  ASSERT_TRUE(child.WaitFor("main phase", 20)) << child.output();
+  std::this_thread::sleep_for(std::chrono::seconds(4));  // a history of ~10^5 ops: seconds to check
+  child.Signal(SIGINT);
+  ASSERT_TRUE(child.WaitFor("history.jsonl to check it", 30)) << child.output();
+  child.Signal(SIGINT);
+  auto t0 = std::chrono::steady_clock::now();
+  int code = child.Wait(30);
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const std::string& out = child.output();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("verdict: unknown (interrupted twice: checking abandoned)"), std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("verdict: valid"), std::string::npos) << out;
+  EXPECT_LT(took, 1.0) << "the check was not abandoned";
+  EXPECT_FALSE(fs::exists(Latest() + "/results.json"));
+  size_t events = 0;
+  EXPECT_EQ(ExpectValidHistoryPrefix(Latest() + "/history.jsonl", &events), 0);
+  EXPECT_GT(events, 20000u);
 }
 
 TEST_F(RunnerTest, BadSpecsFailBeforeDeployingWithOneLine) {

@@ -7,12 +7,19 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "harness/op.h"
+#include "harness/remote.h"
+#include "nemesis/faultline_chain.h"
+#include "targets/ringstore_db.h"
+#include "tests/harness/faultline_child.h"
 #include "tests/integration/scoped_cluster.h"
 
 namespace faultline {
@@ -115,6 +122,77 @@ TEST_F(RunnerClusterTest, CounterReadsStayWithinBounds) {
   EXPECT_EQ(counter["valid"], true) << counter.dump(2).substr(0, 2000);
   EXPECT_GT(counter["reads"].get<int64_t>(), 50) << counter.dump(2).substr(0, 2000);
   EXPECT_EQ(counter["error_count"], 0);
+}
+
+// Ctrl-C twice while a partition is active: the second signal (arriving while
+// the runner heals and tears down) skips the checking, but every node is
+// healed (no FAULTLINE rule) and torn down (no ringstore pid file), the
+// history on disk is a valid prefix that records the heal, and the verdict
+// line and exit code say unknown.
+TEST_F(RunnerClusterTest, SecondInterruptStillHealsAndTearsDown) {
+  testing::FaultlineChild child({"test", "--target", "ringstore", "--workload", "register",
+                                 "--time-limit", "60", "--concurrency", "3", "--rate", "50",
+                                 "--nemesis", "partition", "--nemesis-interval", "1",
+                                 "--cluster-file", cluster_->cluster_file_path(), "--store",
+                                 store_.string()});
+  ASSERT_TRUE(child.ok());
+  ASSERT_TRUE(child.WaitFor("main phase", 60)) << child.output();
+  fs::path run = fs::canonical(store_ / "latest");
+  // Wait until the partition is in place (its start op completed).
+  bool partitioned = false;
+  for (int i = 0; i < 200 && !partitioned; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(run / "history.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find("\"start-partition\"") != std::string::npos &&
+          line.find("\"type\":\"info\"") != std::string::npos) {
+        partitioned = true;
+      }
+    }
+  }
+  ASSERT_TRUE(partitioned) << "no partition started within 10 s\n" << child.output();
+  child.Signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  child.Signal(SIGINT);
+  int code = child.Wait(120);
+  const std::string& out = child.output();
+  EXPECT_EQ(code, 2) << out;
+  EXPECT_NE(out.find("verdict: unknown (interrupted twice"), std::string::npos) << out;
+  EXPECT_EQ(out.find("verdict: valid"), std::string::npos) << out;
+  EXPECT_NE(out.find("tearing down the db"), std::string::npos) << out;
+  EXPECT_FALSE(fs::exists(run / "results.json"));
+
+  // The history: every line parses, and the partition's stop is recorded.
+  std::ifstream in(run / "history.jsonl");
+  std::string line;
+  int64_t index = 0;
+  bool stopped = false;
+  while (std::getline(in, line)) {
+    json j = json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << "line " << index + 1 << ": " << line;
+    auto op = OpFromJson(j);
+    ASSERT_TRUE(op.ok()) << line;
+    EXPECT_EQ(op->index, index++);
+    if (op->f == "stop-partition" && op->type == OpType::kInfo) stopped = true;
+  }
+  EXPECT_TRUE(stopped) << "the heal (stop-partition) is not in the history";
+
+  // The nodes: healed and torn down.
+  auto remotes = cluster_->Connect();
+  ASSERT_TRUE(remotes.ok()) << remotes.status().message();
+  for (auto& r : *remotes) {
+    auto rules = ListChainRules(*r);
+    ASSERT_TRUE(rules.ok()) << rules.status().message();
+    EXPECT_TRUE(rules->empty()) << r->node() << " kept " << rules->size() << " FAULTLINE rules";
+    auto pid = ExecOrError(*r, "test -e " + std::string(RingstoreDb::kPidFile) +
+                                   " && echo running || echo gone");
+    ASSERT_TRUE(pid.ok()) << pid.status().message();
+    EXPECT_EQ(*pid, "gone\n") << r->node() << ": ringstore was not torn down";
+  }
+  // And the prefix is checkable afterwards.
+  Output a = Faultline("analyze " + run.string());
+  EXPECT_TRUE(a.code == 0 || a.code == 2) << a.text;  // a paxos register is never invalid
 }
 
 }  // namespace
