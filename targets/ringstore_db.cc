@@ -16,18 +16,10 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Shell prelude of every control script: `running` is true when the pid file
-// names a live process whose executable is our binary (a stale pid reused by
-// another program is never signalled).
-std::string Prelude() {
-  return std::string("PIDFILE=") + ShellQuote(RingstoreDb::kPidFile) + "\n" +
-         "BIN=" + ShellQuote(RingstoreDb::kBinary) + "\n" +
-         "running() {\n"
-         "  p=$(cat \"$PIDFILE\" 2>/dev/null) && [ -n \"$p\" ] || return 1\n"
-         "  case \"$(readlink /proc/$p/exe 2>/dev/null)\" in \"$BIN\"*) return 0;; esac\n"
-         "  return 1\n"
-         "}\n";
-}
+const DaemonSpec kSpec = {"ringstore", RingstoreDb::kBinary, RingstoreDb::kPidFile,
+                          RingstoreDb::kLogFile, RingstoreDb::kDir};
+
+std::string Prelude() { return DaemonPrelude(kSpec); }
 
 Result<int> ParseIntOption(const std::string& key, const std::string& value, int lo, int hi) {
   char* end = nullptr;
@@ -97,17 +89,7 @@ std::string RingstoreDb::BaseUrl(const NodeInfo& node) const {
   return "http://" + node.address + ":" + std::to_string(options_.port);
 }
 
-std::string RingstoreDb::LogTail(Remote& remote) {
-  auto tail = remote.Exec("tail -n 15 " + ShellQuote(kLogFile) + " 2>/dev/null", "",
-                          std::chrono::seconds(10));
-  if (!tail.ok() || tail->out.empty()) return "(log " + std::string(kLogFile) + " is empty)";
-  std::string out = tail->out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  for (auto& c : out) {
-    if (c == '\n') c = '|';
-  }
-  return "log tail: " + out;
-}
+std::string RingstoreDb::LogTail(Remote& remote) { return DaemonLogTail(remote, kSpec); }
 
 Status RingstoreDb::Launch(Remote& remote, const ClusterInfo& cluster, const NodeInfo& node) {
   // Where Debian puts libfaketime (any architecture); none with faketime=off.
@@ -219,16 +201,7 @@ Status RingstoreDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
 Status RingstoreDb::Kill(const ClusterInfo& cluster, const NodeInfo& node) {
   auto remote = RemoteOf(node);
   if (!remote.ok()) return remote.status();
-  // SIGCONT first is harmless and lets a paused store die without delay.
-  std::string script = Prelude() +
-                       "if running; then\n"
-                       "  kill -CONT $p 2>/dev/null; kill -KILL $p 2>/dev/null\n"
-                       "  for i in $(seq 1 200); do running || break; sleep 0.05; done\n"
-                       "  if running; then echo \"pid $p survived SIGKILL for 10s\" >&2; exit 1; fi\n"
-                       "fi\n"
-                       "rm -f \"$PIDFILE\"\n";
-  auto out = ExecOrError(**remote, script, "", std::chrono::seconds(30));
-  return out.ok() ? Status::Ok() : out.status().Prefixed("killing ringstore");
+  return KillDaemon(**remote, kSpec);
 }
 
 Status RingstoreDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
@@ -250,19 +223,13 @@ Status RingstoreDb::Teardown(const ClusterInfo& cluster, const NodeInfo& node) {
 Status RingstoreDb::Pause(const ClusterInfo& cluster, const NodeInfo& node) {
   auto remote = RemoteOf(node);
   if (!remote.ok()) return remote.status();
-  auto out = ExecOrError(**remote, Prelude() +
-                                       "running || { echo \"ringstore is not running (no live "
-                                       "pid in $PIDFILE)\" >&2; exit 1; }\n"
-                                       "kill -STOP $p\n");
-  return out.ok() ? Status::Ok() : out.status().Prefixed("pausing ringstore");
+  return PauseDaemon(**remote, kSpec);
 }
 
 Status RingstoreDb::Resume(const ClusterInfo& cluster, const NodeInfo& node) {
   auto remote = RemoteOf(node);
   if (!remote.ok()) return remote.status();
-  // Not running is fine: nothing is paused then (a heal must be idempotent).
-  auto out = ExecOrError(**remote, Prelude() + "if running; then kill -CONT $p; fi\n");
-  return out.ok() ? Status::Ok() : out.status().Prefixed("resuming ringstore");
+  return ResumeDaemon(**remote, kSpec);
 }
 
 std::vector<std::string> RingstoreDb::LogFiles(const NodeInfo& node) { return {kLogFile}; }

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "targets/daemon.h"
 #include "targets/target.h"
 
 namespace faultline {
