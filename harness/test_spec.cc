@@ -385,6 +385,10 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
     }
     auto n = e->factory(s.nemesis_opts);
     if (!n.ok()) return n.status();
+    if (r.target.needs_nodes) {
+      Status fits = (*n)->CheckTarget(r.target.db.get());
+      if (!fits.ok()) return fits.Prefixed("target " + s.target);
+    }
     r.nemeses.push_back(std::move(*n));
   }
   s.nemeses = names;

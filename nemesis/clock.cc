@@ -58,6 +58,13 @@ class ClockNemesis : public Nemesis {
   std::string name() const override { return "clock"; }
   std::vector<FaultPair> Faults() const override { return {{"start-clock", "stop-clock"}}; }
 
+  Status CheckTarget(Db* db) override {
+    if (system_clock_ || dynamic_cast<ClockSkewable*>(db) != nullptr) return Status::Ok();
+    return Status::Error(
+        "clock: the target's Db has no libfaketime offset file (not ClockSkewable); "
+        "on real nodes use --clock-strategy system");
+  }
+
   Status Setup(const ClusterInfo& cluster, Db* db) override {
     std::lock_guard<std::mutex> lock(mu_);
     Status s = RequireRemotes(cluster, "clock");

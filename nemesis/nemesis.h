@@ -36,6 +36,11 @@ class Nemesis {
   // Called once before the main phase. `db` gives access to the Db's optional
   // capabilities (Killable, Pausable, ClockSkewable); it may be null.
   virtual Status Setup(const ClusterInfo& cluster, Db* db) = 0;
+  // Called before anything is deployed (ResolveSpec): an error when the
+  // target's Db (may be null) lacks a capability this nemesis needs, so the
+  // combination is refused as a bad spec (exit 3) instead of failing after
+  // setup. Must not touch nodes. Default: OK.
+  virtual Status CheckTarget(Db* db) { return Status::Ok(); }
   // Performs `op` (op.f is one of the fault ops of Faults()). op.value is null
   // to let the nemesis choose (using `rng`), or an explicit argument. Returns
   // the completed op: type info, value = what was done; error set when the

@@ -29,6 +29,7 @@ class ProcessFault : public Nemesis {
     return {{"start-" + fault_, "stop-" + fault_}};
   }
   Status Setup(const ClusterInfo& cluster, Db* db) override;
+  Status CheckTarget(Db* db) override { return Bind(db); }
   Op Invoke(const Op& op, Rng& rng) override;
   Status Heal() override;
 

@@ -116,6 +116,12 @@ TEST_F(EtcdTargetTest, WorkloadNeedingOpsEtcdLacksIsRefusedBeforeDeploying) {
   EXPECT_EQ(o.code, 3) << o.text;
   EXPECT_NE(o.text.find("set-add"), std::string::npos) << o.text;
   EXPECT_EQ(o.text.find("setting up"), std::string::npos) << "deployed before refusing:\n" << o.text;
+  // Go reads the clock without libc: libfaketime cannot skew etcd, and the
+  // clock nemesis says so before anything is deployed.
+  Output clock = Faultline("test --target etcd --workload register --nemesis clock" + Common());
+  EXPECT_EQ(clock.code, 3) << clock.text;
+  EXPECT_NE(clock.text.find("not ClockSkewable"), std::string::npos) << clock.text;
+  EXPECT_EQ(clock.text.find("setting up"), std::string::npos) << "deployed before refusing:\n" << clock.text;
   Output bad = Faultline("test --target etcd --target-opt peer-port=2379 --workload register" + Common());
   EXPECT_EQ(bad.code, 3) << bad.text;
   EXPECT_NE(bad.text.find("client-port and peer-port must differ"), std::string::npos) << bad.text;
