@@ -10,6 +10,7 @@
 #include <set>
 
 #include "checkers/linearizable.h"
+#include "harness/html_escape.h"
 
 namespace faultline {
 namespace {
@@ -18,20 +19,6 @@ constexpr const char* kValidColour = "#6DB6FE";
 constexpr const char* kInvalidColour = "#FEB5DA";
 constexpr const char* kUnknownColour = "#FFAA26";
 constexpr const char* kOtherColour = "#DDDDDD";
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string Short(const json& v, size_t max = 40) {
   std::string s = v.dump();
@@ -48,7 +35,7 @@ std::string OpCell(const json& op) {
   if (op.contains("key")) s += " [" + Short(op["key"], 20) + "]";
   s += " " + Short(op["value"], 60) + " (" + op["type"].get<std::string>() + ", event " +
        std::to_string(op["index"].get<int64_t>()) + ")";
-  return Escape(s);
+  return HtmlEscape(s);
 }
 
 }  // namespace
@@ -61,25 +48,25 @@ Status WriteLinearizabilityHtml(const CheckResult& result, const History& histor
                        : result.valid == Validity::kInvalid ? kInvalidColour
                                                             : kUnknownColour;
   std::string h;
-  h += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>linearizability: " + Escape(title) +
+  h += "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>linearizability: " + HtmlEscape(title) +
        "</title>\n<style>body{font-family:sans-serif;margin:1.5em;color:#222}"
        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
        ".verdict{display:inline-block;padding:4px 12px;border-radius:4px;font-weight:bold}"
        ".legend span{display:inline-block;padding:2px 8px;margin-right:6px;border-radius:3px}"
        "code{font-size:12px}</style></head><body>\n";
-  h += "<h1>Linearizability of " + Escape(title) + "</h1>\n";
+  h += "<h1>Linearizability of " + HtmlEscape(title) + "</h1>\n";
   h += "<p><span class=\"verdict\" style=\"background:" + std::string(colour) + "\">" + verdict + "</span> model <b>" +
-       Escape(d.value("model", std::string("?"))) + "</b>, " + std::to_string(d.value("ops", 0)) + " ops, " +
+       HtmlEscape(d.value("model", std::string("?"))) + "</b>, " + std::to_string(d.value("ops", 0)) + " ops, " +
        std::to_string(d.value("partitions", 0)) + " independent key(s), " +
        std::to_string(d.value("configurations", 0)) + " configurations explored, " +
-       Escape(json(d.value("elapsed_s", 0.0)).dump()) + " s</p>\n";
+       HtmlEscape(json(d.value("elapsed_s", 0.0)).dump()) + " s</p>\n";
   if (result.valid == Validity::kUnknown) {
-    h += "<p>Reason: " + Escape(d.value("reason", d.value("error", std::string("?")))) + "</p>\n";
+    h += "<p>Reason: " + HtmlEscape(d.value("reason", d.value("error", std::string("?")))) + "</p>\n";
   }
   if (result.valid == Validity::kInvalid && d.contains("failure")) {
     const json& f = d["failure"];
-    h += "<h2>Why</h2><p>" + Escape(f.value("message", std::string())) + "</p>\n";
-    if (!f["key"].is_null()) h += "<p>Key: <code>" + Escape(f["key"].dump()) + "</code></p>\n";
+    h += "<h2>Why</h2><p>" + HtmlEscape(f.value("message", std::string())) + "</p>\n";
+    if (!f["key"].is_null()) h += "<p>Key: <code>" + HtmlEscape(f["key"].dump()) + "</code></p>\n";
     const json& lin = f["linearized"];
     // The ops in the window: the failing op, its concurrent ops, and the last
     // linearized ops before it.
@@ -141,7 +128,7 @@ Status WriteLinearizabilityHtml(const CheckResult& result, const History& histor
          "\" height=\"" + std::to_string(static_cast<int>(height)) + "\" font-size=\"11\">\n";
     for (size_t i = 0; i < procs.size(); ++i) {
       double y = 20 + i * row;
-      h += "<text x=\"4\" y=\"" + std::to_string(y + 20) + "\">process " + Escape(procs[i]) + "</text>";
+      h += "<text x=\"4\" y=\"" + std::to_string(y + 20) + "\">process " + HtmlEscape(procs[i]) + "</text>";
       h += "<line x1=\"" + std::to_string(left) + "\" x2=\"" + std::to_string(width) + "\" y1=\"" +
            std::to_string(y + row - 2) + "\" y2=\"" + std::to_string(y + row - 2) + "\" stroke=\"#eee\"/>\n";
     }
@@ -158,12 +145,12 @@ Status WriteLinearizabilityHtml(const CheckResult& result, const History& histor
       h += "<g><title>" + OpCell(op) + "</title><rect x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(y) +
            "\" width=\"" + std::to_string(x1 - x0) + "\" height=\"" + std::to_string(row - 8) + "\" rx=\"3\" fill=\"" +
            fill + "\" stroke=\"" + (failing ? "#c00" : "#888") + "\"/><text x=\"" + std::to_string(x0 + 3) +
-           "\" y=\"" + std::to_string(y + 17) + "\">" + Escape(label) + "</text></g>\n";
+           "\" y=\"" + std::to_string(y + 17) + "\">" + HtmlEscape(label) + "</text></g>\n";
     }
     h += "</svg>\n";
     if (f.contains("states_before")) {
       h += "<h2>States the model could be in when the op had to take effect</h2><ul>\n";
-      for (const auto& s : f["states_before"]) h += "<li><code>" + Escape(s.dump()) + "</code></li>\n";
+      for (const auto& s : f["states_before"]) h += "<li><code>" + HtmlEscape(s.dump()) + "</code></li>\n";
       h += "</ul>\n";
     }
     h += "<h2>Longest linearizable prefix (" + std::to_string(lin.size()) + " ops)</h2>\n";
@@ -172,7 +159,7 @@ Status WriteLinearizabilityHtml(const CheckResult& result, const History& histor
     if (from) h += "<tr><td colspan=\"3\">... " + std::to_string(from) + " earlier ops ...</td></tr>\n";
     for (size_t i = from; i < lin.size(); ++i) {
       h += "<tr><td>" + std::to_string(i + 1) + "</td><td style=\"background:" + kValidColour + "\">" +
-           OpCell(lin[i]["op"]) + "</td><td><code>" + Escape(Short(lin[i]["state"], 200)) + "</code></td></tr>\n";
+           OpCell(lin[i]["op"]) + "</td><td><code>" + HtmlEscape(Short(lin[i]["state"], 200)) + "</code></td></tr>\n";
     }
     if (f.contains("op")) {
       h += "<tr><td>-</td><td style=\"background:" + std::string(kInvalidColour) + "\">" + OpCell(f["op"]) +

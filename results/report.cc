@@ -8,7 +8,9 @@
 #include <set>
 
 #include "checkers/fault_intervals.h"
+#include "checkers/linearizable.h"
 #include "checkers/op_pairs.h"
+#include "harness/html_escape.h"
 #include "results/run_store.h"
 
 namespace faultline {
@@ -26,22 +28,6 @@ constexpr const char* kInfoPoint = "#FFA400";
 constexpr size_t kMaxPoints = 20000;       // latency plot points
 constexpr size_t kMaxJsonChars = 200000;   // per checker details block
 constexpr const char* kFaultFills[] = {"#9e9e9e", "#a1887f", "#90a4ae", "#ce93d8", "#80cbc4", "#c5e1a5"};
-
-std::string Escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string Fmt(const char* fmt, double v) {
   char buf[64];
@@ -107,8 +93,8 @@ std::string FaultShading(const Plot& p, const std::vector<FaultInterval>& faults
     for (const auto& n : iv.nodes) nodes += (nodes.empty() ? "" : ",") + n;
     out += "<rect x=\"" + Fmt("%.1f", x0) + "\" y=\"" + Fmt("%.1f", p.top) + "\" width=\"" +
            Fmt("%.1f", std::max(1.0, x1 - x0)) + "\" height=\"" + Fmt("%.1f", p.PlotH()) +
-           "\" fill=\"" + it->second + "\" fill-opacity=\"0.25\"><title>" + Escape(iv.fault) +
-           (nodes.empty() ? "" : " on " + Escape(nodes)) + Fmt(" %.2fs", static_cast<double>(iv.start) / 1e9) +
+           "\" fill=\"" + it->second + "\" fill-opacity=\"0.25\"><title>" + HtmlEscape(iv.fault) +
+           (nodes.empty() ? "" : " on " + HtmlEscape(nodes)) + Fmt(" %.2fs", static_cast<double>(iv.start) / 1e9) +
            Fmt("&ndash;%.2fs", static_cast<double>(iv.end) / 1e9) + "</title></rect>\n";
   }
   return out;
@@ -119,7 +105,7 @@ std::string Legend(const std::vector<std::pair<std::string, std::string>>& items
   for (const auto& [label, colour] : items) {
     out += "<rect x=\"" + Fmt("%.0f", x) + "\" y=\"" + Fmt("%.0f", y - 9) +
            "\" width=\"10\" height=\"10\" fill=\"" + colour + "\"/><text x=\"" + Fmt("%.0f", x + 14) +
-           "\" y=\"" + Fmt("%.0f", y) + "\">" + Escape(label) + "</text>";
+           "\" y=\"" + Fmt("%.0f", y) + "\">" + HtmlEscape(label) + "</text>";
     x += 24 + 7.0 * static_cast<double>(label.size());
   }
   return out;
@@ -282,7 +268,7 @@ std::string AvailabilityRow(const std::string& label, const json& a) {
   };
   auto pct = [](const json& j) { return j.is_object() && j.contains("availability") ? Percent(j["availability"]) : "&ndash;"; };
   json fault = a.value("fault", json()), healthy = a.value("healthy", json());
-  return "<tr><td>" + Escape(label) + "</td><td>" + num(a, "ok") + " / " + num(a, "completed") + "</td><td>" +
+  return "<tr><td>" + HtmlEscape(label) + "</td><td>" + num(a, "ok") + " / " + num(a, "completed") + "</td><td>" +
          pct(a) + "</td><td>" + pct(fault) + " <small>(" + num(fault, "completed") + ")</small></td><td>" +
          pct(healthy) + " <small>(" + num(healthy, "completed") + ")</small></td></tr>\n";
 }
@@ -308,10 +294,10 @@ std::string AvailabilitySection(const json& a) {
     std::set<std::string> nodes;
     for (const json& r : a["recovery"]) for (auto it = r["nodes"].begin(); it != r["nodes"].end(); ++it) nodes.insert(it.key());
     out += "<p>Seconds from each heal to the first successful op on each node:</p><table><tr><th>fault</th><th>healed at (s)</th>";
-    for (const auto& n : nodes) out += "<th>" + Escape(n) + "</th>";
+    for (const auto& n : nodes) out += "<th>" + HtmlEscape(n) + "</th>";
     out += "</tr>\n";
     for (const json& r : a["recovery"]) {
-      out += "<tr><td>" + Escape(r.value("fault", "")) + "</td><td>" + Fmt("%.2f", r.value("heal_s", 0.0)) + "</td>";
+      out += "<tr><td>" + HtmlEscape(r.value("fault", "")) + "</td><td>" + Fmt("%.2f", r.value("heal_s", 0.0)) + "</td>";
       for (const auto& n : nodes) {
         const json& v = r["nodes"].contains(n) ? r["nodes"][n] : json();
         out += "<td>" + (v.is_number() ? Fmt("%.3f", v.get<double>()) : std::string("never")) + "</td>";
@@ -324,6 +310,72 @@ std::string AvailabilitySection(const json& a) {
 }
 
 // Other HTML files a checker left in the run directory (not report.html).
+// A checker's results.json entry back as a CheckResult.
+CheckResult ToCheckResult(const json& details) {
+  CheckResult r;
+  std::string w = VerdictWord(details.value("valid", json()));
+  r.valid = w == "valid" ? Validity::kValid : w == "invalid" ? Validity::kInvalid : Validity::kUnknown;
+  r.details = details;
+  return r;
+}
+
+// An op as the linearizable checker reports it (checkers/linearizable.h).
+bool WellFormedOp(const json& op) {
+  auto number = [&](const char* k, bool required) {
+    return op.contains(k) ? op[k].is_number() : !required;
+  };
+  return op.is_object() && op.contains("process") &&
+         (op["process"].is_string() || op["process"].is_number_integer()) && op.contains("f") &&
+         op["f"].is_string() && op.contains("type") && op["type"].is_string() && op.contains("value") &&
+         op.contains("index") && op["index"].is_number_integer() && op.contains("invoke_position") &&
+         op["invoke_position"].is_number_integer() && number("completion_index", false) &&
+         number("complete_position", false) && number("invoke_time", false) &&
+         number("complete_time", false) &&
+         (!op.contains("complete_position") || op.contains("complete_time"));
+}
+
+// True when `lin` (results.json's "linearizable" entry, possibly read from
+// disk) has every field ExplainLinearizable / WriteLinearizabilityHtml read,
+// with the right types: they index the JSON without checking.
+bool WellFormedLinearizable(const json& lin) {
+  if (!lin.is_object()) return false;
+  for (const char* k : {"reason", "error", "model"}) {
+    if (lin.contains(k) && !lin[k].is_string()) return false;
+  }
+  for (const char* k : {"ops", "partitions", "configurations", "elapsed_s"}) {
+    if (lin.contains(k) && !lin[k].is_number()) return false;
+  }
+  if (!lin.contains("failure")) return true;
+  const json& f = lin["failure"];
+  if (!f.is_object() || !f.contains("key") || !f.contains("linearized") || !f["linearized"].is_array()) {
+    return false;
+  }
+  if (f.contains("message") && !f["message"].is_string()) return false;
+  if (f.contains("op") && !WellFormedOp(f["op"])) return false;
+  for (const json& l : f["linearized"]) {
+    if (!l.is_object() || !l.contains("op") || !WellFormedOp(l["op"]) || !l.contains("state")) return false;
+  }
+  for (const char* k : {"concurrent", "states_before"}) {
+    if (f.contains(k) && !f[k].is_array()) return false;
+  }
+  if (f.contains("concurrent")) {
+    for (const json& op : f["concurrent"]) {
+      if (!WellFormedOp(op)) return false;
+    }
+  }
+  return true;
+}
+
+// ExplainLinearizable for a well-formed entry; empty otherwise.
+std::string LinearizableExplanation(const json& lin) {
+  if (!WellFormedLinearizable(lin)) return "";
+  try {
+    return ExplainLinearizable(ToCheckResult(lin));
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 std::vector<std::string> ExtraHtmlFiles(const std::string& run_dir) {
   std::vector<std::string> out;
   std::error_code ec;
@@ -363,20 +415,20 @@ std::string RenderReport(const ReportInput& in) {
   std::vector<FaultInterval> faults = FaultIntervals(history);
 
   std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>faultline: " +
-                  Escape(name) + " " + word + "</title><style>" + kStyle + "</style></head><body>\n";
-  h += "<h1>faultline run: " + Escape(name) + "</h1>\n<p>" + Escape(in.run_dir) + "</p>\n";
+                  HtmlEscape(name) + " " + word + "</title><style>" + kStyle + "</style></head><body>\n";
+  h += "<h1>faultline run: " + HtmlEscape(name) + "</h1>\n<p>" + HtmlEscape(in.run_dir) + "</p>\n";
   h += "<div class=verdict style=\"background:" + std::string(VerdictColour(word)) + "\">Verdict: <b>" +
        word + "</b>";
   if (in.results.is_null()) h += " (not checked)";
   h += "</div>\n";
-  for (const auto& n : in.notes) h += "<p class=note>" + Escape(n) + "</p>\n";
+  for (const auto& n : in.notes) h += "<p class=note>" + HtmlEscape(n) + "</p>\n";
 
   h += "<h2>Checkers</h2>\n<table><tr><th>checker</th><th>verdict</th><th>summary</th></tr>\n";
   for (auto it = checkers.begin(); it != checkers.end(); ++it) {
     const json& d = it.value();
     std::string summary = d.contains("error") ? (d["error"].is_string() ? d["error"].get<std::string>() : d["error"].dump()) : "";
-    h += "<tr><td><a href=\"#c-" + Escape(it.key()) + "\">" + Escape(it.key()) + "</a></td><td>" +
-         Badge(d.value("valid", json("unknown"))) + "</td><td>" + Escape(summary) + "</td></tr>\n";
+    h += "<tr><td><a href=\"#c-" + HtmlEscape(it.key()) + "\">" + HtmlEscape(it.key()) + "</a></td><td>" +
+         Badge(d.value("valid", json("unknown"))) + "</td><td>" + HtmlEscape(summary) + "</td></tr>\n";
   }
   h += "</table>\n";
 
@@ -388,10 +440,16 @@ std::string RenderReport(const ReportInput& in) {
   if (checkers.contains("linearizable")) {
     const json& lin = checkers["linearizable"];
     h += "<h2>Linearizability</h2>\n<p>" + Badge(lin.value("valid", json("unknown"))) + "</p>\n";
-    for (const char* k : {"error", "explanation", "reason"}) {
-      if (lin.contains(k)) {
-        h += "<p><b>" + std::string(k) + ":</b></p><pre>" +
-             Escape(lin[k].is_string() ? lin[k].get<std::string>() : PrettyJson(lin[k])) + "</pre>\n";
+    if (VerdictWord(lin.value("valid", json())) != "valid") {
+      // The checker's own explanation: the op that cannot be linearized, the
+      // end of the longest linearizable prefix with the states, the ops
+      // concurrent with it (the counterexample); the diagram is in
+      // linearizability.html below.
+      std::string explanation = LinearizableExplanation(lin);
+      if (!explanation.empty()) {
+        h += "<pre class=explanation>" + HtmlEscape(explanation) + "</pre>\n";
+      } else {
+        h += "<p>(no explanation: the linearizable results are not in the checker's format)</p>\n";
       }
     }
   }
@@ -399,25 +457,35 @@ std::string RenderReport(const ReportInput& in) {
   if (!extra.empty()) {
     h += "<h2>Checker pages</h2>\n";
     for (const auto& f : extra) {
-      h += "<p><a href=\"" + Escape(f) + "\">" + Escape(f) + "</a></p><iframe src=\"" + Escape(f) +
-           "\" title=\"" + Escape(f) + "\"></iframe>\n";
+      h += "<p><a href=\"" + HtmlEscape(f) + "\">" + HtmlEscape(f) + "</a></p><iframe src=\"" + HtmlEscape(f) +
+           "\" title=\"" + HtmlEscape(f) + "\"></iframe>\n";
     }
   }
 
   h += "<h2>Checker details</h2>\n";
   for (auto it = checkers.begin(); it != checkers.end(); ++it) {
-    h += "<details id=\"c-" + Escape(it.key()) + "\"" +
+    h += "<details id=\"c-" + HtmlEscape(it.key()) + "\"" +
          (VerdictWord(it.value().value("valid", json())) == "valid" ? "" : " open") + "><summary>" +
-         Escape(it.key()) + " " + Badge(it.value().value("valid", json("unknown"))) + "</summary><pre>" +
-         Escape(PrettyJson(it.value())) + "</pre></details>\n";
+         HtmlEscape(it.key()) + " " + Badge(it.value().value("valid", json("unknown"))) + "</summary><pre>" +
+         HtmlEscape(PrettyJson(it.value())) + "</pre></details>\n";
   }
-  h += "<h2>Test</h2>\n<pre>" + Escape(PrettyJson(in.test)) + "</pre>\n";
+  h += "<h2>Test</h2>\n<pre>" + HtmlEscape(PrettyJson(in.test)) + "</pre>\n";
   h += "<p class=caption>" + std::to_string(history.size()) + " history events; " +
        std::to_string(faults.size()) + " fault intervals.</p>\n</body></html>\n";
   return h;
 }
 
 Status WriteReport(const ReportInput& input) {
+  // The linearizability checker's diagram page for a run it did not find
+  // valid, (re)written so that it matches these results; report.html embeds it.
+  json checkers = CheckerResults(input.results);
+  if (input.history != nullptr && checkers.contains("linearizable") &&
+      VerdictWord(checkers["linearizable"].value("valid", json())) != "valid" &&
+      WellFormedLinearizable(checkers["linearizable"])) {
+    Status s = WriteLinearizabilityHtml(ToCheckResult(checkers["linearizable"]), *input.history,
+                                        "linearizability", input.run_dir + "/linearizability.html");
+    if (!s.ok()) return s;
+  }
   return WriteTextFile(input.run_dir + "/report.html", RenderReport(input));
 }
 

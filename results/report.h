@@ -7,7 +7,9 @@
 // plot (one point per op coloured ok/fail/info, log scale, fault intervals
 // shaded; large histories are sampled down, keeping fail/info points first),
 // throughput over time, the availability table, the linearizability
-// checker's explanation, and the test spec. When the run directory holds
+// checker's explanation (the op that cannot be linearized, the end of the
+// longest linearizable prefix with states, the concurrent ops; entries not
+// in the checker's format are not explained, never crash), and the test spec. When the run directory holds
 // other HTML files written by checkers (e.g. linearizability.html), the
 // report links to them and embeds them in an iframe by relative path.
 //
@@ -35,7 +37,11 @@ struct ReportInput {
 // The report as one HTML document.
 std::string RenderReport(const ReportInput& input);
 
-// Renders and writes <run_dir>/report.html atomically. Error names the path.
+// Renders and writes <run_dir>/report.html atomically. When the results hold
+// a "linearizable" entry that is not valid (and is in the checker's format),
+// it first (re)writes <run_dir>/linearizability.html, the checker's diagram
+// page, which the report embeds next to the checker's explanation. Error
+// names the path.
 Status WriteReport(const ReportInput& input);
 
 }  // namespace faultline

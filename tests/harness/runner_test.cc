@@ -14,10 +14,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <thread>
 
+#include "harness/html_escape.h"
 #include "harness/op.h"
 #include "tests/harness/faultline_child.h"
 
@@ -120,6 +122,20 @@ TEST_F(RunnerTest, StaleReadsAreFoundInvalid) {
   json results = ReadJson(Latest() + "/results.json");
   EXPECT_EQ(results["valid"], false);
   EXPECT_EQ(results["linearizable"]["valid"], false);
+  // The report explains the violation: the checker's counterexample (the op
+  // that cannot be linearized, the prefix) plus its diagram page.
+  std::string report;
+  {
+    std::ifstream in(Latest() + "/report.html");
+    report.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  size_t section = report.find("<h2>Linearizability</h2>");
+  ASSERT_NE(section, std::string::npos);
+  std::string message = results["linearizable"]["failure"]["message"].get<std::string>();
+  EXPECT_NE(report.find("<pre class=explanation>", section), std::string::npos);
+  EXPECT_NE(report.find("longest linearizable prefix", section), std::string::npos);
+  EXPECT_NE(report.find(HtmlEscape(message), section), std::string::npos) << message;
+  EXPECT_TRUE(fs::exists(Latest() + "/linearizability.html"));
   // analyze on the stored run reaches the same verdict.
   Output a = Faultline("analyze " + Latest());
   EXPECT_EQ(a.code, 1) << a.text;

@@ -9,8 +9,10 @@
 
 #include "checkers/availability_checker.h"
 #include "checkers/checker.h"
+#include "checkers/linearizable.h"
 #include "checkers/perf_checker.h"
 #include "checkers/stats_checker.h"
+#include "harness/html_escape.h"
 #include "results/run_store.h"
 #include "tests/checkers/history_builder.h"
 
@@ -40,6 +42,13 @@ json ResultsFor(const History& h) {
   json results = r.details;
   results["valid"] = ValidityToJson(r.valid);
   return results;
+}
+
+CheckResult ToCheckResultForTest(const json& details) {
+  CheckResult r;
+  r.valid = details["valid"] == json(false) ? Validity::kInvalid : Validity::kValid;
+  r.details = details;
+  return r;
 }
 
 std::string ReadFile(const std::string& path) {
@@ -115,6 +124,67 @@ TEST(ReportTest, ValidAndUncheckedRunsAndCheckerPages) {
   html = RenderReport(in);
   EXPECT_NE(html.find("Verdict: <b>unknown</b> (not checked)"), std::string::npos);
   EXPECT_NE(html.find("#FFAA26"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+// A real linearizability violation: write 1 completes, then a read of the
+// same key sees 2, which nobody wrote. The report embeds the checker's
+// explanation (the failing op, the linearizable prefix with its state) and
+// the checker's diagram page.
+TEST(ReportTest, LinearizabilityFailureIsExplainedAndItsPageWritten) {
+  std::string dir = ::testing::TempDir() + "/report_test3_" + std::to_string(::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  HistoryBuilder b;
+  b.OkOp(1, "write", 1, 0, 1, "k", "n1");
+  b.Invoke(2, "read", nullptr, 2, "k", "n2").Ok(2, 3, 2);
+  History h = b.history();
+  LinearizableOptions lo;
+  lo.model = "kv";
+  auto lin = MakeLinearizableChecker(lo);
+  ASSERT_TRUE(lin.ok()) << lin.status().message();
+  std::vector<std::unique_ptr<Checker>> cs;
+  cs.push_back(std::move(*lin));
+  cs.push_back(MakeStatsChecker());
+  ComposeChecker all(std::move(cs));
+  CheckResult r = all.Check({}, h);
+  ASSERT_EQ(r.valid, Validity::kInvalid) << r.details.dump();
+  ReportInput in;
+  in.run_dir = dir;
+  in.history = &h;
+  in.results = r.details;
+  in.results["valid"] = ValidityToJson(r.valid);
+  ASSERT_TRUE(WriteReport(in).ok());
+  EXPECT_TRUE(fs::exists(dir + "/linearizability.html"));
+  std::string html = ReadFile(dir + "/report.html");
+  size_t section = html.find("<h2>Linearizability</h2>");
+  ASSERT_NE(section, std::string::npos);
+  std::string explanation = ExplainLinearizable(ToCheckResultForTest(r.details["linearizable"]));
+  ASSERT_FALSE(explanation.empty());
+  // Each line of the checker's explanation is in the section, escaped.
+  std::istringstream lines(explanation);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_NE(html.find(HtmlEscape(line), section), std::string::npos) << line << "\n" << html.substr(section, 2000);
+  }
+  EXPECT_NE(html.find("longest linearizable prefix: 1 ops", section), std::string::npos);
+  EXPECT_NE(html.find(":read of key k 2 (event 2-3) cannot be linearized", section), std::string::npos)
+      << "the failing op is named";
+  EXPECT_NE(html.find("iframe src=\"linearizability.html\""), std::string::npos);
+  std::string page = ReadFile(dir + "/linearizability.html");
+  EXPECT_NE(page.find("cannot be linearized"), std::string::npos);
+  EXPECT_EQ(html.find("http://"), std::string::npos);
+  EXPECT_EQ(html.find("https://"), std::string::npos);
+
+  // A malformed linearizable entry (results.json from disk) neither crashes
+  // nor is explained.
+  for (json bad : {json("garbage"), json{{"key", "k"}, {"linearized", {1, 2}}},
+                   json{{"key", "k"}, {"linearized", json::array()}, {"op", {{"f", 3}}}}}) {
+    in.results["linearizable"]["failure"] = bad;
+    html = RenderReport(in);
+    EXPECT_NE(html.find("Verdict: <b>invalid</b>"), std::string::npos);
+    EXPECT_NE(html.find("not in the checker's format"), std::string::npos) << bad.dump();
+    EXPECT_TRUE(WriteReport(in).ok());
+  }
   fs::remove_all(dir);
 }
 
