@@ -311,8 +311,11 @@ void SleepInterruptibly(double seconds, int max_signals) {
   }
 }
 
-std::string ShortReason(const CheckResult& r) {
-  for (auto it = r.details.begin(); it != r.details.end(); ++it) {
+// The first checker (in `details`, a ComposeChecker's output) that is not
+// valid, with its message; nested compositions (a workload's own composed
+// checker) are searched too, naming the path ("monotonic/counter: ...").
+std::string ShortReason(const json& details, int depth = 0) {
+  for (auto it = details.begin(); it != details.end(); ++it) {
     if (!it->is_object()) continue;
     const json& d = *it;
     json v = d.value("valid", json(true));
@@ -323,6 +326,10 @@ std::string ShortReason(const CheckResult& r) {
     }
     for (const char* k : {"reason", "error", "message", "explanation"}) {
       if (d.contains(k) && d[k].is_string()) return it.key() + ": " + d[k].get<std::string>();
+    }
+    if (depth < 3) {
+      std::string inner = ShortReason(d, depth + 1);
+      if (!inner.empty()) return it.key() + "/" + inner;
     }
     return it.key() + (v == json(false) ? " found a violation" : " could not decide");
   }
@@ -408,7 +415,7 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   if (!rs.ok()) log->Line("faultline: " + rs.message());
   char took[32];
   std::snprintf(took, sizeof took, "%.1f", secs);
-  std::string reason = ShortReason(r);
+  std::string reason = ShortReason(r.details);
   log->Line("checked in " + std::string(took) + "s; results in " + run_dir + "/results.json");
   if (rs.ok()) log->Line("report: " + run_dir + "/report.html");
   if (interrupted) {
