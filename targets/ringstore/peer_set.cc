@@ -8,7 +8,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // How long a peer that failed at the transport level is skipped.
 constexpr auto kDownFor = std::chrono::milliseconds(300);
-constexpr auto kHeartbeatEvery = std::chrono::milliseconds(500);
+constexpr auto kHeartbeatEvery = std::chrono::milliseconds(400);
+// A peer not heard from for this long is not Healthy (3 missed heartbeats).
+constexpr auto kHealthyWithin = std::chrono::milliseconds(1200);
 
 }  // namespace
 
@@ -67,7 +69,15 @@ void PeerSet::MarkSeen(Peer& p) {
   p.down = false;
 }
 
-RpcResult PeerSet::Call(int index, const std::string& path, const nlohmann::json& body) {
+bool PeerSet::Healthy(int index) const {
+  if (index == self_) return true;
+  Peer& p = *peers_[index];
+  std::lock_guard<std::mutex> lock(p.mu);
+  return p.ever_seen && !p.down && Clock::now() - p.last_seen < kHealthyWithin;
+}
+
+RpcResult PeerSet::Call(int index, const std::string& path, const nlohmann::json& body,
+                        std::chrono::milliseconds read_timeout) {
   Peer& p = *peers_[index];
   RpcResult r;
   std::unique_ptr<httplib::Client> client;
@@ -90,12 +100,20 @@ RpcResult PeerSet::Call(int index, const std::string& path, const nlohmann::json
   if (!client) {
     client = std::make_unique<httplib::Client>(p.host, p.port);
     client->set_keep_alive(true);
+    client->set_tcp_nodelay(true);  // else Nagle + delayed ACK: ~40 ms per POST
     auto t = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::duration<double>(timeout_s_));
     client->set_connection_timeout(t);
     client->set_read_timeout(t);
     client->set_write_timeout(t);
   }
+  if (read_timeout.count() > 0) {
+    client->set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(read_timeout));
+  }
   auto res = client->Post(path, body.dump(), "application/json");
+  if (read_timeout.count() > 0) {
+    client->set_read_timeout(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::duration<double>(timeout_s_)));
+  }
   bool transport_ok = static_cast<bool>(res);
   if (transport_ok) {
     MarkSeen(p);
@@ -155,6 +173,7 @@ void PeerSet::HeartbeatLoop() {
       if (!clients[i]) {
         clients[i] = std::make_unique<httplib::Client>(peers_[i]->host, peers_[i]->port);
         clients[i]->set_keep_alive(true);
+        clients[i]->set_tcp_nodelay(true);
         clients[i]->set_connection_timeout(0, 300000);
         clients[i]->set_read_timeout(0, 300000);
       }

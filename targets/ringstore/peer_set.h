@@ -56,8 +56,15 @@ class PeerSet {
   size_t size() const { return peers_.size(); }
   const std::string& id(int peer) const { return ids_[peer]; }
 
-  // POSTs `body` to `path` on `peer`; blocks up to the RPC timeout.
-  RpcResult Call(int peer, const std::string& path, const nlohmann::json& body);
+  // POSTs `body` to `path` on `peer`; blocks up to the RPC timeout, or up to
+  // `read_timeout` for the reply when that is non-zero (a forwarded client
+  // command may legitimately take longer than one acceptor RPC).
+  RpcResult Call(int peer, const std::string& path, const nlohmann::json& body,
+                 std::chrono::milliseconds read_timeout = std::chrono::milliseconds(0));
+  // True for this node, and for a peer that answered a heartbeat or RPC within
+  // the last ~1.2 s and whose last call did not fail at the transport level.
+  // A paused or partitioned peer turns unhealthy within about that long.
+  bool Healthy(int peer) const;
   // The same on an RPC thread; `done` runs there.
   void CallAsync(int peer, std::string path, nlohmann::json body, std::function<void(RpcResult)> done);
 

@@ -134,7 +134,7 @@ Result<PrepareReply> ReplicaStore::Prepare(const std::string& key, const Ballot&
 }
 
 Result<AcceptReply> ReplicaStore::Accept(const std::string& key, const Ballot& ballot,
-                                         const nlohmann::json& value) {
+                                         const nlohmann::json& value, const Ballot* next_promise) {
   AcceptReply reply;
   uint64_t seq;
   {
@@ -142,7 +142,8 @@ Result<AcceptReply> ReplicaStore::Accept(const std::string& key, const Ballot& b
     KeyState& s = state_[key];
     max_counter_ = std::max(max_counter_, ballot.counter);
     if (ballot >= s.promised) {
-      s.promised = ballot;
+      s.promised = next_promise && *next_promise > ballot ? *next_promise : ballot;
+      max_counter_ = std::max(max_counter_, s.promised.counter);
       s.accepted = ballot;
       s.value = value;
       reply.ok = true;

@@ -53,7 +53,11 @@ class ReplicaStore {
   // CASPaxos acceptor. A failed durable write returns a Status error (the
   // caller reports it as an unreachable replica).
   Result<PrepareReply> Prepare(const std::string& key, const Ballot& ballot);
-  Result<AcceptReply> Accept(const std::string& key, const Ballot& ballot, const nlohmann::json& value);
+  // When `next_promise` is given (and above `ballot`), a successful accept
+  // also promises it, in the same durable record: CASPaxos's piggybacked
+  // prepare, so the same proposer's next round on the key may skip phase 1.
+  Result<AcceptReply> Accept(const std::string& key, const Ballot& ballot, const nlohmann::json& value,
+                             const Ballot* next_promise = nullptr);
 
   // LWW: the value and its stamp (zero stamp, null value when absent).
   Result<Stamped> Read(const std::string& key);
