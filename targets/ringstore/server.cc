@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string_view>
 
 #include <httplib.h>
 
@@ -55,6 +56,61 @@ bool Field(const json& body, const char* name, httplib::Response& res, json* out
   return true;
 }
 
+// Percent-decodes one path segment ('+' stays '+'). False on a malformed
+// escape.
+bool PercentDecode(std::string_view in, std::string* out) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+// Extracts the key from a raw request target "/TYPE/ENCODED-KEY[/ACTION][?query]".
+// The key must be one percent-encoded segment (a '/' in a key is sent as %2F).
+bool KeyFromTarget(const std::string& target, const char* type, const char* action, std::string* key,
+                   std::string* problem) {
+  std::string_view path(target);
+  path = path.substr(0, path.find('?'));
+  const std::string prefix = std::string("/") + type + "/";
+  if (path.substr(0, prefix.size()) != prefix) {
+    *problem = "malformed path " + std::string(path);
+    return false;
+  }
+  std::string_view rest = path.substr(prefix.size());
+  if (action) {
+    const std::string suffix = std::string("/") + action;
+    if (rest.size() < suffix.size() || rest.substr(rest.size() - suffix.size()) != suffix) {
+      *problem = "malformed path " + std::string(path);
+      return false;
+    }
+    rest.remove_suffix(suffix.size());
+  }
+  if (rest.find('/') != std::string_view::npos) {
+    *problem = "key in " + std::string(path) + " must be one percent-encoded path segment (send '/' as %2F)";
+    return false;
+  }
+  if (!PercentDecode(rest, key)) {
+    *problem = "malformed percent-encoding in key of " + std::string(path);
+    return false;
+  }
+  return true;
+}
+
 class Node {
  public:
   Node(const Config& config, std::unique_ptr<ReplicaStore> store)
@@ -69,19 +125,18 @@ class Node {
         coordinator_(MakeCoordinator(NodeContext{&config_, &ring_, store_.get(), &peers_})) {}
 
   void Install(httplib::Server& svr) {
-    auto key_ok = [](const httplib::Request& req, httplib::Response& res) {
-      const std::string& key = req.matches[1];
-      if (key.empty() || key.size() > kMaxKey) {
-        BadRequest(res, "key must be 1 byte to 1 MiB");
-        return false;
-      }
-      return true;
-    };
-    auto run = [this, key_ok](const httplib::Request& req, httplib::Response& res, Op op, const char* field) {
-      if (!key_ok(req, res)) return;
+    // `shape` is the raw route: {"kv"} or {"kv", "cas"} etc. The key is taken
+    // from the raw request target, not from httplib's decoded path, so a key
+    // may hold any byte: '/' travels as %2F and only becomes '/' here.
+    auto run = [this](const httplib::Request& req, httplib::Response& res, const char* type,
+                      const char* action, Op op, const char* field) {
       Command cmd;
+      std::string problem;
+      if (!KeyFromTarget(req.target, type, action, &cmd.key, &problem)) {
+        return Reply(res, Outcome::Error(400, problem, true));
+      }
+      if (cmd.key.empty() || cmd.key.size() > kMaxKey) return BadRequest(res, "key must be 1 byte to 1 MiB");
       cmd.op = op;
-      cmd.key = req.matches[1];
       if (field) {
         json body;
         if (!ParseBody(req, res, &body)) return;
@@ -98,14 +153,20 @@ class Node {
       }
       Reply(res, coordinator_->Execute(cmd));
     };
-    const std::string k = "([^/]+)";
-    svr.Get("/kv/" + k, [run](const auto& q, auto& s) { run(q, s, Op::kRead, nullptr); });
-    svr.Put("/kv/" + k, [run](const auto& q, auto& s) { run(q, s, Op::kWrite, "value"); });
-    svr.Post("/kv/" + k + "/cas", [run](const auto& q, auto& s) { run(q, s, Op::kCas, "expected"); });
-    svr.Post("/set/" + k + "/add", [run](const auto& q, auto& s) { run(q, s, Op::kSetAdd, "element"); });
-    svr.Get("/set/" + k, [run](const auto& q, auto& s) { run(q, s, Op::kSetRead, nullptr); });
-    svr.Post("/counter/" + k + "/add", [run](const auto& q, auto& s) { run(q, s, Op::kCounterAdd, "delta"); });
-    svr.Get("/counter/" + k, [run](const auto& q, auto& s) { run(q, s, Op::kCounterRead, nullptr); });
+    // httplib matches routes against the percent-decoded path, where a key's
+    // %2F is already a '/': the patterns accept any key and KeyFromTarget
+    // re-reads it from the raw target.
+    const std::string k = "(.+)";
+    svr.Get("/kv/" + k, [run](const auto& q, auto& s) { run(q, s, "kv", nullptr, Op::kRead, nullptr); });
+    svr.Put("/kv/" + k, [run](const auto& q, auto& s) { run(q, s, "kv", nullptr, Op::kWrite, "value"); });
+    svr.Post("/kv/" + k + "/cas", [run](const auto& q, auto& s) { run(q, s, "kv", "cas", Op::kCas, "expected"); });
+    svr.Post("/set/" + k + "/add",
+             [run](const auto& q, auto& s) { run(q, s, "set", "add", Op::kSetAdd, "element"); });
+    svr.Get("/set/" + k, [run](const auto& q, auto& s) { run(q, s, "set", nullptr, Op::kSetRead, nullptr); });
+    svr.Post("/counter/" + k + "/add",
+             [run](const auto& q, auto& s) { run(q, s, "counter", "add", Op::kCounterAdd, "delta"); });
+    svr.Get("/counter/" + k,
+            [run](const auto& q, auto& s) { run(q, s, "counter", nullptr, Op::kCounterRead, nullptr); });
 
     svr.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(json{{"ok", true}, {"id", config_.id}, {"mode", ModeName(config_.mode)}}.dump(),

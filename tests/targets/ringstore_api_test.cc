@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "targets/ringstore_client.h"
 #include "tests/targets/ringstore_cluster.h"
 
 namespace faultline::ringstore::testing {
@@ -134,6 +135,68 @@ TEST(RingstoreFlagsTest, WrongOrMissingFlagsExitTwoWithOneLine) {
   EXPECT_EQ(err, "ringstore: --mode: \"strong\" is not one of paxos, lww, eventual\n");
   EXPECT_EQ(RunBinary({"--frobnicate"}, &err), 2);
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1);
+}
+
+// Keys may hold any byte: '/' is sent as %2F and must not be taken for a path
+// separator (httplib decodes the path before routing), end to end through the
+// server and through the runner's RingstoreClient.
+TEST_F(RingstoreApiTest, KeysWithSlashesAndOtherBytesWorkEndToEnd) {
+  auto c1 = cluster_->Client(0), c2 = cluster_->Client(1);
+  const std::vector<std::string> keys = {"a/b", "/lead", "trail/", "a//b", "x/cas", "sp ace?q=1&r#f",
+                                         "pct%2F", "plus+", "ünï"};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string k = UrlEncodeSegment(keys[i]);
+    auto put = c1->Put("/kv/" + k, json{{"value", static_cast<int>(i)}});
+    ASSERT_EQ(put.status, 200) << keys[i] << ": " << put.raw;
+    auto get = c2->Get("/kv/" + k);
+    ASSERT_EQ(get.status, 200) << keys[i] << ": " << get.raw;
+    EXPECT_EQ(get.body["value"], static_cast<int>(i)) << keys[i];
+    auto cas = c2->Post("/kv/" + k + "/cas", json{{"expected", static_cast<int>(i)}, {"new", "c"}});
+    EXPECT_EQ(cas.status, 200) << keys[i] << ": " << cas.raw;
+    EXPECT_EQ(c1->Post("/set/" + k + "/add", json{{"element", 1}}).status, 200) << keys[i];
+    EXPECT_EQ(c2->Get("/set/" + k).body["value"], json::array({1})) << keys[i];
+    EXPECT_EQ(c1->Post("/counter/" + k + "/add", json{{"delta", 2}}).status, 200) << keys[i];
+    EXPECT_EQ(c2->Get("/counter/" + k).body["value"], 2) << keys[i];
+    // Placement is by the decoded key.
+    EXPECT_EQ(c1->Get("/ring?key=" + k).body["key"], keys[i]);
+  }
+  // "a/b" and "a%2Fb" are different keys; "x/cas" is a key, not a cas on "x".
+  EXPECT_EQ(c1->Get("/kv/" + UrlEncodeSegment("a%2Fb")).body["value"], nullptr);
+  EXPECT_EQ(c1->Get("/kv/x").body["value"], nullptr);
+  EXPECT_EQ(c1->Get("/kv/" + UrlEncodeSegment("x/cas")).body["value"], "c");
+  // An unencoded '/' or a broken escape is a clear 400, not a wrong key.
+  auto raw_slash = c1->Get("/kv/a/b");
+  EXPECT_EQ(raw_slash.status, 400) << raw_slash.raw;
+  EXPECT_NE(raw_slash.body.value("error", "").find("%2F"), std::string::npos) << raw_slash.raw;
+  EXPECT_EQ(c1->Get("/kv/bad%2").status, 400);
+  EXPECT_EQ(c1->Get("/health").status, 200);
+
+  // The runner's client encodes keys the same way.
+  RingstoreClient client(cluster_->port(2), std::chrono::milliseconds(5000));
+  ClusterInfo info;
+  NodeInfo node{"n3", "127.0.0.1", nullptr};
+  info.nodes.push_back(node);
+  ASSERT_TRUE(client.Open(info, node).ok());
+  Op write;
+  write.f = "write";
+  write.key = "dir/sub/key";
+  write.value = 42;
+  EXPECT_EQ(client.Invoke(write).type, OpType::kOk);
+  Op read;
+  read.f = "read";
+  read.key = "dir/sub/key";
+  Op got = client.Invoke(read);
+  EXPECT_EQ(got.type, OpType::kOk) << got.error;
+  EXPECT_EQ(got.value, 42);
+  EXPECT_EQ(c1->Get("/kv/" + UrlEncodeSegment("dir/sub/key")).body["value"], 42);
+  Op cas;
+  cas.f = "cas";
+  cas.key = "dir/sub/key";
+  cas.value = json::array({42, 43});
+  EXPECT_EQ(client.Invoke(cas).type, OpType::kOk);
+  cas.value = json::array({42, 44});
+  EXPECT_EQ(client.Invoke(cas).type, OpType::kFail);
+  client.Close();
 }
 
 }  // namespace
