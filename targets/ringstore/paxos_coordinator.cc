@@ -255,7 +255,7 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
     QuorumReplies acc = QuorumCall(*ctx_.peers, replicas, "/internal/paxos/accept",
                                    {{"key", skey}, {"ballot", BallotToJson(ballot)}, {"value", value},
                                     {"next", BallotToJson(next)}},
-                                   local, quorum, IsOk, ctx_.rpc_timeout());
+                                   local, quorum, IsOk, ctx_.rpc_timeout(), /*just_enough=*/true);
     if (acc.accepted >= quorum) {
       std::lock_guard<std::mutex> lock(stripe.mu);
       if (stripe.remembered.size() >= kMaxCachedPerStripe) stripe.remembered.clear();
@@ -336,7 +336,7 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
     // Phase 1: prepare.
     QuorumReplies prep = QuorumCall(*ctx_.peers, replicas, "/internal/paxos/prepare",
                                     {{"key", skey}, {"ballot", BallotToJson(ballot)}}, local, quorum, IsOk,
-                                    ctx_.rpc_timeout());
+                                    ctx_.rpc_timeout(), /*just_enough=*/true);
     ObservePromises(prep);
     int rejected = 0, unanswered = 0;
     for (size_t i = 0; i < replicas.size(); ++i) {

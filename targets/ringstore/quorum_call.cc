@@ -24,10 +24,16 @@ std::string QuorumReplies::Errors() const {
   return out;
 }
 
+namespace {
+// How long the first wave of a just-enough call may take before the other
+// replicas are asked too.
+constexpr auto kFirstWaveWait = std::chrono::milliseconds(100);
+}  // namespace
+
 QuorumReplies QuorumCall(PeerSet& peers, const std::vector<int>& targets, const std::string& path,
                          const nlohmann::json& body, const LocalHandler& local, int need,
                          const std::function<bool(const nlohmann::json&)>& accept,
-                         std::chrono::milliseconds timeout) {
+                         std::chrono::milliseconds timeout, bool just_enough) {
   struct State {
     std::mutex mu;
     std::condition_variable cv;
@@ -47,13 +53,37 @@ QuorumReplies QuorumCall(PeerSet& peers, const std::vector<int>& targets, const 
     ++st->done;
     st->cv.notify_all();
   };
+  const auto deadline = std::chrono::steady_clock::now() + timeout + std::chrono::milliseconds(100);
+  // Which targets go in the first wave.
+  std::vector<bool> first(n, !just_enough);
   int local_index = -1;
   for (size_t i = 0; i < n; ++i) {
-    if (targets[i] == peers.self()) {
-      local_index = static_cast<int>(i);
-      continue;
+    if (targets[i] == peers.self()) local_index = static_cast<int>(i);
+  }
+  if (just_enough) {
+    int chosen = 0;
+    if (local_index >= 0) {
+      first[local_index] = true;
+      ++chosen;
     }
+    for (int pass = 0; pass < 2 && chosen < need; ++pass) {
+      for (size_t i = 0; i < n && chosen < need; ++i) {
+        if (first[i] || (pass == 0 && !peers.Healthy(targets[i]))) continue;
+        first[i] = true;
+        ++chosen;
+      }
+    }
+  }
+  auto send = [&](size_t i) {
+    if (static_cast<int>(i) == local_index) return;
     peers.CallAsync(targets[i], path, body, [record, i](RpcResult r) { record(i, std::move(r)); });
+  };
+  int in_wave = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (first[i]) {
+      send(i);
+      ++in_wave;
+    }
   }
   if (local_index >= 0) {
     RpcResult r;
@@ -67,8 +97,28 @@ QuorumReplies QuorumCall(PeerSet& peers, const std::vector<int>& targets, const 
     record(static_cast<size_t>(local_index), std::move(r));
   }
   std::unique_lock<std::mutex> lock(st->mu);
+  if (in_wave < static_cast<int>(n)) {
+    // Wait for the first wave (briefly), then ask the rest if it fell short.
+    st->cv.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + kFirstWaveWait), [&] {
+      return st->replies.accepted >= need || st->done == in_wave;
+    });
+    if (st->replies.accepted >= need) {
+      for (size_t i = 0; i < n; ++i) {
+        if (first[i]) continue;
+        st->replies.answered[i] = true;
+        st->replies.results[i].delivered = false;
+        st->replies.results[i].error = peers.id(targets[i]) + ": not asked";
+      }
+      return st->replies;
+    }
+    lock.unlock();
+    for (size_t i = 0; i < n; ++i) {
+      if (!first[i]) send(i);
+    }
+    lock.lock();
+  }
   // A little beyond the per-RPC timeout, so a peer's own timeout reports first.
-  st->cv.wait_for(lock, timeout + std::chrono::milliseconds(100), [&] {
+  st->cv.wait_until(lock, deadline, [&] {
     int outstanding = static_cast<int>(n) - st->done;
     return st->replies.accepted >= need || outstanding == 0 || st->replies.accepted + outstanding < need;
   });

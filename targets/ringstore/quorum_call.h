@@ -6,6 +6,14 @@
 // call returns as soon as `need` replies satisfy `accept`, or every replica
 // answered, or the deadline passed; late answers are dropped. Stateless; safe
 // from any thread.
+//
+// With `just_enough`, the first wave asks only as many replicas as `need`
+// (this node first, then healthy peers in the given order), and the others
+// only when that wave falls short (a failure, a rejection, or no answer
+// within kFirstWaveWait): on a healthy cluster each request costs one RPC
+// fewer, and the replicas outside the wave catch up when a later wave
+// includes them (Paxos needs no more than a majority). Replicas never asked
+// are reported answered, not delivered, with error "not asked".
 #pragma once
 
 #include <chrono>
@@ -37,6 +45,6 @@ using LocalHandler = std::function<Result<nlohmann::json>(const std::string& pat
 QuorumReplies QuorumCall(PeerSet& peers, const std::vector<int>& targets, const std::string& path,
                          const nlohmann::json& body, const LocalHandler& local, int need,
                          const std::function<bool(const nlohmann::json&)>& accept,
-                         std::chrono::milliseconds timeout);
+                         std::chrono::milliseconds timeout, bool just_enough = false);
 
 }  // namespace faultline::ringstore
