@@ -9,7 +9,7 @@
 // number of proposers), but proposers of one key duel: each prepare can void
 // the other's accept. So a node forwards a command to the key's leader, the
 // first replica in ring order that is healthy (answered a heartbeat within
-// ~1.2 s), and the leader serialises its proposals per key (stripe lock).
+// ~0.35 s), and the leader serialises its proposals per key (stripe lock).
 // A leader that is down, paused or cut off stops being healthy and the next
 // replica leads; forwarding never repeats a command that may have run: only
 // an undelivered forward (connection refused, peer known down) or a read is
@@ -117,6 +117,11 @@ class PaxosCoordinator : public Coordinator {
   // their outcomes.
   void RunBatch(Stripe& stripe, const std::string& skey, const std::vector<Waiter*>& batch,
                 Clock::time_point deadline);
+  // How long the leader works on a forwarded command: one RPC timeout and
+  // a little (a round that loses a replica still finishes), within kOpDeadline.
+  std::chrono::milliseconds ForwardedDeadline() const {
+    return std::min<std::chrono::milliseconds>(kOpDeadline, ctx_.rpc_timeout() + std::chrono::milliseconds(500));
+  }
   uint64_t NextCounter() { return ++counter_; }
   void Observe(uint64_t counter) {
     uint64_t cur = counter_.load();
@@ -168,8 +173,11 @@ Outcome PaxosCoordinator::Execute(const Command& cmd) {
   }
   if (leader < 0 || leader == ctx_.peers->self()) return Propose(cmd, deadline);
   ++forwarded_;
+  // The leader gives a forwarded command ForwardedDeadline(); waiting one
+  // RPC timeout longer lets its answer arrive, while a leader that was just
+  // paused or cut off costs no more than that before it is marked down.
   RpcResult r = ctx_.peers->Call(leader, kExecutePath, {{"command", CommandToJson(cmd)}},
-                                 kOpDeadline + ctx_.rpc_timeout() + std::chrono::milliseconds(500));
+                                 ForwardedDeadline() + ctx_.rpc_timeout());
   if (r.ok && r.body.contains("status") && r.body["status"].is_number_integer() && r.body.contains("body")) {
     return Outcome{r.body["status"].get<int>(), r.body["body"]};
   }
@@ -294,6 +302,26 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
                                             false);
     }
   };
+
+  // Without a majority of the key's replicas reachable, fail at once and
+  // definitely (nothing is sent): a cut-off node answers quickly instead of
+  // waiting out timeouts, and never leaves a value on a minority.
+  {
+    int reachable = 0;
+    std::string suspected;
+    for (int r : replicas) {
+      if (!ctx_.peers->Suspected(r)) {
+        ++reachable;
+      } else {
+        suspected += (suspected.empty() ? "" : ",") + ctx_.peers->id(r);
+      }
+    }
+    if (reachable < quorum) {
+      return fail_all(503, "no quorum for key \"" + user_key + "\": replicas " + suspected +
+                               " unreachable (no heartbeat answer), " + std::to_string(reachable) + " of " +
+                               std::to_string(n) + " reachable");
+    }
+  }
 
   // Fast path: phase 1 was done by our previous accept on this key.
   std::optional<Remembered> mine;
@@ -431,7 +459,7 @@ Result<json> PaxosCoordinator::HandleInternal(const std::string& path, const jso
     if (!body.is_object() || !CommandFromJson(body.value("command", json()), &cmd)) {
       return Status::Error("bad forwarded \"command\"");
     }
-    Outcome o = Propose(cmd, Clock::now() + kOpDeadline);
+    Outcome o = Propose(cmd, Clock::now() + ForwardedDeadline());
     return json{{"status", o.status}, {"body", o.body}};
   }
   if (!body.is_object() || !body.contains("key") || !body["key"].is_string()) {

@@ -8,9 +8,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 // How long a peer that failed at the transport level is skipped.
 constexpr auto kDownFor = std::chrono::milliseconds(300);
-constexpr auto kHeartbeatEvery = std::chrono::milliseconds(400);
-// A peer not heard from for this long is not Healthy (3 missed heartbeats).
-constexpr auto kHealthyWithin = std::chrono::milliseconds(1200);
+constexpr auto kHeartbeatEvery = std::chrono::milliseconds(100);
+// A peer not heard from for this long is not Healthy (about 3 missed
+// heartbeats): how long commands may still be forwarded to a leader that
+// was just paused or cut off.
+constexpr auto kHealthyWithin = std::chrono::milliseconds(350);
 
 }  // namespace
 
@@ -74,6 +76,14 @@ bool PeerSet::Healthy(int index) const {
   Peer& p = *peers_[index];
   std::lock_guard<std::mutex> lock(p.mu);
   return p.ever_seen && !p.down && Clock::now() - p.last_seen < kHealthyWithin;
+}
+
+bool PeerSet::Suspected(int index) const {
+  if (index == self_) return false;
+  Peer& p = *peers_[index];
+  std::lock_guard<std::mutex> lock(p.mu);
+  if (p.down) return true;
+  return p.ever_seen && Clock::now() - p.last_seen >= kHealthyWithin;
 }
 
 RpcResult PeerSet::Call(int index, const std::string& path, const nlohmann::json& body,
@@ -174,8 +184,8 @@ void PeerSet::HeartbeatLoop() {
         clients[i] = std::make_unique<httplib::Client>(peers_[i]->host, peers_[i]->port);
         clients[i]->set_keep_alive(true);
         clients[i]->set_tcp_nodelay(true);
-        clients[i]->set_connection_timeout(0, 300000);
-        clients[i]->set_read_timeout(0, 300000);
+        clients[i]->set_connection_timeout(0, 250000);
+        clients[i]->set_read_timeout(0, 250000);
       }
       auto res = clients[i]->Get("/health");
       if (res && res->status == 200) {

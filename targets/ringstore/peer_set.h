@@ -62,9 +62,13 @@ class PeerSet {
   RpcResult Call(int peer, const std::string& path, const nlohmann::json& body,
                  std::chrono::milliseconds read_timeout = std::chrono::milliseconds(0));
   // True for this node, and for a peer that answered a heartbeat or RPC within
-  // the last ~1.2 s and whose last call did not fail at the transport level.
+  // the last ~0.35 s and whose last call did not fail at the transport level.
   // A paused or partitioned peer turns unhealthy within about that long.
   bool Healthy(int peer) const;
+  // True when there is evidence the peer is unreachable now: it was seen
+  // before but not within that window, or its last call failed. A peer never
+  // seen yet (start-up) is not suspected.
+  bool Suspected(int peer) const;
   // The same on an RPC thread; `done` runs there.
   void CallAsync(int peer, std::string path, nlohmann::json body, std::function<void(RpcResult)> done);
 
