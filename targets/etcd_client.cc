@@ -23,6 +23,7 @@ Status EtcdClient::Open(const ClusterInfo& cluster, const NodeInfo& node) {
   impl_ = std::make_unique<Impl>(node.address, port_);
   auto& c = impl_->client;
   c.set_keep_alive(true);
+  c.set_tcp_nodelay(true);  // without it each POST waits ~40 ms for a delayed ACK
   c.set_connection_timeout(std::min<std::chrono::milliseconds>(request_timeout_, std::chrono::seconds(1)));
   c.set_read_timeout(request_timeout_);
   c.set_write_timeout(request_timeout_);
