@@ -22,11 +22,12 @@ HistoryWriter::HistoryWriter(int fd, std::string path, int fsync_every)
 
 HistoryWriter::~HistoryWriter() { Close(); }
 
-int64_t HistoryWriter::Append(Op op) {
+int64_t HistoryWriter::Append(const Op& op) {
   // Serialise without the index (unknown until we hold the lock), then
   // splice `"index":N,` in after the opening brace.
-  op.index = -1;
-  std::string body = OpToJson(op).dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string body;
+  body.reserve(160);
+  AppendOpJsonWithoutIndex(op, &body);
   std::unique_lock<std::mutex> lock(mu_);
   if (fd_ < 0 || !status_.ok()) return -1;
   const int64_t index = next_index_++;

@@ -29,7 +29,7 @@ class HistoryWriter {
 
   // Records `op` with the next index and returns that index. After a write
   // error, later Appends return -1 and `status()` holds the error.
-  int64_t Append(Op op);
+  int64_t Append(const Op& op);
   // Flushes and fsyncs; idempotent.
   Status Close();
   Status status() const;

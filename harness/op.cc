@@ -1,5 +1,7 @@
 #include "harness/op.h"
 
+#include <charconv>
+
 namespace faultline {
 
 std::string_view OpTypeName(OpType type) {
@@ -40,6 +42,94 @@ json OpToJson(const Op& op) {
     if (!j.contains(it.key())) j[it.key()] = it.value();
   }
   return j;
+}
+
+namespace {
+
+constexpr auto kReplace = json::error_handler_t::replace;
+
+void AppendString(const std::string& text, std::string* out) {
+  for (unsigned char c : text) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {  // needs escaping or UTF-8 checks
+      out->append(json(text).dump(-1, ' ', false, kReplace));
+      return;
+    }
+  }
+  out->push_back('"');
+  out->append(text);
+  out->push_back('"');
+}
+
+template <typename Int>
+void AppendInt(Int v, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
+}
+
+// json::dump for the common shapes (null, integers, strings, arrays of them);
+// anything else through dump itself.
+void AppendValue(const json& v, std::string* out) {
+  switch (v.type()) {
+    case json::value_t::null: out->append("null"); return;
+    case json::value_t::boolean: out->append(v.get<bool>() ? "true" : "false"); return;
+    case json::value_t::number_integer: AppendInt(v.get<int64_t>(), out); return;
+    case json::value_t::number_unsigned: AppendInt(v.get<uint64_t>(), out); return;
+    case json::value_t::string: AppendString(v.get_ref<const std::string&>(), out); return;
+    case json::value_t::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const json& e : v) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendValue(e, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    default: out->append(v.dump(-1, ' ', false, kReplace));
+  }
+}
+
+}  // namespace
+
+void AppendOpJsonWithoutIndex(const Op& op, std::string* out) {
+  if (!op.extra.empty()) {  // extra fields interleave by name: the general path
+    Op copy = op;
+    copy.index = -1;
+    out->append(OpToJson(copy).dump(-1, ' ', false, kReplace));
+    return;
+  }
+  // The keys in json's (sorted) order: error, f, key, node, process, time, type, value.
+  out->push_back('{');
+  if (!op.error.empty()) {
+    out->append("\"error\":");
+    AppendString(op.error, out);
+    out->push_back(',');
+  }
+  out->append("\"f\":");
+  AppendString(op.f, out);
+  if (!op.key.is_null()) {
+    out->append(",\"key\":");
+    AppendValue(op.key, out);
+  }
+  if (!op.node.empty()) {
+    out->append(",\"node\":");
+    AppendString(op.node, out);
+  }
+  out->append(",\"process\":");
+  if (op.is_nemesis()) {
+    out->append("\"nemesis\"");
+  } else {
+    AppendInt(op.process, out);
+  }
+  out->append(",\"time\":");
+  AppendInt(op.time, out);
+  out->append(",\"type\":\"");
+  out->append(OpTypeName(op.type));
+  out->append("\",\"value\":");
+  AppendValue(op.value, out);
+  out->push_back('}');
 }
 
 Result<Op> OpFromJson(const json& j) {

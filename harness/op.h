@@ -39,7 +39,7 @@ struct Op {
   json key;                  // key for keyed workloads; null when not keyed
   std::string node;          // node the client talked to; empty if unknown
   std::string error;         // error text of a fail/info completion; empty if none
-  json extra = json::object();  // unknown fields, preserved on read and write
+  json extra;  // unknown fields, preserved on read and write (null = none: no allocation per op)
 
   bool is_invoke() const { return type == OpType::kInvoke; }
   bool is_ok() const { return type == OpType::kOk; }
@@ -54,6 +54,11 @@ using History = std::vector<Op>;
 // Canonical JSON object: index, time, type, process, f, value, [key], [node],
 // [error], then the extra fields.
 json OpToJson(const Op& op);
+// Appends OpToJson(op) without its "index" as one line of JSON (no newline)
+// to `out`: the same bytes as OpToJson(op).dump() with invalid UTF-8
+// replaced, built without the intermediate json object (the history writer
+// calls it for every event).
+void AppendOpJsonWithoutIndex(const Op& op, std::string* out);
 // Parses the canonical form. Requires type, process (integer or "nemesis") and f;
 // the error says which field is missing or malformed.
 Result<Op> OpFromJson(const json& j);

@@ -37,3 +37,64 @@ TEST(OpTest, MalformedOpsNameTheField) {
 
 }  // namespace
 }  // namespace faultline
+
+namespace faultline {
+namespace {
+
+// The history writer's fast serialiser produces exactly OpToJson's bytes.
+TEST(OpJsonTest, FastSerialiserMatchesOpToJson) {
+  std::vector<Op> ops;
+  Op a;
+  a.time = 7130578;
+  a.process = 3;
+  a.f = "cas";
+  a.key = "k2";
+  a.value = json::array({4, 2});
+  ops.push_back(a);
+  Op b = a;
+  b.type = OpType::kFail;
+  b.error = "precondition \"failed\"\n\tat \\ node";
+  b.node = "n1";
+  b.value = json{{"z", 1}, {"a", {1.5, nullptr, true, "x"}}};
+  ops.push_back(b);
+  Op c;
+  c.type = OpType::kInfo;
+  c.process = kNemesisProcess;
+  c.f = "start-partition";
+  c.value = json{{"nodes", {"n1", "n2"}}};
+  ops.push_back(c);
+  Op d;
+  d.type = OpType::kOk;
+  d.process = 123456789012LL;
+  d.f = "set-read";
+  d.key = 17;
+  d.value = json::array({0, -1, 18446744073709551615ULL, "ünï", std::string("bad\xff\xfe utf8")});
+  d.node = "nœud";
+  ops.push_back(d);
+  Op e = d;
+  e.extra["trace"] = "t";
+  e.extra["aaa"] = json::array({1});
+  ops.push_back(e);
+  Op f;
+  f.f = "read";
+  f.value = 0.1;
+  f.key = json{{"k", 1}};
+  ops.push_back(f);
+  for (const Op& op : ops) {
+    Op no_index = op;
+    no_index.index = -1;
+    std::string expected = OpToJson(no_index).dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string got;
+    AppendOpJsonWithoutIndex(op, &got);
+    EXPECT_EQ(got, expected);
+  }
+  // A default op has no extra fields and round-trips.
+  Op plain;
+  EXPECT_TRUE(plain.extra.empty());
+  auto back = OpFromJson(OpToJson(plain));
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->extra.empty());
+}
+
+}  // namespace
+}  // namespace faultline
