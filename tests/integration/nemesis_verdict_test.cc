@@ -111,7 +111,11 @@ TEST_F(NemesisVerdictTest, PaxosStaysLinearizableUnderEveryFault) {
 // Issue 6: "availability shows the minority side failing during partitions
 // and recovering after heal" — from the run's own availability checker.
 TEST_F(NemesisVerdictTest, PaxosMinorityFailsDuringPartitionsAndRecoversAfterHeal) {
-  RunOutcome r = Run("paxos", "partition", 1, {"--partition", "majority"});
+  // `one` isolates a single node: alone it holds at most 1 of a key's 3
+  // replicas, so it can serve nothing, while the 4 others serve every key.
+  // (Cutting 2 nodes off would let them serve keys with 2 replicas on their
+  // side: a figure that depends on where the few keys happen to land.)
+  RunOutcome r = Run("paxos", "partition", 1, {"--partition", "one"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(store_ + "/latest/results.json");
   json results = json::parse(in, nullptr, false);
@@ -120,10 +124,10 @@ TEST_F(NemesisVerdictTest, PaxosMinorityFailsDuringPartitionsAndRecoversAfterHea
   ASSERT_TRUE(a.contains("partition_sides")) << a.dump(2);
   double cut_off = a["partition_sides"]["cut_off"]["availability"].get<double>();
   double majority = a["partition_sides"]["majority"]["availability"].get<double>();
-  // A cut-off node only serves keys whose replica majority sits on its side;
-  // the majority side serves nearly everything.
-  EXPECT_LT(cut_off, majority - 0.2) << a["partition_sides"].dump();
-  EXPECT_GT(majority, 0.7) << a["partition_sides"].dump();
+  // Ops that straddle the start or the heal may still succeed on the cut-off
+  // node, hence not exactly 0.
+  EXPECT_LT(cut_off, 0.3) << a["partition_sides"].dump();
+  EXPECT_GT(majority, 0.8) << a["partition_sides"].dump();
   ASSERT_FALSE(a["recovery"].empty()) << "no partition was healed while clients ran";
   for (const json& heal : a["recovery"]) {
     ASSERT_EQ(heal["nodes"].size(), 5u) << heal.dump();
