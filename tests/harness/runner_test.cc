@@ -22,6 +22,7 @@
 #include "harness/html_escape.h"
 #include "harness/op.h"
 #include "tests/harness/faultline_child.h"
+#include "tests/faultline_cli.h"
 
 extern char** environ;
 
@@ -30,25 +31,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Output {
-  int code = -1;
-  std::string text;
-};
-
 std::string Binary() { return std::string(FAULTLINE_BINARY_DIR) + "/faultline"; }
-
-Output Faultline(const std::string& args) {
-  Output out;
-  std::string cmd = Binary() + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
-  int status = pclose(p);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
 
 class RunnerTest : public ::testing::Test {
  protected:
@@ -85,7 +68,7 @@ class RunnerTest : public ::testing::Test {
 };
 
 TEST_F(RunnerTest, CorrectStorePassesAndFillsTheRunDirectory) {
-  Output o = Faultline("test --target memory --workload register --time-limit 5 --store " + store_);
+  FaultlineOutput o = Faultline("test --target memory --workload register --time-limit 5 --store " + store_);
   ASSERT_EQ(o.code, 0) << o.text;
   EXPECT_EQ(o.text.rfind("seed: ", 0), 0u) << "the seed is printed first:\n" << o.text;
   EXPECT_NE(o.text.find("verdict: valid"), std::string::npos) << o.text;
@@ -115,7 +98,7 @@ TEST_F(RunnerTest, CorrectStorePassesAndFillsTheRunDirectory) {
 }
 
 TEST_F(RunnerTest, StaleReadsAreFoundInvalid) {
-  Output o = Faultline("test --target memory --target-opt stale-reads=true --workload register "
+  FaultlineOutput o = Faultline("test --target memory --target-opt stale-reads=true --workload register "
                  "--time-limit 3 --store " + store_);
   ASSERT_EQ(o.code, 1) << o.text;
   EXPECT_NE(o.text.find("verdict: invalid"), std::string::npos) << o.text;
@@ -137,7 +120,7 @@ TEST_F(RunnerTest, StaleReadsAreFoundInvalid) {
   EXPECT_NE(report.find(HtmlEscape(message), section), std::string::npos) << message;
   EXPECT_TRUE(fs::exists(Latest() + "/linearizability.html"));
   // analyze on the stored run reaches the same verdict.
-  Output a = Faultline("analyze " + Latest());
+  FaultlineOutput a = Faultline("analyze " + Latest());
   EXPECT_EQ(a.code, 1) << a.text;
 }
 
@@ -149,7 +132,7 @@ TEST_F(RunnerTest, SetAndCounterOnACorrectStoreAreValid) {
   } cases[] = {{"set", "set-read", "set"}, {"counter", "counter-read", "counter"}};
   for (const auto& c : cases) {
     std::string store = store_ + "/" + c.workload;
-    Output o = Faultline("test --target memory --workload " + c.workload +
+    FaultlineOutput o = Faultline("test --target memory --workload " + c.workload +
                          " --time-limit 2 --concurrency 4 --store " + store);
     ASSERT_EQ(o.code, 0) << o.text;
     EXPECT_NE(o.text.find("verdict: valid"), std::string::npos) << o.text;
@@ -163,7 +146,7 @@ TEST_F(RunnerTest, SetAndCounterOnACorrectStoreAreValid) {
     int final_reads = 0;
     for (size_t i = h.size() - 8; i < h.size(); ++i) final_reads += h[i].is_ok() && h[i].f == c.read_f;
     EXPECT_EQ(final_reads, 4) << c.workload;
-    Output a = Faultline("analyze " + run);
+    FaultlineOutput a = Faultline("analyze " + run);
     EXPECT_EQ(a.code, 0) << a.text;
   }
   json set = ReadJson(fs::canonical(store_ + "/set/latest").string() + "/results.json")["set"];
@@ -180,7 +163,7 @@ TEST_F(RunnerTest, SetAndCounterOnACorrectStoreAreValid) {
 TEST_F(RunnerTest, LostAddsMakeSetAndCounterInvalid) {
   for (std::string workload : {"set", "counter"}) {
     std::string store = store_ + "/" + workload;
-    Output o = Faultline("test --target memory --target-opt drop-adds=20 --workload " + workload +
+    FaultlineOutput o = Faultline("test --target memory --target-opt drop-adds=20 --workload " + workload +
                          " --time-limit 2 --concurrency 4 --store " + store);
     ASSERT_EQ(o.code, 1) << o.text;
     EXPECT_NE(o.text.find("verdict: invalid"), std::string::npos) << o.text;
@@ -193,11 +176,11 @@ TEST_F(RunnerTest, LostAddsMakeSetAndCounterInvalid) {
     } else {
       EXPECT_GT(results["counter"]["error_count"].get<int64_t>(), 0);
     }
-    Output a = Faultline("analyze " + run);
+    FaultlineOutput a = Faultline("analyze " + run);
     EXPECT_EQ(a.code, 1) << a.text;
   }
   // Stale reads that miss the newest element are caught only with --linearizable.
-  Output o = Faultline("test --target memory --target-opt stale-reads=true --workload set "
+  FaultlineOutput o = Faultline("test --target memory --target-opt stale-reads=true --workload set "
                        "--linearizable --time-limit 2 --store " + store_ + "/stale");
   ASSERT_EQ(o.code, 1) << o.text;
   json set = ReadJson(fs::canonical(store_ + "/stale/latest").string() + "/results.json")["set"];
@@ -206,7 +189,7 @@ TEST_F(RunnerTest, LostAddsMakeSetAndCounterInvalid) {
 
 TEST_F(RunnerTest, SameSeedGivesTheSameSchedule) {
   auto ops = [&](const std::string& sub) {
-    Output o = Faultline("test --target memory --workload register --time-limit 1 --concurrency 1 "
+    FaultlineOutput o = Faultline("test --target memory --workload register --time-limit 1 --concurrency 1 "
                    "--rate 200 --seed 42 --store " + store_ + "/" + sub);
     EXPECT_EQ(o.code, 0) << o.text;
     EXPECT_EQ(o.text.rfind("seed: 42\n", 0), 0u) << o.text;
@@ -257,14 +240,14 @@ TEST_F(RunnerTest, KilledRunLeavesAPrefixThatAnalyzeChecks) {
   ASSERT_FALSE(history.empty()) << "the run never recorded enough history";
   EXPECT_FALSE(fs::exists(Latest() + "/results.json"));
 
-  Output a = Faultline("analyze " + Latest());
+  FaultlineOutput a = Faultline("analyze " + Latest());
   EXPECT_EQ(a.code, 0) << a.text;
   EXPECT_NE(a.text.find("verdict: valid"), std::string::npos) << a.text;
   json results = ReadJson(Latest() + "/results.json");
   EXPECT_EQ(results["valid"], true);
   EXPECT_GT(results["linearizable"]["ops"].get<int64_t>(), 500);
   // `latest` works too.
-  Output b = Faultline("analyze --store " + store_ + " latest");
+  FaultlineOutput b = Faultline("analyze --store " + store_ + " latest");
   EXPECT_EQ(b.code, 0) << b.text;
 }
 
@@ -365,7 +348,7 @@ TEST_F(RunnerTest, SecondInterruptSkipsCheckingButSavesTheHistory) {
       << "in-flight ops were not completed";
   EXPECT_GE(events, 16u);  // 4 workers x >= 2 ops
   // The saved history is checkable afterwards.
-  Output a = Faultline("analyze " + Latest());
+  FaultlineOutput a = Faultline("analyze " + Latest());
   EXPECT_EQ(a.code, 0) << a.text;
 }
 
@@ -414,7 +397,7 @@ TEST_F(RunnerTest, BadSpecsFailBeforeDeployingWithOneLine) {
       {"--target memory --seed x", "--seed"},
   };
   for (const auto& c : cases) {
-    Output o = Faultline("test " + c.args + " --store " + store_);
+    FaultlineOutput o = Faultline("test " + c.args + " --store " + store_);
     EXPECT_EQ(o.code, 3) << c.args << "\n" << o.text;
     EXPECT_NE(o.text.find(c.expect), std::string::npos) << c.args << "\n" << o.text;
     EXPECT_EQ(std::count(o.text.begin(), o.text.end(), '\n'), 1) << o.text;
@@ -423,7 +406,7 @@ TEST_F(RunnerTest, BadSpecsFailBeforeDeployingWithOneLine) {
   EXPECT_FALSE(fs::exists(store_));
 
   std::ofstream(dir_ / "spec.json") << R"({"target": "memory", "time_limit": "soon"})";
-  Output o = Faultline("test --spec " + (dir_ / "spec.json").string());
+  FaultlineOutput o = Faultline("test --spec " + (dir_ / "spec.json").string());
   EXPECT_EQ(o.code, 3) << o.text;
   EXPECT_NE(o.text.find("\"time_limit\" must be a number"), std::string::npos) << o.text;
 }
@@ -432,7 +415,7 @@ TEST_F(RunnerTest, SpecFileCarriesTheSameSettings) {
   std::ofstream(dir_ / "spec.json") << R"({"target": "memory", "workload": "register",
       "time_limit": 1, "rate": 50, "seed": 7, "workload_opts": {"keys": 2}, "store": ")"
                                     << store_ << R"("})";
-  Output o = Faultline("test --spec " + (dir_ / "spec.json").string() + " --concurrency 3");
+  FaultlineOutput o = Faultline("test --spec " + (dir_ / "spec.json").string() + " --concurrency 3");
   ASSERT_EQ(o.code, 0) << o.text;
   json spec = ReadJson(Latest() + "/test.json");
   EXPECT_EQ(spec["seed"], 7);
@@ -441,7 +424,7 @@ TEST_F(RunnerTest, SpecFileCarriesTheSameSettings) {
 }
 
 TEST_F(RunnerTest, ListPrintsRegisteredParts) {
-  Output o = Faultline("list");
+  FaultlineOutput o = Faultline("list");
   ASSERT_EQ(o.code, 0) << o.text;
   for (const char* s : {"test", "analyze", "memory", "register", "set", "counter", "workloads:", "targets:",
                         "nemeses:", "models"}) {

@@ -4,7 +4,6 @@
 // leaves no etcd process or data on the nodes; a workload needing ops etcd's
 // client lacks is refused before anything is deployed. Needs root and
 // /usr/bin/etcd (scripts/install-deps.sh installs etcd-server).
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -16,30 +15,13 @@
 
 #include "harness/history_reader.h"
 #include "targets/etcd_db.h"
+#include "tests/faultline_cli.h"
 #include "tests/integration/scoped_cluster.h"
 
 namespace faultline {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Output {
-  int code = -1;
-  std::string text;
-};
-
-Output Faultline(const std::string& args) {
-  Output out;
-  std::string cmd = std::string(FAULTLINE_BINARY_DIR) + "/faultline " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
-  int status = pclose(p);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
 
 class EtcdTargetTest : public ::testing::Test {
  protected:
@@ -70,7 +52,7 @@ class EtcdTargetTest : public ::testing::Test {
 ScopedCluster* EtcdTargetTest::cluster_ = nullptr;
 
 TEST_F(EtcdTargetTest, RegisterIsLinearizableUnderPartitionsAndKills) {
-  Output o = Faultline("test --target etcd --workload register --time-limit 15 --concurrency 6 "
+  FaultlineOutput o = Faultline("test --target etcd --workload register --time-limit 15 --concurrency 6 "
                        "--rate 100 --nemesis partition,kill --nemesis-interval 3 --seed 7" +
                        Common());
   ASSERT_EQ(o.code, 0) << o.text;
@@ -112,17 +94,17 @@ TEST_F(EtcdTargetTest, RegisterIsLinearizableUnderPartitionsAndKills) {
 }
 
 TEST_F(EtcdTargetTest, WorkloadNeedingOpsEtcdLacksIsRefusedBeforeDeploying) {
-  Output o = Faultline("test --target etcd --workload set --time-limit 5" + Common());
+  FaultlineOutput o = Faultline("test --target etcd --workload set --time-limit 5" + Common());
   EXPECT_EQ(o.code, 3) << o.text;
   EXPECT_NE(o.text.find("set-add"), std::string::npos) << o.text;
   EXPECT_EQ(o.text.find("setting up"), std::string::npos) << "deployed before refusing:\n" << o.text;
   // Go reads the clock without libc: libfaketime cannot skew etcd, and the
   // clock nemesis says so before anything is deployed.
-  Output clock = Faultline("test --target etcd --workload register --nemesis clock" + Common());
+  FaultlineOutput clock = Faultline("test --target etcd --workload register --nemesis clock" + Common());
   EXPECT_EQ(clock.code, 3) << clock.text;
   EXPECT_NE(clock.text.find("not ClockSkewable"), std::string::npos) << clock.text;
   EXPECT_EQ(clock.text.find("setting up"), std::string::npos) << "deployed before refusing:\n" << clock.text;
-  Output bad = Faultline("test --target etcd --target-opt peer-port=2379 --workload register" + Common());
+  FaultlineOutput bad = Faultline("test --target etcd --target-opt peer-port=2379 --workload register" + Common());
   EXPECT_EQ(bad.code, 3) << bad.text;
   EXPECT_NE(bad.text.find("client-port and peer-port must differ"), std::string::npos) << bad.text;
 }

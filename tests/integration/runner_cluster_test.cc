@@ -2,7 +2,6 @@
 // and subnet, removed afterwards): each workload is valid, each run directory
 // is complete (spec, history, results, log, every node's log), and `analyze
 // latest` reaches the same verdict. Runs the real binary. Needs root.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -20,30 +19,13 @@
 #include "nemesis/faultline_chain.h"
 #include "targets/ringstore_db.h"
 #include "tests/harness/faultline_child.h"
+#include "tests/faultline_cli.h"
 #include "tests/integration/scoped_cluster.h"
 
 namespace faultline {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Output {
-  int code = -1;
-  std::string text;
-};
-
-Output Faultline(const std::string& args) {
-  Output out;
-  std::string cmd = std::string(FAULTLINE_BINARY_DIR) + "/faultline " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.text.append(buf, n);
-  int status = pclose(p);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
 
 json ReadJson(const fs::path& path) {
   std::ifstream in(path);
@@ -71,7 +53,7 @@ class RunnerClusterTest : public ::testing::Test {
 
   // Runs the workload on ringstore and checks verdict + run directory.
   void RunValid(const std::string& workload, int time_limit_s, const std::string& extra) {
-    Output o = Faultline("test --target ringstore --workload " + workload + " --time-limit " +
+    FaultlineOutput o = Faultline("test --target ringstore --workload " + workload + " --time-limit " +
                          std::to_string(time_limit_s) + " --concurrency 6 --rate 100 --cluster-file " +
                          cluster_->cluster_file_path() + " --store " + store_.string() + " " +
                          extra);
@@ -90,7 +72,7 @@ class RunnerClusterTest : public ::testing::Test {
     EXPECT_GT(fs::file_size(run / "history.jsonl"), 10000u);  // ~100 ops/s for >= 10 s
     results_ = results;
 
-    Output a = Faultline("analyze --store " + store_.string() + " latest");
+    FaultlineOutput a = Faultline("analyze --store " + store_.string() + " latest");
     EXPECT_EQ(a.code, 0) << a.text;
     EXPECT_NE(a.text.find("verdict: valid"), std::string::npos) << a.text;
   }
@@ -192,7 +174,7 @@ TEST_F(RunnerClusterTest, SecondInterruptStillHealsAndTearsDown) {
   }
   // And the prefix is checkable afterwards: linearizable (the overall verdict
   // may be invalid from `stats` alone when this short run had no ok cas).
-  Output a = Faultline("analyze " + run.string());
+  FaultlineOutput a = Faultline("analyze " + run.string());
   EXPECT_NE(a.code, 3) << a.text;
   ASSERT_TRUE(fs::exists(run / "results.json")) << a.text;
   EXPECT_EQ(ReadJson(run / "results.json")["linearizable"]["valid"], true) << a.text;

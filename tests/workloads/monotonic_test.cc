@@ -2,7 +2,6 @@
 // workload registry (the path `faultline test` takes), a real run of the
 // README's command against the memory target, and the README showing the
 // file exactly as it is in the tree.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -14,6 +13,7 @@
 #include <string>
 
 #include "tests/checkers/history_builder.h"
+#include "tests/faultline_cli.h"
 #include "workloads/workload.h"
 
 namespace faultline {
@@ -88,18 +88,10 @@ TEST(MonotonicWorkloadTest, NoReadIsUnknownAndAMalformedReadIsUnknown) {
 TEST(MonotonicWorkloadTest, TheReadmeCommandPassesOnTheMemoryTarget) {
   fs::path store = fs::temp_directory_path() / ("faultline_monotonic_" + std::to_string(::getpid()));
   fs::remove_all(store);
-  std::string cmd = std::string(FAULTLINE_BINARY_DIR) +
-                    "/faultline test --target memory --workload monotonic --time-limit 5 --seed 7 "
-                    "--store " + store.string() + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  ASSERT_NE(p, nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << out;
+  FaultlineOutput run = Faultline("test --target memory --workload monotonic --time-limit 5 --seed 7 "
+                                  "--store " + store.string());
+  const std::string& out = run.text;
+  EXPECT_EQ(run.code, 0) << out;
   EXPECT_NE(out.find("verdict: valid"), std::string::npos) << out;
   std::ifstream in(fs::canonical(store / "latest") / "results.json");
   json results = json::parse(in);
