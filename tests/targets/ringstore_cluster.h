@@ -94,7 +94,16 @@ class RingstoreCluster {
   }
   // Extra environment (NAME=VALUE) for node i's next start, e.g. libfaketime.
   void SetEnv(int i, std::vector<std::string> env) { env_[i] = std::move(env); }
-  void Pause(int i) { ::kill(pids_[i], SIGSTOP); }
+  // Returns once every thread of node i has stopped: SIGSTOP alone only
+  // queues the stop, and on a loaded machine a thread already running may go
+  // on answering requests until the group stop completes (the parent is told
+  // through waitpid WUNTRACED exactly then).
+  void Pause(int i) {
+    if (pids_[i] <= 0 || ::kill(pids_[i], SIGSTOP) != 0) return;
+    int status = 0;
+    while (::waitpid(pids_[i], &status, WUNTRACED) == pids_[i] && !WIFSTOPPED(status)) {
+    }
+  }
   void Resume(int i) { ::kill(pids_[i], SIGCONT); }
   bool Running(int i) const { return pids_[i] > 0; }
 
