@@ -40,7 +40,7 @@
 #include <optional>
 
 #include "checkers/checker.h"
-#include "harness/status.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/op.h"
+#include "harness/core/op.h"
 
 namespace faultline {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/op.h"
+#include "harness/core/op.h"
 
 namespace faultline {
 

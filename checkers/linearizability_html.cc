@@ -10,7 +10,7 @@
 #include <set>
 
 #include "checkers/linearizable.h"
-#include "harness/html_escape.h"
+#include "harness/core/html_escape.h"
 
 namespace faultline {
 namespace {

@@ -19,7 +19,7 @@
 
 #include "checkers/model.h"
 #include "checkers/search_cache.h"
-#include "harness/history_reader.h"
+#include "harness/history/history_reader.h"
 
 namespace faultline {
 namespace {

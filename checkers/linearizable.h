@@ -17,7 +17,7 @@
 #include <string>
 
 #include "checkers/checker.h"
-#include "harness/status.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/op.h"
-#include "harness/registry.h"
-#include "harness/status.h"
+#include "harness/core/op.h"
+#include "harness/core/registry.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

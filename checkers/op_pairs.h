@@ -15,7 +15,7 @@
 #include <optional>
 #include <vector>
 
-#include "harness/op.h"
+#include "harness/core/op.h"
 
 namespace faultline {
 

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "harness/op.h"
+#include "harness/core/op.h"
 
 namespace faultline {
 

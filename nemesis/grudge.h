@@ -16,8 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/rng.h"
-#include "harness/status.h"
+#include "harness/core/rng.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "harness/op.h"
-#include "harness/registry.h"
-#include "harness/rng.h"
-#include "harness/status.h"
+#include "harness/core/op.h"
+#include "harness/core/registry.h"
+#include "harness/core/rng.h"
+#include "harness/core/status.h"
 #include "targets/target.h"
 
 namespace faultline {

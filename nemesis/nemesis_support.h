@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/op.h"
-#include "harness/status.h"
+#include "harness/core/op.h"
+#include "harness/core/status.h"
 #include "nemesis/nemesis.h"
 #include "targets/target.h"
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/rng.h"
-#include "harness/status.h"
+#include "harness/core/rng.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

@@ -10,7 +10,7 @@
 #include "checkers/fault_intervals.h"
 #include "checkers/linearizable.h"
 #include "checkers/op_pairs.h"
-#include "harness/html_escape.h"
+#include "harness/core/html_escape.h"
 #include "results/run_store.h"
 
 namespace faultline {

@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/op.h"
-#include "harness/status.h"
+#include "harness/core/op.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/history_reader.h"
+#include "harness/history/history_reader.h"
 
 namespace faultline {
 namespace fs = std::filesystem;

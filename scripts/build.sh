@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Configures and builds faultline into build/ (2 parallel jobs by default).
+# Uses ccache when it is installed (developer machines); CI builds without it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" > /dev/null
 cmake --build build -j "${JOBS:-2}"

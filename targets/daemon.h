@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/remote.h"
-#include "harness/status.h"
+#include "harness/control/remote.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

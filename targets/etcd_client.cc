@@ -2,35 +2,12 @@
 
 #include <httplib.h>
 
-#include <algorithm>
-
-#include "harness/base64.h"
+#include "harness/core/base64.h"
 
 namespace faultline {
 
-struct EtcdClient::Impl {
-  Impl(const std::string& host, int port) : client(host, port) {}
-  httplib::Client client;
-};
-
 EtcdClient::EtcdClient(int client_port, std::chrono::milliseconds request_timeout)
-    : port_(client_port), request_timeout_(request_timeout) {}
-
-EtcdClient::~EtcdClient() = default;
-
-Status EtcdClient::Open(const ClusterInfo& cluster, const NodeInfo& node) {
-  if (node.address.empty()) return Status::Error(node.name + ": etcd client: node has no address");
-  impl_ = std::make_unique<Impl>(node.address, port_);
-  auto& c = impl_->client;
-  c.set_keep_alive(true);
-  c.set_tcp_nodelay(true);  // without it each POST waits ~40 ms for a delayed ACK
-  c.set_connection_timeout(std::min<std::chrono::milliseconds>(request_timeout_, std::chrono::seconds(1)));
-  c.set_read_timeout(request_timeout_);
-  c.set_write_timeout(request_timeout_);
-  return Status::Ok();
-}
-
-void EtcdClient::Close() { impl_.reset(); }
+    : HttpStoreClient("etcd", client_port, request_timeout) {}
 
 Op EtcdClient::Invoke(const Op& invoke) {
   Op out = invoke;
@@ -39,10 +16,8 @@ Op EtcdClient::Invoke(const Op& invoke) {
     out.error = std::move(error);
     return out;
   };
-  if (!impl_) return done(OpType::kFail, "etcd client is not open");
-  const std::string key = Base64Encode(invoke.key.is_null()     ? "default"
-                                       : invoke.key.is_string() ? invoke.key.get<std::string>()
-                                                                : invoke.key.dump());
+  if (!http()) return done(OpType::kFail, "etcd client is not open");
+  const std::string key = Base64Encode(KeyText(invoke.key));
   const std::string& f = invoke.f;
   const json& v = invoke.value;
   const bool read = f == "read";
@@ -67,7 +42,7 @@ Op EtcdClient::Invoke(const Op& invoke) {
     return done(OpType::kFail, "etcd client does not support f \"" + f + "\"");
   }
 
-  auto res = impl_->client.Post(path, request.dump(), "application/json");
+  auto res = http()->Post(path, request.dump(), "application/json");
   if (!res) {
     httplib::Error e = res.error();
     // No connection: the request never left this machine.

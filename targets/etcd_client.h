@@ -15,27 +15,16 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <string>
 
-#include "targets/target.h"
+#include "targets/http_store_client.h"
 
 namespace faultline {
 
-class EtcdClient final : public Client {
+class EtcdClient final : public HttpStoreClient {
  public:
   EtcdClient(int client_port, std::chrono::milliseconds request_timeout);
-  ~EtcdClient() override;
-
-  Status Open(const ClusterInfo& cluster, const NodeInfo& node) override;
   Op Invoke(const Op& invoke) override;
-  void Close() override;
-
- private:
-  struct Impl;
-  const int port_;
-  const std::chrono::milliseconds request_timeout_;
-  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace faultline

@@ -154,19 +154,6 @@ Status EtcdDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
   return WaitUp(r, node, /*any_answer=*/false);
 }
 
-Status EtcdDb::Teardown(const ClusterInfo& cluster, const NodeInfo& node) {
-  if (!node.remote) return Status::Error(node.name + ": etcd needs a connected node (no remote)");
-  if (Status s = KillDaemon(*node.remote, kSpec); !s.ok()) return s;
-  auto out = ExecOrError(*node.remote, "rm -rf " + ShellQuote(kDataDir) + " " + ShellQuote(kPidFile) +
-                                           " " + ShellQuote(kLogFile));
-  return out.ok() ? Status::Ok() : out.status();
-}
-
-Status EtcdDb::Kill(const ClusterInfo& cluster, const NodeInfo& node) {
-  if (!node.remote) return Status::Error(node.name + ": etcd needs a connected node (no remote)");
-  return KillDaemon(*node.remote, kSpec);
-}
-
 Status EtcdDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
   if (!node.remote) return Status::Error(node.name + ": etcd needs a connected node (no remote)");
   auto started = LaunchDaemon(*node.remote, kSpec, Args(cluster, node));
@@ -174,17 +161,5 @@ Status EtcdDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
   // A restarted member may be cut off (a partition): answering at all is up.
   return WaitUp(*node.remote, node, /*any_answer=*/true);
 }
-
-Status EtcdDb::Pause(const ClusterInfo& cluster, const NodeInfo& node) {
-  if (!node.remote) return Status::Error(node.name + ": etcd needs a connected node (no remote)");
-  return PauseDaemon(*node.remote, kSpec);
-}
-
-Status EtcdDb::Resume(const ClusterInfo& cluster, const NodeInfo& node) {
-  if (!node.remote) return Status::Error(node.name + ": etcd needs a connected node (no remote)");
-  return ResumeDaemon(*node.remote, kSpec);
-}
-
-std::vector<std::string> EtcdDb::LogFiles(const NodeInfo& node) { return {kLogFile}; }
 
 }  // namespace faultline

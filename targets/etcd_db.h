@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "targets/daemon.h"
+#include "targets/daemon_db.h"
 #include "targets/target.h"
 
 namespace faultline {
@@ -39,7 +39,7 @@ struct EtcdOptions {
 // start-timeout-ms, request-timeout-ms. Errors name the key.
 Result<EtcdOptions> ParseEtcdOptions(const TargetOptions& options);
 
-class EtcdDb final : public Db, public Killable, public Pausable, public HasLogs {
+class EtcdDb final : public DaemonDb {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/etcd";
   static constexpr char kDir[] = "/var/lib/faultline/etcd";
@@ -47,21 +47,16 @@ class EtcdDb final : public Db, public Killable, public Pausable, public HasLogs
   static constexpr char kPidFile[] = "/var/lib/faultline/etcd/etcd.pid";
   static constexpr char kLogFile[] = "/var/log/faultline/etcd.log";
 
-  explicit EtcdDb(EtcdOptions options) : options_(std::move(options)) {}
+  explicit EtcdDb(EtcdOptions options)
+      : DaemonDb(kSpec, {kDataDir, kPidFile, kLogFile}), options_(std::move(options)) {}
 
   // Stops any old member, installs the binary, starts the member with the
   // whole cluster as its initial cluster and waits until GET /health says
   // healthy (which needs a quorum: Setup runs on all nodes at once).
   Status Setup(const ClusterInfo& cluster, const NodeInfo& node) override;
-  // SIGKILL by pid file, then removes data, pid file and log.
-  Status Teardown(const ClusterInfo& cluster, const NodeInfo& node) override;
-  Status Kill(const ClusterInfo& cluster, const NodeInfo& node) override;
   // Restarts the member on its data dir (rejoins the cluster) and waits until
   // its process is up and its client port answers.
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
-  Status Pause(const ClusterInfo& cluster, const NodeInfo& node) override;
-  Status Resume(const ClusterInfo& cluster, const NodeInfo& node) override;
-  std::vector<std::string> LogFiles(const NodeInfo& node) override;
 
  private:
   std::vector<std::string> Args(const ClusterInfo& cluster, const NodeInfo& node) const;

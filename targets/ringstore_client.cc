@@ -2,52 +2,10 @@
 
 #include <httplib.h>
 
-#include <algorithm>
-
 namespace faultline {
 
-struct RingstoreClient::Impl {
-  Impl(const std::string& host, int port) : client(host, port) {}
-  httplib::Client client;
-};
-
-std::string EncodePathSegment(const std::string& key) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : key) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 RingstoreClient::RingstoreClient(int port, std::chrono::milliseconds request_timeout)
-    : port_(port), request_timeout_(request_timeout) {}
-
-RingstoreClient::~RingstoreClient() = default;
-
-Status RingstoreClient::Open(const ClusterInfo& cluster, const NodeInfo& node) {
-  if (node.address.empty()) return Status::Error(node.name + ": ringstore client: node has no address");
-  impl_ = std::make_unique<Impl>(node.address, port_);
-  auto& c = impl_->client;
-  c.set_keep_alive(true);
-  // httplib writes a POST's headers and body separately: without NODELAY,
-  // Nagle plus the server's delayed ACK stall every request by ~40 ms.
-  c.set_tcp_nodelay(true);
-  // Connecting is quick on a healthy network; a partitioned node must not eat
-  // the whole request budget before the request is even sent.
-  c.set_connection_timeout(std::min<std::chrono::milliseconds>(request_timeout_, std::chrono::seconds(1)));
-  c.set_read_timeout(request_timeout_);
-  c.set_write_timeout(request_timeout_);
-  return Status::Ok();
-}
-
-void RingstoreClient::Close() { impl_.reset(); }
+    : HttpStoreClient("ringstore", port, request_timeout) {}
 
 Op RingstoreClient::Invoke(const Op& invoke) {
   Op out = invoke;
@@ -56,14 +14,12 @@ Op RingstoreClient::Invoke(const Op& invoke) {
     out.error = std::move(error);
     return out;
   };
-  if (!impl_) return fail(OpType::kFail, "ringstore client is not open");
-  std::string key = invoke.key.is_null()     ? "default"
-                    : invoke.key.is_string() ? invoke.key.get<std::string>()
-                                             : invoke.key.dump();
+  if (!http()) return fail(OpType::kFail, "ringstore client is not open");
+  std::string key = KeyText(invoke.key);
   const std::string k = EncodePathSegment(key);
   const std::string& f = invoke.f;
   const json& v = invoke.value;
-  auto& c = impl_->client;
+  auto& c = *http();
   const char* kJson = "application/json";
   httplib::Result res{nullptr, httplib::Error::Unknown};
   bool read = false;

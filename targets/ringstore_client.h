@@ -16,32 +16,17 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
 #include <string>
 
-#include "targets/target.h"
+#include "harness/core/url_encode.h"  // EncodePathSegment, used for keys
+#include "targets/http_store_client.h"
 
 namespace faultline {
 
-class RingstoreClient final : public Client {
+class RingstoreClient final : public HttpStoreClient {
  public:
   RingstoreClient(int port, std::chrono::milliseconds request_timeout);
-  ~RingstoreClient() override;
-
-  // Prepares the connection to node.address:port (connects lazily, so a node
-  // that is down now does not fail Open). Error: no address.
-  Status Open(const ClusterInfo& cluster, const NodeInfo& node) override;
   Op Invoke(const Op& invoke) override;
-  void Close() override;
-
- private:
-  struct Impl;
-  int port_;
-  std::chrono::milliseconds request_timeout_;
-  std::unique_ptr<Impl> impl_;
 };
-
-// Percent-encodes `key` for a URL path segment (unreserved characters stay).
-std::string EncodePathSegment(const std::string& key);
 
 }  // namespace faultline

@@ -80,10 +80,8 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
   return o;
 }
 
-Result<Remote*> RingstoreDb::RemoteOf(const NodeInfo& node) const {
-  if (!node.remote) return Status::Error(node.name + ": ringstore needs a connected node (no remote)");
-  return node.remote;
-}
+RingstoreDb::RingstoreDb(RingstoreOptions options)
+    : DaemonDb(kSpec, {kDataDir, kPidFile, kLogFile}), options_(std::move(options)) {}
 
 std::string RingstoreDb::BaseUrl(const NodeInfo& node) const {
   return "http://" + node.address + ":" + std::to_string(options_.port);
@@ -198,12 +196,6 @@ Status RingstoreDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
   return WaitHealthy(r, node);
 }
 
-Status RingstoreDb::Kill(const ClusterInfo& cluster, const NodeInfo& node) {
-  auto remote = RemoteOf(node);
-  if (!remote.ok()) return remote.status();
-  return KillDaemon(**remote, kSpec);
-}
-
 Status RingstoreDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
   auto remote = RemoteOf(node);
   if (!remote.ok()) return remote.status();
@@ -212,28 +204,10 @@ Status RingstoreDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
 }
 
 Status RingstoreDb::Teardown(const ClusterInfo& cluster, const NodeInfo& node) {
-  if (Status s = Kill(cluster, node); !s.ok()) return s;
-  auto remote = RemoteOf(node);
-  auto out = ExecOrError(**remote, "rm -rf " + ShellQuote(kDataDir) + " " + ShellQuote(kPidFile) +
-                                       " " + ShellQuote(kLogFile) + " && echo +0 > " +
-                                       ShellQuote(kOffsetFile) + " 2>/dev/null; true");
+  if (Status s = DaemonDb::Teardown(cluster, node); !s.ok()) return s;
+  auto out = ExecOrError(*node.remote, "echo +0 > " + ShellQuote(kOffsetFile) + " 2>/dev/null; true");
   return out.ok() ? Status::Ok() : out.status();
 }
-
-Status RingstoreDb::Pause(const ClusterInfo& cluster, const NodeInfo& node) {
-  auto remote = RemoteOf(node);
-  if (!remote.ok()) return remote.status();
-  return PauseDaemon(**remote, kSpec);
-}
-
-Status RingstoreDb::Resume(const ClusterInfo& cluster, const NodeInfo& node) {
-  auto remote = RemoteOf(node);
-  if (!remote.ok()) return remote.status();
-  return ResumeDaemon(**remote, kSpec);
-}
-
-std::vector<std::string> RingstoreDb::LogFiles(const NodeInfo& node) { return {kLogFile}; }
-
 std::string RingstoreDb::FaketimeOffsetFile(const NodeInfo& node) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = faketime_.find(node.name);

@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "targets/daemon.h"
+#include "targets/daemon_db.h"
 #include "targets/target.h"
 
 namespace faultline {
@@ -54,11 +54,7 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options);
 // The ringstore binary next to the running executable (/proc/self/exe's dir).
 std::string DefaultRingstoreBinary();
 
-class RingstoreDb final : public Db,
-                          public Killable,
-                          public Pausable,
-                          public HasLogs,
-                          public ClockSkewable {
+class RingstoreDb final : public DaemonDb, public ClockSkewable {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/ringstore";
   static constexpr char kArgsFile[] = "/opt/faultline/etc/ringstore.args";
@@ -68,21 +64,16 @@ class RingstoreDb final : public Db,
   static constexpr char kOffsetFile[] = "/var/lib/faultline/faketime-offset";
   static constexpr char kLogFile[] = "/var/log/faultline/ringstore.log";
 
-  explicit RingstoreDb(RingstoreOptions options) : options_(std::move(options)) {}
+  explicit RingstoreDb(RingstoreOptions options);
 
   // Stops any old instance, uploads the binary, writes the config, starts the
   // daemon and waits until GET /health answers (error: node, URL, log tail).
   Status Setup(const ClusterInfo& cluster, const NodeInfo& node) override;
-  // SIGCONT + SIGKILL by pid file, then removes data, pid file, log, offset.
+  // DaemonDb's teardown (kill, remove data, pid file, log), then the clock
+  // offset back to +0.
   Status Teardown(const ClusterInfo& cluster, const NodeInfo& node) override;
-  // SIGKILL by pid file and waits until the process is gone; OK if not running.
-  Status Kill(const ClusterInfo& cluster, const NodeInfo& node) override;
   // Starts the daemon if it is not running and waits for /health.
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
-  // SIGSTOP / SIGCONT by pid file; error when it is not running.
-  Status Pause(const ClusterInfo& cluster, const NodeInfo& node) override;
-  Status Resume(const ClusterInfo& cluster, const NodeInfo& node) override;
-  std::vector<std::string> LogFiles(const NodeInfo& node) override;
   std::string FaketimeOffsetFile(const NodeInfo& node) override;
 
   // http://ADDRESS:PORT of `node`'s ringstore.
@@ -90,7 +81,6 @@ class RingstoreDb final : public Db,
   const RingstoreOptions& options() const { return options_; }
 
  private:
-  Result<Remote*> RemoteOf(const NodeInfo& node) const;
   // Writes the start script's inputs and launches the daemon (no health wait).
   Status Launch(Remote& remote, const ClusterInfo& cluster, const NodeInfo& node);
   // Polls /health until it answers, the process dies, or start_timeout passes.

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "harness/op.h"
-#include "harness/registry.h"
-#include "harness/remote.h"
-#include "harness/status.h"
+#include "harness/core/op.h"
+#include "harness/core/registry.h"
+#include "harness/control/remote.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/generator.h"
+#include "harness/run/generator.h"
 
 namespace faultline {
 

@@ -21,9 +21,9 @@
 #include <string>
 
 #include "checkers/checker.h"
-#include "harness/generator.h"
-#include "harness/registry.h"
-#include "harness/status.h"
+#include "harness/run/generator.h"
+#include "harness/core/registry.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 

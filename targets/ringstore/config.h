@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/status.h"
+#include "harness/core/status.h"
 
 namespace faultline::ringstore {
 

@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/status.h"
+#include "harness/core/status.h"
 #include "targets/ringstore/command.h"
 #include "targets/ringstore/config.h"
 #include "targets/ringstore/hash_ring.h"

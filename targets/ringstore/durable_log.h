@@ -34,7 +34,7 @@
 #include <string_view>
 #include <thread>
 
-#include "harness/status.h"
+#include "harness/core/status.h"
 
 namespace faultline::ringstore {
 

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "harness/core/url_encode.h"
+
 namespace faultline::ringstore {
 
 struct JsonResponse {
@@ -38,6 +40,6 @@ class JsonClient {
 };
 
 // Percent-encodes a key for use as one URL path segment.
-std::string UrlEncodeSegment(const std::string& s);
+inline std::string UrlEncodeSegment(const std::string& s) { return EncodePathSegment(s); }
 
 }  // namespace faultline::ringstore

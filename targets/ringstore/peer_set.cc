@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "harness/core/http_client_setup.h"
+
 namespace faultline::ringstore {
 namespace {
 
@@ -109,12 +111,7 @@ RpcResult PeerSet::Call(int index, const std::string& path, const nlohmann::json
   }
   if (!client) {
     client = std::make_unique<httplib::Client>(p.host, p.port);
-    client->set_keep_alive(true);
-    client->set_tcp_nodelay(true);  // else Nagle + delayed ACK: ~40 ms per POST
-    auto t = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::duration<double>(timeout_s_));
-    client->set_connection_timeout(t);
-    client->set_read_timeout(t);
-    client->set_write_timeout(t);
+    ConfigureHttpClient(*client, SecondsToMicros(timeout_s_));
   }
   if (read_timeout.count() > 0) {
     client->set_read_timeout(std::chrono::duration_cast<std::chrono::microseconds>(read_timeout));
@@ -182,10 +179,7 @@ void PeerSet::HeartbeatLoop() {
       if (static_cast<int>(i) == self_) continue;
       if (!clients[i]) {
         clients[i] = std::make_unique<httplib::Client>(peers_[i]->host, peers_[i]->port);
-        clients[i]->set_keep_alive(true);
-        clients[i]->set_tcp_nodelay(true);
-        clients[i]->set_connection_timeout(0, 250000);
-        clients[i]->set_read_timeout(0, 250000);
+        ConfigureHttpClient(*clients[i], std::chrono::milliseconds(250));
       }
       auto res = clients[i]->Get("/health");
       if (res && res->status == 200) {

@@ -28,7 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/status.h"
+#include "harness/core/status.h"
 #include "targets/ringstore/config.h"
 
 namespace faultline::ringstore {

@@ -23,7 +23,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/status.h"
+#include "harness/core/status.h"
 #include "targets/ringstore/peer_set.h"
 
 namespace faultline::ringstore {

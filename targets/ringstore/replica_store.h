@@ -21,7 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/status.h"
+#include "harness/core/status.h"
 #include "targets/ringstore/ballot.h"
 #include "targets/ringstore/durable_log.h"
 

@@ -36,7 +36,7 @@
 #include <fcntl.h>
 
 #include "checkers/linearizable.h"
-#include "harness/history_reader.h"
+#include "harness/history/history_reader.h"
 
 namespace faultline {
 namespace {
@@ -362,8 +362,8 @@ void BenchEtcd(int reps, uint64_t seed) {
               0.7 / t, 0.24 / Median(hardest));
 }
 
-void BenchBig(uint64_t seed) {
-  std::printf("(c) 1,000,000-op kv history, 1,000 keys, 20 processes (via `faultline check`)\n");
+// (c)'s history: 1,000,000 kv ops over 1,000 keys from 20 processes.
+SimOptions BigHistoryOptions(uint64_t seed) {
   SimOptions o;
   o.seed = seed;
   o.workers = 20;
@@ -371,6 +371,12 @@ void BenchBig(uint64_t seed) {
   o.ops = 1000000;
   o.values = 10;
   o.crash_info = true;
+  return o;
+}
+
+void BenchBig(uint64_t seed) {
+  std::printf("(c) 1,000,000-op kv history, 1,000 keys, 20 processes (via `faultline check`)\n");
+  SimOptions o = BigHistoryOptions(seed);
   std::mt19937_64 rng(seed);
   for (int i = 0; i < 200; ++i) o.crash_at.push_back(rng() % o.ops);
   auto g0 = Clock::now();
@@ -469,13 +475,7 @@ int main(int argc, char** argv) {
       faultline::WriteJsonl(faultline::Simulate(o), argv[++i]);
       return 0;
     } else if (a == "--write-big" && i + 1 < argc) {  // writes (c)'s history to a file, for profiling
-      faultline::SimOptions o;
-      o.seed = seed;
-      o.workers = 20;
-      o.keys = 1000;
-      o.ops = 1000000;
-      o.values = 10;
-      o.crash_info = true;
+      faultline::SimOptions o = faultline::BigHistoryOptions(seed);
       faultline::WriteJsonl(faultline::Simulate(o), argv[++i]);
       return 0;
     } else if (a == "--debug-kv" && i + 1 < argc) {

@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "harness/local_cluster.h"
-#include "harness/nodes.h"
+#include "harness/control/local_cluster.h"
+#include "harness/control/nodes.h"
 #include "targets/ringstore_db.h"
 
 using namespace faultline;

@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "harness/interpreter.h"
+#include "harness/run/interpreter.h"
 #include "targets/target.h"
 #include "workloads/workload.h"
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/op.h"
+#include "harness/core/op.h"
 
 namespace faultline::testing {
 

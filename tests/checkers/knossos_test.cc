@@ -12,7 +12,7 @@
 #include <filesystem>
 
 #include "checkers/linearizable.h"
-#include "harness/history_reader.h"
+#include "harness/history/history_reader.h"
 
 namespace faultline {
 namespace {

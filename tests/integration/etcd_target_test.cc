@@ -13,7 +13,7 @@
 #include <fstream>
 #include <string>
 
-#include "harness/history_reader.h"
+#include "harness/history/history_reader.h"
 #include "targets/etcd_db.h"
 #include "tests/faultline_cli.h"
 #include "tests/integration/scoped_cluster.h"

@@ -12,11 +12,13 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/local_cluster.h"
-#include "harness/nodes.h"
-#include "harness/ssh_remote.h"
-#include "harness/subprocess.h"
+#include "harness/control/local_cluster.h"
+#include "harness/control/process_tree.h"
+#include "harness/control/nodes.h"
+#include "harness/control/ssh_remote.h"
+#include "harness/control/subprocess.h"
 #include "tests/integration/scoped_cluster.h"
+#include "tests/test_files.h"
 
 namespace faultline {
 namespace {
@@ -25,23 +27,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 const std::string kFaultline = std::string(FAULTLINE_BINARY_DIR) + "/faultline";
-
-bool HasSubstr(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-std::string TempDir(const std::string& tag) {
-  std::string dir = (fs::temp_directory_path() / ("faultline-" + tag + "-XXXXXX")).string();
-  char* made = mkdtemp(dir.data());
-  return made ? std::string(made) : "";
-}
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 void WriteAll(const fs::path& p, const std::string& data) {
   fs::create_directories(p.parent_path());
@@ -62,23 +47,6 @@ std::map<std::string, std::string> Snapshot(const fs::path& root) {
   for (const auto& e : fs::recursive_directory_iterator(root)) {
     std::string rel = fs::relative(e.path(), root).string();
     out[rel] = e.is_directory() ? "<dir>" : ReadAll(e.path());
-  }
-  return out;
-}
-
-std::vector<pid_t> ChildrenOf(pid_t parent) {
-  std::vector<pid_t> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string name = e.path().filename().string();
-    if (name.empty() || !isdigit(name[0])) continue;
-    std::string stat = ReadAll(e.path() / "stat");
-    auto paren = stat.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream rest(stat.substr(paren + 2));
-    std::string state;
-    long ppid = 0;
-    rest >> state >> ppid;
-    if (ppid == parent) out.push_back(static_cast<pid_t>(std::stol(name)));
   }
   return out;
 }

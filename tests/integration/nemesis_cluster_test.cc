@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "harness/subprocess.h"
+#include "harness/control/subprocess.h"
 #include "nemesis/cluster_heal.h"
 #include "nemesis/faultline_chain.h"
 #include "nemesis/nemesis.h"

@@ -13,8 +13,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/op.h"
-#include "harness/subprocess.h"
+#include "harness/core/op.h"
+#include "harness/control/subprocess.h"
 #include "tests/integration/scoped_cluster.h"
 
 namespace faultline {

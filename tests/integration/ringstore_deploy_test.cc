@@ -11,11 +11,13 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/local_cluster.h"
-#include "harness/subprocess.h"
+#include "harness/control/local_cluster.h"
+#include "harness/control/process_tree.h"
+#include "harness/control/subprocess.h"
 #include "targets/ringstore_client.h"
 #include "targets/ringstore_db.h"
 #include "tests/integration/scoped_cluster.h"
+#include "tests/test_files.h"
 
 namespace faultline {
 namespace {
@@ -24,17 +26,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 const std::string kRingstore = std::string(FAULTLINE_BINARY_DIR) + "/ringstore";
-
-bool HasSubstr(const std::string& s, const std::string& part) {
-  return s.find(part) != std::string::npos;
-}
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Op MakeOp(const std::string& f, json key, json value) {
   Op op;
@@ -49,19 +40,9 @@ Op MakeOp(const std::string& f, json key, json value) {
 // line contains `needle`.
 std::vector<ProcessId> NodeProcesses(pid_t node_pid1, const std::string& needle) {
   std::vector<ProcessId> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string name = e.path().filename().string();
-    if (name.empty() || !isdigit(name[0])) continue;
-    std::string stat = ReadAll(e.path() / "stat");
-    auto paren = stat.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream rest(stat.substr(paren + 2));
-    std::string state;
-    long ppid = 0;
-    rest >> state >> ppid;
-    if (ppid != node_pid1) continue;
-    std::string cmdline = ReadAll(e.path() / "cmdline");
-    if (HasSubstr(cmdline, needle)) out.push_back(IdentifyProcess(std::stoi(name)));
+  for (pid_t pid : ChildrenOf(node_pid1)) {
+    std::string cmdline = ReadAll("/proc/" + std::to_string(pid) + "/cmdline");
+    if (HasSubstr(cmdline, needle)) out.push_back(IdentifyProcess(pid));
   }
   return out;
 }

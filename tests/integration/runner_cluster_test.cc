@@ -14,11 +14,11 @@
 #include <string>
 #include <thread>
 
-#include "harness/op.h"
-#include "harness/remote.h"
+#include "harness/core/op.h"
+#include "harness/control/remote.h"
 #include "nemesis/faultline_chain.h"
 #include "targets/ringstore_db.h"
-#include "tests/harness/faultline_child.h"
+#include "tests/faultline_child.h"
 #include "tests/faultline_cli.h"
 #include "tests/integration/scoped_cluster.h"
 

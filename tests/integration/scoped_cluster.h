@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/local_cluster.h"
-#include "harness/nodes.h"
+#include "harness/control/local_cluster.h"
+#include "harness/control/nodes.h"
 
 namespace faultline {
 

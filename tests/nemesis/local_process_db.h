@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "harness/remote.h"
+#include "harness/control/remote.h"
 #include "targets/target.h"
 
 namespace faultline {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/remote.h"
+#include "harness/control/remote.h"
 
 namespace faultline {
 

@@ -12,9 +12,10 @@
 #include "checkers/linearizable.h"
 #include "checkers/perf_checker.h"
 #include "checkers/stats_checker.h"
-#include "harness/html_escape.h"
+#include "harness/core/html_escape.h"
 #include "results/run_store.h"
 #include "tests/checkers/history_builder.h"
+#include "tests/test_files.h"
 
 namespace faultline {
 namespace {
@@ -51,13 +52,6 @@ CheckResult ToCheckResultForTest(const json& details) {
   return r;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(ReportTest, WritesSelfContainedReportWithVerdictPlotsAndTables) {
   std::string store = ::testing::TempDir() + "/report_test_" + std::to_string(::getpid());
   fs::remove_all(store);
@@ -73,7 +67,7 @@ TEST(ReportTest, WritesSelfContainedReportWithVerdictPlotsAndTables) {
   ASSERT_EQ(in.results["valid"], false);  // write never succeeded: stats is invalid
   ASSERT_TRUE(WriteReport(in).ok());
 
-  std::string html = ReadFile(*dir + "/report.html");
+  std::string html = ReadAll(*dir + "/report.html");
   EXPECT_NE(html.find("Verdict: <b>invalid</b>"), std::string::npos);
   EXPECT_NE(html.find("#FEB5DA"), std::string::npos);
   // Self-contained: no network references of any kind.
@@ -156,7 +150,7 @@ TEST(ReportTest, LinearizabilityFailureIsExplainedAndItsPageWritten) {
   in.results["valid"] = ValidityToJson(r.valid);
   ASSERT_TRUE(WriteReport(in).ok());
   EXPECT_TRUE(fs::exists(dir + "/linearizability.html"));
-  std::string html = ReadFile(dir + "/report.html");
+  std::string html = ReadAll(dir + "/report.html");
   size_t section = html.find("<h2>Linearizability</h2>");
   ASSERT_NE(section, std::string::npos);
   std::string explanation = ExplainLinearizable(ToCheckResultForTest(r.details["linearizable"]));
@@ -170,7 +164,7 @@ TEST(ReportTest, LinearizabilityFailureIsExplainedAndItsPageWritten) {
   EXPECT_NE(html.find(":read of key k 2 (event 2-3) cannot be linearized", section), std::string::npos)
       << "the failing op is named";
   EXPECT_NE(html.find("iframe src=\"linearizability.html\""), std::string::npos);
-  std::string page = ReadFile(dir + "/linearizability.html");
+  std::string page = ReadAll(dir + "/linearizability.html");
   EXPECT_NE(page.find("cannot be linearized"), std::string::npos);
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);

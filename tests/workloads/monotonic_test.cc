@@ -15,6 +15,7 @@
 #include "tests/checkers/history_builder.h"
 #include "tests/faultline_cli.h"
 #include "workloads/workload.h"
+#include "tests/test_files.h"
 
 namespace faultline {
 namespace {
@@ -31,13 +32,6 @@ std::unique_ptr<Checker> MonotonicChecker() {
   auto checker = (*workload)->MakeChecker();
   EXPECT_TRUE(checker.ok());
   return std::move(*checker);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // Adds of unknown fate make 5 and then 3 both fit the counter's bounds; only
@@ -104,8 +98,8 @@ TEST(MonotonicWorkloadTest, TheReadmeCommandPassesOnTheMemoryTarget) {
 
 // README "Adding a workload" shows workloads/monotonic.cc exactly as it is.
 TEST(MonotonicWorkloadTest, TheReadmeShowsTheFileAsItIs) {
-  std::string readme = ReadFile(std::string(FAULTLINE_SOURCE_DIR) + "/README.md");
-  std::string source = ReadFile(std::string(FAULTLINE_SOURCE_DIR) + "/workloads/monotonic.cc");
+  std::string readme = ReadAll(std::string(FAULTLINE_SOURCE_DIR) + "/README.md");
+  std::string source = ReadAll(std::string(FAULTLINE_SOURCE_DIR) + "/workloads/monotonic.cc");
   ASSERT_FALSE(source.empty());
   EXPECT_NE(readme.find("```cpp\n" + source + "```\n"), std::string::npos)
       << "README.md must contain workloads/monotonic.cc verbatim in a ```cpp block";

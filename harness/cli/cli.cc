@@ -1,0 +1,38 @@
+#include "harness/cli/cli.h"
+
+#include <cstdio>
+#include <exception>
+
+namespace faultline {
+
+static void PrintCommands() {
+  std::printf("usage: faultline <command> [flags]   (faultline <command> --help for its flags)\n\n");
+  std::printf("commands:\n");
+  for (const auto* e : CommandRegistry::Get().All()) {
+    std::printf("  %-10s %s\n", e->name.c_str(), e->summary.c_str());
+  }
+}
+
+int RunCli(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" ||
+      std::string(argv[1]) == "-h") {
+    PrintCommands();
+    return argc < 2 ? kExitBadInput : kExitValid;
+  }
+  std::string name = argv[1];
+  const auto* entry = CommandRegistry::Get().Find(name);
+  if (!entry) {
+    std::fprintf(stderr, "faultline: unknown command \"%s\" (known: %s)\n", name.c_str(),
+                 CommandRegistry::Get().NamesJoined().c_str());
+    return kExitBadInput;
+  }
+  std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    return entry->factory(args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "faultline %s: internal error: %s\n", name.c_str(), e.what());
+    return kExitInfra;
+  }
+}
+
+}  // namespace faultline

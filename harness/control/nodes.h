@@ -1,0 +1,56 @@
+// Nodes: which machines a test runs on and how to reach them — the node flags
+// every node-using command shares, and connecting to all nodes at once.
+//
+// Two sources, one code path (SSH): explicit nodes (--nodes / --nodes-file,
+// with --username, --ssh-key, --password, --ssh-port, --strict-host-keys,
+// --known-hosts, as a Jepsen user expects), or else the local cluster file
+// written by `faultline cluster up` (its generated key and host keys, checked
+// strictly). Functions here are stateless; ConnectNodes may be called from any
+// thread and connects to the nodes in parallel.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/core/flags.h"
+#include "harness/control/remote.h"
+#include "harness/core/status.h"
+
+namespace faultline {
+
+struct NodeOptions {
+  std::vector<std::string> nodes;  // host names or addresses; also the node names
+  std::string nodes_file;          // one node per line; blank lines and # comments ignored
+  std::string username = "root";
+  std::string ssh_key;             // private key file
+  std::string password;
+  int ssh_port = 22;
+  bool strict_host_keys = false;   // verify against known_hosts instead of trusting on first use
+  std::string known_hosts;         // default: ~/.ssh/known_hosts when strict, else RUN_DIR/known_hosts
+  std::string cluster_file;        // default: the local cluster's file (ClusterFilePath())
+};
+
+// Registers --nodes a,b,c (repeatable) --nodes-file --username --ssh-key
+// --password --ssh-port --strict-host-keys --known-hosts --cluster-file.
+// After parsing, `nodes` holds each --nodes value as given (possibly a comma
+// list); ExplicitNodeList splits and checks them.
+void AddNodeFlags(Flags& flags, NodeOptions* out);
+
+// True when --nodes or --nodes-file was given.
+bool HasExplicitNodes(const NodeOptions& options);
+
+// The node list from --nodes (comma-separated, possibly repeated) and
+// --nodes-file, in order, without duplicates. Errors: unreadable file, empty
+// list, duplicate node, an entry with spaces ("FILE:LINE: ...").
+Result<std::vector<std::string>> ExplicitNodeList(const NodeOptions& options);
+
+// Connects to all nodes in parallel (SshRemote). Without explicit nodes, uses
+// the local cluster file; if there is none the error says to run `faultline
+// cluster up`. Host keys trusted on first use are recorded in
+// `run_dir`/known_hosts (run_dir may be empty: then nothing is recorded).
+// Errors name every node that failed, one "; "-separated line.
+Result<std::vector<std::unique_ptr<Remote>>> ConnectNodes(const NodeOptions& options,
+                                                          const std::string& run_dir);
+
+}  // namespace faultline

@@ -1,4 +1,0 @@
-// The faultline controller binary: every subcommand registers itself (cli.h).
-#include "harness/cli.h"
-
-int main(int argc, char** argv) { return faultline::RunCli(argc, argv); }

@@ -1,0 +1,531 @@
+#include "harness/history/history_reader.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "harness/history/edn.h"
+#include "harness/history/jepsen_log.h"
+
+namespace faultline {
+namespace {
+
+std::string Keyword(const std::string& f) { return ":" + f; }
+
+std::string Where(const std::string& name, const std::vector<int>& lines, size_t i) {
+  if (i < lines.size() && lines[i] > 0) return name + ":" + std::to_string(lines[i]);
+  return name + ": event " + std::to_string(i);
+}
+
+std::string ProcessName(int64_t p) { return p == kNemesisProcess ? "nemesis" : std::to_string(p); }
+
+// Converts one EDN op map (keys already keyword-stripped) to an Op.
+Result<Op> OpFromEdnMap(const json& m) {
+  if (!m.is_object()) return Status::Error("expected an op map {...}, got " + m.dump().substr(0, 60));
+  Op op;
+  bool has_type = false, has_process = false, has_f = false;
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    const std::string& k = it.key();
+    const json& v = it.value();
+    if (k == "type") {
+      if (!v.is_string()) return Status::Error(":type is not a keyword");
+      auto t = ParseOpType(v.get<std::string>());
+      if (!t.ok()) return t.status();
+      op.type = *t;
+      has_type = true;
+    } else if (k == "process") {
+      if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+        op.process = v.get<int64_t>();
+      } else if (v.is_string() && v.get<std::string>() == "nemesis") {
+        op.process = kNemesisProcess;
+      } else {
+        return Status::Error(":process must be a non-negative integer or :nemesis, got " + v.dump());
+      }
+      has_process = true;
+    } else if (k == "f") {
+      op.f = v.is_string() ? v.get<std::string>() : v.dump();
+      has_f = true;
+    } else if (k == "value") {
+      op.value = v;
+    } else if (k == "time") {
+      if (!v.is_number()) return Status::Error(":time is not a number");
+      op.time = v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(v.get<double>());
+    } else if (k == "index") {
+      if (!v.is_number_integer()) return Status::Error(":index is not an integer");
+      op.index = v.get<int64_t>();
+    } else if (k == "key") {
+      op.key = v;
+    } else if (k == "node") {
+      op.node = v.is_string() ? v.get<std::string>() : v.dump();
+    } else if (k == "error") {
+      op.error = v.is_string() ? v.get<std::string>() : v.dump();
+    } else {
+      op.extra[k] = v;
+    }
+  }
+  if (!has_type) return Status::Error("op has no :type");
+  if (!has_process) return Status::Error("op has no :process");
+  if (!has_f) return Status::Error("op has no :f");
+  return op;
+}
+
+Status ReadEdn(std::string_view text, std::vector<Op>* ops, std::vector<int>* lines) {
+  EdnReader reader(text);
+  if (reader.AtEnd()) return Status::Ok();
+  char c = reader.Peek();
+  bool collection = c == '[' || c == '(';
+  char close = c == '[' ? ']' : ')';
+  int open_line = reader.line();
+  if (collection) reader.Advance();
+  while (true) {
+    if (reader.AtEnd()) {
+      if (collection) {
+        return Status::Error("line " + std::to_string(reader.line()) + ": unexpected end of input: '" +
+                             std::string(1, c) + "' opened on line " + std::to_string(open_line) +
+                             " is never closed (truncated file?)");
+      }
+      return Status::Ok();
+    }
+    if (collection && reader.Peek() == close) {
+      reader.Advance();
+      if (!reader.AtEnd()) {
+        return Status::Error("line " + std::to_string(reader.line()) +
+                             ": unexpected text after the history's closing '" + std::string(1, close) +
+                             "'");
+      }
+      return Status::Ok();
+    }
+    int line = reader.line();
+    auto value = reader.ReadValue();
+    if (!value.ok()) return value.status();
+    auto op = OpFromEdnMap(*value);
+    if (!op.ok()) return op.status().Prefixed("line " + std::to_string(line));
+    ops->push_back(std::move(*op));
+    lines->push_back(line);
+  }
+}
+
+
+// ---- JSON Lines fast path ----
+// Canonical lines are parsed member by member without building a JSON
+// document for the whole object (2,000,000-line histories are common). Any
+// line the fast path is not sure about (escapes, odd types, duplicates,
+// syntax errors) returns false and goes through nlohmann + OpFromJson, which
+// also produce the error messages.
+class LineScanner {
+ public:
+  explicit LineScanner(std::string_view s) : s_(s) {}
+  void Ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\r')) ++i_;
+  }
+  bool Eat(char c) {
+    Ws();
+    if (i_ < s_.size() && s_[i_] == c) {
+      ++i_;
+      return true;
+    }
+    return false;
+  }
+  bool AtEnd() {
+    Ws();
+    return i_ == s_.size();
+  }
+  // A string without escapes.
+  bool SimpleString(std::string_view* out) {
+    Ws();
+    if (i_ >= s_.size() || s_[i_] != '"') return false;
+    size_t start = ++i_;
+    while (i_ < s_.size() && s_[i_] != '"') {
+      if (s_[i_] == '\\' || static_cast<unsigned char>(s_[i_]) < 0x20) return false;
+      ++i_;
+    }
+    if (i_ >= s_.size()) return false;
+    *out = s_.substr(start, i_ - start);
+    ++i_;
+    return true;
+  }
+  // The text of one JSON value (not validated here).
+  bool ValueSpan(std::string_view* out) {
+    Ws();
+    size_t start = i_;
+    int depth = 0;
+    while (i_ < s_.size()) {
+      char c = s_[i_];
+      if (c == '"') {
+        ++i_;
+        while (i_ < s_.size() && s_[i_] != '"') i_ += s_[i_] == '\\' ? 2 : 1;
+        if (i_ >= s_.size()) return false;
+        ++i_;
+        if (depth == 0) break;
+        continue;
+      }
+      if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (depth == 0) break;
+        if (--depth == 0) {
+          ++i_;
+          break;
+        }
+      } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\r')) {
+        break;
+      }
+      ++i_;
+    }
+    if (depth != 0 || i_ == start) return false;
+    *out = s_.substr(start, i_ - start);
+    return true;
+  }
+
+ private:
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+bool ParseInt(std::string_view t, int64_t* out) {
+  if (t.empty() || t.size() > 18) return false;
+  size_t i = 0;
+  bool neg = t[0] == '-';
+  if (neg) i = 1;
+  if (i == t.size()) return false;
+  int64_t v = 0;
+  for (; i < t.size(); ++i) {
+    if (t[i] < '0' || t[i] > '9') return false;
+    v = v * 10 + (t[i] - '0');
+  }
+  *out = neg ? -v : v;
+  return true;
+}
+
+bool FastValueSlow(std::string_view t, json* out) {
+  *out = json::parse(t, nullptr, false);
+  return !out->is_discarded();
+}
+
+// A value: null, a small integer, a plain string or a flat list of those
+// directly; anything else through nlohmann.
+bool FastValue(std::string_view t, json* out) {
+  int64_t v;
+  if (t == "null") {
+    *out = nullptr;
+  } else if (ParseInt(t, &v)) {
+    *out = v;
+  } else if (t.size() >= 2 && t.front() == '"' && t.find('\\') == std::string_view::npos) {
+    *out = std::string(t.substr(1, t.size() - 2));
+  } else if (t.size() >= 2 && t.front() == '[' && t.back() == ']' &&
+             t.find_first_of("[{\"", 1) == std::string_view::npos) {
+    // A flat list of integers/nulls, e.g. a cas value [1,4].
+    json arr = json::array();
+    std::string_view body = t.substr(1, t.size() - 2);
+    size_t p = 0;
+    while (body.find_first_not_of(" \t") != std::string_view::npos) {
+      size_t comma = body.find(',', p);
+      std::string_view item = body.substr(p, comma == std::string_view::npos ? std::string_view::npos : comma - p);
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+      if (item == "null") {
+        arr.push_back(nullptr);
+      } else if (ParseInt(item, &v)) {
+        arr.push_back(v);
+      } else {
+        return FastValueSlow(t, out);
+      }
+      if (comma == std::string_view::npos) break;
+      p = comma + 1;
+    }
+    *out = std::move(arr);
+  } else {
+    *out = json::parse(t, nullptr, false);
+    if (out->is_discarded()) return false;
+  }
+  return true;
+}
+
+bool ParseOpLineFast(std::string_view line, Op* op) {
+  LineScanner sc(line);
+  if (!sc.Eat('{')) return false;
+  unsigned seen = 0;
+  enum : unsigned { kType = 1, kProcess = 2, kF = 4 };
+  std::vector<std::string_view> extra_keys;
+  if (!sc.Eat('}')) {
+    do {
+      std::string_view key, span;
+      if (!sc.SimpleString(&key) || !sc.Eat(':') || !sc.ValueSpan(&span)) return false;
+      std::string_view str;
+      int64_t num;
+      if (key == "type") {
+        if (seen & kType || span.size() < 2 || span.front() != '"') return false;
+        auto t = ParseOpType(span.substr(1, span.size() - 2));
+        if (!t.ok()) return false;
+        op->type = *t;
+        seen |= kType;
+      } else if (key == "process") {
+        if (seen & kProcess) return false;
+        if (ParseInt(span, &num) && num >= 0) {
+          op->process = num;
+        } else if (span == "\"nemesis\"") {
+          op->process = kNemesisProcess;
+        } else {
+          return false;
+        }
+        seen |= kProcess;
+      } else if (key == "f") {
+        if (seen & kF || span.size() < 2 || span.front() != '"' || span.find('\\') != std::string_view::npos) {
+          return false;
+        }
+        op->f = std::string(span.substr(1, span.size() - 2));
+        seen |= kF;
+      } else if (key == "index") {
+        if (!ParseInt(span, &num)) return false;
+        op->index = num;
+      } else if (key == "time") {
+        if (!ParseInt(span, &num)) return false;
+        op->time = num;
+      } else if (key == "value") {
+        if (!FastValue(span, &op->value)) return false;
+      } else if (key == "key") {
+        if (!FastValue(span, &op->key)) return false;
+      } else if (key == "node") {
+        if (span.size() < 2 || span.front() != '"' || span.find('\\') != std::string_view::npos) return false;
+        op->node = std::string(span.substr(1, span.size() - 2));
+      } else {
+        for (auto k : extra_keys) {
+          if (k == key) return false;
+        }
+        extra_keys.push_back(key);
+        json v;
+        if (!FastValue(span, &v)) return false;
+        if (key == "error") {
+          op->error = v.is_string() ? v.get<std::string>() : v.dump();
+        } else {
+          op->extra[std::string(key)] = std::move(v);
+        }
+      }
+    } while (sc.Eat(','));
+    if (!sc.Eat('}')) return false;
+  }
+  return sc.AtEnd() && seen == (kType | kProcess | kF);
+}
+
+// Parses the lines of `text` (whole lines; the first is line `first_line`).
+// `is_end` says whether `text` ends the file (a last line without newline
+// may be a truncated write).
+Status ReadJsonlLines(std::string_view text, int first_line, bool is_end, std::vector<Op>* ops,
+                      std::vector<int>* lines) {
+  size_t expected = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  ops->reserve(expected);
+  lines->reserve(expected);
+  size_t pos = 0;
+  int line_no = first_line - 1;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    bool last_without_newline = nl == std::string_view::npos && is_end;
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_no;
+    size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) continue;
+    {
+      Op fast;
+      if (ParseOpLineFast(line, &fast)) {
+        ops->push_back(std::move(fast));
+        lines->push_back(line_no);
+        continue;
+      }
+    }
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::parse_error& e) {
+      std::string why = last_without_newline ? "truncated or malformed JSON" : "malformed JSON";
+      return Status::Error("line " + std::to_string(line_no) + ": " + why + " (at byte " +
+                           std::to_string(e.byte) + " of the line)");
+    }
+    auto op = OpFromJson(j);
+    if (!op.ok()) return op.status().Prefixed("line " + std::to_string(line_no));
+    ops->push_back(std::move(*op));
+    lines->push_back(line_no);
+  }
+  return Status::Ok();
+}
+
+Status ReadJsonl(std::string_view text, std::vector<Op>* ops, std::vector<int>* lines) {
+  // One thread on purpose: parsing in parallel chunks measured slower here,
+  // since merging the chunks moves every op once more.
+  return ReadJsonlLines(text, 1, true, ops, lines);
+}
+
+// "line L: reason" -> "name:L: reason".
+Status Locate(const Status& s, const std::string& name) {
+  const std::string& m = s.message();
+  if (m.rfind("line ", 0) == 0) {
+    size_t colon = m.find(':');
+    if (colon != std::string::npos) {
+      return Status::Error(name + ":" + m.substr(5, colon - 5) + m.substr(colon));
+    }
+  }
+  return Status::Error(name + ": " + m);
+}
+
+}  // namespace
+
+Result<HistoryFormat> ParseHistoryFormat(const std::string& name) {
+  if (name == "auto") return HistoryFormat::kAuto;
+  if (name == "jsonl") return HistoryFormat::kJsonl;
+  if (name == "edn") return HistoryFormat::kEdn;
+  if (name == "jepsen-log") return HistoryFormat::kJepsenLog;
+  return Status::Error("unknown history format \"" + name + "\" (known: auto, jsonl, edn, jepsen-log)");
+}
+
+std::string_view HistoryFormatName(HistoryFormat format) {
+  switch (format) {
+    case HistoryFormat::kAuto: return "auto";
+    case HistoryFormat::kJsonl: return "jsonl";
+    case HistoryFormat::kEdn: return "edn";
+    case HistoryFormat::kJepsenLog: return "jepsen-log";
+  }
+  return "auto";
+}
+
+Result<HistoryFormat> SniffHistoryFormat(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
+                             text[i] == '\r' || text[i] == ',')) {
+    ++i;
+  }
+  if (i == text.size()) return HistoryFormat::kJsonl;  // empty: an empty history in any format
+  char c = text[i];
+  if (c == '[' || c == '(' || c == ';' || c == '#') return HistoryFormat::kEdn;
+  if (c == '{') {
+    size_t j = i + 1;
+    while (j < text.size() && (text[j] == ' ' || text[j] == '\t' || text[j] == '\n' || text[j] == '\r')) ++j;
+    if (j < text.size() && text[j] == '"') return HistoryFormat::kJsonl;
+    if (j < text.size() && (text[j] == ':' || text[j] == '}')) return HistoryFormat::kEdn;
+  }
+  // Jepsen logs: look for an op line in the first lines.
+  size_t pos = 0;
+  for (int n = 0; n < 2000 && pos < text.size(); ++n) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    if (IsJepsenLogOpLine(text.substr(pos, nl - pos))) return HistoryFormat::kJepsenLog;
+    pos = nl + 1;
+  }
+  return Status::Error("cannot tell the history format (not JSON Lines, EDN or a Jepsen log); "
+                       "use --format");
+}
+
+Status ValidateHistory(const History& history, const std::vector<int>& lines, const std::string& name) {
+  struct Open {
+    size_t pos;
+    bool crashed;  // the op ended with info: the process must not invoke again
+  };
+  std::unordered_map<int64_t, Open> open;  // process -> its open (or crashed) op
+  for (size_t i = 0; i < history.size(); ++i) {
+    const Op& op = history[i];
+    if (op.is_nemesis()) continue;
+    auto it = open.find(op.process);
+    if (op.is_invoke()) {
+      if (it != open.end()) {
+        const Op& prev = history[it->second.pos];
+        std::string prev_line = it->second.pos < lines.size() ? "line " + std::to_string(lines[it->second.pos])
+                                                 : "event " + std::to_string(it->second.pos);
+        if (it->second.crashed) {
+          return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) +
+                               " invoked " + Keyword(op.f) + " after its " + Keyword(prev.f) + " (" +
+                               prev_line + ") ended with :info; a crashed process must not invoke again");
+        }
+        return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + " invoked " +
+                             Keyword(op.f) + " while its " + Keyword(prev.f) + " (" + prev_line +
+                             ") is still open");
+      }
+      open[op.process] = Open{i, false};
+      continue;
+    }
+    if (it == open.end() || it->second.crashed) {
+      return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + " completed " +
+                           Keyword(op.f) + " (:" + std::string(OpTypeName(op.type)) +
+                           ") without a matching invoke");
+    }
+    const Op& inv = history[it->second.pos];
+    if (inv.f != op.f) {
+      std::string inv_line = it->second.pos < lines.size() ? "line " + std::to_string(lines[it->second.pos])
+                                              : "event " + std::to_string(it->second.pos);
+      return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + "'s :" +
+                           std::string(OpTypeName(op.type)) + " " + Keyword(op.f) +
+                           " does not match its open " + Keyword(inv.f) + " (" + inv_line + ")");
+    }
+    if (op.is_info()) {
+      it->second.crashed = true;
+    } else {
+      open.erase(it);
+    }
+  }
+  return Status::Ok();
+}
+
+Result<History> ReadHistoryText(std::string_view text, const std::string& name, HistoryFormat format) {
+  if (format == HistoryFormat::kAuto) {
+    auto sniffed = SniffHistoryFormat(text);
+    if (!sniffed.ok()) return sniffed.status().Prefixed(name);
+    format = *sniffed;
+  }
+  History ops;
+  std::vector<int> lines;
+  Status s;
+  switch (format) {
+    case HistoryFormat::kJsonl: s = ReadJsonl(text, &ops, &lines); break;
+    case HistoryFormat::kEdn: s = ReadEdn(text, &ops, &lines); break;
+    case HistoryFormat::kJepsenLog: s = ParseJepsenLog(text, &ops, &lines); break;
+    case HistoryFormat::kAuto: break;
+  }
+  if (!s.ok()) return Locate(s, name);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].index < 0) ops[i].index = static_cast<int64_t>(i);
+  }
+  Status v = ValidateHistory(ops, lines, name);
+  if (!v.ok()) return v;
+  return ops;
+}
+
+Result<History> ReadHistoryFile(const std::string& path, HistoryFormat format) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return Status::Error(path + ": cannot stat (" + std::string(std::strerror(errno)) + ")");
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return Status::Error(path + ": is a directory, not a history file");
+  }
+  // Regular files are mapped rather than copied (histories can be hundreds
+  // of MB); pipes and the like are read.
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    size_t size = static_cast<size_t>(st.st_size);
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return Status::Error(path + ": cannot map (" + std::string(std::strerror(errno)) + ")");
+    madvise(p, size, MADV_SEQUENTIAL);
+    auto result = ReadHistoryText(std::string_view(static_cast<const char*>(p), size), path, format);
+    munmap(p, size);
+    return result;
+  }
+  std::string text;
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  int err = errno;
+  close(fd);
+  if (n < 0) return Status::Error(path + ": read error (" + std::string(std::strerror(err)) + ")");
+  return ReadHistoryText(text, path, format);
+}
+
+}  // namespace faultline

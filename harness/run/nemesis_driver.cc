@@ -1,0 +1,74 @@
+#include "harness/run/nemesis_driver.h"
+
+#include <optional>
+
+namespace faultline {
+
+void FaultBoard::Started(const std::string& fault) {
+  std::lock_guard<std::mutex> lock(mu_);
+  active_.insert(fault);
+}
+
+void FaultBoard::Stopped(const std::string& fault) {
+  std::lock_guard<std::mutex> lock(mu_);
+  active_.erase(fault);
+}
+
+std::set<std::string> FaultBoard::Active() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return active_;
+}
+
+NemesisExecutor::NemesisExecutor(const std::vector<Nemesis*>& nemeses, uint64_t seed,
+                                 FaultBoard* board)
+    : rng_(seed), board_(board) {
+  for (Nemesis* n : nemeses) {
+    for (const auto& pair : n->Faults()) {
+      by_f_[pair.start] = n;
+      by_f_[pair.stop] = n;
+    }
+  }
+}
+
+Op NemesisExecutor::Execute(const Op& invoke) {
+  auto it = by_f_.find(invoke.f);
+  if (it == by_f_.end()) {
+    Op out = invoke;
+    out.type = OpType::kInfo;
+    out.error = "no nemesis handles \"" + invoke.f + "\"";
+    return out;
+  }
+  Op out = it->second->Invoke(invoke, rng_);
+  out.type = OpType::kInfo;
+  out.process = kNemesisProcess;
+  const std::string& f = invoke.f;
+  if (f.rfind("start-", 0) == 0) board_->Started(f.substr(6));
+  if (f.rfind("stop-", 0) == 0) board_->Stopped(f.substr(5));
+  return out;
+}
+
+GenPtr NemesisSchedule(std::vector<FaultPair> pairs, double interval_s) {
+  struct State {
+    std::vector<FaultPair> pairs;
+    int current = -1;  // index of the started fault, -1 when healthy
+  };
+  State state{std::move(pairs), -1};
+  GenPtr alternate = FromFn([state](Rng& rng, const Context&) mutable -> std::optional<Op> {
+    if (state.pairs.empty()) return std::nullopt;
+    Op op;
+    if (state.current < 0) {
+      state.current = static_cast<int>(rng.Below(state.pairs.size()));
+      op.f = state.pairs[state.current].start;
+    } else {
+      op.f = state.pairs[state.current].stop;
+      state.current = -1;
+    }
+    return op;
+  });
+  std::vector<GenPtr> seq;
+  seq.push_back(Sleep(interval_s));
+  seq.push_back(Delay(interval_s, std::move(alternate)));
+  return Seq(std::move(seq));
+}
+
+}  // namespace faultline

@@ -1,0 +1,52 @@
+// The nemesis side of a run: which faults are active (FaultBoard), the nemesis
+// thread's executor that routes each fault op to the nemesis handling it, and
+// the default schedule that alternates start/stop ops.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/core/rng.h"
+#include "harness/run/generator.h"
+#include "harness/run/interpreter.h"
+#include "nemesis/nemesis.h"
+
+namespace faultline {
+
+// Which faults are active right now (for the status line and the final heal):
+// "partition" after a start-partition op until its stop-partition.
+// Thread-safe.
+class FaultBoard {
+ public:
+  void Started(const std::string& fault);
+  void Stopped(const std::string& fault);
+  std::set<std::string> Active() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::set<std::string> active_;
+};
+
+// The nemesis thread's executor: routes each fault op to its nemesis (by the
+// op's f), records it as an info op of process "nemesis" and keeps `board`
+// current. An f no nemesis handles completes as info with an error.
+class NemesisExecutor : public Executor {
+ public:
+  NemesisExecutor(const std::vector<Nemesis*>& nemeses, uint64_t seed, FaultBoard* board);
+  Op Execute(const Op& invoke) override;
+
+ private:
+  std::map<std::string, Nemesis*> by_f_;
+  Rng rng_;
+  FaultBoard* board_;
+};
+
+// Alternates start/stop fault ops, `interval_s` seconds apart after a healthy
+// first interval; which fault to start is drawn from the seed.
+GenPtr NemesisSchedule(std::vector<FaultPair> pairs, double interval_s);
+
+}  // namespace faultline

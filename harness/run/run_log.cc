@@ -1,0 +1,44 @@
+#include "harness/run/run_log.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace faultline {
+
+RunLog::RunLog(const std::string& path) : file_(path, std::ios::app) {}
+
+void RunLog::Line(const std::string& text, bool echo) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::time_t t = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  file_ << stamp << " " << text << "\n";
+  file_.flush();
+  if (echo) {
+    std::printf("%s%s\n", tty_line_open_ ? "\n" : "", text.c_str());
+    std::fflush(stdout);
+    tty_line_open_ = false;
+  }
+}
+
+void RunLog::Status(const std::string& text, bool tty) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tty) {
+    std::printf("\r\033[K%s", text.c_str());
+    tty_line_open_ = true;
+  } else {
+    std::printf("%s\n", text.c_str());
+    file_ << text << "\n";
+    file_.flush();
+  }
+  std::fflush(stdout);
+}
+
+void RunLog::EndStatus() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tty_line_open_) std::printf("\n");
+  tty_line_open_ = false;
+  std::fflush(stdout);
+}
+
+}  // namespace faultline

@@ -1,0 +1,324 @@
+#include "harness/run/runner.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "harness/control/nodes.h"
+#include "harness/history/history_writer.h"
+#include "harness/run/interpreter.h"
+#include "harness/run/interrupts.h"
+#include "harness/run/check_and_report.h"
+#include "harness/run/nemesis_driver.h"
+#include "harness/run/run_log.h"
+#include "harness/run/run_scopes.h"
+#include "harness/run/status_reporter.h"
+#include "results/run_store.h"
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Runs a client for one worker thread.
+class ClientExecutor : public Executor {
+ public:
+  explicit ClientExecutor(std::unique_ptr<Client> client) : client_(std::move(client)) {}
+  ~ClientExecutor() override {
+    try {
+      client_->Close();
+    } catch (...) {
+    }
+  }
+  Op Execute(const Op& invoke) override { return client_->Invoke(invoke); }
+
+ private:
+  std::unique_ptr<Client> client_;
+};
+
+void SleepInterruptibly(double seconds, int max_signals) {
+  auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                  std::chrono::duration<double>(seconds));
+  while (Clock::now() < until && InterruptGuard::Count() < max_signals) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// What the steps of one run share; made by PrepareRun, lives for RunTest.
+struct RunState {
+  ResolvedSpec rs;  // spec (seed fixed), target, workload, nemeses
+  std::string run_dir;
+  std::unique_ptr<RunLog> log;
+  std::shared_ptr<HistoryWriter> history;
+  Rng gen_rng{0};
+  uint64_t nemesis_seed = 0;
+  ClusterInfo cluster;  // in-process until ConnectToNodes fills in the nodes
+  std::vector<std::unique_ptr<Remote>> remotes;
+  std::vector<Nemesis*> nemeses;  // set up, in spec order
+  std::vector<FaultPair> faults;
+  FaultBoard board;
+  bool nemesis_thread = false;
+};
+
+const TestSpec& Spec(const RunState& run) { return run.rs.spec; }
+
+ClusterInfo InProcessCluster(const std::string& run_dir) {
+  ClusterInfo c;
+  c.run_dir = run_dir;
+  c.nodes.push_back(NodeInfo{"local", "", nullptr});
+  return c;
+}
+
+// Step 1: resolve the spec, fix and print the seed, create the run directory
+// with test.json and faultline.log, open history.jsonl. Returns kExitValid
+// when the run may go on, else the exit code (3 bad spec, 4 infrastructure);
+// `run_dir` is set as soon as the directory exists.
+int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
+  auto resolved = ResolveSpec(spec_in);
+  if (!resolved.ok()) {
+    std::fprintf(stderr, "faultline test: %s\n", resolved.status().message().c_str());
+    return kExitBadInput;
+  }
+  run->rs = std::move(*resolved);
+  TestSpec& spec = run->rs.spec;
+  if (!spec.seed_set) {
+    std::random_device rd;
+    spec.seed = ((static_cast<uint64_t>(rd()) << 32) | rd()) & ((1ULL << 62) - 1);
+    spec.seed_set = true;
+  }
+  std::printf("seed: %llu\n", static_cast<unsigned long long>(spec.seed));
+  std::fflush(stdout);
+  auto dir = CreateRunDir(spec.store, spec.name);
+  if (!dir.ok()) {
+    std::fprintf(stderr, "faultline test: %s\n", dir.status().message().c_str());
+    return kExitInfra;
+  }
+  *run_dir = run->run_dir = *dir;
+  run->log = std::make_unique<RunLog>(run->run_dir + "/faultline.log");
+  run->cluster = InProcessCluster(run->run_dir);
+  Status ws = WriteJsonFile(run->run_dir + "/test.json", SpecToJson(spec));
+  if (!ws.ok()) {
+    run->log->Line("faultline test: " + ws.message());
+    return kExitInfra;
+  }
+  run->log->Line("test " + spec.name + ": target " + spec.target + ", workload " + spec.workload +
+                 ", " + std::to_string(spec.concurrency) + " workers, run dir " + run->run_dir);
+  Rng seed_rng(spec.seed);
+  run->gen_rng = seed_rng.Fork();
+  run->nemesis_seed = seed_rng.Next();
+  auto history = HistoryWriter::Open(run->run_dir + "/history.jsonl");
+  if (!history.ok()) {
+    run->log->Line("faultline test: " + history.status().message());
+    return kExitInfra;
+  }
+  run->history = std::shared_ptr<HistoryWriter>(std::move(*history));
+  return kExitValid;
+}
+
+// Step 2: connect to the nodes (--nodes/--nodes-file, else the local cluster:
+// ConnectNodes says to run `faultline cluster up` when there is none), in
+// parallel. In-process targets keep the one "local" node.
+Status ConnectToNodes(RunState& run) {
+  if (!run.rs.target.needs_nodes) return Status::Ok();
+  auto connected = ConnectNodes(Spec(run).nodes, run.run_dir);
+  if (!connected.ok()) return connected.status();
+  run.remotes = std::move(*connected);
+  run.cluster.nodes.clear();
+  for (auto& r : run.remotes) run.cluster.nodes.push_back(NodeInfo{r->node(), r->address(), r.get()});
+  std::string names;
+  for (const auto& n : run.cluster.nodes) names += (names.empty() ? "" : ", ") + n.name;
+  run.log->Line("connected to " + std::to_string(run.cluster.nodes.size()) + " nodes: " + names);
+  return Status::Ok();
+}
+
+// Step 3: Db teardown then setup on every node, in parallel.
+Status SetUpDb(RunState& run) {
+  Db* db = run.rs.target.db.get();
+  if (!db) return Status::Ok();
+  run.log->Line("setting up " + Spec(run).target + " on " + std::to_string(run.cluster.nodes.size()) +
+                " nodes");
+  return ForEachNode(run.cluster, [&](const NodeInfo& n) {
+    Status t = db->Teardown(run.cluster, n);
+    if (!t.ok()) return t.Prefixed("teardown");
+    return db->Setup(run.cluster, n).Prefixed("setup");
+  });
+}
+
+// Step 3b: set up every nemesis of the spec on the cluster.
+Status SetUpNemeses(RunState& run) {
+  for (auto& n : run.rs.nemeses) {
+    Status s = n->Setup(run.cluster, run.rs.target.db.get());
+    if (!s.ok()) return s.Prefixed("nemesis " + n->name());
+    run.nemeses.push_back(n.get());
+    for (const auto& p : n->Faults()) run.faults.push_back(p);
+  }
+  run.nemesis_thread = !run.nemeses.empty();
+  return Status::Ok();
+}
+
+// Step 4: one worker per client, round-robin over the nodes (each opens its
+// client in its own thread), plus the nemesis thread when there are faults.
+Result<std::unique_ptr<Interpreter>> StartWorkers(RunState& run) {
+  const int clients = static_cast<int>(Spec(run).concurrency);
+  Interpreter::Options io;
+  io.clients = clients;
+  io.nemesis = run.nemesis_thread;
+  io.op_timeout_s = Spec(run).op_timeout_s;
+  const auto& nodes = run.cluster.nodes;
+  for (int t = 0; t < clients; ++t) io.client_nodes.push_back(nodes[t % nodes.size()].name);
+  ExecutorFactory factory = [&run, clients](int thread) -> Result<std::unique_ptr<Executor>> {
+    if (thread >= clients) {
+      return std::unique_ptr<Executor>(
+          new NemesisExecutor(run.nemeses, run.nemesis_seed, &run.board));
+    }
+    const NodeInfo& node = run.cluster.nodes[thread % run.cluster.nodes.size()];
+    auto client = run.rs.target.new_client();
+    Status s = client->Open(run.cluster, node);
+    if (!s.ok()) return s.Prefixed("client for " + node.name);
+    return std::unique_ptr<Executor>(new ClientExecutor(std::move(client)));
+  };
+  return Interpreter::Start(io, factory, run.history, Clock::now());
+}
+
+// Step 5: the workload's generator (staggered to --rate) and the nemesis
+// schedule drive the workers until the time limit or the first signal.
+void RunMainPhase(RunState& run, Interpreter& in, StatusReporter& status) {
+  const TestSpec& spec = Spec(run);
+  GenPtr client_gen = run.rs.workload->Generator();
+  if (spec.rate > 0 && spec.rate < 1e9) client_gen = Stagger(1.0 / spec.rate, std::move(client_gen));
+  GenPtr main_gen;
+  if (run.nemesis_thread) {
+    main_gen = ClientsNemesis(std::move(client_gen), NemesisSchedule(run.faults, spec.nemesis_interval_s));
+  } else {
+    main_gen = Clients(std::move(client_gen));
+  }
+  main_gen = TimeLimit(spec.time_limit_s, std::move(main_gen));
+  main_gen->Seed(run.gen_rng);
+  status.SetPhase("main", spec.time_limit_s);
+  run.log->Line("main phase: " + json(spec.time_limit_s).dump() + "s" +
+                (run.nemesis_thread ? ", nemesis every " + json(spec.nemesis_interval_s).dump() + "s"
+                                    : std::string()));
+  Status s = in.Run(*main_gen, [] { return InterruptGuard::Count() >= 1; });
+  if (!s.ok()) throw std::runtime_error(s.message());
+  if (InterruptGuard::Count() >= 1) run.log->Line("interrupted: stopping, healing, saving");
+}
+
+// Step 6: heal (a recorded stop op for each active fault, then Heal() on
+// every nemesis), the recovery wait, the workload's final reads.
+void RunFinalPhase(RunState& run, Interpreter& in, StatusReporter& status, HealScope& heal_scope) {
+  const TestSpec& spec = Spec(run);
+  status.SetPhase("final", spec.final_time_limit_s);
+  if (run.nemesis_thread) {
+    std::vector<Op> stops;
+    for (const auto& fault : run.board.Active()) {
+      Op op;
+      op.f = "stop-" + fault;
+      stops.push_back(op);
+    }
+    GenPtr heal = NemesisOnly(EmitAll(std::move(stops)));
+    heal->Seed(run.gen_rng);
+    in.Run(*heal, [] { return false; });
+    heal_scope.HealAll();
+    run.log->Line("healed all faults; waiting " + json(spec.recovery_s).dump() + "s to recover");
+    SleepInterruptibly(spec.recovery_s, 1);
+  }
+  GenPtr final_gen = run.rs.workload->FinalGenerator();
+  if (final_gen && InterruptGuard::Count() == 0) {
+    run.log->Line("final reads");
+    final_gen = TimeLimit(spec.final_time_limit_s, Clients(std::move(final_gen)));
+    final_gen->Seed(run.gen_rng);
+    Status s = in.Run(*final_gen, [] { return InterruptGuard::Count() >= 1; });
+    if (!s.ok()) throw std::runtime_error(s.message());
+  }
+}
+
+// Step 7a: close the clients, log the counts, close (fsync) the history.
+void CloseClients(RunState& run, Interpreter& in) {
+  in.Shutdown();
+  const auto& c = in.counters();
+  run.log->Line("recorded " + std::to_string(run.history->size()) + " events: ok " +
+                std::to_string(c.ok.load()) + ", fail " + std::to_string(c.fail.load()) +
+                ", info " + std::to_string(c.info.load()));
+  Status hs = run.history->Close();
+  if (!hs.ok()) throw std::runtime_error(hs.message());
+}
+
+// Step 7b: download each node's logs into nodes/<node>/ (failures are logged).
+void CollectNodeLogs(RunState& run) {
+  auto* logs = dynamic_cast<HasLogs*>(run.rs.target.db.get());
+  if (!logs) return;
+  for (const auto& node : run.cluster.nodes) {
+    if (!node.remote) continue;
+    std::string dest = run.run_dir + "/nodes/" + node.name;
+    std::error_code ec;
+    fs::create_directories(dest, ec);
+    for (const auto& file : logs->LogFiles(node)) {
+      Status d = node.remote->Download(file, dest + "/" + fs::path(file).filename().string());
+      if (!d.ok()) run.log->Line("log download: " + node.name + ": " + d.message());
+    }
+  }
+}
+
+// Step 8: check what was recorded (unless a second signal said not to) and
+// report; returns the exit code.
+int CheckRecordedRun(RunState& run, RunResult* result) {
+  result->interrupted = InterruptGuard::Count() >= 1;
+  if (InterruptGuard::Count() >= 2) {
+    run.log->Line("verdict: unknown (interrupted twice: not checked) — run " + run.run_dir +
+                  " — check it with: faultline analyze " + run.run_dir);
+    return kExitUnknown;
+  }
+  return CheckAndReport(Spec(run), *run.rs.workload, run.run_dir, run.log.get(), result->interrupted);
+}
+
+// A step failed before the main phase: log it; the scopes undo the rest.
+RunResult Abort(const RunState& run, const Status& s, RunResult result) {
+  run.log->Line("faultline test: " + s.message());
+  result.exit_code = kExitInfra;
+  return result;
+}
+
+}  // namespace
+
+// The lifecycle of DESIGN.md §4, one step per function above. The scopes are
+// declared in the order of the steps they undo, so leaving RunTest at any
+// point (a failed step, an exception, a signal's early stop) heals the faults
+// before the Db is torn down.
+RunResult RunTest(const TestSpec& spec) {
+  RunResult result;
+  RunState run;
+  result.exit_code = PrepareRun(spec, &run, &result.run_dir);
+  if (result.exit_code != kExitValid) return result;
+  result.exit_code = kExitInfra;
+  InterruptGuard interrupts;
+  try {
+    if (Status s = ConnectToNodes(run); !s.ok()) return Abort(run, s, result);
+    DbScope db_scope(run.rs.target.db.get(), &run.cluster, run.log.get(), Spec(run).leave_db_running);
+    if (Status s = SetUpDb(run); !s.ok()) return Abort(run, s, result);
+    HealScope heal_scope(&run.rs.nemeses, run.log.get());
+    if (Status s = SetUpNemeses(run); !s.ok()) return Abort(run, s, result);
+    auto workers = StartWorkers(run);
+    if (!workers.ok()) return Abort(run, workers.status(), result);
+    {
+      StatusReporter status(run.log.get(), workers->get(), &run.board);
+      RunMainPhase(run, **workers, status);
+      RunFinalPhase(run, **workers, status, heal_scope);
+    }
+    CloseClients(run, **workers);
+    CollectNodeLogs(run);
+    db_scope.Teardown();
+  } catch (const std::exception& e) {
+    run.log->Line("faultline test: error: " + std::string(e.what()));
+    run.history->Close();
+    return result;
+  }
+  result.exit_code = CheckRecordedRun(run, &result);
+  return result;
+}
+
+}  // namespace faultline
