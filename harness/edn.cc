@@ -3,12 +3,15 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "harness/bounded_json.h"
+
 namespace faultline {
 namespace {
 
 // Nesting deeper than this is treated as malformed input rather than risking
-// stack exhaustion on hostile files.
-constexpr int kMaxDepth = 512;
+// stack exhaustion on hostile files (here and in every later copy or dump of
+// the JSON value it becomes).
+constexpr int kMaxDepth = static_cast<int>(kMaxNesting);
 
 bool IsDelimiter(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == '(' || c == ')' ||
@@ -70,11 +73,24 @@ char EdnReader::Peek() {
   return pos_ < text_.size() ? text_[pos_] : '\0';
 }
 
+Status EdnReader::SkipDiscarded(int depth) {
+  SkipSpace();
+  // A loop, so a long run of "#_ x" cannot exhaust the stack.
+  while (pos_ + 1 < text_.size() && text_[pos_] == '#' && text_[pos_ + 1] == '_') {
+    pos_ += 2;
+    auto discarded = ReadValueAt(depth + 1);
+    if (!discarded.ok()) return discarded.status();
+    SkipSpace();
+  }
+  return Status::Ok();
+}
+
 Result<json> EdnReader::ReadValue() { return ReadValueAt(0); }
 
 Result<json> EdnReader::ReadValueAt(int depth) {
   if (depth > kMaxDepth) return Error("nesting deeper than " + std::to_string(kMaxDepth));
-  SkipSpace();
+  Status skipped = SkipDiscarded(depth);
+  if (!skipped.ok()) return skipped;
   if (pos_ >= text_.size()) return Error("unexpected end of input (truncated file?)");
   char c = text_[pos_];
   switch (c) {
@@ -100,12 +116,6 @@ Result<json> EdnReader::ReadValueAt(int depth) {
         Take();
         return ReadCollection('}', depth, false);  // set -> array
       }
-      if (n == '_') {
-        Take();
-        auto discarded = ReadValueAt(depth + 1);
-        if (!discarded.ok()) return discarded;
-        return ReadValueAt(depth);
-      }
       // Tagged literal: #tag value. The tag is a symbol; keep only the value.
       size_t start = pos_;
       while (pos_ < text_.size() && !IsDelimiter(text_[pos_])) ++pos_;
@@ -121,7 +131,8 @@ Result<json> EdnReader::ReadCollection(char close, int depth, bool is_map) {
   int open_line = line_;
   json out = is_map ? json::object() : json::array();
   while (true) {
-    SkipSpace();
+    Status skipped = SkipDiscarded(depth);
+    if (!skipped.ok()) return skipped;
     if (pos_ >= text_.size()) {
       return Status::Error("line " + std::to_string(line_) + ": unexpected end of input: '" +
                            std::string(1, close == ')' ? '(' : close == ']' ? '[' : '{') +
