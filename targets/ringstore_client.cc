@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "harness/bounded_json.h"
+
 namespace faultline {
 
 struct RingstoreClient::Impl {
@@ -98,7 +100,7 @@ Op RingstoreClient::Invoke(const Op& invoke) {
     }
     return fail(OpType::kInfo, httplib::to_string(e));
   }
-  json body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  json body = ParseBoundedJsonOrDiscarded(res->body);
   if (res->status == 200) {
     out.type = OpType::kOk;
     if (read) {

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "harness/bounded_json.h"
+
 namespace faultline::ringstore {
 
 struct JsonClient::Impl {
@@ -32,8 +34,8 @@ JsonResponse Convert(const httplib::Result& res) {
   }
   out.status = res->status;
   out.raw = res->body;
-  out.body = nlohmann::json::parse(res->body, nullptr, false);
-  if (out.body.is_discarded()) out.body = nullptr;
+  auto parsed = faultline::ParseBoundedJson(res->body);
+  out.body = parsed.ok() ? std::move(*parsed) : nlohmann::json(nullptr);
   return out;
 }
 }  // namespace
