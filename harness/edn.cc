@@ -240,7 +240,10 @@ Result<json> EdnReader::ReadAtom() {
   if (auto slash = num.find('/'); slash != std::string::npos) {
     char* e1 = nullptr;
     char* e2 = nullptr;
-    double a = std::strtod(num.substr(0, slash).c_str(), &e1);
+    // Both parts named: e1 points into the numerator's buffer after strtod
+    // (a temporary here was a use after scope, found by the EDN fuzzer).
+    std::string numer = num.substr(0, slash);
+    double a = std::strtod(numer.c_str(), &e1);
     std::string den = num.substr(slash + 1);
     double b = std::strtod(den.c_str(), &e2);
     if (*e1 != '\0' || *e2 != '\0' || b == 0) return Error("bad ratio \"" + Shorten(tok) + "\"");
