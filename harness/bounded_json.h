@@ -50,6 +50,13 @@ struct JsonError {
 Result<nlohmann::json> ParseBoundedJson(std::string_view text, const JsonLimits& limits = {},
                                         JsonError* error = nullptr);
 
+// Offset of the first byte of `text` that is not well-formed UTF-8 (an
+// overlong form, a surrogate, past U+10FFFF, or a truncated sequence), or
+// npos when it all is. nlohmann refuses to dump() such strings (it throws),
+// so readers that do not go through nlohmann's parser check their text here.
+// ASCII runs are skipped 8 bytes at a time: histories are mostly ASCII.
+size_t FindInvalidUtf8(std::string_view text);
+
 // Drop-in for json::parse(text, nullptr, false): the value, or a discarded
 // value (is_discarded()) on any of the errors above.
 nlohmann::json ParseBoundedJsonOrDiscarded(std::string_view text, const JsonLimits& limits = {});

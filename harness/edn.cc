@@ -31,6 +31,13 @@ void AppendUtf8(std::string* out, unsigned cp) {
   }
 }
 
+int HexDigit(char h) {
+  if (h >= '0' && h <= '9') return h - '0';
+  if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+  if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+  return -1;
+}
+
 std::string Shorten(std::string_view s) {
   std::string out(s.substr(0, 40));
   if (s.size() > 40) out += "...";
@@ -189,12 +196,19 @@ Result<json> EdnReader::ReadString() {
       case '\\': s.push_back('\\'); break;
       case 'u': {
         if (pos_ + 4 > text_.size()) return Error("truncated \\u escape");
-        std::string hex(text_.substr(pos_, 4));
-        char* end = nullptr;
-        unsigned long cp = std::strtoul(hex.c_str(), &end, 16);
-        if (end != hex.c_str() + 4) return Error("bad \\u escape \"\\u" + hex + "\"");
+        unsigned cp = 0;
+        for (size_t k = 0; k < 4; ++k) {
+          int d = HexDigit(text_[pos_ + k]);
+          if (d < 0) return Error("bad \\u escape \"\\u" + Shorten(text_.substr(pos_, 4)) + "\"");
+          cp = cp * 16 + static_cast<unsigned>(d);
+        }
+        // A surrogate would become invalid UTF-8 (Clojure strings can hold
+        // them; JSON text cannot), which a later dump() throws on.
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+          return Error("\\u escape of a UTF-16 surrogate \"\\u" + std::string(text_.substr(pos_, 4)) + "\"");
+        }
         pos_ += 4;
-        AppendUtf8(&s, static_cast<unsigned>(cp));
+        AppendUtf8(&s, cp);
         break;
       }
       case '\0':
@@ -263,6 +277,9 @@ Result<json> EdnReader::ReadAtom() {
 }
 
 Result<json> ParseEdn(std::string_view text) {
+  if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
+    return Status::Error("invalid UTF-8 at byte " + std::to_string(bad + 1));
+  }
   EdnReader reader(text);
   auto v = reader.ReadValue();
   if (!v.ok()) return v;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <unordered_map>
 
 #include "harness/bounded_json.h"
@@ -486,6 +487,18 @@ Result<History> ReadHistoryText(std::string_view text, const std::string& name,
     auto sniffed = SniffHistoryFormat(text);
     if (!sniffed.ok()) return sniffed.status().Prefixed(name);
     format = *sniffed;
+  }
+  // Checked once for every format: strings from the JSONL fast path, EDN and
+  // Jepsen logs are taken byte for byte, and a later dump() of invalid UTF-8
+  // throws (found by the reader fuzzers).
+  if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
+    size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = line_start == std::string_view::npos || bad == 0 ? 0 : line_start + 1;
+    size_t line = static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n')) + 1;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+    return Status::Error(name + ":" + std::to_string(line) + ": invalid UTF-8 (byte " + byte + " at column " +
+                         std::to_string(bad - line_start + 1) + ")");
   }
   History ops;
   std::vector<int> lines;

@@ -105,6 +105,40 @@ TEST(BoundedJsonTest, SpecTextIsBounded) {
   EXPECT_TRUE(SpecFromJson(*ok).ok());
 }
 
+TEST(BoundedJsonTest, FindsInvalidUtf8) {
+  EXPECT_EQ(FindInvalidUtf8("plain ascii, longer than eight bytes"), std::string_view::npos);
+  EXPECT_EQ(FindInvalidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), std::string_view::npos);
+  EXPECT_EQ(FindInvalidUtf8("abcdefghij\xff"), 10u);
+  EXPECT_EQ(FindInvalidUtf8("\xc0\x80"), 0u);            // overlong NUL
+  EXPECT_EQ(FindInvalidUtf8("x\xed\xa0\x80"), 1u);       // encoded surrogate U+D800
+  EXPECT_EQ(FindInvalidUtf8("\xf4\x90\x80\x80"), 0u);    // past U+10FFFF
+  EXPECT_EQ(FindInvalidUtf8("ab\xe2\x82"), 2u);           // truncated
+}
+
+// Found by the three reader fuzzers: a string with invalid UTF-8 was read
+// byte for byte (the JSONL fast path, EDN, Jepsen logs) and a later dump()
+// of the op threw (an uncaught exception: abort in the fuzzer, "internal
+// error" exit 4 in the CLI). Now the reader names the line and column.
+TEST(BoundedJsonTest, HistoryReadersRefuseInvalidUtf8WithTheLine) {
+  auto jsonl = ReadHistoryText(R"({"type":"invoke","process":0,"f":"read","value":null})" "\n"
+                               "{\"type\":\"invoke\",\"process\":1,\"f\":\"r\xff\"}\n", "u.jsonl");
+  ASSERT_FALSE(jsonl.ok());
+  EXPECT_EQ(jsonl.status().message(), "u.jsonl:2: invalid UTF-8 (byte 0xFF at column 36)");
+  auto edn = ReadHistoryText("[{:type :invoke :process 0\n :f :read\xc3}]", "u.edn");
+  ASSERT_FALSE(edn.ok());
+  EXPECT_EQ(edn.status().message(), "u.edn:2: invalid UTF-8 (byte 0xC3 at column 10)");
+  auto log = ReadHistoryText("INFO  jepsen.util - 3\t:invoke\t:read\tnil\xfe\n", "u.log");
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().message(), "u.log:1: invalid UTF-8 (byte 0xFE at column 40)");
+  // An EDN \\u escape of a lone surrogate would produce invalid UTF-8 too.
+  auto sur = ParseEdn("\"a\\ud83d\"");
+  ASSERT_FALSE(sur.ok());
+  EXPECT_EQ(sur.status().message(), "line 1: \\u escape of a UTF-16 surrogate \"\\ud83d\"");
+  EXPECT_EQ(ParseEdn("\"\\u-001\"").status().message(), "line 1: bad \\u escape \"\\u-001\"");
+  EXPECT_EQ(*ParseEdn("\"\\u00e9\""), "\xc3\xa9");
+  EXPECT_EQ(ParseEdn(":k\xff").status().message(), "invalid UTF-8 at byte 3");
+}
+
 // The real binary: a 200,000-deep history line once died with SIGSEGV, and
 // 1e999 once gave "internal error" (exit 4). Both are exit 3, one line.
 TEST(BoundedJsonTest, CliAnswersHostileFilesWithExit3AndOneLine) {
