@@ -17,6 +17,8 @@
 #include <thread>
 
 #include "harness/history/history_reader.h"
+#include "harness/core/bounded_json.h"
+#include "harness/history/history_reader.h"
 
 namespace faultline {
 namespace fs = std::filesystem;
@@ -184,10 +186,10 @@ Result<LoadedRun> LoadRun(const std::string& where, const std::string& store_roo
   if (!fs::exists(test_path)) return Status::Error(test_path + ": missing (is this a run directory?)");
   auto test_text = ReadWholeFile(test_path);
   if (!test_text.ok()) return test_text.status();
-  run.test = json::parse(*test_text, nullptr, false);
-  if (run.test.is_discarded() || !run.test.is_object()) {
-    return Status::Error(test_path + ": not a JSON object");
-  }
+  auto test = ParseBoundedJson(*test_text);
+  if (!test.ok()) return Status::Error(test_path + ": " + test.status().message());
+  run.test = std::move(*test);
+  if (!run.test.is_object()) return Status::Error(test_path + ": not a JSON object");
 
   std::string history_path = run.dir + "/history.jsonl";
   if (!fs::exists(history_path)) return Status::Error(history_path + ": missing");
@@ -202,10 +204,12 @@ Result<LoadedRun> LoadRun(const std::string& where, const std::string& store_roo
   if (fs::exists(results_path)) {
     auto text = ReadWholeFile(results_path);
     if (text.ok()) {
-      run.results = json::parse(*text, nullptr, false);
-      if (run.results.is_discarded()) {
+      auto results = ParseBoundedJson(*text);
+      if (results.ok()) {
+        run.results = std::move(*results);
+      } else {
         run.results = nullptr;
-        run.notes.push_back(results_path + ": not valid JSON; ignored");
+        run.notes.push_back(results_path + ": not valid JSON (" + results.status().message() + "); ignored");
       }
     }
   } else {

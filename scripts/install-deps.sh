@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   iproute2 iptables openssh-server openssh-client openssl libfaketime procps
   etcd-server etcd-client
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

@@ -3,6 +3,10 @@
 #include <httplib.h>
 
 #include "harness/core/base64.h"
+#include <algorithm>
+
+#include "harness/core/base64.h"
+#include "harness/core/bounded_json.h"
 
 namespace faultline {
 
@@ -49,7 +53,7 @@ Op EtcdClient::Invoke(const Op& invoke) {
     if (e == httplib::Error::Connection) return done(OpType::kFail, "cannot connect: " + httplib::to_string(e));
     return done(read ? OpType::kFail : OpType::kInfo, httplib::to_string(e));
   }
-  json body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  json body = ParseBoundedJsonOrDiscarded(res->body);
   if (res->status != 200 || !body.is_object()) {
     std::string error = "HTTP " + std::to_string(res->status);
     if (body.is_object() && body.contains("error") && body["error"].is_string()) {
@@ -65,7 +69,7 @@ Op EtcdClient::Invoke(const Op& invoke) {
       const json& kv = body["kvs"][0];
       // proto3 JSON leaves out empty fields: an empty value has no "value".
       auto bytes = Base64Decode(kv.value("value", std::string()));
-      json value = bytes ? json::parse(*bytes, nullptr, false) : json(json::value_t::discarded);
+      json value = bytes ? ParseBoundedJsonOrDiscarded(*bytes) : json(json::value_t::discarded);
       if (value.is_discarded()) return done(OpType::kFail, "unreadable value: " + kv.dump());
       out.value = value;
     }

@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+
+#include "harness/core/bounded_json.h"
+
 namespace faultline {
 
 RingstoreClient::RingstoreClient(int port, std::chrono::milliseconds request_timeout)
@@ -54,7 +58,7 @@ Op RingstoreClient::Invoke(const Op& invoke) {
     }
     return fail(OpType::kInfo, httplib::to_string(e));
   }
-  json body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  json body = ParseBoundedJsonOrDiscarded(res->body);
   if (res->status == 200) {
     out.type = OpType::kOk;
     if (read) {

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "harness/control/process_tree.h"
+#include "harness/core/bounded_json.h"
 
 namespace faultline {
 
@@ -248,13 +249,11 @@ Result<ClusterFile> LoadClusterFile(const std::string& path) {
     return Status::Error("no local cluster at " + path +
                          ": run `faultline cluster up` (or give --nodes / --nodes-file)");
   }
-  std::ifstream in(path);
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const std::exception& e) {
-    return Status::Error(path + ": not valid JSON: " + e.what());
-  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto parsed = ParseBoundedJson(text);
+  if (!parsed.ok()) return Status::Error(path + ": not valid JSON: " + parsed.status().message());
+  json j = std::move(*parsed);
   try {
     ClusterFile c;
     c.name = j.value("name", "");

@@ -132,6 +132,15 @@ void AppendOpJsonWithoutIndex(const Op& op, std::string* out) {
   out->push_back('}');
 }
 
+Result<int64_t> TimeFromJson(const json& v) {
+  if (v.is_number_integer()) return v.get<int64_t>();
+  if (!v.is_number()) return Status::Error("is not a number");
+  double d = v.get<double>();
+  // Casting a double outside int64's range is undefined behaviour.
+  if (!(d > -9.2e18 && d < 9.2e18)) return Status::Error("is out of range");
+  return static_cast<int64_t>(d);
+}
+
 Result<Op> OpFromJson(const json& j) {
   if (!j.is_object()) return Status::Error("op is not a JSON object");
   Op op;
@@ -142,8 +151,9 @@ Result<Op> OpFromJson(const json& j) {
       if (!v.is_number_integer()) return Status::Error("field \"index\" is not an integer");
       op.index = v.get<int64_t>();
     } else if (k == "time") {
-      if (!v.is_number()) return Status::Error("field \"time\" is not a number");
-      op.time = v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(v.get<double>());
+      auto t = TimeFromJson(v);
+      if (!t.ok()) return Status::Error("field \"time\" " + t.status().message());
+      op.time = *t;
     } else if (k == "type") {
       if (!v.is_string()) return Status::Error("field \"type\" is not a string");
       auto t = ParseOpType(v.get<std::string>());

@@ -68,6 +68,9 @@ void AppendOpJsonWithoutIndex(const Op& op, std::string* out);
 // the error says which field is missing or malformed.
 Result<Op> OpFromJson(const json& j);
 
+// An op's time from a JSON number (integer, or a float within int64's range).
+Result<int64_t> TimeFromJson(const json& v);
+
 // Short one-line text, e.g. `3 ok cas k7 [1,4]`, for messages and reports.
 std::string OpToString(const Op& op);
 

@@ -3,12 +3,15 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include "harness/core/bounded_json.h"
+
 namespace faultline {
 namespace {
 
 // Nesting deeper than this is treated as malformed input rather than risking
-// stack exhaustion on hostile files.
-constexpr int kMaxDepth = 512;
+// stack exhaustion on hostile files (here and in every later copy or dump of
+// the JSON value it becomes).
+constexpr int kMaxDepth = static_cast<int>(kMaxNesting);
 
 bool IsDelimiter(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == '(' || c == ')' ||
@@ -26,6 +29,13 @@ void AppendUtf8(std::string* out, unsigned cp) {
     out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
     out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
   }
+}
+
+int HexDigit(char h) {
+  if (h >= '0' && h <= '9') return h - '0';
+  if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+  if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+  return -1;
 }
 
 std::string Shorten(std::string_view s) {
@@ -70,11 +80,24 @@ char EdnReader::Peek() {
   return pos_ < text_.size() ? text_[pos_] : '\0';
 }
 
+Status EdnReader::SkipDiscarded(int depth) {
+  SkipSpace();
+  // A loop, so a long run of "#_ x" cannot exhaust the stack.
+  while (pos_ + 1 < text_.size() && text_[pos_] == '#' && text_[pos_ + 1] == '_') {
+    pos_ += 2;
+    auto discarded = ReadValueAt(depth + 1);
+    if (!discarded.ok()) return discarded.status();
+    SkipSpace();
+  }
+  return Status::Ok();
+}
+
 Result<json> EdnReader::ReadValue() { return ReadValueAt(0); }
 
 Result<json> EdnReader::ReadValueAt(int depth) {
   if (depth > kMaxDepth) return Error("nesting deeper than " + std::to_string(kMaxDepth));
-  SkipSpace();
+  Status skipped = SkipDiscarded(depth);
+  if (!skipped.ok()) return skipped;
   if (pos_ >= text_.size()) return Error("unexpected end of input (truncated file?)");
   char c = text_[pos_];
   switch (c) {
@@ -100,12 +123,6 @@ Result<json> EdnReader::ReadValueAt(int depth) {
         Take();
         return ReadCollection('}', depth, false);  // set -> array
       }
-      if (n == '_') {
-        Take();
-        auto discarded = ReadValueAt(depth + 1);
-        if (!discarded.ok()) return discarded;
-        return ReadValueAt(depth);
-      }
       // Tagged literal: #tag value. The tag is a symbol; keep only the value.
       size_t start = pos_;
       while (pos_ < text_.size() && !IsDelimiter(text_[pos_])) ++pos_;
@@ -121,7 +138,8 @@ Result<json> EdnReader::ReadCollection(char close, int depth, bool is_map) {
   int open_line = line_;
   json out = is_map ? json::object() : json::array();
   while (true) {
-    SkipSpace();
+    Status skipped = SkipDiscarded(depth);
+    if (!skipped.ok()) return skipped;
     if (pos_ >= text_.size()) {
       return Status::Error("line " + std::to_string(line_) + ": unexpected end of input: '" +
                            std::string(1, close == ')' ? '(' : close == ']' ? '[' : '{') +
@@ -178,12 +196,19 @@ Result<json> EdnReader::ReadString() {
       case '\\': s.push_back('\\'); break;
       case 'u': {
         if (pos_ + 4 > text_.size()) return Error("truncated \\u escape");
-        std::string hex(text_.substr(pos_, 4));
-        char* end = nullptr;
-        unsigned long cp = std::strtoul(hex.c_str(), &end, 16);
-        if (end != hex.c_str() + 4) return Error("bad \\u escape \"\\u" + hex + "\"");
+        unsigned cp = 0;
+        for (size_t k = 0; k < 4; ++k) {
+          int d = HexDigit(text_[pos_ + k]);
+          if (d < 0) return Error("bad \\u escape \"\\u" + Shorten(text_.substr(pos_, 4)) + "\"");
+          cp = cp * 16 + static_cast<unsigned>(d);
+        }
+        // A surrogate would become invalid UTF-8 (Clojure strings can hold
+        // them; JSON text cannot), which a later dump() throws on.
+        if (cp >= 0xD800 && cp <= 0xDFFF) {
+          return Error("\\u escape of a UTF-16 surrogate \"\\u" + std::string(text_.substr(pos_, 4)) + "\"");
+        }
         pos_ += 4;
-        AppendUtf8(&s, static_cast<unsigned>(cp));
+        AppendUtf8(&s, cp);
         break;
       }
       case '\0':
@@ -229,7 +254,10 @@ Result<json> EdnReader::ReadAtom() {
   if (auto slash = num.find('/'); slash != std::string::npos) {
     char* e1 = nullptr;
     char* e2 = nullptr;
-    double a = std::strtod(num.substr(0, slash).c_str(), &e1);
+    // Both parts named: e1 points into the numerator's buffer after strtod
+    // (a temporary here was a use after scope, found by the EDN fuzzer).
+    std::string numer = num.substr(0, slash);
+    double a = std::strtod(numer.c_str(), &e1);
     std::string den = num.substr(slash + 1);
     double b = std::strtod(den.c_str(), &e2);
     if (*e1 != '\0' || *e2 != '\0' || b == 0) return Error("bad ratio \"" + Shorten(tok) + "\"");
@@ -249,6 +277,9 @@ Result<json> EdnReader::ReadAtom() {
 }
 
 Result<json> ParseEdn(std::string_view text) {
+  if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
+    return Status::Error("invalid UTF-8 at byte " + std::to_string(bad + 1));
+  }
   EdnReader reader(text);
   auto v = reader.ReadValue();
   if (!v.ok()) return v;

@@ -44,6 +44,8 @@ class EdnReader {
   Result<json> ReadValueAt(int depth);
   Result<json> ReadCollection(char close, int depth, bool is_map);
   Result<json> ReadString();
+  // Skips space and any "#_ value" discards; error when a discarded value is malformed.
+  Status SkipDiscarded(int depth);
   Result<json> ReadAtom();
   Status Error(const std::string& reason) const;
   char Take();

@@ -8,8 +8,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <unordered_map>
 
+#include "harness/history/edn.h"
+#include "harness/history/jepsen_log.h"
+#include "harness/core/bounded_json.h"
 #include "harness/history/edn.h"
 #include "harness/history/jepsen_log.h"
 
@@ -54,8 +58,9 @@ Result<Op> OpFromEdnMap(const json& m) {
     } else if (k == "value") {
       op.value = v;
     } else if (k == "time") {
-      if (!v.is_number()) return Status::Error(":time is not a number");
-      op.time = v.is_number_integer() ? v.get<int64_t>() : static_cast<int64_t>(v.get<double>());
+      auto t = TimeFromJson(v);
+      if (!t.ok()) return Status::Error(":time " + t.status().message());
+      op.time = *t;
     } else if (k == "index") {
       if (!v.is_number_integer()) return Status::Error(":index is not an integer");
       op.index = v.get<int64_t>();
@@ -64,7 +69,7 @@ Result<Op> OpFromEdnMap(const json& m) {
     } else if (k == "node") {
       op.node = v.is_string() ? v.get<std::string>() : v.dump();
     } else if (k == "error") {
-      op.error = v.is_string() ? v.get<std::string>() : v.dump();
+      if (!v.is_null()) op.error = v.is_string() ? v.get<std::string>() : v.dump();
     } else {
       op.extra[k] = v;
     }
@@ -203,9 +208,14 @@ bool ParseInt(std::string_view t, int64_t* out) {
   return true;
 }
 
+// Anything unusual goes to the slow path, which words the error: so a value
+// the bounded parser refuses (too deep, a number out of range) is not taken
+// here either.
 bool FastValueSlow(std::string_view t, json* out) {
-  *out = json::parse(t, nullptr, false);
-  return !out->is_discarded();
+  auto v = ParseBoundedJson(t);
+  if (!v.ok()) return false;
+  *out = std::move(*v);
+  return true;
 }
 
 // A value: null, a small integer, a plain string or a flat list of those
@@ -241,8 +251,7 @@ bool FastValue(std::string_view t, json* out) {
     }
     *out = std::move(arr);
   } else {
-    *out = json::parse(t, nullptr, false);
-    if (out->is_discarded()) return false;
+    return FastValueSlow(t, out);
   }
   return true;
 }
@@ -313,6 +322,9 @@ bool ParseOpLineFast(std::string_view line, Op* op) {
   return sc.AtEnd() && seen == (kType | kProcess | kF);
 }
 
+// One op is a few hundred bytes; a line this long is not a history.
+constexpr size_t kMaxLineBytes = size_t{16} << 20;
+
 // Parses the lines of `text` (whole lines; the first is line `first_line`).
 // `is_end` says whether `text` ends the file (a last line without newline
 // may be a truncated write).
@@ -340,15 +352,15 @@ Status ReadJsonlLines(std::string_view text, int first_line, bool is_end, std::v
         continue;
       }
     }
-    json j;
-    try {
-      j = json::parse(line);
-    } catch (const json::parse_error& e) {
+    JsonError error;
+    auto j = ParseBoundedJson(line, JsonLimits{kMaxNesting, kMaxLineBytes}, &error);
+    if (!j.ok() && error.syntax) {
       std::string why = last_without_newline ? "truncated or malformed JSON" : "malformed JSON";
       return Status::Error("line " + std::to_string(line_no) + ": " + why + " (at byte " +
-                           std::to_string(e.byte) + " of the line)");
+                           std::to_string(error.byte) + " of the line)");
     }
-    auto op = OpFromJson(j);
+    if (!j.ok()) return j.status().Prefixed("line " + std::to_string(line_no));
+    auto op = OpFromJson(*j);
     if (!op.ok()) return op.status().Prefixed("line " + std::to_string(line_no));
     ops->push_back(std::move(*op));
     lines->push_back(line_no);
@@ -470,11 +482,25 @@ Status ValidateHistory(const History& history, const std::vector<int>& lines, co
   return Status::Ok();
 }
 
-Result<History> ReadHistoryText(std::string_view text, const std::string& name, HistoryFormat format) {
+Result<History> ReadHistoryText(std::string_view text, const std::string& name,
+                                const HistoryReadOptions& options, HistoryReadInfo* info) {
+  HistoryFormat format = options.format;
   if (format == HistoryFormat::kAuto) {
     auto sniffed = SniffHistoryFormat(text);
     if (!sniffed.ok()) return sniffed.status().Prefixed(name);
     format = *sniffed;
+  }
+  // Checked once for every format: strings from the JSONL fast path, EDN and
+  // Jepsen logs are taken byte for byte, and a later dump() of invalid UTF-8
+  // throws (found by the reader fuzzers).
+  if (size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
+    size_t line_start = text.rfind('\n', bad == 0 ? 0 : bad - 1);
+    line_start = line_start == std::string_view::npos || bad == 0 ? 0 : line_start + 1;
+    size_t line = static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n')) + 1;
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+    return Status::Error(name + ":" + std::to_string(line) + ": invalid UTF-8 (byte " + byte + " at column " +
+                         std::to_string(bad - line_start + 1) + ")");
   }
   History ops;
   std::vector<int> lines;
@@ -491,10 +517,37 @@ Result<History> ReadHistoryText(std::string_view text, const std::string& name, 
   }
   Status v = ValidateHistory(ops, lines, name);
   if (!v.ok()) return v;
+  HistoryReadInfo found;
+  found.format = format;
+  // Only the formats Jepsen writes are split unasked: faultline's own JSONL
+  // carries keys in "key".
+  bool split = options.independent == IndependentMode::kYes ||
+               (options.independent == IndependentMode::kAuto && format != HistoryFormat::kJsonl &&
+                LooksIndependent(ops));
+  if (split) {
+    auto keys = SplitIndependentKeys(&ops, lines, name);
+    if (!keys.ok()) return keys.status();
+    found.independent = true;
+    found.keys = *keys;
+  }
+  if (info) *info = found;
   return ops;
 }
 
+Result<History> ReadHistoryText(std::string_view text, const std::string& name, HistoryFormat format) {
+  HistoryReadOptions options;
+  options.format = format;
+  return ReadHistoryText(text, name, options, nullptr);
+}
+
 Result<History> ReadHistoryFile(const std::string& path, HistoryFormat format) {
+  HistoryReadOptions options;
+  options.format = format;
+  return ReadHistoryFile(path, options, nullptr);
+}
+
+Result<History> ReadHistoryFile(const std::string& path, const HistoryReadOptions& options,
+                                HistoryReadInfo* info) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
   struct stat st;
@@ -514,7 +567,7 @@ Result<History> ReadHistoryFile(const std::string& path, HistoryFormat format) {
     close(fd);
     if (p == MAP_FAILED) return Status::Error(path + ": cannot map (" + std::string(std::strerror(errno)) + ")");
     madvise(p, size, MADV_SEQUENTIAL);
-    auto result = ReadHistoryText(std::string_view(static_cast<const char*>(p), size), path, format);
+    auto result = ReadHistoryText(std::string_view(static_cast<const char*>(p), size), path, options, info);
     munmap(p, size);
     return result;
   }
@@ -525,7 +578,7 @@ Result<History> ReadHistoryFile(const std::string& path, HistoryFormat format) {
   int err = errno;
   close(fd);
   if (n < 0) return Status::Error(path + ": read error (" + std::string(std::strerror(err)) + ")");
-  return ReadHistoryText(text, path, format);
+  return ReadHistoryText(text, path, options, info);
 }
 
 }  // namespace faultline

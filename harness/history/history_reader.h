@@ -21,6 +21,9 @@
 
 #include "harness/core/op.h"
 #include "harness/core/status.h"
+#include "harness/history/independent_keys.h"
+#include "harness/core/op.h"
+#include "harness/core/status.h"
 
 namespace faultline {
 
@@ -30,6 +33,21 @@ enum class HistoryFormat { kAuto, kJsonl, kEdn, kJepsenLog };
 Result<HistoryFormat> ParseHistoryFormat(const std::string& name);
 std::string_view HistoryFormatName(HistoryFormat format);
 
+struct HistoryReadOptions {
+  HistoryFormat format = HistoryFormat::kAuto;
+  // Independent-key tuples (harness/independent_keys.h): kAuto splits them
+  // for EDN and Jepsen logs when the history looks like one; kYes for any
+  // format (error naming the op that does not fit); kNo never.
+  IndependentMode independent = IndependentMode::kAuto;
+};
+
+// What the reader found out while reading (for the verdict line).
+struct HistoryReadInfo {
+  HistoryFormat format = HistoryFormat::kAuto;  // the format actually read
+  bool independent = false;                     // read as independent keys
+  size_t keys = 0;                              // distinct keys when independent
+};
+
 // Reads and validates the history in `path`. kAuto sniffs the content:
 // JSON objects per line -> jsonl; EDN collection/maps -> edn; lines with
 // "<process> :invoke|:ok|:fail|:info :f value" -> jepsen-log.
@@ -38,6 +56,12 @@ Result<History> ReadHistoryFile(const std::string& path, HistoryFormat format = 
 // Same, for text already in memory; `name` is used in error messages.
 Result<History> ReadHistoryText(std::string_view text, const std::string& name,
                                 HistoryFormat format = HistoryFormat::kAuto);
+
+// The same with options; `info` (may be null) says what was found.
+Result<History> ReadHistoryFile(const std::string& path, const HistoryReadOptions& options,
+                                HistoryReadInfo* info);
+Result<History> ReadHistoryText(std::string_view text, const std::string& name,
+                                const HistoryReadOptions& options, HistoryReadInfo* info);
 
 // Checks the process model; `lines[i]` is the source line of history[i]
 // (may be empty: then positions are reported as "event N").

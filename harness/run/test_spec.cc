@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/core/bounded_json.h"
+
 namespace faultline {
 
 namespace {
@@ -237,17 +239,25 @@ void AddTestFlags(Flags& f, TestFlagValues* v) {
   AddNodeFlags(f, &v->nodes);
 }
 
+Result<json> ParseSpecText(std::string_view text, const std::string& name) {
+  auto parsed = ParseBoundedJson(text, JsonLimits{kMaxNesting, kMaxSpecBytes});
+  if (!parsed.ok()) return Status::Error(name + ": not a valid spec: " + parsed.status().message());
+  if (!parsed->is_object()) return Status::Error(name + ": a test spec must be a JSON object");
+  return std::move(*parsed);
+}
+
 Result<TestSpec> SpecFromFlags(const Flags& flags, const TestFlagValues& v) {
   json j = json::object();
   if (!v.spec_file.empty()) {
-    std::ifstream in(v.spec_file);
+    std::ifstream in(v.spec_file, std::ios::binary);
     if (!in) return Status::Error(v.spec_file + ": cannot read the spec file");
-    try {
-      j = json::parse(in);
-    } catch (const json::parse_error& e) {
-      return Status::Error(v.spec_file + ": not valid JSON: " + e.what());
-    }
-    if (!j.is_object()) return Status::Error(v.spec_file + ": a test spec must be a JSON object");
+    // Read at most one byte past the limit, so a huge file is refused unread.
+    std::string text(kMaxSpecBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+    auto parsed = ParseSpecText(text, v.spec_file);
+    if (!parsed.ok()) return parsed.status();
+    j = std::move(*parsed);
   }
   auto set = [&](const char* flag, const char* key, json value) {
     if (flags.WasSet(flag)) j[key] = std::move(value);

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/core/flags.h"
@@ -53,6 +54,12 @@ json SpecToJson(const TestSpec& spec);
 // Reads a spec; unknown keys and wrongly typed values are errors naming the key.
 // Missing keys keep their defaults.
 Result<TestSpec> SpecFromJson(const json& j);
+
+// A spec file's text as a JSON object (what SpecFromJson takes). Error, one
+// line starting with `name`: not JSON, nested deeper than kMaxNesting, over
+// kMaxSpecBytes, or not an object.
+inline constexpr size_t kMaxSpecBytes = size_t{1} << 20;  // a spec is a few hundred bytes
+Result<json> ParseSpecText(std::string_view text, const std::string& name);
 
 // Raw values of the `faultline test` flags.
 struct TestFlagValues {

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "harness/core/http_client_setup.h"
+#include "harness/core/bounded_json.h"
 
 namespace faultline::ringstore {
 
@@ -27,8 +28,8 @@ JsonResponse Convert(const httplib::Result& res) {
   }
   out.status = res->status;
   out.raw = res->body;
-  out.body = nlohmann::json::parse(res->body, nullptr, false);
-  if (out.body.is_discarded()) out.body = nullptr;
+  auto parsed = faultline::ParseBoundedJson(res->body);
+  out.body = parsed.ok() ? std::move(*parsed) : nlohmann::json(nullptr);
   return out;
 }
 }  // namespace

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "harness/core/http_client_setup.h"
+#include "harness/core/bounded_json.h"
 
 namespace faultline::ringstore {
 namespace {
@@ -125,9 +126,13 @@ RpcResult PeerSet::Call(int index, const std::string& path, const nlohmann::json
   if (transport_ok) {
     MarkSeen(p);
     if (res->status == 200) {
-      r.body = nlohmann::json::parse(res->body, nullptr, false);
-      r.ok = !r.body.is_discarded();
-      if (!r.ok) r.error = p.id + ": unparsable reply";
+      auto parsed = ParseBoundedJson(res->body);
+      r.ok = parsed.ok();
+      if (r.ok) {
+        r.body = std::move(*parsed);
+      } else {
+        r.error = p.id + ": unparsable reply (" + parsed.status().message() + ")";
+      }
     } else {
       r.error = p.id + ": HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 200);
     }

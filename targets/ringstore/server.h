@@ -18,8 +18,10 @@
 // Errors: {"error": "...", "definite": true|false}. definite = the operation
 // certainly did not and will not take effect (400 bad request, 409 cas
 // precondition failed, 503 no quorum); definite=false = it may have (504).
-// Bodies over 1 MiB, malformed JSON and missing fields get 400; the server
-// stays up.
+// Bodies over 1 MiB, JSON nested deeper than 256, numbers out of range,
+// malformed JSON, missing fields and keys that are not UTF-8 get 400; the
+// server stays up. The routes are NodeApi's (node_api.h), so they can be
+// called in-process; httplib only frames the requests.
 //
 // Threading: a large fixed pool of server threads (a request waiting on peers
 // must not starve others; keep-alive peer connections each hold one).

@@ -201,5 +201,36 @@ TEST(RunStoreTest, MalformedOrMissingFilesAreOneLineErrorsWithLocation) {
   EXPECT_NE(run.status().message().find("no runs"), std::string::npos);
 }
 
+// Hostile run files: nesting past the limit is a one-line error for test.json
+// (and the history), a note for results.json; never a crash.
+TEST(RunStoreTest, DeeplyNestedRunFilesAreErrorsNotCrashes) {
+  TempDir store;
+  auto dir = CreateRunDir(store.path(), "t");
+  ASSERT_TRUE(dir.ok());
+  std::string deep = std::string(200000, '[') + std::string(200000, ']');
+  WriteFile(*dir + "/test.json", "{\"name\": " + deep + "}");
+  WriteFile(*dir + "/history.jsonl", OpLine(0, "invoke", 1, "read") + OpLine(1, "ok", 1, "read"));
+  auto run = LoadRun(*dir, store.path());
+  ASSERT_FALSE(run.ok());
+  EXPECT_NE(run.status().message().find("/test.json: nesting deeper than 256 (at byte 265)"), std::string::npos)
+      << run.status().message();
+
+  ASSERT_TRUE(WriteJsonFile(*dir + "/test.json", {{"name", "t"}}).ok());
+  WriteFile(*dir + "/results.json", deep);
+  run = LoadRun(*dir, store.path());
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_TRUE(run->results.is_null());
+  ASSERT_FALSE(run->notes.empty());
+  EXPECT_NE(run->notes.back().find("results.json: not valid JSON (nesting deeper than 256"), std::string::npos)
+      << run->notes.back();
+
+  WriteFile(*dir + "/history.jsonl", OpLine(0, "invoke", 1, "read") +
+                                         R"({"type":"ok","process":1,"f":"read","value":)" + deep + "}\n");
+  run = LoadRun(*dir, store.path());
+  ASSERT_FALSE(run.ok());
+  EXPECT_NE(run.status().message().find("history.jsonl:2: nesting deeper than 256"), std::string::npos)
+      << run.status().message();
+}
+
 }  // namespace
 }  // namespace faultline

@@ -112,6 +112,45 @@ TEST_F(RingstoreApiTest, MalformedRequestsAre400AndServerStaysUp) {
   EXPECT_EQ(c->Put("/kv/m", json{{"value", 1}}).status, 200);
 }
 
+// Hostile bodies: a 200 KB body nested 100,000 deep once killed a node
+// (SIGSEGV in a recursive copy). Every node must answer 400 and keep serving.
+TEST_F(RingstoreApiTest, DeepOrHugeBodiesAre400AndEveryNodeStaysUp) {
+  std::string deep = "{\"value\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  std::string deep_objects;
+  for (int i = 0; i < 50000; ++i) deep_objects += "{\"a\":";
+  deep_objects += "1" + std::string(50000, '}');
+  struct Case {
+    std::string method, path, body, needle;
+  } cases[] = {
+      {"PUT", "/kv/deep", deep, "nesting deeper than 256"},
+      {"POST", "/kv/deep/cas", deep_objects, "nesting deeper than 256"},
+      {"POST", "/set/deep/add", "{\"element\": " + std::string(300, '[') + std::string(300, ']') + "}",
+       "nesting deeper than 256"},
+      {"PUT", "/kv/num", "{\"value\": 1e999}", "number out of range"},
+      {"PUT", "/kv/%FF%FE", "{\"value\": 1}", "UTF-8"},
+      {"POST", "/internal/paxos/accept", deep, "nesting deeper than 256"},
+      {"POST", "/internal/lww/write", deep_objects, "nesting deeper than 256"},
+  };
+  for (int node = 0; node < 3; ++node) {
+    auto c = cluster_->Client(node);
+    for (const auto& k : cases) {
+      auto r = k.method == "PUT" ? c->Put(k.path, k.body) : c->Post(k.path, k.body);
+      EXPECT_EQ(r.status, 400) << k.path << " -> " << r.raw.substr(0, 200);
+      EXPECT_EQ(r.body["definite"], true) << r.raw.substr(0, 200);
+      EXPECT_NE(r.body.value("error", "").find(k.needle), std::string::npos) << r.raw.substr(0, 300);
+    }
+  }
+  // Nesting within the limit is an ordinary value.
+  json nested = 1;
+  for (int i = 0; i < 100; ++i) nested = json::array({nested});
+  EXPECT_EQ(cluster_->Client(1)->Put("/kv/nested", json{{"value", nested}}).status, 200);
+  EXPECT_EQ(cluster_->Client(2)->Get("/kv/nested").body["value"], nested);
+  for (int node = 0; node < 3; ++node) {
+    EXPECT_EQ(cluster_->Client(node)->Get("/health").status, 200) << "node " << node;
+    EXPECT_EQ(cluster_->Client(node)->Put("/kv/after-deep", json{{"value", node}}).status, 200);
+  }
+}
+
 int RunBinary(std::vector<std::string> args, std::string* err) {
   std::string out = std::string(FAULTLINE_BINARY_DIR) + "/ringstore-args-test.err";
   std::string cmd = std::string(FAULTLINE_BINARY_DIR) + "/ringstore";

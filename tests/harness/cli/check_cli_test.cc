@@ -2,6 +2,7 @@
 // verdict lines, the exit codes (0 valid, 1 invalid, 2 unknown, 3 bad input),
 // the one-line errors for bad input, --json and --report.
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -170,6 +171,62 @@ TEST_F(CheckCliTest, JsonAndReport) {
   EXPECT_NE(html.find("process 70"), std::string::npos);
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // nothing fetched from the network
   EXPECT_EQ(html.find("<script src"), std::string::npos);
+}
+
+// jepsen.independent histories as Jepsen writes them (tests/data/jepsen/):
+// valid ones valid, read as independent keys; invalid ones invalid with the
+// failing key named; read as plain values they would cry wolf.
+std::string JepsenData(const std::string& name) {
+  return std::string(FAULTLINE_SOURCE_DIR) + "/tests/data/jepsen/" + name;
+}
+
+TEST_F(CheckCliTest, IndependentKeyHistoriesInEveryJepsenShape) {
+  struct Case {
+    const char* valid;
+    const char* invalid;
+    const char* failing_key;
+  };
+  for (const Case& c : {Case{"independent-valid.edn", "independent-invalid.edn", "key 1:"},
+                        Case{"independent-valid.log", "independent-invalid.log", "key 0:"},
+                        Case{"history-0.3-independent.edn", "history-0.3-independent-invalid.edn", "key 3:"}}) {
+    for (const char* model : {"kv", "cas-register"}) {
+      SCOPED_TRACE(std::string(c.valid) + " --model " + model);
+      std::string v = JepsenData(c.valid), i = JepsenData(c.invalid);
+      CmdRun ok = Faultline(std::string("--model ") + model + " " + v);
+      EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+      EXPECT_EQ(ok.out.rfind(v + ": valid (", 0), 0u) << ok.out;
+      EXPECT_NE(ok.out.find(", read as independent keys (2 keys)"), std::string::npos) << ok.out;
+      CmdRun bad = Faultline(std::string("--model ") + model + " " + i);
+      EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
+      EXPECT_EQ(bad.out.rfind(i + ": invalid (", 0), 0u) << bad.out;
+      EXPECT_NE(bad.out.find("read as independent keys"), std::string::npos) << bad.out;
+      EXPECT_NE(bad.out.find(c.failing_key), std::string::npos) << bad.out;
+    }
+  }
+  // Read as plain register values (the old behaviour), the valid history is
+  // "invalid": the tuple [0 1] is not the value 0 a cas expects.
+  CmdRun plain = Faultline("--independent no " + JepsenData("independent-valid.edn"));
+  EXPECT_EQ(plain.code, 1) << plain.out << plain.err;
+  EXPECT_EQ(plain.out.find("read as independent"), std::string::npos) << plain.out;
+  // --json carries the key count.
+  CmdRun js = Faultline("--json " + JepsenData("independent-valid.log"));
+  EXPECT_EQ(js.code, 0) << js.err;
+  EXPECT_EQ(json::parse(js.out)["independent_keys"], 2);
+}
+
+TEST_F(CheckCliTest, IndependentFlagBadInput) {
+  CmdRun bad = Faultline("--independent maybe " + JepsenData("independent-valid.edn"));
+  EXPECT_EQ(bad.code, 3);
+  EXPECT_EQ(bad.err, "faultline check: --independent: unknown value \"maybe\" (known: yes, no, auto)\n");
+  // Forced on a plain Knossos register history: the first op that does not fit.
+  std::string knossos = Knossos("cas-register/good/cas-register-bug.edn");
+  CmdRun forced = Faultline("--independent yes " + knossos);
+  EXPECT_EQ(forced.code, 3) << forced.out;
+  EXPECT_NE(forced.err.find("not an independent-key op ("), std::string::npos) << forced.err;
+  EXPECT_EQ(std::count(forced.err.begin(), forced.err.end(), '\n'), 1) << forced.err;
+  // Auto leaves plain Knossos histories alone (their verdicts are tested above).
+  CmdRun autod = Faultline("--model cas-register " + knossos);
+  EXPECT_EQ(autod.out.find("read as independent"), std::string::npos) << autod.out;
 }
 
 }  // namespace

@@ -37,6 +37,16 @@ TEST(EdnTest, ReadsTheWholeNotation) {
   EXPECT_EQ(j["[1,2]"], "vec-key");
 }
 
+// Ratios: the numerator's end pointer once pointed into a destroyed
+// temporary (found by the EDN fuzzer under ASan; gcc builds happened to work).
+TEST(EdnTest, RatiosAndTheirErrors) {
+  EXPECT_EQ(*ParseEdn("-1/2"), -0.5);
+  EXPECT_EQ(*ParseEdn("[3/4 10/5]"), json::parse("[0.75, 2.0]"));
+  EXPECT_EQ(ParseEdn("1x/2").status().message(), "line 1: bad ratio \"1x/2\"");
+  EXPECT_EQ(ParseEdn("1/2y").status().message(), "line 1: bad ratio \"1/2y\"");
+  EXPECT_EQ(ParseEdn("3/0").status().message(), "line 1: bad ratio \"3/0\"");
+}
+
 TEST(EdnTest, ErrorsNameTheLine) {
   auto v = ParseEdn("[1\n 2\n {:a 1");
   ASSERT_FALSE(v.ok());

@@ -1,0 +1,262 @@
+#include "targets/ringstore/node_api.h"
+
+#include <string_view>
+
+#include "harness/core/bounded_json.h"
+#include "targets/ringstore/coordinator.h"
+
+namespace faultline::ringstore {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxKey = 1 << 20;
+
+// Keys may hold any byte (%FF): invalid UTF-8 is replaced, never thrown.
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+HttpReply Reply(const Outcome& o) { return HttpReply{o.status, Dump(o.body)}; }
+HttpReply BadRequest(const std::string& message) { return Reply(Outcome::Error(400, message, true)); }
+
+// Parses the JSON object body; on failure sets `*error` (a 400) and returns false.
+bool ParseBody(const std::string& text, json* out, HttpReply* error) {
+  if (text.size() > kMaxRequestBody) {
+    *error = BadRequest("request body of " + std::to_string(text.size()) + " bytes exceeds the 1 MiB limit");
+    return false;
+  }
+  // Bounded: a deeply nested body would otherwise overflow the stack of
+  // whichever thread later copies or dumps it, and take the node down.
+  auto parsed = ParseBoundedJson(text, JsonLimits{kMaxNesting, kMaxRequestBody});
+  if (!parsed.ok()) {
+    *error = BadRequest("bad JSON body: " + parsed.status().message());
+    return false;
+  }
+  if (!parsed->is_object()) {
+    *error = BadRequest("JSON body must be an object");
+    return false;
+  }
+  *out = std::move(*parsed);
+  return true;
+}
+
+bool Field(const json& body, const char* name, json* out, HttpReply* error) {
+  auto it = body.find(name);
+  if (it == body.end()) {
+    *error = BadRequest(std::string("missing field \"") + name + "\"");
+    return false;
+  }
+  *out = *it;
+  return true;
+}
+
+// Percent-decodes one path segment or query value ('+' stays '+' unless
+// `plus_is_space`). False on a malformed escape.
+bool PercentDecode(std::string_view in, std::string* out, bool plus_is_space = false) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(plus_is_space && in[i] == '+' ? ' ' : in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+bool IsUtf8(const std::string& s) {
+  try {
+    (void)json(s).dump();
+    return true;
+  } catch (const json::type_error&) {
+    return false;
+  }
+}
+
+bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+bool EndsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+// The key of "/TYPE/ENCODED-KEY[/ACTION]": one percent-encoded segment (a
+// '/' in a key is sent as %2F).
+bool KeyFromPath(std::string_view path, const std::string& type, const char* action, std::string* key,
+                 std::string* problem) {
+  std::string_view rest = path.substr(type.size() + 2);
+  if (action) rest.remove_suffix(std::string_view(action).size() + 1);
+  if (rest.find('/') != std::string_view::npos) {
+    *problem = "key in " + std::string(path) + " must be one percent-encoded path segment (send '/' as %2F)";
+    return false;
+  }
+  if (!PercentDecode(rest, key)) {
+    *problem = "malformed percent-encoding in key of " + std::string(path);
+    return false;
+  }
+  return true;
+}
+
+// The value of query parameter `name` in `query` ("a=1&key=x"), decoded.
+bool QueryParam(std::string_view query, std::string_view name, std::string* out) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      return PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), out, true);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
+// A keyed client route: method, type and action fix the command.
+struct ClientRoute {
+  const char* method;
+  const char* type;
+  const char* action;  // null: "/TYPE/KEY"
+  Op op;
+  const char* field;  // body field holding the argument; null: no body
+};
+
+constexpr ClientRoute kClientRoutes[] = {
+    {"POST", "kv", "cas", Op::kCas, "expected"},
+    {"POST", "set", "add", Op::kSetAdd, "element"},
+    {"POST", "counter", "add", Op::kCounterAdd, "delta"},
+    {"GET", "kv", nullptr, Op::kRead, nullptr},
+    {"PUT", "kv", nullptr, Op::kWrite, "value"},
+    {"GET", "set", nullptr, Op::kSetRead, nullptr},
+    {"GET", "counter", nullptr, Op::kCounterRead, nullptr},
+};
+
+const ClientRoute* FindClientRoute(const std::string& method, std::string_view path) {
+  for (const ClientRoute& r : kClientRoutes) {
+    std::string prefix = std::string("/") + r.type + "/";
+    if (method != r.method || !StartsWith(path, prefix)) continue;
+    if (r.action && !EndsWith(path, std::string("/") + r.action)) continue;
+    size_t min = prefix.size() + 1 + (r.action ? std::string_view(r.action).size() + 1 : 0);
+    if (path.size() < min) continue;
+    return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+struct NodeApi::Impl {
+  Config config;
+  HashRing ring;
+  std::unique_ptr<ReplicaStore> store;
+  PeerSet peers;
+  std::unique_ptr<Coordinator> coordinator;
+
+  Impl(const Config& c, std::unique_ptr<ReplicaStore> s)
+      : config(c),
+        ring([&] {
+          std::vector<std::string> ids;
+          for (const Peer& p : c.peers) ids.push_back(p.id);
+          return HashRing(ids, c.vnodes, c.replicas);
+        }()),
+        store(std::move(s)),
+        peers(config),
+        coordinator(MakeCoordinator(NodeContext{&config, &ring, store.get(), &peers})) {}
+
+  HttpReply Client(const ClientRoute& route, std::string_view path, const std::string& body);
+  HttpReply Ring(std::string_view query);
+  HttpReply Status();
+};
+
+HttpReply NodeApi::Impl::Client(const ClientRoute& route, std::string_view path, const std::string& body) {
+  Command cmd;
+  std::string problem;
+  if (!KeyFromPath(path, route.type, route.action, &cmd.key, &problem)) return BadRequest(problem);
+  if (cmd.key.empty() || cmd.key.size() > kMaxKey) return BadRequest("key must be 1 byte to 1 MiB");
+  // Keys travel in the JSON of peer RPCs, which must be valid UTF-8.
+  if (!IsUtf8(cmd.key)) return BadRequest("key must be valid UTF-8 once percent-decoded");
+  cmd.op = route.op;
+  if (route.field) {
+    json parsed;
+    HttpReply error;
+    if (!ParseBody(body, &parsed, &error)) return error;
+    if (route.op == Op::kCas) {
+      json expected, next;
+      if (!Field(parsed, "expected", &expected, &error) || !Field(parsed, "new", &next, &error)) return error;
+      cmd.arg = json::array({expected, next});
+    } else {
+      if (!Field(parsed, route.field, &cmd.arg, &error)) return error;
+      if (route.op == Op::kCounterAdd && !cmd.arg.is_number_integer()) {
+        return BadRequest("\"delta\" must be an integer");
+      }
+    }
+  }
+  return Reply(coordinator->Execute(cmd));
+}
+
+HttpReply NodeApi::Impl::Ring(std::string_view query) {
+  json out = {{"nodes", ring.nodes()}, {"vnodes", ring.vnodes()}, {"replicas", ring.replicas()}};
+  std::string key;
+  if (QueryParam(query, "key", &key)) {
+    out["key"] = key;
+    out["hash"] = std::to_string(StableHash64(key));
+    out["key_replicas"] = ring.ReplicaIdsFor(key);
+  } else {
+    json tokens = json::array();
+    for (const auto& t : ring.tokens()) tokens.push_back({std::to_string(t.point), ring.nodes()[t.node]});
+    out["tokens"] = tokens;
+  }
+  return HttpReply{200, Dump(out)};
+}
+
+HttpReply NodeApi::Impl::Status() {
+  const DurableLog& log = store->log();
+  json out = {{"id", config.id},
+              {"mode", ModeName(config.mode)},
+              {"replicas", ring.replicas()},
+              {"vnodes", ring.vnodes()},
+              {"peers", peers.SeenJson()},
+              {"keys", store->keys()},
+              {"log", {{"bytes", log.file_bytes()}, {"fsyncs", log.fsyncs()},
+                       {"compactions", log.compactions()}, {"records", log.last_seq()},
+                       {"error", log.error()}}},
+              {"coordinator", coordinator->Stats()}};
+  return HttpReply{200, Dump(out)};
+}
+
+NodeApi::NodeApi(const Config& config, std::unique_ptr<ReplicaStore> store)
+    : impl_(std::make_unique<Impl>(config, std::move(store))) {}
+
+NodeApi::~NodeApi() = default;
+
+HttpReply NodeApi::Handle(const std::string& method, const std::string& target, const std::string& body) {
+  std::string_view t(target);
+  size_t q = t.find('?');
+  std::string_view path = t.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
+  if (const ClientRoute* route = FindClientRoute(method, path)) return impl_->Client(*route, path, body);
+  if (method == "GET" && path == "/health") {
+    json health = {{"ok", true}, {"id", impl_->config.id}, {"mode", ModeName(impl_->config.mode)}};
+    return HttpReply{200, Dump(health)};
+  }
+  if (method == "GET" && path == "/ring") return impl_->Ring(query);
+  if (method == "GET" && path == "/status") return impl_->Status();
+  if (method == "POST" && StartsWith(path, "/internal/")) {
+    json parsed;
+    HttpReply error;
+    if (!ParseBody(body, &parsed, &error)) return error;
+    auto r = impl_->coordinator->HandleInternal(std::string(path), parsed);
+    if (!r.ok()) return BadRequest(r.status().message());
+    return HttpReply{200, Dump(*r)};
+  }
+  std::string shown(path.substr(0, 200));
+  return HttpReply{404, Dump(json{{"error", "no such endpoint: " + method + " " + shown}, {"definite", true}})};
+}
+
+}  // namespace faultline::ringstore
