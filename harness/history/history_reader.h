@@ -35,7 +35,7 @@ std::string_view HistoryFormatName(HistoryFormat format);
 
 struct HistoryReadOptions {
   HistoryFormat format = HistoryFormat::kAuto;
-  // Independent-key tuples (harness/independent_keys.h): kAuto splits them
+  // Independent-key tuples (harness/history/independent_keys.h): kAuto splits them
   // for EDN and Jepsen logs when the history looks like one; kYes for any
   // format (error naming the op that does not fit); kNo never.
   IndependentMode independent = IndependentMode::kAuto;

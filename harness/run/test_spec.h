@@ -46,7 +46,7 @@ struct TestSpec {
   double recovery_s = 5;                  // wait after healing, before final reads
   double final_time_limit_s = 30;         // bound on the final phase
   double min_availability = -1;           // < 0: availability does not affect the verdict
-  NodeOptions nodes;                      // node flags (harness/nodes.h); none = local cluster
+  NodeOptions nodes;                      // node flags (harness/control/nodes.h); none = local cluster
 };
 
 // The spec as test.json stores it (every field, the seed included).

@@ -6,7 +6,7 @@
 // server.h.
 //
 // Untrusted input is bounded here: bodies over 1 MiB, JSON nested deeper than
-// kMaxNesting (harness/bounded_json.h), malformed JSON, missing fields and
+// kMaxNesting (harness/core/bounded_json.h), malformed JSON, missing fields and
 // malformed keys get 400 {"error", "definite": true}; nothing a client sends
 // can crash the node. Unknown routes get 404.
 //

@@ -1,4 +1,4 @@
-// libFuzzer target: the jepsen_log history reader (harness/history_reader.h,
+// libFuzzer target: the jepsen_log history reader (harness/history/history_reader.h,
 // format kJepsenLog) on arbitrary bytes. Built by scripts/fuzz.sh.
 #include "tests/fuzz/history_fuzz_common.h"
 

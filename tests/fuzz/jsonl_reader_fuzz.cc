@@ -1,4 +1,4 @@
-// libFuzzer target: the jsonl history reader (harness/history_reader.h,
+// libFuzzer target: the jsonl history reader (harness/history/history_reader.h,
 // format kJsonl) on arbitrary bytes. Built by scripts/fuzz.sh.
 #include "tests/fuzz/history_fuzz_common.h"
 

@@ -1,4 +1,4 @@
-// libFuzzer target: the test-spec parser (harness/test_spec.h) on arbitrary
+// libFuzzer target: the test-spec parser (harness/run/test_spec.h) on arbitrary
 // bytes: the spec file's text -> JSON -> TestSpec -> resolved parts. An
 // accepted spec must survive the round trip through test.json (SpecToJson)
 // unchanged; anything else a spec file holds must be an error, never a crash.
