@@ -165,6 +165,12 @@ Status WriteJsonFile(const std::string& path, const json& j) {
   return WriteTextFile(path, j.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
+Status MarkRunCrashed(const std::string& run_dir, const json& info) {
+  std::error_code ec;
+  if (!fs::is_directory(run_dir, ec)) return Status::Error(run_dir + ": run directory is gone");
+  return WriteJsonFile(run_dir + "/crashed.json", info);
+}
+
 Result<LoadedRun> LoadRun(const std::string& where, const std::string& store_root) {
   std::string path = where == "latest" ? store_root + "/latest" : where;
   std::error_code ec;
@@ -214,6 +220,29 @@ Result<LoadedRun> LoadRun(const std::string& where, const std::string& store_roo
     }
   } else {
     run.results = nullptr;
+  }
+
+  run.crashed = nullptr;
+  std::string crashed_path = run.dir + "/crashed.json";
+  if (fs::exists(crashed_path)) {
+    auto text = ReadWholeFile(crashed_path);
+    json crashed = nullptr;
+    if (text.ok()) {
+      auto parsed = ParseBoundedJson(*text);
+      if (parsed.ok()) crashed = std::move(*parsed);
+    }
+    if (crashed.is_object()) {
+      run.crashed = std::move(crashed);
+      std::string line = "this run's controller died before it finished";
+      std::string faults = run.crashed.value("faults", "");
+      if (!faults.empty() && faults != "no faults") {
+        line += "; the faults it left (" + faults + ") were healed by " +
+                run.crashed.value("healed_by", std::string("a later run"));
+      }
+      run.notes.push_back(line + "; its history is the prefix recorded before it died");
+    } else {
+      run.notes.push_back(crashed_path + ": not a crash record; ignored");
+    }
   }
   return run;
 }

@@ -2,7 +2,10 @@
 //
 //   <store>/<test-name>/<timestamp>/   one run: test.json, history.jsonl,
 //                                      results.json, faultline.log,
-//                                      nodes/<node>/..., report.html
+//                                      nodes/<node>/..., report.html,
+//                                      crashed.json (its controller died)
+//   <store>/.active-faults.json        faults runs have not healed yet
+//                                      (harness/run/fault_ledger.h)
 //   <store>/<test-name>/latest -> <timestamp>
 //   <store>/latest             -> <test-name>/<timestamp>
 // Symlinks are relative (the store can be moved) and replaced atomically
@@ -43,9 +46,16 @@ struct LoadedRun {
   json test = json::object();      // test.json
   History history;                 // history.jsonl (possibly a prefix, see notes)
   json results;                    // results.json, or null when absent
+  json crashed;                    // crashed.json, or null: the run's controller
+                                   // died and a later run healed what it left
   std::vector<std::string> notes;  // things the user should know, e.g. a
                                    // truncated final line that was ignored
 };
+
+// Records in <run_dir>/crashed.json that this run's controller died without
+// finishing, with `info` (who found it, when, which faults were healed).
+// `faultline analyze` and the report then say so.
+Status MarkRunCrashed(const std::string& run_dir, const json& info);
 
 // Loads `where`: "latest" (= <store_root>/latest), a run directory, or a test
 // directory (<store>/<test>, via its `latest`). A final history line cut off

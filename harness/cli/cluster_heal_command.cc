@@ -3,11 +3,14 @@
 // of explicit nodes (--nodes/--nodes-file with the SSH flags). The target
 // (--target, default ringstore, with --target-opt k=v) says where the store's
 // clock offset file and pid file are. Exit: 0 healed, 3 bad flags, 4 a node
-// could not be reached or healed.
+// could not be reached or healed. Runs of the fault ledger in --store (default
+// store) whose controller died on these nodes are marked crashed and forgotten
+// (harness/run/leftover_faults.h), with one line each.
 #include <cstdio>
 
 #include "harness/cli/cluster_command.h"
 #include "harness/control/nodes.h"
+#include "harness/run/leftover_faults.h"
 #include "nemesis/cluster_heal.h"
 
 namespace faultline {
@@ -18,6 +21,7 @@ int RunHeal(const std::vector<std::string>& args) {
   NodeOptions node_options;
   std::string target_name = "ringstore";
   std::vector<std::string> target_opts;
+  std::string store = "store";
   Flags flags("cluster heal");
   AddClusterNameFlags(flags, &spec);
   AddNodeFlags(flags, &node_options);
@@ -25,6 +29,8 @@ int RunHeal(const std::vector<std::string>& args) {
                "target whose store to resume and whose clock offset file to reset (default "
                "ringstore; \"none\": network only)");
   flags.Strings("target-opt", &target_opts, "target option key=value (repeatable)");
+  flags.String("store", &store,
+               "results store whose fault ledger names crashed runs on these nodes (default store)");
   Status parsed = flags.Parse(args);
   if (!parsed.ok()) return BadInput("cluster heal", parsed.message());
   if (flags.help_requested()) {
@@ -71,8 +77,16 @@ int RunHeal(const std::vector<std::string>& args) {
   }
   ClusterInfo cluster;
   for (auto& r : *remotes) cluster.nodes.push_back({r->node(), r->address(), r.get()});
+  auto leftovers = HealLeftoverFaults(store, cluster, target.db.get(), "faultline cluster heal");
+  if (!leftovers.ok()) {
+    std::fprintf(stderr, "faultline cluster heal: %s\n", leftovers.status().message().c_str());
+    return kExitInfra;
+  }
+  for (const auto& line : leftovers->lines) std::printf("%s\n", line.c_str());
+  std::vector<NodeHealReport> reports = leftovers->node_reports;
+  if (reports.empty()) reports = HealNodes(cluster, target.db.get());  // no ledger record: heal anyway
   bool all_ok = true;
-  for (const auto& report : HealNodes(cluster, target.db.get())) {
+  for (const auto& report : reports) {
     std::string line;
     for (const auto& d : report.done) line += (line.empty() ? "" : "; ") + d;
     std::printf("%s: %s\n", report.node.c_str(), line.empty() ? "nothing to heal" : line.c_str());

@@ -108,6 +108,7 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   const CheckResult& r = job->result;
   json results = r.details;
   results["valid"] = ValidityToJson(r.valid);
+  if (!run.crashed.is_null()) results["crashed"] = run.crashed;
   Status ws = WriteJsonFile(run_dir + "/results.json", results);
   if (!ws.ok()) log->Line("faultline: " + ws.message());
   ReportInput report;
@@ -123,6 +124,10 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   std::string reason = ShortReason(r.details);
   log->Line("checked in " + std::string(took) + "s; results in " + run_dir + "/results.json");
   if (rs.ok()) log->Line("report: " + run_dir + "/report.html");
+  if (!run.crashed.is_null()) {
+    reason += std::string(reason.empty() ? "" : "; ") + "crashed: checked the " +
+              std::to_string(history.size()) + " events recorded before the controller died";
+  }
   if (interrupted) {
     reason += std::string(reason.empty() ? "" : "; ") + "interrupted: checked the " +
               std::to_string(history.size()) + " events recorded before the stop";

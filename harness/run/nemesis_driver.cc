@@ -4,14 +4,24 @@
 
 namespace faultline {
 
-void FaultBoard::Started(const std::string& fault) {
-  std::lock_guard<std::mutex> lock(mu_);
-  active_.insert(fault);
+void FaultBoard::Starting(const std::string& fault) {
+  if (ledger_) ledger_->Starting(fault);
 }
 
-void FaultBoard::Stopped(const std::string& fault) {
-  std::lock_guard<std::mutex> lock(mu_);
-  active_.erase(fault);
+void FaultBoard::Started(const std::string& fault, const json& value) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active_.insert(fault);
+  }
+  if (ledger_) ledger_->Applied(fault, value);
+}
+
+void FaultBoard::Stopped(const std::string& fault, bool healed) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active_.erase(fault);
+  }
+  if (ledger_ && healed) ledger_->Healed(fault);
 }
 
 std::set<std::string> FaultBoard::Active() const {
@@ -38,12 +48,14 @@ Op NemesisExecutor::Execute(const Op& invoke) {
     out.error = "no nemesis handles \"" + invoke.f + "\"";
     return out;
   }
+  const std::string& f = invoke.f;
+  const bool start = f.rfind("start-", 0) == 0, stop = f.rfind("stop-", 0) == 0;
+  if (start) board_->Starting(f.substr(6));
   Op out = it->second->Invoke(invoke, rng_);
   out.type = OpType::kInfo;
   out.process = kNemesisProcess;
-  const std::string& f = invoke.f;
-  if (f.rfind("start-", 0) == 0) board_->Started(f.substr(6));
-  if (f.rfind("stop-", 0) == 0) board_->Stopped(f.substr(5));
+  if (start) board_->Started(f.substr(6), out.value);
+  if (stop) board_->Stopped(f.substr(5), out.error.empty());
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/core/rng.h"
+#include "harness/run/fault_ledger.h"
 #include "harness/run/generator.h"
 #include "harness/run/interpreter.h"
 #include "nemesis/nemesis.h"
@@ -18,17 +19,24 @@
 namespace faultline {
 
 // Which faults are active right now (for the status line and the final heal):
-// "partition" after a start-partition op until its stop-partition.
+// "partition" after a start-partition op until its stop-partition. With a
+// ledger attached, every change is also written to it (write-ahead: Starting
+// before the nemesis acts), so a crashed controller's faults can be healed.
 // Thread-safe.
 class FaultBoard {
  public:
-  void Started(const std::string& fault);
-  void Stopped(const std::string& fault);
+  // `ledger` may be null (in-process targets: no nodes to leave faults on).
+  void AttachLedger(FaultLedger* ledger) { ledger_ = ledger; }
+  void Starting(const std::string& fault);
+  void Started(const std::string& fault, const json& value);
+  // `healed`: the stop op succeeded, so the ledger may forget the fault.
+  void Stopped(const std::string& fault, bool healed);
   std::set<std::string> Active() const;
 
  private:
   mutable std::mutex mu_;
   std::set<std::string> active_;
+  FaultLedger* ledger_ = nullptr;
 };
 
 // The nemesis thread's executor: routes each fault op to its nemesis (by the

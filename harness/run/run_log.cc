@@ -3,16 +3,15 @@
 #include <cstdio>
 #include <ctime>
 
+#include "harness/core/utc_time.h"
+
 namespace faultline {
 
 RunLog::RunLog(const std::string& path) : file_(path, std::ios::app) {}
 
 void RunLog::Line(const std::string& text, bool echo) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::time_t t = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  file_ << stamp << " " << text << "\n";
+  file_ << UtcNowIso8601() << " " << text << "\n";
   file_.flush();
   if (echo) {
     std::printf("%s%s\n", tty_line_open_ ? "\n" : "", text.c_str());

@@ -37,14 +37,29 @@ void DbScope::Teardown() {
   if (!s.ok()) log_->Line("teardown: " + s.message());
 }
 
-void HealScope::HealAll() {
+Status HealScope::HealAll() {
+  Status first = Status::Ok();
   for (auto& n : *nemeses_) {
+    Status s = Status::Ok();
     try {
-      Status s = n->Heal();
-      if (!s.ok()) log_->Line("heal " + n->name() + ": " + s.message());
+      s = n->Heal().Prefixed("heal " + n->name());
     } catch (const std::exception& e) {
-      log_->Line("heal " + n->name() + " threw: " + e.what());
+      s = Status::Error("heal " + n->name() + " threw: " + e.what());
     }
+    if (s.ok()) continue;
+    log_->Line(s.message());
+    if (first.ok()) first = s;
+  }
+  return first;
+}
+
+HealScope::~HealScope() {
+  Status healed = HealAll();
+  if (!ledger_) return;
+  if (healed.ok()) {
+    ledger_->Close();
+  } else {
+    ledger_->CloseUnhealed(healed.message());
   }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/core/status.h"
+#include "harness/run/fault_ledger.h"
 #include "harness/run/run_log.h"
 #include "nemesis/nemesis.h"
 #include "targets/target.h"
@@ -39,17 +40,21 @@ class DbScope {
 };
 
 // Heals every nemesis on scope exit (also after exceptions and signals) and
-// whenever HealAll() is called; errors and exceptions are logged.
+// whenever HealAll() is called; errors and exceptions are logged. On scope
+// exit the run's fault ledger record (may be null) is closed: removed when
+// the heal succeeded, kept as unhealed (for the next run to heal) when not.
 class HealScope {
  public:
-  HealScope(std::vector<std::unique_ptr<Nemesis>>* nemeses, RunLog* log)
-      : nemeses_(nemeses), log_(log) {}
-  ~HealScope() { HealAll(); }
-  void HealAll();
+  HealScope(std::vector<std::unique_ptr<Nemesis>>* nemeses, RunLog* log, FaultLedger* ledger)
+      : nemeses_(nemeses), log_(log), ledger_(ledger) {}
+  ~HealScope();
+  // The first heal error, prefixed with the nemesis (Ok when all healed).
+  Status HealAll();
 
  private:
   std::vector<std::unique_ptr<Nemesis>>* nemeses_;
   RunLog* log_;
+  FaultLedger* ledger_;
 };
 
 }  // namespace faultline

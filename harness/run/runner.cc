@@ -11,6 +11,7 @@
 #include "harness/history/history_writer.h"
 #include "harness/run/interpreter.h"
 #include "harness/run/interrupts.h"
+#include "harness/run/leftover_faults.h"
 #include "harness/run/check_and_report.h"
 #include "harness/run/nemesis_driver.h"
 #include "harness/run/run_log.h"
@@ -61,6 +62,7 @@ struct RunState {
   std::vector<std::unique_ptr<Remote>> remotes;
   std::vector<Nemesis*> nemeses;  // set up, in spec order
   std::vector<FaultPair> faults;
+  std::unique_ptr<FaultLedger> ledger;  // on nodes only; declared before board
   FaultBoard board;
   bool nemesis_thread = false;
 };
@@ -133,6 +135,23 @@ Status ConnectToNodes(RunState& run) {
   std::string names;
   for (const auto& n : run.cluster.nodes) names += (names.empty() ? "" : ", ") + n.name;
   run.log->Line("connected to " + std::to_string(run.cluster.nodes.size()) + " nodes: " + names);
+  return Status::Ok();
+}
+
+// Step 2b (on nodes): heal what a crashed run left on these nodes, then
+// record this run in the fault ledger, so that a crash of ours is healed by
+// the next run in turn (leftover_faults.h, fault_ledger.h).
+Status HealLeftoversAndOpenLedger(RunState& run) {
+  if (!run.rs.target.needs_nodes) return Status::Ok();
+  const std::string& store = Spec(run).store;
+  auto healed = HealLeftoverFaults(store, run.cluster, run.rs.target.db.get(),
+                                   "faultline test (run " + run.run_dir + ")");
+  if (!healed.ok()) return healed.status();
+  for (const auto& line : healed->lines) run.log->Line(line);
+  auto ledger = FaultLedger::Open(store, run.run_dir, run.cluster, run.log.get());
+  if (!ledger.ok()) return ledger.status();
+  run.ledger = std::move(*ledger);
+  run.board.AttachLedger(run.ledger.get());
   return Status::Ok();
 }
 
@@ -223,8 +242,9 @@ void RunFinalPhase(RunState& run, Interpreter& in, StatusReporter& status, HealS
     GenPtr heal = NemesisOnly(EmitAll(std::move(stops)));
     heal->Seed(run.gen_rng);
     in.Run(*heal, [] { return false; });
-    heal_scope.HealAll();
-    run.log->Line("healed all faults; waiting " + json(spec.recovery_s).dump() + "s to recover");
+    Status healed = heal_scope.HealAll();
+    run.log->Line(std::string(healed.ok() ? "healed all faults" : "a heal failed (see above)") +
+                  "; waiting " + json(spec.recovery_s).dump() + "s to recover");
     SleepInterruptibly(spec.recovery_s, 1);
   }
   GenPtr final_gen = run.rs.workload->FinalGenerator();
@@ -298,9 +318,10 @@ RunResult RunTest(const TestSpec& spec) {
   InterruptGuard interrupts;
   try {
     if (Status s = ConnectToNodes(run); !s.ok()) return Abort(run, s, result);
+    if (Status s = HealLeftoversAndOpenLedger(run); !s.ok()) return Abort(run, s, result);
     DbScope db_scope(run.rs.target.db.get(), &run.cluster, run.log.get(), Spec(run).leave_db_running);
     if (Status s = SetUpDb(run); !s.ok()) return Abort(run, s, result);
-    HealScope heal_scope(&run.rs.nemeses, run.log.get());
+    HealScope heal_scope(&run.rs.nemeses, run.log.get(), run.ledger.get());
     if (Status s = SetUpNemeses(run); !s.ok()) return Abort(run, s, result);
     auto workers = StartWorkers(run);
     if (!workers.ok()) return Abort(run, workers.status(), result);

@@ -1,7 +1,9 @@
 // `faultline test` against ringstore on a real local 3-node cluster (own name
 // and subnet, removed afterwards): each workload is valid, each run directory
 // is complete (spec, history, results, log, every node's log), and `analyze
-// latest` reaches the same verdict. Runs the real binary. Needs root.
+// latest` reaches the same verdict; a controller killed with kill -9 mid-fault
+// has its faults healed by the next run or `cluster heal`. Runs the real
+// binary. Needs root.
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -11,6 +13,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -178,6 +182,124 @@ TEST_F(RunnerClusterTest, SecondInterruptStillHealsAndTearsDown) {
   EXPECT_NE(a.code, 3) << a.text;
   ASSERT_TRUE(fs::exists(run / "results.json")) << a.text;
   EXPECT_EQ(ReadJson(run / "results.json")["linearizable"]["valid"], true) << a.text;
+}
+
+// Starts `faultline test` with `nemesis` on the cluster and SIGKILLs it as
+// soon as the fault ledger shows `fault` applied (its value recorded): the
+// controller dies without healing. Returns the dead run's directory.
+fs::path KillRunWhileFaultIsActive(const std::string& cluster_file, const fs::path& store,
+                                   const std::string& nemesis, const std::string& fault) {
+  testing::FaultlineChild child({"test", "--target", "ringstore", "--workload", "register",
+                                 "--time-limit", "60", "--concurrency", "3", "--rate", "50",
+                                 "--nemesis", nemesis, "--nemesis-interval", "2", "--cluster-file",
+                                 cluster_file, "--store", store.string()});
+  EXPECT_TRUE(child.ok());
+  EXPECT_TRUE(child.WaitFor("main phase", 60)) << child.output();
+  fs::path ledger = store / ".active-faults.json";
+  bool applied = false;
+  for (int i = 0; i < 300 && !applied; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(ledger);
+    json j = json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j["runs"].is_array() || j["runs"].empty()) continue;
+    const json& faults = j["runs"][0]["faults"];
+    applied = faults.contains(fault) && !faults[fault]["value"].is_null();
+  }
+  EXPECT_TRUE(applied) << "the ledger shows no " << fault << " within 15 s\n" << child.output();
+  fs::path run = fs::canonical(store / "latest");
+  child.Signal(SIGKILL);
+  EXPECT_EQ(child.Wait(30), -1);
+  return run;
+}
+
+// Each node's ringstore process state ('S', 'R', 'T' stopped, ...), by node.
+std::map<std::string, std::string> RingstoreStates(std::vector<std::unique_ptr<Remote>>& remotes) {
+  std::map<std::string, std::string> states;
+  for (auto& r : remotes) {
+    auto state = ExecOrError(*r, "awk '{print $3}' /proc/$(cat " + std::string(RingstoreDb::kPidFile) +
+                                     ")/stat 2>/dev/null || true");
+    states[r->node()] = state.ok() ? *state : "error: " + state.status().message();
+  }
+  return states;
+}
+
+size_t FaultlineRuleCount(std::vector<std::unique_ptr<Remote>>& remotes) {
+  size_t n = 0;
+  for (auto& r : remotes) {
+    auto rules = ListChainRules(*r);
+    EXPECT_TRUE(rules.ok()) << rules.status().message();
+    if (rules.ok()) n += rules->size();
+  }
+  return n;
+}
+
+// kill -9 of the controller during a partition leaves FAULTLINE rules on the
+// nodes; the next `faultline test` on the cluster heals them first (one line
+// naming the dead run and the fault), marks the dead run crashed, runs valid
+// with every node answering, and leaves no rule and no ledger record. The
+// dead run's prefix is checked by analyze, which says it crashed.
+TEST_F(RunnerClusterTest, NextRunHealsPartitionLeftByAKilledController) {
+  fs::path dead = KillRunWhileFaultIsActive(cluster_->cluster_file_path(), store_, "partition",
+                                            "partition");
+  auto remotes = cluster_->Connect();
+  ASSERT_TRUE(remotes.ok()) << remotes.status().message();
+  EXPECT_GT(FaultlineRuleCount(*remotes), 0u) << "the partition was not on the nodes";
+
+  FaultlineOutput o = Faultline("test --target ringstore --workload register --time-limit 6 "
+                                "--concurrency 3 --rate 50 --nemesis none --cluster-file " +
+                                cluster_->cluster_file_path() + " --store " + store_.string());
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(o.text.find("healed faults left by a crashed run (" + dead.string()), std::string::npos)
+      << o.text;
+  EXPECT_NE(o.text.find("died): partition on n1,n2,n3"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("verdict: valid"), std::string::npos) << o.text;
+  EXPECT_EQ(FaultlineRuleCount(*remotes), 0u);
+  json results = ReadJson(fs::canonical(store_ / "latest") / "results.json");
+  for (const char* node : {"n1", "n2", "n3"}) {
+    EXPECT_GT(results["availability"]["by_node"][node]["availability"].get<double>(), 0.9)
+        << node << ": " << results["availability"].dump().substr(0, 1500);
+  }
+  EXPECT_TRUE(ReadJson(store_ / ".active-faults.json")["runs"].empty());
+
+  ASSERT_TRUE(fs::exists(dead / "crashed.json"));
+  json crashed = ReadJson(dead / "crashed.json");
+  EXPECT_NE(crashed["faults"].get<std::string>().find("partition"), std::string::npos);
+  FaultlineOutput a = Faultline("analyze " + dead.string());
+  EXPECT_NE(a.code, 3) << a.text;
+  EXPECT_NE(a.text.find("controller died before it finished"), std::string::npos) << a.text;
+  EXPECT_NE(a.text.find("crashed: checked the"), std::string::npos) << a.text;
+  EXPECT_EQ(ReadJson(dead / "results.json")["linearizable"]["valid"], true) << a.text;
+}
+
+// kill -9 during a pause leaves a stopped (state T) ringstore; `faultline
+// cluster heal --store` resumes it, names the dead run, and marks it crashed;
+// the next run then finds nothing left to heal.
+TEST_F(RunnerClusterTest, ClusterHealResumesStoreLeftPausedByAKilledController) {
+  fs::path dead = KillRunWhileFaultIsActive(cluster_->cluster_file_path(), store_, "pause", "pause");
+  auto remotes = cluster_->Connect();
+  ASSERT_TRUE(remotes.ok()) << remotes.status().message();
+  auto states = RingstoreStates(*remotes);
+  int stopped = 0;
+  for (const auto& [node, state] : states) stopped += state == "T\n";
+  EXPECT_GT(stopped, 0) << "no ringstore was left stopped";
+
+  FaultlineOutput h = Faultline("cluster heal --cluster-file " + cluster_->cluster_file_path() +
+                                " --store " + store_.string());
+  EXPECT_EQ(h.code, 0) << h.text;
+  EXPECT_NE(h.text.find("healed faults left by a crashed run (" + dead.string()), std::string::npos)
+      << h.text;
+  EXPECT_NE(h.text.find("died): pause on n1,n2,n3"), std::string::npos) << h.text;
+  for (const auto& [node, state] : RingstoreStates(*remotes)) {
+    EXPECT_TRUE(state == "S\n" || state == "R\n") << node << " is in state " << state;
+  }
+  EXPECT_TRUE(fs::exists(dead / "crashed.json"));
+  EXPECT_NE(ReadJson(dead / "crashed.json")["healed_by"], nullptr);
+
+  FaultlineOutput o = Faultline("test --target ringstore --workload register --time-limit 4 "
+                                "--concurrency 3 --rate 50 --nemesis none --cluster-file " +
+                                cluster_->cluster_file_path() + " --store " + store_.string());
+  EXPECT_EQ(o.code, 0) << o.text;
+  EXPECT_EQ(o.text.find("healed faults"), std::string::npos) << o.text;
 }
 
 }  // namespace

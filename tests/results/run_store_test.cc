@@ -169,6 +169,38 @@ TEST(RunStoreTest, TruncatedFinalLineOfAKilledRunIsDroppedWithANote) {
   EXPECT_EQ(run->notes.size(), 1u);
 }
 
+// A run whose controller died: crashed.json is loaded and said in a note;
+// a crashed.json that is not an object is ignored with a note naming it.
+TEST(RunStoreTest, CrashedRunIsLoadedWithItsCrashRecordAndANote) {
+  TempDir store;
+  auto dir = CreateRunDir(store.path(), "t");
+  ASSERT_TRUE(dir.ok());
+  ASSERT_TRUE(WriteJsonFile(*dir + "/test.json", {{"name", "t"}}).ok());
+  WriteFile(*dir + "/history.jsonl", OpLine(0, "invoke", 1, "read") + OpLine(1, "ok", 1, "read"));
+  auto run = LoadRun(*dir, store.path());
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_TRUE(run->crashed.is_null());
+
+  json info = {{"healed_by", "faultline cluster heal"}, {"faults", "partition on n1,n2"}};
+  ASSERT_TRUE(MarkRunCrashed(*dir, info).ok());
+  run = LoadRun(*dir, store.path());
+  ASSERT_TRUE(run.ok()) << run.status().message();
+  EXPECT_EQ(run->crashed, info);
+  ASSERT_EQ(run->notes.size(), 1u);
+  EXPECT_NE(run->notes[0].find("controller died"), std::string::npos) << run->notes[0];
+  EXPECT_NE(run->notes[0].find("partition on n1,n2"), std::string::npos) << run->notes[0];
+  EXPECT_NE(run->notes[0].find("faultline cluster heal"), std::string::npos) << run->notes[0];
+
+  WriteFile(*dir + "/crashed.json", "[1,2]");
+  run = LoadRun(*dir, store.path());
+  ASSERT_TRUE(run.ok());
+  EXPECT_TRUE(run->crashed.is_null());
+  ASSERT_EQ(run->notes.size(), 1u);
+  EXPECT_NE(run->notes[0].find("crashed.json: not a crash record"), std::string::npos) << run->notes[0];
+
+  EXPECT_FALSE(MarkRunCrashed(store.path() + "/gone", info).ok());
+}
+
 TEST(RunStoreTest, MalformedOrMissingFilesAreOneLineErrorsWithLocation) {
   TempDir store;
   auto dir = CreateRunDir(store.path(), "t");
