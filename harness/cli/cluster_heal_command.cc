@@ -77,16 +77,14 @@ int RunHeal(const std::vector<std::string>& args) {
   }
   ClusterInfo cluster;
   for (auto& r : *remotes) cluster.nodes.push_back({r->node(), r->address(), r.get()});
-  auto leftovers = HealLeftoverFaults(store, cluster, target.db.get(), "faultline cluster heal");
+  auto leftovers = HealLeftoverFaults(store, cluster, target.db.get(), "faultline cluster heal", false);
   if (!leftovers.ok()) {
     std::fprintf(stderr, "faultline cluster heal: %s\n", leftovers.status().message().c_str());
     return kExitInfra;
   }
   for (const auto& line : leftovers->lines) std::printf("%s\n", line.c_str());
-  std::vector<NodeHealReport> reports = leftovers->node_reports;
-  if (reports.empty()) reports = HealNodes(cluster, target.db.get());  // no ledger record: heal anyway
   bool all_ok = true;
-  for (const auto& report : reports) {
+  for (const auto& report : leftovers->node_reports) {
     std::string line;
     for (const auto& d : report.done) line += (line.empty() ? "" : "; ") + d;
     std::printf("%s: %s\n", report.node.c_str(), line.empty() ? "nothing to heal" : line.c_str());

@@ -133,20 +133,35 @@ std::string DescribeFaults(const LedgerRun& run) {
   return out.empty() ? "no faults" : out;
 }
 
-Result<std::vector<LedgerRun>> FindLeftoverRuns(const std::string& store_root,
-                                                const ClusterInfo& cluster) {
+namespace {
+
+// The records sharing a node with `cluster` whose controller is dead or ended
+// (want_live false), or alive and running (want_live true).
+Result<std::vector<LedgerRun>> FindRuns(const std::string& store_root, const ClusterInfo& cluster,
+                                        bool want_live) {
   std::vector<LedgerRun> found;
   Status s = Modify(FaultLedgerPath(store_root), [&](json& ledger) {
     for (const auto& r : ledger["runs"]) {
       LedgerRun run = RunFromJson(r);
-      if ((run.exited || !ProcessAlive(run.controller)) && SharesANode(run, cluster)) {
-        found.push_back(std::move(run));
-      }
+      bool live = !run.exited && ProcessAlive(run.controller);
+      if (live == want_live && SharesANode(run, cluster)) found.push_back(std::move(run));
     }
     return false;  // read-only
   });
   if (!s.ok()) return s;
   return found;
+}
+
+}  // namespace
+
+Result<std::vector<LedgerRun>> FindLeftoverRuns(const std::string& store_root,
+                                                const ClusterInfo& cluster) {
+  return FindRuns(store_root, cluster, false);
+}
+
+Result<std::vector<LedgerRun>> FindLiveRuns(const std::string& store_root,
+                                            const ClusterInfo& cluster) {
+  return FindRuns(store_root, cluster, true);
 }
 
 Status ForgetRuns(const std::string& store_root, const std::vector<LedgerRun>& runs) {

@@ -60,6 +60,11 @@ std::string DescribeFaults(const LedgerRun& run);
 Result<std::vector<LedgerRun>> FindLeftoverRuns(const std::string& store_root,
                                                 const ClusterInfo& cluster);
 
+// The records of runs whose controller is alive (and did not end) and that
+// share a node with `cluster`: runs that may be applying faults right now.
+Result<std::vector<LedgerRun>> FindLiveRuns(const std::string& store_root,
+                                            const ClusterInfo& cluster);
+
 // Removes the records of `runs` (by run directory) from the ledger.
 Status ForgetRuns(const std::string& store_root, const std::vector<LedgerRun>& runs);
 

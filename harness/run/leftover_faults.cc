@@ -6,18 +6,32 @@
 
 namespace faultline {
 
+std::string LeftoverHeal::FirstError() const {
+  for (const auto& report : node_reports) {
+    if (!report.errors.empty()) return report.node + ": " + report.errors[0];
+  }
+  return "";
+}
+
 Result<LeftoverHeal> HealLeftoverFaults(const std::string& store_root, const ClusterInfo& cluster,
-                                        Db* db, const std::string& healer) {
+                                        Db* db, const std::string& healer, bool refuse_live_runs) {
+  LeftoverHeal out;
+  auto live = FindLiveRuns(store_root, cluster);
+  if (!live.ok()) return live.status();
+  for (const auto& run : *live) {
+    std::string what = "run " + run.run_dir + " (controller pid " + std::to_string(run.controller.pid) +
+                       ", alive) is using these nodes";
+    if (refuse_live_runs) {
+      return Status::Error(what + ": wait for it to end, or stop it (kill " +
+                           std::to_string(run.controller.pid) + ") and try again");
+    }
+    out.lines.push_back("warning: " + what + "; healing its faults too: " + DescribeFaults(run));
+  }
   auto leftovers = FindLeftoverRuns(store_root, cluster);
   if (!leftovers.ok()) return leftovers.status();
-  LeftoverHeal out;
-  if (leftovers->empty()) return out;
   out.node_reports = HealNodes(cluster, db);
   for (const auto& report : out.node_reports) {
-    if (!report.errors.empty()) {
-      return Status::Error("healing faults left by " + (*leftovers)[0].run_dir + ": " + report.node +
-                           ": " + report.errors[0]);
-    }
+    if (!report.errors.empty()) return out;  // the ledger keeps its records for the next try
   }
   for (const auto& run : *leftovers) {
     std::string faults = DescribeFaults(run);
@@ -26,8 +40,7 @@ Result<LeftoverHeal> HealLeftoverFaults(const std::string& store_root, const Clu
                           run.heal_error + "): " + faults);
       continue;
     }
-    out.lines.push_back("healed faults left by a crashed run (" + run.run_dir + "; controller pid " +
-                        std::to_string(run.controller.pid) + " died): " + faults);
+    out.lines.push_back("healed faults left by a crashed run (" + run.run_dir + "): " + faults);
     nlohmann::json info = {{"detected_at", UtcNowIso8601()},
                            {"healed_by", healer},
                            {"controller_pid", run.controller.pid},

@@ -138,16 +138,23 @@ Status ConnectToNodes(RunState& run) {
   return Status::Ok();
 }
 
-// Step 2b (on nodes): heal what a crashed run left on these nodes, then
+// Step 2b (on nodes): heal the nodes (whatever a crashed run left on them;
+// refused while another run of this store is live on them), then
 // record this run in the fault ledger, so that a crash of ours is healed by
 // the next run in turn (leftover_faults.h, fault_ledger.h).
 Status HealLeftoversAndOpenLedger(RunState& run) {
   if (!run.rs.target.needs_nodes) return Status::Ok();
   const std::string& store = Spec(run).store;
   auto healed = HealLeftoverFaults(store, run.cluster, run.rs.target.db.get(),
-                                   "faultline test (run " + run.run_dir + ")");
+                                   "faultline test (run " + run.run_dir + ")", true);
   if (!healed.ok()) return healed.status();
+  if (std::string e = healed->FirstError(); !e.empty()) return Status::Error("cannot heal " + e);
   for (const auto& line : healed->lines) run.log->Line(line);
+  for (const auto& report : healed->node_reports) {
+    std::string done;
+    for (const auto& d : report.done) done += (done.empty() ? "" : "; ") + d;
+    run.log->Line("healed " + report.node + " before use: " + done, false);  // log only
+  }
   auto ledger = FaultLedger::Open(store, run.run_dir, run.cluster, run.log.get());
   if (!ledger.ok()) return ledger.status();
   run.ledger = std::move(*ledger);

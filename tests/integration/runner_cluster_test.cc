@@ -251,7 +251,7 @@ TEST_F(RunnerClusterTest, NextRunHealsPartitionLeftByAKilledController) {
   EXPECT_EQ(o.code, 0) << o.text;
   EXPECT_NE(o.text.find("healed faults left by a crashed run (" + dead.string()), std::string::npos)
       << o.text;
-  EXPECT_NE(o.text.find("died): partition on n1,n2,n3"), std::string::npos) << o.text;
+  EXPECT_NE(o.text.find("): partition on n1,n2,n3"), std::string::npos) << o.text;
   EXPECT_NE(o.text.find("verdict: valid"), std::string::npos) << o.text;
   EXPECT_EQ(FaultlineRuleCount(*remotes), 0u);
   json results = ReadJson(fs::canonical(store_ / "latest") / "results.json");
@@ -288,7 +288,7 @@ TEST_F(RunnerClusterTest, ClusterHealResumesStoreLeftPausedByAKilledController) 
   EXPECT_EQ(h.code, 0) << h.text;
   EXPECT_NE(h.text.find("healed faults left by a crashed run (" + dead.string()), std::string::npos)
       << h.text;
-  EXPECT_NE(h.text.find("died): pause on n1,n2,n3"), std::string::npos) << h.text;
+  EXPECT_NE(h.text.find("): pause on n1,n2,n3"), std::string::npos) << h.text;
   for (const auto& [node, state] : RingstoreStates(*remotes)) {
     EXPECT_TRUE(state == "S\n" || state == "R\n") << node << " is in state " << state;
   }
