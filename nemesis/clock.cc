@@ -178,6 +178,27 @@ class ClockNemesis : public Nemesis {
     return CompleteFault(op, std::move(value), s.Prefixed("clock"));
   }
 
+  // A recorded bump's offsets become this nemesis's (strobe and drift need
+  // the tick thread of the process that started them: not taken over).
+  Status Adopt(const nlohmann::json& start_value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    const std::string kind = start_value.is_object() ? start_value.value("kind", std::string()) : "";
+    if (kind != "bump") {
+      return Status::Error("clock: only a bump can be taken over (recorded kind \"" + kind + "\")");
+    }
+    if (!start_value.contains("offsets-ms") || !start_value["offsets-ms"].is_object()) {
+      return Status::Error("clock: the recorded bump has no offsets-ms");
+    }
+    std::lock_guard<std::mutex> l(offsets_mu_);
+    for (const auto& [node, ms] : start_value["offsets-ms"].items()) {
+      if (!ms.is_number() || NodesNamed(cluster_, {node}).empty()) {
+        return Status::Error("clock: bad recorded offsets-ms entry \"" + node + "\"");
+      }
+      if (ms.get<double>() != 0) offsets_[node] = ms.get<double>();
+    }
+    return Status::Ok();
+  }
+
   Status Heal() override {
     std::lock_guard<std::mutex> lock(mu_);
     if (cluster_.nodes.empty()) return Status::Ok();

@@ -16,18 +16,6 @@ std::string NetworkHealCommand() {
          "tc qdisc del dev \"$d\" root && echo \"netem qdisc removed from $d\"; fi; done; fi";
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t nl = text.find('\n', pos);
-    if (nl == std::string::npos) nl = text.size();
-    if (nl > pos) out.push_back(text.substr(pos, nl - pos));
-    pos = nl + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db) {
@@ -45,7 +33,7 @@ std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db) {
     }
     auto net = ExecOrError(*n.remote, NetworkHealCommand());
     if (net.ok()) {
-      for (auto& line : Lines(*net)) report.done.push_back(line);
+      for (auto& line : SplitLines(*net)) report.done.push_back(line);
     } else {
       report.errors.push_back(net.status().message());
     }
@@ -56,7 +44,7 @@ std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db) {
                          ShellQuote(file + ".tmp") + " && mv -f " + ShellQuote(file + ".tmp") + " " +
                          ShellQuote(file) + " && echo 'clock offset reset to +0'; fi");
       if (clock.ok()) {
-        for (auto& line : Lines(*clock)) report.done.push_back(line);
+        for (auto& line : SplitLines(*clock)) report.done.push_back(line);
       } else {
         report.errors.push_back(clock.status().message());
       }

@@ -48,6 +48,14 @@ class Nemesis {
   virtual Op Invoke(const Op& op, Rng& rng) = 0;
   // Undoes every fault still active. Idempotent.
   virtual Status Heal() = 0;
+  // Takes over a fault that another process applied (`faultline fault start`
+  // then `faultline fault stop`): `start_value` is that start op's completed
+  // value; afterwards the stop op and Heal() undo exactly that fault, as if
+  // this nemesis had applied it. Called after Setup. Default: an error (the
+  // fault cannot be taken over; Heal() is then the only way back).
+  virtual Status Adopt(const nlohmann::json& start_value) {
+    return Status::Error(name() + ": cannot take over a fault another process applied");
+  }
   // Start/stop pairs this nemesis handles.
   virtual std::vector<FaultPair> Faults() const = 0;
 };

@@ -41,6 +41,8 @@ std::string StringOption(const NemesisOptions& options, const std::string& key,
                          const std::string& fallback);
 // Splits "a,b,c" on commas (empty items dropped).
 std::vector<std::string> SplitCommas(const std::string& text);
+// Splits a command's output into its non-empty lines.
+std::vector<std::string> SplitLines(const std::string& text);
 
 // The completion of a fault op: a copy of `invoke` with type info, process
 // nemesis, the given value and (when not OK) the error line.

@@ -101,7 +101,35 @@ class PacketNemesis : public Nemesis {
                             {"loss", loss_},
                             {"delay-ms", delay_ms_},
                             {"duplicate-percent", duplicate_}};
+    nlohmann::json devs = nlohmann::json::object();
+    for (const auto& [node, state] : active_) {
+      if (!state.netem_dev.empty()) devs[node] = state.netem_dev;
+    }
+    if (!devs.empty()) value["netem-devs"] = devs;  // what Adopt needs to remove them
     return CompleteFault(op, std::move(value), s.Prefixed("packet"));
+  }
+
+  // The recorded nodes' drop rules (at the recorded loss) and netem qdiscs
+  // become this nemesis's active state.
+  Status Adopt(const nlohmann::json& start_value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!start_value.is_object() || !start_value.contains("nodes") || !start_value["nodes"].is_array()) {
+      return Status::Error("packet: the recorded start has no \"nodes\" list");
+    }
+    const double loss = start_value.value("loss", 0.0);
+    const nlohmann::json devs = start_value.value("netem-devs", nlohmann::json::object());
+    for (const auto& n : start_value["nodes"]) {
+      if (!n.is_string() || NodesNamed(cluster_, {n.get<std::string>()}).empty()) {
+        return Status::Error("packet: the recorded start names an unknown node " + n.dump());
+      }
+      const std::string node = n.get<std::string>();
+      NodeState& state = active_[node];
+      for (const auto& other : cluster_.nodes) {
+        if (other.name != node && loss > 0) state.rules.push_back(DropFrom(other.address, loss));
+      }
+      if (devs.contains(node) && devs[node].is_string()) state.netem_dev = devs[node].get<std::string>();
+    }
+    return Status::Ok();
   }
 
   Status Heal() override {

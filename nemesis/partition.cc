@@ -85,6 +85,20 @@ class PartitionNemesis : public Nemesis {
     return CompleteFault(op, std::move(value), s.Prefixed("partition"));
   }
 
+  // The rules of the recorded grudge become this nemesis's active rules.
+  Status Adopt(const nlohmann::json& start_value) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!start_value.is_object() || !start_value.contains("grudge")) {
+      return Status::Error("partition: the recorded start has no grudge");
+    }
+    auto grudge = GrudgeFromJson(start_value["grudge"], NodeNames(cluster_));
+    if (!grudge.ok()) return grudge.status().Prefixed("partition: the recorded grudge");
+    for (const auto& [node, drops] : *grudge) {
+      for (const auto& other : drops) active_[node].push_back(DropFrom(AddressOf(other)));
+    }
+    return Status::Ok();
+  }
+
   Status Heal() override {
     std::lock_guard<std::mutex> lock(mu_);
     if (cluster_.nodes.empty()) return Status::Ok();  // never set up

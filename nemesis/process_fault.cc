@@ -60,6 +60,21 @@ Status ProcessFault::Heal() {
   return UndoAll().Prefixed(fault_ + " heal");
 }
 
+Status ProcessFault::Adopt(const nlohmann::json& start_value) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!start_value.is_object() || !start_value.contains("nodes") || !start_value["nodes"].is_array()) {
+    return Status::Error(fault_ + ": the recorded start has no \"nodes\" list");
+  }
+  std::lock_guard<std::mutex> l(faulted_mu_);
+  for (const auto& n : start_value["nodes"]) {
+    if (!n.is_string() || NodesNamed(cluster_, {n.get<std::string>()}).empty()) {
+      return Status::Error(fault_ + ": the recorded start names an unknown node " + n.dump());
+    }
+    faulted_.insert(n.get<std::string>());
+  }
+  return Status::Ok();
+}
+
 Status ProcessFault::UndoAll() {
   std::vector<std::string> nodes;
   {

@@ -32,6 +32,8 @@ class ProcessFault : public Nemesis {
   Status CheckTarget(Db* db) override { return Bind(db); }
   Op Invoke(const Op& op, Rng& rng) override;
   Status Heal() override;
+  // Marks start_value["nodes"] as faulted, so stop/Heal undo them there.
+  Status Adopt(const nlohmann::json& start_value) override;
 
  protected:
   // Finds the capability in `db`; error (naming it) when the Db lacks it.

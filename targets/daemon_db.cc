@@ -35,4 +35,17 @@ Status DaemonDb::Resume(const ClusterInfo& cluster, const NodeInfo& node) {
   return ResumeDaemon(**remote, spec_);
 }
 
+Result<std::string> DaemonDb::ProcessState(const NodeInfo& node) const {
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
+  auto out = ExecOrError(**remote, DaemonPrelude(spec_) +
+                                       "if running; then case $(awk '{print $3}' /proc/$p/stat) in "
+                                       "T|t) echo stopped;; *) echo running;; esac; "
+                                       "else echo 'not running'; fi");
+  if (!out.ok()) return out.status();
+  std::string state = *out;
+  while (!state.empty() && state.back() == '\n') state.pop_back();
+  return state;
+}
+
 }  // namespace faultline

@@ -32,6 +32,9 @@ class DaemonDb : public Db, public Killable, public Pausable, public HasLogs {
   Status Pause(const ClusterInfo& cluster, const NodeInfo& node) override;
   // SIGCONT by pid file; OK when it is not running (a heal is idempotent).
   Status Resume(const ClusterInfo& cluster, const NodeInfo& node) override;
+  // "running", "stopped" (SIGSTOPped: state T) or "not running", from the
+  // pid file and /proc (for `faultline fault status`).
+  Result<std::string> ProcessState(const NodeInfo& node) const;
   // The daemon's log file.
   std::vector<std::string> LogFiles(const NodeInfo& node) override { return {spec_.log_file}; }
 

@@ -2,35 +2,24 @@
 // on the nodes (nemesis/cluster_heal.h) — of the local cluster by default, or
 // of explicit nodes (--nodes/--nodes-file with the SSH flags). The target
 // (--target, default ringstore, with --target-opt k=v) says where the store's
-// clock offset file and pid file are. Exit: 0 healed, 3 bad flags, 4 a node
-// could not be reached or healed. Runs of the fault ledger in --store (default
-// store) whose controller died on these nodes are marked crashed and forgotten
-// (harness/run/leftover_faults.h), with one line each.
+// clock offset file and pid file are. Runs of the fault ledger in --store
+// (default store) whose controller died on these nodes are marked crashed and
+// forgotten, and faults started by hand are forgotten
+// (harness/run/leftover_faults.h), with one line each. Exit: 0 healed, 3 bad
+// flags, 4 a node could not be reached or healed.
 #include <cstdio>
 
 #include "harness/cli/cluster_command.h"
-#include "harness/control/nodes.h"
+#include "harness/cli/node_target_flags.h"
 #include "harness/run/leftover_faults.h"
-#include "nemesis/cluster_heal.h"
 
 namespace faultline {
 namespace {
 
 int RunHeal(const std::vector<std::string>& args) {
-  LocalClusterSpec spec;
-  NodeOptions node_options;
-  std::string target_name = "ringstore";
-  std::vector<std::string> target_opts;
-  std::string store = "store";
+  NodeTargetFlags values;
   Flags flags("cluster heal");
-  AddClusterNameFlags(flags, &spec);
-  AddNodeFlags(flags, &node_options);
-  flags.String("target", &target_name,
-               "target whose store to resume and whose clock offset file to reset (default "
-               "ringstore; \"none\": network only)");
-  flags.Strings("target-opt", &target_opts, "target option key=value (repeatable)");
-  flags.String("store", &store,
-               "results store whose fault ledger names crashed runs on these nodes (default store)");
+  AddNodeTargetFlags(flags, &values);
   Status parsed = flags.Parse(args);
   if (!parsed.ok()) return BadInput("cluster heal", parsed.message());
   if (flags.help_requested()) {
@@ -41,50 +30,19 @@ int RunHeal(const std::vector<std::string>& args) {
   if (!flags.positionals().empty()) {
     return BadInput("cluster heal", "unexpected argument \"" + flags.positionals()[0] + "\"");
   }
-  if (!HasExplicitNodes(node_options) && node_options.cluster_file.empty()) {
-    node_options.cluster_file = ClusterFilePath(spec.name, spec.state_root);
-  }
+  int code = kExitValid;
+  auto nodes = ConnectNodeTarget("cluster heal", flags, values, &code);
+  if (!nodes) return code;
 
-  // Without --target, a build lacking ringstore heals the network only.
-  if (!flags.WasSet("target") && TargetRegistry::Get().Find(target_name) == nullptr) {
-    target_name = "none";
-  }
-  Target target;
-  if (target_name != "none") {
-    const auto* entry = TargetRegistry::Get().Find(target_name);
-    if (entry == nullptr) {
-      return BadInput("cluster heal", "--target: unknown target \"" + target_name +
-                                          "\" (known: " + TargetRegistry::Get().NamesJoined() +
-                                          ", none)");
-    }
-    TargetOptions options;
-    for (const auto& kv : target_opts) {
-      auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        return BadInput("cluster heal", "--target-opt: \"" + kv + "\" is not key=value");
-      }
-      options[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    auto made = entry->factory(options);
-    if (!made.ok()) return BadInput("cluster heal", "--target-opt: " + made.status().message());
-    target = std::move(made).value();
-  }
-
-  auto remotes = ConnectNodes(node_options, "");
-  if (!remotes.ok()) {
-    std::fprintf(stderr, "faultline cluster heal: %s\n", remotes.status().message().c_str());
+  auto healed = HealLeftoverFaults(values.store, nodes->cluster, nodes->target.db.get(),
+                                   "faultline cluster heal", false);
+  if (!healed.ok()) {
+    std::fprintf(stderr, "faultline cluster heal: %s\n", healed.status().message().c_str());
     return kExitInfra;
   }
-  ClusterInfo cluster;
-  for (auto& r : *remotes) cluster.nodes.push_back({r->node(), r->address(), r.get()});
-  auto leftovers = HealLeftoverFaults(store, cluster, target.db.get(), "faultline cluster heal", false);
-  if (!leftovers.ok()) {
-    std::fprintf(stderr, "faultline cluster heal: %s\n", leftovers.status().message().c_str());
-    return kExitInfra;
-  }
-  for (const auto& line : leftovers->lines) std::printf("%s\n", line.c_str());
+  for (const auto& line : healed->lines) std::printf("%s\n", line.c_str());
   bool all_ok = true;
-  for (const auto& report : leftovers->node_reports) {
+  for (const auto& report : healed->node_reports) {
     std::string line;
     for (const auto& d : report.done) line += (line.empty() ? "" : "; ") + d;
     std::printf("%s: %s\n", report.node.c_str(), line.empty() ? "nothing to heal" : line.c_str());

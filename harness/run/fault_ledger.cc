@@ -86,6 +86,8 @@ Status Modify(const std::string& path, const std::function<bool(json& ledger)>& 
 LedgerRun RunFromJson(const json& r) {
   LedgerRun run;
   run.run_dir = r.value("run_dir", "");
+  run.id = r.value("id", run.run_dir);
+  run.manual = r.value("manual", false);
   run.controller.pid = r.value("pid", 0);
   run.controller.start_time = r.value("start_time", 0ULL);
   if (r.contains("nodes") && r["nodes"].is_array()) {
@@ -118,12 +120,20 @@ std::string FaultLedgerPath(const std::string& store_root) {
 }
 
 std::string DescribeFaults(const LedgerRun& run) {
-  std::string nodes;
-  for (const auto& n : run.node_names) nodes += (nodes.empty() ? "" : ",") + n;
+  std::string all_nodes;
+  for (const auto& n : run.node_names) all_nodes += (all_nodes.empty() ? "" : ",") + n;
   std::string out;
   for (const auto& [fault, entry] : run.faults.items()) {
-    out += (out.empty() ? "" : "; ") + fault + " on " + nodes;
     const json& value = entry.is_object() && entry.contains("value") ? entry["value"] : json();
+    // The nodes the fault was applied to, when its value says (kill n2);
+    // else the run's nodes (it may have been on any of them).
+    std::string nodes;
+    if (value.is_object() && value.contains("nodes") && value["nodes"].is_array()) {
+      for (const auto& n : value["nodes"]) {
+        if (n.is_string()) nodes += (nodes.empty() ? "" : ",") + n.get<std::string>();
+      }
+    }
+    out += (out.empty() ? "" : "; ") + fault + " on " + (nodes.empty() ? all_nodes : nodes);
     if (!value.is_null() && !value.empty()) {
       std::string v = value.dump(-1, ' ', false, json::error_handler_t::replace);
       if (v.size() > 120) v = v.substr(0, 117) + "...";
@@ -143,7 +153,7 @@ Result<std::vector<LedgerRun>> FindRuns(const std::string& store_root, const Clu
   Status s = Modify(FaultLedgerPath(store_root), [&](json& ledger) {
     for (const auto& r : ledger["runs"]) {
       LedgerRun run = RunFromJson(r);
-      bool live = !run.exited && ProcessAlive(run.controller);
+      bool live = !run.manual && !run.exited && ProcessAlive(run.controller);
       if (live == want_live && SharesANode(run, cluster)) found.push_back(std::move(run));
     }
     return false;  // read-only
@@ -169,12 +179,95 @@ Status ForgetRuns(const std::string& store_root, const std::vector<LedgerRun>& r
   return Modify(FaultLedgerPath(store_root), [&](json& ledger) {
     json kept = json::array();
     for (const auto& r : ledger["runs"]) {
-      std::string dir = r.value("run_dir", "");
+      std::string id = RunFromJson(r).id;
       bool forget = false;
-      for (const auto& run : runs) forget = forget || run.run_dir == dir;
+      for (const auto& run : runs) forget = forget || run.id == id;
       if (!forget) kept.push_back(r);
     }
     bool changed = kept.size() != ledger["runs"].size();
+    ledger["runs"] = std::move(kept);
+    return changed;
+  });
+}
+
+namespace {
+
+std::string ManualId(const ClusterInfo& cluster) {
+  std::string id = "by hand on";
+  for (const auto& n : cluster.nodes) id += " " + (n.address.empty() ? n.name : n.address);
+  return id;
+}
+
+json NodesJson(const ClusterInfo& cluster) {
+  json nodes = json::array();
+  for (const auto& n : cluster.nodes) nodes.push_back({{"name", n.name}, {"address", n.address}});
+  return nodes;
+}
+
+}  // namespace
+
+Status RecordManualFault(const std::string& store_root, const ClusterInfo& cluster,
+                         const std::string& fault, const json& value) {
+  const std::string id = ManualId(cluster);
+  const std::string since = UtcNowIso8601();
+  return Modify(FaultLedgerPath(store_root), [&](json& ledger) {
+    json* record = nullptr;
+    for (auto& r : ledger["runs"]) {
+      if (r.value("id", std::string()) == id) record = &r;
+    }
+    if (!record) {
+      ledger["runs"].push_back({{"id", id},
+                                {"manual", true},
+                                {"run_dir", ""},
+                                {"pid", 0},
+                                {"start_time", 0},
+                                {"nodes", NodesJson(cluster)},
+                                {"faults", json::object()},
+                                {"exited", false}});
+      record = &ledger["runs"].back();
+    }
+    json& entry = (*record)["faults"][fault];
+    if (!entry.is_object() || value.is_null()) entry = {{"since", since}, {"value", nullptr}};
+    if (!value.is_null()) entry["value"] = value;
+    return true;
+  });
+}
+
+Result<LedgerRun> FindManualFaults(const std::string& store_root, const ClusterInfo& cluster) {
+  const std::string id = ManualId(cluster);
+  LedgerRun found;
+  found.id = id;
+  found.manual = true;
+  for (const auto& n : cluster.nodes) {
+    found.node_names.push_back(n.name);
+    found.node_addresses.push_back(n.address);
+  }
+  Status s = Modify(FaultLedgerPath(store_root), [&](json& ledger) {
+    for (const auto& r : ledger["runs"]) {
+      if (r.value("id", std::string()) == id) found = RunFromJson(r);
+    }
+    return false;  // read-only
+  });
+  if (!s.ok()) return s;
+  return found;
+}
+
+Status ForgetManualFault(const std::string& store_root, const ClusterInfo& cluster,
+                         const std::string& fault) {
+  const std::string id = ManualId(cluster);
+  return Modify(FaultLedgerPath(store_root), [&](json& ledger) {
+    json kept = json::array();
+    bool changed = false;
+    for (auto& r : ledger["runs"]) {
+      if (r.value("id", std::string()) == id && r["faults"].is_object()) {
+        changed = r["faults"].erase(fault) > 0 || changed;
+        if (r["faults"].empty()) {
+          changed = true;
+          continue;  // nothing left by hand on this cluster
+        }
+      }
+      kept.push_back(r);
+    }
     ledger["runs"] = std::move(kept);
     return changed;
   });
@@ -184,9 +277,13 @@ Result<std::unique_ptr<FaultLedger>> FaultLedger::Open(const std::string& store_
                                                        const std::string& run_dir,
                                                        const ClusterInfo& cluster, RunLog* log) {
   ProcessId self = IdentifyProcess(::getpid());
-  json record = {{"run_dir", run_dir},     {"pid", self.pid},       {"start_time", self.start_time},
-                 {"nodes", json::array()}, {"faults", json::object()}, {"exited", false}};
-  for (const auto& n : cluster.nodes) record["nodes"].push_back({{"name", n.name}, {"address", n.address}});
+  json record = {{"id", run_dir},
+                 {"run_dir", run_dir},
+                 {"pid", self.pid},
+                 {"start_time", self.start_time},
+                 {"nodes", NodesJson(cluster)},
+                 {"faults", json::object()},
+                 {"exited", false}};
   std::string path = FaultLedgerPath(store_root);
   Status s = Modify(path, [&](json& ledger) {
     ledger["runs"].push_back(record);

@@ -37,8 +37,12 @@ namespace faultline {
 // <store>/.active-faults.json
 std::string FaultLedgerPath(const std::string& store_root);
 
-// One run's record, as read back.
+// One run's record, as read back. Faults started by hand (`faultline fault
+// start`) are a record of their own per cluster: manual, no run directory, no
+// controller (nothing alive heals them: every later run on those nodes does).
 struct LedgerRun {
+  std::string id;  // the run directory, or "by hand on <node addresses>"
+  bool manual = false;
   std::string run_dir;
   ProcessId controller;
   std::vector<std::string> node_names;
@@ -48,8 +52,9 @@ struct LedgerRun {
   std::string heal_error;  // why, when exited
 };
 
-// "partition on n1,n2,n3; pause on n1,n2,n3 {"paused":["n2"]}" (values over 120
-// characters are cut); "no faults" when there are none.
+// "partition on n1,n2,n3 {"kind":...}; pause on n2 {"nodes":["n2"]}": each
+// fault on the nodes its value names (else the run's nodes), with its value
+// (cut at 120 characters); "no faults" when there are none.
 std::string DescribeFaults(const LedgerRun& run);
 
 // The records that this cluster must heal: those whose controller is no
@@ -65,8 +70,18 @@ Result<std::vector<LedgerRun>> FindLeftoverRuns(const std::string& store_root,
 Result<std::vector<LedgerRun>> FindLiveRuns(const std::string& store_root,
                                             const ClusterInfo& cluster);
 
-// Removes the records of `runs` (by run directory) from the ledger.
+// Removes the records of `runs` (by id) from the ledger.
 Status ForgetRuns(const std::string& store_root, const std::vector<LedgerRun>& runs);
+
+// Faults by hand. Record `fault` as started on `cluster` with `value` (null:
+// about to be applied, the write-ahead entry; then the applied op's value).
+Status RecordManualFault(const std::string& store_root, const ClusterInfo& cluster,
+                         const std::string& fault, const nlohmann::json& value);
+// The faults started by hand on `cluster` (a record with no faults when none).
+Result<LedgerRun> FindManualFaults(const std::string& store_root, const ClusterInfo& cluster);
+// `fault` stopped: it leaves the record (the record goes when it is empty).
+Status ForgetManualFault(const std::string& store_root, const ClusterInfo& cluster,
+                         const std::string& fault);
 
 class FaultLedger {
  public:

@@ -35,6 +35,12 @@ Result<LeftoverHeal> HealLeftoverFaults(const std::string& store_root, const Clu
   }
   for (const auto& run : *leftovers) {
     std::string faults = DescribeFaults(run);
+    if (run.manual) {
+      if (!run.faults.empty()) {
+        out.lines.push_back("healed faults started by hand (faultline fault start): " + faults);
+      }
+      continue;
+    }
     if (run.exited) {
       out.lines.push_back("healed faults a previous run could not heal (" + run.run_dir + ": " +
                           run.heal_error + "): " + faults);

@@ -9,7 +9,7 @@
 // The fault ledger (fault_ledger.h) names the runs whose controller died (or
 // ended unable to heal) on nodes of this cluster: each gets a line, its run
 // directory gets crashed.json (results/run_store.h), and its record leaves
-// the ledger. A heal that fails keeps the records for the next try.
+// the ledger; so do faults started by hand (`faultline fault start`). A heal that fails keeps the records for the next try.
 #pragma once
 
 #include <string>

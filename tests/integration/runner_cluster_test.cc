@@ -288,7 +288,7 @@ TEST_F(RunnerClusterTest, ClusterHealResumesStoreLeftPausedByAKilledController) 
   EXPECT_EQ(h.code, 0) << h.text;
   EXPECT_NE(h.text.find("healed faults left by a crashed run (" + dead.string()), std::string::npos)
       << h.text;
-  EXPECT_NE(h.text.find("): pause on n1,n2,n3"), std::string::npos) << h.text;
+  EXPECT_NE(h.text.find("): pause on n"), std::string::npos) << h.text;
   for (const auto& [node, state] : RingstoreStates(*remotes)) {
     EXPECT_TRUE(state == "S\n" || state == "R\n") << node << " is in state " << state;
   }

@@ -71,6 +71,9 @@ TEST_F(FaultLedgerTest, RecordFollowsTheFaultsAndCloseRemovesIt) {
   as_read.node_names = {"n1", "n2"};
   as_read.faults = runs[0]["faults"];
   EXPECT_EQ(DescribeFaults(as_read), "partition on n1,n2 {\"n1\":[\"n2\"]}");
+  as_read.faults["kill"] = {{"since", "x"}, {"value", {{"nodes", {"n2"}}}}};
+  EXPECT_EQ(DescribeFaults(as_read),
+            "kill on n2 {\"nodes\":[\"n2\"]}; partition on n1,n2 {\"n1\":[\"n2\"]}");
 
   // Our own record is not a leftover: this controller is alive.
   auto leftovers = FindLeftoverRuns(store_, cluster_);
