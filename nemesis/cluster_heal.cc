@@ -2,18 +2,21 @@
 
 #include "nemesis/faultline_chain.h"
 #include "nemesis/nemesis_support.h"
+#include "nemesis/packet_shaper.h"
 
 namespace faultline {
 
 namespace {
 
-// Flushes the chain and removes netem root qdiscs; prints one line per action.
+// Flushes the chains and removes netem and tbf root qdiscs (the packet
+// nemesis's); prints one line per action.
 std::string NetworkHealCommand() {
   return FlushChainCommand() +
          " && echo 'FAULTLINE chain flushed'; "
          "if command -v tc >/dev/null 2>&1; then for d in $(ls /sys/class/net); do "
-         "if tc qdisc show dev \"$d\" 2>/dev/null | grep -q netem; then "
-         "tc qdisc del dev \"$d\" root && echo \"netem qdisc removed from $d\"; fi; done; fi";
+         "q=$(tc qdisc show dev \"$d\" root 2>/dev/null | grep -o -w -m1 'netem\\|tbf'); "
+         "if [ -n \"$q\" ]; then "
+         "tc qdisc del dev \"$d\" root && echo \"$q qdisc removed from $d\"; fi; done; fi";
 }
 
 }  // namespace
@@ -37,6 +40,8 @@ std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db) {
     } else {
       report.errors.push_back(net.status().message());
     }
+    // After the flush no packet reaches a shaper; stopping it lets the held ones go.
+    if (Status s = StopShaper(*n.remote); !s.ok()) report.errors.push_back(s.message());
     const std::string file = skewable ? skewable->FaketimeOffsetFile(n) : "";
     if (!file.empty()) {  // "": the store runs without libfaketime there
       auto clock = ExecOrError(

@@ -1,8 +1,9 @@
 // HealNodes: undoes by hand, on every node, whatever faults a nemesis may have
 // left behind (e.g. after the controller was killed with SIGKILL): flushes the
-// FAULTLINE iptables chain (nothing else of the firewall), deletes netem
-// qdiscs, writes "+0" into the Db's libfaketime offset file where it exists,
-// and SIGCONTs the store through the Db's Pausable capability. Killed stores
+// FAULTLINE iptables chains (nothing else of the firewall), deletes netem and
+// tbf qdiscs, stops the packet shaper, writes "+0" into the Db's libfaketime
+// offset file where it exists, and SIGCONTs the store through the Db's
+// Pausable capability. Killed stores
 // are not restarted (that is the Db's Setup). A clock moved with
 // --clock-strategy system is not restored (no record survives; use NTP).
 // Runs the nodes in parallel; each node's report says what was done.

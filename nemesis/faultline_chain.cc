@@ -16,27 +16,41 @@ RuleSpec DropFrom(const std::string& source, double probability) {
   return rule;
 }
 
+RuleSpec QueueTo(const std::string& destination, int queue, unsigned skip_mark) {
+  char mark[16];
+  std::snprintf(mark, sizeof mark, "0x%x", skip_mark);
+  return {"-d", destination, "-m", "mark", "!", "--mark", mark, "-j", "NFQUEUE", "--queue-num",
+          std::to_string(queue), "--queue-bypass"};
+}
+
 std::string EnsureChainCommand() {
   // -N fails when the chain exists (fine); -C tells whether the jump exists.
-  return std::string("command -v iptables >/dev/null 2>&1 || { echo 'iptables not found' >&2; exit 127; }; ") +
-         "iptables -w -n -L " + kFaultlineChain + " >/dev/null 2>&1 || iptables -w -N " +
-         kFaultlineChain + " && { iptables -w -C INPUT -j " + kFaultlineChain +
-         " 2>/dev/null || iptables -w -I INPUT 1 -j " + kFaultlineChain + "; }";
+  std::string cmd = "command -v iptables >/dev/null 2>&1 || { echo 'iptables not found' >&2; exit 127; }";
+  for (auto [chain, hook] : {std::pair{kFaultlineChain, "INPUT"}, std::pair{kFaultlineOutChain, "OUTPUT"}}) {
+    cmd += std::string("; { iptables -w -n -L ") + chain + " >/dev/null 2>&1 || iptables -w -N " + chain +
+           "; } && { iptables -w -C " + hook + " -j " + chain + " 2>/dev/null || iptables -w -I " + hook +
+           " 1 -j " + chain + "; }";
+  }
+  return cmd;
 }
 
 std::string FlushChainCommand() {
-  return std::string("if iptables -w -n -L ") + kFaultlineChain +
-         " >/dev/null 2>&1; then iptables -w -F " + kFaultlineChain + "; fi";
+  std::string cmd;
+  for (const char* chain : {kFaultlineChain, kFaultlineOutChain}) {
+    cmd += std::string(cmd.empty() ? "" : " && ") + "{ if iptables -w -n -L " + chain +
+           " >/dev/null 2>&1; then iptables -w -F " + chain + "; fi; }";
+  }
+  return cmd;
 }
 
-std::string AppendRuleCommand(const RuleSpec& rule) {
-  std::vector<std::string> args = {"iptables", "-w", "-A", kFaultlineChain};
+std::string AppendRuleCommand(const RuleSpec& rule, const std::string& chain) {
+  std::vector<std::string> args = {"iptables", "-w", "-A", chain};
   args.insert(args.end(), rule.begin(), rule.end());
   return ShellJoin(args);
 }
 
-std::string DeleteRuleCommand(const RuleSpec& rule) {
-  std::vector<std::string> args = {"iptables", "-w", "-D", kFaultlineChain};
+std::string DeleteRuleCommand(const RuleSpec& rule, const std::string& chain) {
+  std::vector<std::string> args = {"iptables", "-w", "-D", chain};
   args.insert(args.end(), rule.begin(), rule.end());
   // A rule already gone (healed by hand, flushed) counts as deleted.
   return "{ " + ShellJoin(args) + " 2>/dev/null || true; }";
@@ -52,26 +66,29 @@ Status FlushChain(Remote& remote) {
   return r.ok() ? Status::Ok() : r.status();
 }
 
-Status AppendRules(Remote& remote, const std::vector<RuleSpec>& rules) {
+Status AppendRules(Remote& remote, const std::vector<RuleSpec>& rules, const std::string& chain) {
   if (rules.empty()) return Status::Ok();
   std::string cmd;
-  for (const auto& rule : rules) cmd += (cmd.empty() ? "" : " && ") + AppendRuleCommand(rule);
+  for (const auto& rule : rules) cmd += (cmd.empty() ? "" : " && ") + AppendRuleCommand(rule, chain);
   auto r = ExecOrError(remote, cmd);
   return r.ok() ? Status::Ok() : r.status();
 }
 
-Status DeleteRules(Remote& remote, const std::vector<RuleSpec>& rules) {
+Status DeleteRules(Remote& remote, const std::vector<RuleSpec>& rules, const std::string& chain) {
   if (rules.empty()) return Status::Ok();
   std::string cmd;
-  for (const auto& rule : rules) cmd += (cmd.empty() ? "" : "; ") + DeleteRuleCommand(rule);
+  for (const auto& rule : rules) cmd += (cmd.empty() ? "" : "; ") + DeleteRuleCommand(rule, chain);
   auto r = ExecOrError(remote, cmd);
   return r.ok() ? Status::Ok() : r.status();
 }
 
 Result<std::vector<std::string>> ListChainRules(Remote& remote) {
-  auto r = ExecOrError(remote, std::string("if iptables -w -n -L ") + kFaultlineChain +
-                                   " >/dev/null 2>&1; then iptables -w -S " + kFaultlineChain +
-                                   "; fi");
+  std::string cmd;
+  for (const char* chain : {kFaultlineChain, kFaultlineOutChain}) {
+    cmd += std::string(cmd.empty() ? "" : "; ") + "if iptables -w -n -L " + chain +
+           " >/dev/null 2>&1; then iptables -w -S " + chain + "; fi";
+  }
+  auto r = ExecOrError(remote, cmd);
   if (!r.ok()) return r.status();
   std::vector<std::string> rules;
   std::istringstream in(*r);

@@ -42,7 +42,7 @@ void AddFaultFlags(Flags& f, FaultFlagValues* v) {
   f.String("clock-strategy", &v->clock_strategy, "faketime|system");
   f.Double("packet-loss", &v->packet_loss, "fraction of packets dropped (default 0.2)");
   f.String("fault-targets", &v->fault_targets, "one|minority|majority|all: which nodes");
-  f.String("on", &v->on, "kill/pause exactly these nodes (comma list, e.g. n2)");
+  f.String("on", &v->on, "kill/pause/slow exactly these nodes (comma list, e.g. n2)");
   f.Strings("nemesis-opt", &v->nemesis_opts, "nemesis option key=value (repeatable)");
   f.Int("seed", &v->seed, "seed for the nemesis's random choices (default: random)");
 }
@@ -124,8 +124,9 @@ int Start(const std::string& sub, const std::string& kind, const std::vector<std
   }
   json value = nullptr;
   if (!targets.empty()) {
-    if (fault != "kill" && fault != "pause") {
-      return BadInput("fault " + sub, "--on is for kill and pause (use --fault-targets for " + fault + ")");
+    if (fault != "kill" && fault != "pause" && fault != "packet") {
+      return BadInput("fault " + sub, "--on is for kill, pause and packet (use --fault-targets for " +
+                                          fault + ")");
     }
     for (const auto& t : targets) {
       if (NodesNamed(*ctx.cluster, {t}).empty()) {
@@ -230,9 +231,10 @@ int RunStatus(const std::vector<std::string>& args) {
   bool all_ok = true;
   for (const auto& n : report->nodes) {
     std::string line = std::to_string(n.faultline_rules) + " FAULTLINE rules";
-    std::string netem;
-    for (const auto& d : n.netem) netem += (netem.empty() ? "" : ",") + d;
-    line += "; netem " + (netem.empty() ? std::string("none") : "on " + netem);
+    std::string qdiscs;
+    for (const auto& q : n.qdiscs) qdiscs += (qdiscs.empty() ? "" : ", ") + q;
+    line += "; qdisc " + (qdiscs.empty() ? std::string("none") : qdiscs);
+    if (n.shaper) line += "; shaper running";
     if (!n.clock_offset.empty()) line += "; clock offset " + n.clock_offset + " s";
     if (!n.store.empty()) line += "; store " + n.store;
     std::printf("%s: %s\n", n.node.c_str(), line.c_str());

@@ -3,6 +3,7 @@
 #include "harness/core/rng.h"
 #include "nemesis/faultline_chain.h"
 #include "nemesis/nemesis_support.h"
+#include "nemesis/packet_shaper.h"
 #include "targets/daemon_db.h"
 
 namespace faultline {
@@ -145,13 +146,21 @@ Result<FaultStatusReport> ManualFaultStatus(const ManualFaultContext& ctx) {
     } else {
       state.errors.push_back(rules.status().message());
     }
-    auto netem = ExecOrError(*n.remote,
-                             "command -v tc >/dev/null 2>&1 || exit 0; for d in $(ls /sys/class/net); do "
-                             "tc qdisc show dev \"$d\" 2>/dev/null | grep -q netem && echo \"$d\"; done; true");
-    if (netem.ok()) {
-      for (const auto& dev : SplitLines(*netem)) state.netem.push_back(dev);
+    auto qdiscs = ExecOrError(
+        *n.remote,
+        "command -v tc >/dev/null 2>&1 || exit 0; for d in $(ls /sys/class/net); do "
+        "q=$(tc qdisc show dev \"$d\" root 2>/dev/null | grep -o -w -m1 'netem\\|tbf'); "
+        "[ -n \"$q\" ] && echo \"$q on $d\"; done; true");
+    if (qdiscs.ok()) {
+      state.qdiscs = SplitLines(*qdiscs);
     } else {
-      state.errors.push_back(netem.status().message());
+      state.errors.push_back(qdiscs.status().message());
+    }
+    auto shaper = ShaperRunning(*n.remote);
+    if (shaper.ok()) {
+      state.shaper = *shaper;
+    } else {
+      state.errors.push_back(shaper.status().message());
     }
     const std::string file = skewable ? skewable->FaketimeOffsetFile(n) : "";
     if (!file.empty()) {

@@ -53,7 +53,8 @@ Result<std::vector<Op>> StopManualFaults(const ManualFaultContext& ctx, const st
 struct NodeFaultState {
   std::string node;
   size_t faultline_rules = 0;      // rules in the FAULTLINE chain
-  std::vector<std::string> netem;  // interfaces with a netem qdisc
+  std::vector<std::string> qdiscs;  // "netem on eth0", "tbf on eth0": the packet nemesis's
+  bool shaper = false;              // faultline-shaper is running
   std::string clock_offset;        // the faketime offset file ("+0", "-3.120000"); "" if none
   std::string store;               // "running", "stopped", "not running"; "" if unknown
   std::vector<std::string> errors;

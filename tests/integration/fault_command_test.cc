@@ -79,7 +79,7 @@ TEST_F(FaultCommandTest, EachKindStartsShowsInStatusAndStopsExactly) {
   ASSERT_EQ(s.code, 0) << s.text;
   EXPECT_NE(s.text.find("no fault recorded"), std::string::npos) << s.text;
   for (const char* n : {"n1", "n2", "n3"}) {
-    EXPECT_EQ(NodeLine(s.text, n), "0 FAULTLINE rules; netem none; clock offset +0 s; store running");
+    EXPECT_EQ(NodeLine(s.text, n), "0 FAULTLINE rules; qdisc none; clock offset +0 s; store running");
   }
 
   // halves of 3: one node cut off from the two others.
@@ -147,7 +147,7 @@ TEST_F(FaultCommandTest, EachKindStartsShowsInStatusAndStopsExactly) {
   s = Fault("status");
   EXPECT_NE(s.text.find("no fault recorded"), std::string::npos) << s.text;
   for (const char* n : {"n1", "n2", "n3"}) {
-    EXPECT_EQ(NodeLine(s.text, n), "0 FAULTLINE rules; netem none; clock offset +0 s; store running");
+    EXPECT_EQ(NodeLine(s.text, n), "0 FAULTLINE rules; qdisc none; clock offset +0 s; store running");
   }
   FaultlineOutput none = Fault("stop");
   EXPECT_EQ(none.code, 3) << none.text;
@@ -166,7 +166,7 @@ TEST_F(FaultCommandTest, ClusterHealAndTheNextTestUndoFaultsByHand) {
   FaultlineOutput s = Fault("status");
   EXPECT_NE(s.text.find("no fault recorded"), std::string::npos) << s.text;
   for (const char* n : {"n1", "n2", "n3"}) {
-    EXPECT_EQ(NodeLine(s.text, n), "0 FAULTLINE rules; netem none; clock offset +0 s; store running");
+    EXPECT_EQ(NodeLine(s.text, n), "0 FAULTLINE rules; qdisc none; clock offset +0 s; store running");
   }
 
   ASSERT_EQ(Fault("start partition --partition one").code, 0);
@@ -192,7 +192,7 @@ TEST_F(FaultCommandTest, BadRequestsAreOneLineWithExit3) {
       {"start", "which fault?"},
       {"kill", "which node?"},
       {"kill n9", "unknown node \"n9\""},
-      {"start partition --on n1", "--on is for kill and pause"},
+      {"start partition --on n1", "--on is for kill, pause and packet"},
       {"start clock --nemesis-opt clock=strobe", "clock by hand is a bump only"},
       {"start partition --partition sideways", "--partition: unknown kind \"sideways\""},
       {"start partition --nemesis-opt bad", "--nemesis-opt: expected key=value"},

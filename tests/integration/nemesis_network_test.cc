@@ -14,12 +14,20 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <climits>
+#include <cstdint>
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <vector>
 #include <cerrno>
 #include <thread>
 
 #include "nemesis/faultline_chain.h"
 #include "nemesis/nemesis.h"
+#include "nemesis/packet_shaper.h"
 #include "tests/nemesis/local_shell_remote.h"
 
 namespace faultline {
@@ -292,28 +300,325 @@ TEST_F(NetworkNemesisTest, PacketLossDropsSomeButNotAll) {
   ExpectNoRulesLeft();
 }
 
-TEST_F(NetworkNemesisTest, PacketDelayNeedsNetem) {
-  // Whether this kernel has netem, asked independently of the nemesis.
+// Milliseconds a TCP connect from `ns` to addr:kPort takes (one round trip), -1 on failure.
+double ConnectMs(const std::string& ns, const std::string& addr) {
+  return InNetns(ns, [&]() -> double {
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(kPort);
+    inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
+    auto t0 = std::chrono::steady_clock::now();
+    connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+    pollfd p{s, POLLOUT, 0};
+    double ms = -1;
+    if (poll(&p, 1, 3000) == 1) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err == 0 || err == ECONNRESET) {
+        ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+      }
+    }
+    CloseNow(s);
+    return ms;
+  });
+}
+
+// Receives UDP datagrams on addr:kPort inside `ns`, echoes each back and
+// records the sequence numbers (4-byte payloads) in arrival order.
+class UdpEcho {
+ public:
+  UdpEcho(const std::string& ns, const std::string& addr) {
+    fd_ = InNetns(ns, [&]() -> int {
+      int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      sa.sin_port = htons(kPort);
+      inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
+      if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        close(s);
+        return -1;
+      }
+      return s;
+    });
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (fd_ < 0 || poll(&p, 1, 50) != 1) continue;
+        uint32_t seq = 0;
+        sockaddr_in from{};
+        socklen_t len = sizeof from;
+        ssize_t n = recvfrom(fd_, &seq, sizeof seq, 0, reinterpret_cast<sockaddr*>(&from), &len);
+        if (n != sizeof seq) continue;
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          arrivals_.push_back(seq);
+        }
+        sendto(fd_, &seq, sizeof seq, 0, reinterpret_cast<sockaddr*>(&from), len);
+      }
+    });
+  }
+  ~UdpEcho() {
+    stop_ = true;
+    thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  std::vector<uint32_t> arrivals() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return arrivals_;
+  }
+
+ private:
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<uint32_t> arrivals_;
+};
+
+// Sends datagrams 0..count-1 from `ns` to addr:kPort, `gap_ms` apart, then
+// collects replies for `linger_ms`; returns how many replies came back.
+int SendUdp(const std::string& ns, const std::string& addr, int count, int gap_ms, int linger_ms) {
+  return InNetns(ns, [&]() -> int {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(kPort);
+    inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
+    int replies = 0;
+    auto drain = [&](int wait_ms) {
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
+      while (true) {
+        auto left_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                           until - std::chrono::steady_clock::now())
+                           .count();
+        if (left_us <= 0) break;
+        pollfd p{s, POLLIN, 0};
+        if (poll(&p, 1, static_cast<int>((left_us + 999) / 1000)) != 1) continue;
+        uint32_t seq;
+        if (recv(s, &seq, sizeof seq, 0) == sizeof seq) ++replies;
+      }
+    };
+    for (uint32_t i = 0; i < static_cast<uint32_t>(count); ++i) {
+      sendto(s, &i, sizeof i, 0, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
+      if (gap_ms > 0) drain(gap_ms);
+    }
+    drain(linger_ms);
+    close(s);
+    return replies;
+  });
+}
+
+// Sends `bytes` over TCP from `ns` to a sink at addr:port+1 in `sink_ns`;
+// returns the seconds it took (-1 on failure).
+double BulkTransferSeconds(const std::string& ns, const std::string& sink_ns, const std::string& addr,
+                           size_t bytes) {
+  int listener = InNetns(sink_ns, [&]() -> int {
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(kPort + 1);
+    inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
+    if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(s, 4) != 0) {
+      close(s);
+      return -1;
+    }
+    return s;
+  });
+  if (listener < 0) return -1;
+  std::atomic<size_t> received{0};
+  std::thread sink([&] {
+    pollfd p{listener, POLLIN, 0};
+    if (poll(&p, 1, 5000) != 1) return;
+    int c = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(c, buf, sizeof buf)) > 0) received += static_cast<size_t>(n);
+    close(c);
+  });
+  double seconds = InNetns(ns, [&]() -> double {
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(kPort + 1);
+    inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
+    auto t0 = std::chrono::steady_clock::now();
+    if (connect(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      close(s);
+      return -1.0;
+    }
+    std::vector<char> chunk(16384, 'x');
+    size_t sent = 0;
+    while (sent < bytes) {
+      ssize_t n = write(s, chunk.data(), std::min(chunk.size(), bytes - sent));
+      if (n <= 0) break;
+      sent += static_cast<size_t>(n);
+    }
+    shutdown(s, SHUT_WR);
+    char b;
+    while (read(s, &b, 1) > 0) {
+    }
+    close(s);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  });
+  sink.join();
+  close(listener);
+  return received.load() == bytes ? seconds : -1;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? -1 : v[v.size() / 2];
+}
+
+// Where the kernel has no netem (as here), delay goes through faultline-shaper:
+// n1's packets to its peers wait 100 ms, one TCP connect (one round trip)
+// takes 100-250 ms, the controller's connects stay fast, and stop leaves no
+// rule and no shaper. Where netem exists the same holds through netem.
+TEST_F(NetworkNemesisTest, PacketDelaySlowsNodeLinksButNotTheController) {
+  Listener l2(Ns(2), Addr(2));
+  ASSERT_TRUE(l2.ok());
+  auto packet = Make("packet", {{"packet-delay-ms", "100"}});
+  ASSERT_TRUE(packet);
+  Status setup = packet->Setup(cluster_, nullptr);
+  ASSERT_TRUE(setup.ok()) << setup.message();
+  std::vector<double> before;
+  for (int i = 0; i < 5; ++i) before.push_back(ConnectMs(Ns(1), Addr(2)));
+  Rng rng(4);
+  Op started = packet->Invoke(FaultOp("start-packet", {{"nodes", {"n1"}}}), rng);
+  ASSERT_EQ(started.error, "");
+  EXPECT_EQ(started.value["nodes"], nlohmann::json({"n1"}));
+  EXPECT_EQ(started.value["links"]["n1"], nlohmann::json({"n2", "n3"})) << started.value.dump();
+  const std::string mechanism = started.value["mechanism"];
+  EXPECT_TRUE(mechanism == "shaper" || mechanism == "netem") << mechanism;
+  EXPECT_DOUBLE_EQ(started.value["loss"].get<double>(), 0.0);  // delay alone: no default loss
+  std::vector<double> during, controller;
+  for (int i = 0; i < 10; ++i) during.push_back(ConnectMs(Ns(1), Addr(2)));
+  for (int i = 0; i < 10; ++i) controller.push_back(ConnectMs("", Addr(1)));
+  std::sort(during.begin(), during.end());
+  EXPECT_LT(Median(before), 50) << "unloaded connects";
+  EXPECT_GE(during.front(), 100) << "a connect beat the 100 ms delay";
+  EXPECT_LE(Median(during), 250);
+  if (mechanism == "shaper") {
+    EXPECT_LT(Median(controller), 50) << "the controller's traffic went through the shaper";
+    auto running = ShaperRunning(*remotes_[0]);
+    ASSERT_TRUE(running.ok());
+    EXPECT_TRUE(*running);
+  }
+  Op stopped = packet->Invoke(FaultOp("stop-packet"), rng);
+  EXPECT_EQ(stopped.error, "");
+  ExpectNoRulesLeft();
+  for (int i = 0; i < 3; ++i) {
+    auto running = ShaperRunning(*remotes_[i]);
+    ASSERT_TRUE(running.ok());
+    EXPECT_FALSE(*running) << "n" << i + 1 << " kept its shaper";
+  }
+  EXPECT_LT(Median({ConnectMs(Ns(1), Addr(2)), ConnectMs(Ns(1), Addr(2)), ConnectMs(Ns(1), Addr(2))}), 50);
+  ASSERT_TRUE(packet->Heal().ok());
+}
+
+// The shaper's jitter spreads the delay; duplication shows as extra UDP echo
+// replies; reordering as out-of-order arrivals (none without it); a rate
+// limit bounds a bulk transfer; stop lets held packets go at once.
+TEST_F(NetworkNemesisTest, ShaperJitterDuplicateReorderRateAndRelease) {
   auto probe = remotes_[0]->Exec("tc qdisc add dev lo root netem delay 1ms && tc qdisc del dev lo root");
   ASSERT_TRUE(probe.ok());
-  const bool has_netem = probe->exit_code == 0;
-  auto packet = Make("packet", {{"packet-delay-ms", "50"}, {"packet-loss", "0"}});
-  ASSERT_TRUE(packet);
-  Status s = packet->Setup(cluster_, nullptr);
-  if (!has_netem) {
-    EXPECT_EQ(s.message(), "packet delay needs tc netem, which this kernel lacks");
-    return;
-  }
-  ASSERT_TRUE(s.ok()) << s.message();
-  Rng rng(1);
-  Op started = packet->Invoke(FaultOp("start-packet", nullptr), rng);
-  EXPECT_EQ(started.error, "");
+  Listener l2(Ns(2), Addr(2));
+  UdpEcho echo(Ns(2), Addr(2));
+  ASSERT_TRUE(l2.ok() && echo.ok());
+  Rng rng(9);
+  auto run = [&](const NemesisOptions& options, const std::function<void(const Op&)>& during) {
+    auto packet = Make("packet", options);
+    ASSERT_TRUE(packet);
+    Status setup = packet->Setup(cluster_, nullptr);
+    ASSERT_TRUE(setup.ok()) << setup.message();
+    Op started = packet->Invoke(FaultOp("start-packet", {{"nodes", {"n1"}}}), rng);
+    ASSERT_EQ(started.error, "") << started.value.dump();
+    during(started);
+    EXPECT_EQ(packet->Invoke(FaultOp("stop-packet"), rng).error, "");
+    ExpectNoRulesLeft();
+    ASSERT_TRUE(packet->Heal().ok());
+  };
+
+  run({{"packet-delay-ms", "60"}, {"packet-jitter-ms", "50"},
+       {"packet-mechanism", "shaper"}},
+      [&](const Op& started) {
+        EXPECT_EQ(started.value["mechanism"], "shaper");
+        std::vector<double> ms;
+        for (int i = 0; i < 16; ++i) ms.push_back(ConnectMs(Ns(1), Addr(2)));
+        std::sort(ms.begin(), ms.end());
+        EXPECT_GE(ms.front(), 10 - 1) << "60 ± 50 ms: at least 10 ms";
+        EXPECT_GT(ms.back() - ms.front(), 30) << "jitter 50 ms did not spread the connects";
+      });
+
+  run({{"packet-delay-ms", "1"}, {"packet-duplicate", "50"},
+       {"packet-mechanism", "shaper"}},
+      [&](const Op&) {
+        size_t before = echo.arrivals().size();
+        SendUdp(Ns(1), Addr(2), 200, 2, 300);
+        size_t got = echo.arrivals().size() - before;
+        EXPECT_GT(got, 240u) << "duplicate 50%: about 300 of 200 expected";
+        EXPECT_LT(got, 360u);
+      });
+
+  auto out_of_order = [&](int count) {
+    size_t before = echo.arrivals().size();
+    SendUdp(Ns(1), Addr(2), count, 1, 400);
+    auto all = echo.arrivals();
+    // Overtakers: datagrams that arrived before one sent earlier.
+    int overtakers = 0;
+    uint32_t later_min = UINT32_MAX;
+    for (size_t i = all.size(); i-- > before;) {
+      overtakers += all[i] > later_min;
+      later_min = std::min(later_min, all[i]);
+    }
+    return overtakers;
+  };
+  run({{"packet-delay-ms", "40"}, {"packet-mechanism", "shaper"}},
+      [&](const Op&) { EXPECT_EQ(out_of_order(100), 0) << "a fixed delay keeps the order"; });
+  run({{"packet-delay-ms", "40"}, {"packet-reorder", "30"},
+       {"packet-mechanism", "shaper"}},
+      [&](const Op&) {
+        int overtakers = out_of_order(100);
+        EXPECT_GT(overtakers, 10) << "reorder 30%: about 30 of 100 overtake";
+        EXPECT_LT(overtakers, 60);
+      });
+
+  // 1 mbit/s: 250 kB take about 2 s (unlimited: well under 0.5 s).
+  double unlimited = BulkTransferSeconds(Ns(1), Ns(2), Addr(2), 250000);
+  ASSERT_GT(unlimited, 0);
+  run({{"packet-rate", "1mbit"}}, [&](const Op& started) {
+    EXPECT_EQ(started.value["rate"], "1mbit");
+    auto q = ExecOrError(*remotes_[0], "tc qdisc show dev eth0");
+    ASSERT_TRUE(q.ok());
+    EXPECT_NE(q->find("tbf"), std::string::npos) << *q;
+    double limited = BulkTransferSeconds(Ns(1), Ns(2), Addr(2), 250000);
+    EXPECT_GT(limited, 1.4) << "unlimited took " << unlimited << " s";
+    EXPECT_LT(limited, 4.0);
+  });
   auto q = ExecOrError(*remotes_[0], "tc qdisc show dev eth0");
-  ASSERT_TRUE(q.ok());
-  EXPECT_NE(q->find("netem"), std::string::npos);
+  EXPECT_EQ(q->find("tbf"), std::string::npos) << *q;
+
+  // Held 3 s, released by the stop after 0.3 s: the replies come long before 3 s.
+  auto packet = Make("packet", {{"packet-delay-ms", "3000"},
+                                {"packet-mechanism", "shaper"}});
+  ASSERT_TRUE(packet && packet->Setup(cluster_, nullptr).ok());
+  ASSERT_EQ(packet->Invoke(FaultOp("start-packet", {{"nodes", {"n1"}}}), rng).error, "");
+  std::atomic<int> replies{-1};
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread sender([&] { replies = SendUdp(Ns(1), Addr(2), 20, 0, 1500); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(packet->Invoke(FaultOp("stop-packet"), rng).error, "");
+  sender.join();
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(replies.load(), 20) << "held packets were lost at stop";
+  EXPECT_LT(took, 2.5);
+  ExpectNoRulesLeft();
   ASSERT_TRUE(packet->Heal().ok());
-  q = ExecOrError(*remotes_[0], "tc qdisc show dev eth0");
-  EXPECT_EQ(q->find("netem"), std::string::npos);
 }
 
 }  // namespace
