@@ -52,8 +52,8 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
       o.mode = value;
     } else if (key == "replicas" || key == "vnodes" || key == "port" ||
                key == "start-timeout-ms" || key == "request-timeout-ms" ||
-               key == "rpc-timeout-ms") {
-      int lo = key == "port" ? 1 : key == "rpc-timeout-ms" ? 10 : 1;
+               key == "rpc-timeout-ms" || key == "heartbeat-timeout-ms") {
+      int lo = key == "port" ? 1 : key == "rpc-timeout-ms" || key == "heartbeat-timeout-ms" ? 10 : 1;
       int hi = key == "port" ? 65535 : key == "replicas" ? 1000 : key == "vnodes" ? 100000 : 600000;
       auto v = ParseIntOption(key, value, lo, hi);
       if (!v.ok()) return v.status();
@@ -63,6 +63,7 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
       if (key == "start-timeout-ms") o.start_timeout = std::chrono::milliseconds(*v);
       if (key == "request-timeout-ms") o.request_timeout = std::chrono::milliseconds(*v);
       if (key == "rpc-timeout-ms") o.rpc_timeout_ms = *v;
+      if (key == "heartbeat-timeout-ms") o.heartbeat_timeout_ms = *v;
     } else if (key == "binary") {
       o.binary = value;
     } else if (key == "faketime") {
@@ -72,8 +73,8 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
       o.faketime = value == "auto";
     } else {
       return Status::Error("target ringstore: unknown option \"" + key +
-                           "\" (known: binary, faketime, mode, port, replicas, request-timeout-ms, "
-                           "rpc-timeout-ms, start-timeout-ms, vnodes)");
+                           "\" (known: binary, faketime, heartbeat-timeout-ms, mode, port, replicas, "
+                           "request-timeout-ms, rpc-timeout-ms, start-timeout-ms, vnodes)");
     }
   }
   if (o.binary.empty()) o.binary = DefaultRingstoreBinary();
@@ -183,6 +184,9 @@ Status RingstoreDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
   args += "--mode\n" + options_.mode + "\n";
   if (options_.rpc_timeout_ms > 0) {
     args += "--rpc-timeout-ms\n" + std::to_string(options_.rpc_timeout_ms) + "\n";
+  }
+  if (options_.heartbeat_timeout_ms > 0) {
+    args += "--heartbeat-timeout-ms\n" + std::to_string(options_.heartbeat_timeout_ms) + "\n";
   }
   auto written = ExecOrError(
       r,

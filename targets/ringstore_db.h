@@ -42,6 +42,7 @@ struct RingstoreOptions {
   std::chrono::milliseconds start_timeout{30000};    // Setup/Start wait for /health
   std::chrono::milliseconds request_timeout{5000};   // client per-request timeout
   int rpc_timeout_ms = 0;      // ringstore --rpc-timeout-ms; 0 = its default
+  int heartbeat_timeout_ms = 0;  // ringstore --heartbeat-timeout-ms; 0 = its default
   bool faketime = true;        // preload libfaketime when the node has it (faketime=off: never)
 };
 

@@ -71,8 +71,10 @@ std::string NfQueue::Send(const std::vector<uint8_t>& message, bool want_ack) {
       if (errno == EINTR) continue;
       return Errno("ack");
     }
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<size_t>(n));
-         h = NLMSG_NEXT(h, n)) {
+    // int, not size_t: NLMSG_NEXT subtracts the ALIGNED length, so after a
+    // last message of unaligned length the count goes negative.
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if (h->nlmsg_type != NLMSG_ERROR) continue;
       int error = -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
       if (error == 0) return "";
@@ -121,8 +123,11 @@ std::string NfQueue::Receive(std::vector<QueuedPacket>* out) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) return "";
       return Errno("receive");
     }
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<size_t>(n));
-         h = NLMSG_NEXT(h, n)) {
+    // int, not size_t: NLMSG_NEXT subtracts the ALIGNED length, so after a
+    // last packet of unaligned length the count goes negative (a size_t
+    // wrapped to a huge value and read past the buffer: found on real nodes).
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
       if ((h->nlmsg_type & 0xff) != NFQNL_MSG_PACKET || (h->nlmsg_type >> 8) != NFNL_SUBSYS_QUEUE) {
         continue;
       }

@@ -46,13 +46,14 @@ const char* ModeName(Mode mode) {
 std::string ConfigUsage() {
   return "usage: ringstore --id ID --listen HOST:PORT --peers ID=HOST:PORT,... --data-dir DIR\n"
          "                 [--replicas N (3)] [--vnodes N (64)] [--mode paxos|lww|eventual (paxos)]\n"
-         "                 [--rpc-timeout-ms N (1000)]\n"
+         "                 [--rpc-timeout-ms N (1000)] [--heartbeat-timeout-ms N (250)]\n"
          "  --peers lists every node, this one included; --id must be one of them.\n";
 }
 
 Result<Config> ParseConfig(const std::vector<std::string>& args) {
   static const std::set<std::string> kKnown = {"id", "listen", "peers", "data-dir", "replicas",
-                                               "vnodes", "mode", "rpc-timeout-ms"};
+                                               "vnodes", "mode", "rpc-timeout-ms",
+                                               "heartbeat-timeout-ms"};
   std::map<std::string, std::string> values;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -120,6 +121,14 @@ Result<Config> ParseConfig(const std::vector<std::string>& args) {
       return Status::Error("--rpc-timeout-ms: \"" + values["rpc-timeout-ms"] + "\" is not an integer in [10, 600000]");
     }
     c.rpc_timeout_s = ms / 1000.0;
+  }
+  if (values.count("heartbeat-timeout-ms")) {
+    int ms = 0;
+    if (!ParseInt(values["heartbeat-timeout-ms"], 10, 600000, &ms)) {
+      return Status::Error("--heartbeat-timeout-ms: \"" + values["heartbeat-timeout-ms"] +
+                           "\" is not an integer in [10, 600000]");
+    }
+    c.heartbeat_timeout_s = ms / 1000.0;
   }
   return c;
 }

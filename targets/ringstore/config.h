@@ -34,6 +34,11 @@ struct Config {
   int vnodes = 64;
   Mode mode = Mode::kPaxos;
   double rpc_timeout_s = 1.0;  // per peer RPC (--rpc-timeout-ms)
+  // Per heartbeat (--heartbeat-timeout-ms): a peer that answers neither a
+  // heartbeat nor an RPC for 1.4 times this is not healthy. The default
+  // finds a paused leader fast; on a slow network (round trips near it)
+  // it declares live peers down, so raise it there.
+  double heartbeat_timeout_s = 0.25;
 };
 
 // Parses argv[1..]. `--help` yields an error whose message is the usage text.

@@ -12,10 +12,10 @@ using Clock = std::chrono::steady_clock;
 // How long a peer that failed at the transport level is skipped.
 constexpr auto kDownFor = std::chrono::milliseconds(300);
 constexpr auto kHeartbeatEvery = std::chrono::milliseconds(100);
-// A peer not heard from for this long is not Healthy (about 3 missed
-// heartbeats): how long commands may still be forwarded to a leader that
-// was just paused or cut off.
-constexpr auto kHealthyWithin = std::chrono::milliseconds(350);
+// A peer not heard from for 1.4 heartbeat timeouts (350 ms by default: about
+// 3 missed heartbeats) is not Healthy: how long commands may still be
+// forwarded to a leader that was just paused or cut off.
+constexpr double kHealthyWithinTimeouts = 1.4;
 
 }  // namespace
 
@@ -32,7 +32,12 @@ struct PeerSet::Peer {
   bool probing = false;
 };
 
-PeerSet::PeerSet(const Config& config, int rpc_threads) : timeout_s_(config.rpc_timeout_s) {
+PeerSet::PeerSet(const Config& config, int rpc_threads)
+    : timeout_s_(config.rpc_timeout_s),
+      heartbeat_timeout_(std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::duration<double>(config.heartbeat_timeout_s))),
+      healthy_within_(std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::duration<double>(config.heartbeat_timeout_s * kHealthyWithinTimeouts))) {
   for (size_t i = 0; i < config.peers.size(); ++i) {
     auto p = std::make_unique<Peer>();
     p->id = config.peers[i].id;
@@ -78,7 +83,7 @@ bool PeerSet::Healthy(int index) const {
   if (index == self_) return true;
   Peer& p = *peers_[index];
   std::lock_guard<std::mutex> lock(p.mu);
-  return p.ever_seen && !p.down && Clock::now() - p.last_seen < kHealthyWithin;
+  return p.ever_seen && !p.down && Clock::now() - p.last_seen < healthy_within_;
 }
 
 bool PeerSet::Suspected(int index) const {
@@ -86,7 +91,7 @@ bool PeerSet::Suspected(int index) const {
   Peer& p = *peers_[index];
   std::lock_guard<std::mutex> lock(p.mu);
   if (p.down) return true;
-  return p.ever_seen && Clock::now() - p.last_seen >= kHealthyWithin;
+  return p.ever_seen && Clock::now() - p.last_seen >= healthy_within_;
 }
 
 RpcResult PeerSet::Call(int index, const std::string& path, const nlohmann::json& body,
@@ -184,7 +189,7 @@ void PeerSet::HeartbeatLoop() {
       if (static_cast<int>(i) == self_) continue;
       if (!clients[i]) {
         clients[i] = std::make_unique<httplib::Client>(peers_[i]->host, peers_[i]->port);
-        ConfigureHttpClient(*clients[i], std::chrono::milliseconds(250));
+        ConfigureHttpClient(*clients[i], heartbeat_timeout_);
       }
       auto res = clients[i]->Get("/health");
       if (res && res->status == 200) {

@@ -86,6 +86,8 @@ class PeerSet {
   std::vector<std::string> ids_;
   int self_ = -1;
   double timeout_s_;
+  std::chrono::milliseconds heartbeat_timeout_;
+  std::chrono::milliseconds healthy_within_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
