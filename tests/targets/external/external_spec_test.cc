@@ -16,6 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+const std::string kExamples = std::string(FAULTLINE_SOURCE_DIR) + "/targets/external";
+
 class ExternalSpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -158,6 +160,23 @@ TEST_F(ExternalSpecTest, InconsistentOrMistypedKeysAreRefused) {
   EXPECT_EQ(unreadable.status().message(), dir_ + "/missing.json: cannot read the target spec file");
   // One line each.
   EXPECT_EQ(not_json.status().message().find('\n'), std::string::npos);
+}
+
+TEST_F(ExternalSpecTest, TheShippedExamplesLoad) {
+  for (const char* name : {"ringstore.json", "etcd.json"}) {
+    std::string path = kExamples + "/" + name;
+    if (!fs::exists(path)) continue;
+    auto r = LoadExternalSpec(path);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_TRUE(r->db.killable()) << name;
+    EXPECT_TRUE(r->db.pausable()) << name;
+    EXPECT_TRUE(r->fs.count("cas")) << name;
+    EXPECT_TRUE(fs::exists(r->client.command.back())) << name;
+  }
+  auto ring = LoadExternalSpec(kExamples + "/ringstore.json");
+  ASSERT_TRUE(ring.ok()) << ring.status().message();
+  EXPECT_TRUE(ring->db.faketime);
+  EXPECT_TRUE(HasSubstr(DescribeExternalSpec(*ring), "ops: cas, counter-add"));
 }
 
 TEST(NodeEnvironmentTest, GivesTheNodeTheClusterTheDirsAndTheOptions) {
