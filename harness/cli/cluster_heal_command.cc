@@ -1,7 +1,8 @@
 // `faultline cluster heal`: heals by hand every fault a nemesis may have left
 // on the nodes (nemesis/cluster_heal.h) — of the local cluster by default, or
 // of explicit nodes (--nodes/--nodes-file with the SSH flags). The target
-// (--target, default ringstore, with --target-opt k=v) says where the store's
+// (--target, default ringstore, with --target-opt k=v; --target-spec FILE for
+// an external one) says where the store's
 // clock offset file and pid file are. Exit: 0 healed, 3 bad flags, 4 a node
 // could not be reached or healed.
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include "harness/cli/cluster_command.h"
 #include "harness/control/nodes.h"
 #include "nemesis/cluster_heal.h"
+#include "targets/external/external_target.h"
 
 namespace faultline {
 namespace {
@@ -25,6 +27,8 @@ int RunHeal(const std::vector<std::string>& args) {
                "target whose store to resume and whose clock offset file to reset (default "
                "ringstore; \"none\": network only)");
   flags.Strings("target-opt", &target_opts, "target option key=value (repeatable)");
+  std::string target_spec;
+  flags.String("target-spec", &target_spec, "target spec file of --target external (implies it)");
   Status parsed = flags.Parse(args);
   if (!parsed.ok()) return BadInput("cluster heal", parsed.message());
   if (flags.help_requested()) {
@@ -39,6 +43,7 @@ int RunHeal(const std::vector<std::string>& args) {
     node_options.cluster_file = ClusterFilePath(spec.name, spec.state_root);
   }
 
+  if (flags.WasSet("target-spec") && !flags.WasSet("target")) target_name = "external";
   // Without --target, a build lacking ringstore heals the network only.
   if (!flags.WasSet("target") && TargetRegistry::Get().Find(target_name) == nullptr) {
     target_name = "none";
@@ -59,8 +64,10 @@ int RunHeal(const std::vector<std::string>& args) {
       }
       options[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    auto made = entry->factory(options);
-    if (!made.ok()) return BadInput("cluster heal", "--target-opt: " + made.status().message());
+    auto made = target_name == "external" ? MakeExternalTarget(target_spec, options) : entry->factory(options);
+    if (!made.ok()) {
+      return BadInput("cluster heal", (target_name == "external" ? "" : "--target-opt: ") + made.status().message());
+    }
     target = std::move(made).value();
   }
 

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,11 +16,13 @@
 #include <boost/process/env.hpp>
 #include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
 #include <boost/process/group.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/pipe.hpp>
 #include <boost/process/start_dir.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -95,8 +98,17 @@ Result<std::unique_ptr<AdapterProcess>> AdapterProcess::Start(Options options) {
   if (!err.ok()) return err.status();
   auto impl = std::make_unique<Impl>();
   std::error_code ec;
+  // PDEATHSIG: if the thread that started it ends without stopping it (a
+  // worker the interpreter abandoned, a controller killed by SIGKILL), the
+  // kernel kills the adapter, so none outlives the run.
+  const pid_t parent = ::getpid();
+  auto die_with_parent = [parent](auto&) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+  };
   impl->child = bp::child(bp::exe = exe, bp::args = args, bp::std_in < *in, bp::std_out > *out,
-                          bp::std_err > *err, env, bp::start_dir = options.dir, impl->group, ec);
+                          bp::std_err > *err, env, bp::start_dir = options.dir, impl->group,
+                          bp::extend::on_exec_setup = die_with_parent, ec);
   if (ec) {
     return Status::Error("cannot start adapter " + options.argv[0] + ": " + ec.message());
   }
