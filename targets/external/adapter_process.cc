@@ -105,6 +105,12 @@ Result<std::unique_ptr<AdapterProcess>> AdapterProcess::Start(Options options) {
   auto die_with_parent = [parent](auto&) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // the parent is already gone
+    // An ignored SIGPIPE (the controller's) or a blocked signal would be
+    // inherited across exec: the adapter starts with the defaults.
+    ::signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
   };
   impl->child = bp::child(bp::exe = exe, bp::args = args, bp::std_in < *in, bp::std_out > *out,
                           bp::std_err > *err, env, bp::start_dir = options.dir, impl->group,

@@ -23,6 +23,11 @@ constexpr milliseconds kQuickFailure{1000};
 
 milliseconds Seconds(double s) { return milliseconds(static_cast<long long>(s * 1000)); }
 
+// 5 rather than 5.0 when whole (as the README shows the init message).
+json SecondsJson(double s) {
+  return s == static_cast<double>(static_cast<int64_t>(s)) ? json(static_cast<int64_t>(s)) : json(s);
+}
+
 std::string Clip(const std::string& s, size_t max = 200) {
   return s.size() <= max ? s : s.substr(0, max) + "... (" + std::to_string(s.size()) + " bytes)";
 }
@@ -108,7 +113,7 @@ Status ExternalClient::Open(const ClusterInfo& cluster, const NodeInfo& node) {
                     {"address", node.address},
                     {"nodes", nodes},
                     {"opts", opts},
-                    {"op_timeout_s", spec_.client.op_timeout_s}}
+                    {"op_timeout_s", SecondsJson(spec_.client.op_timeout_s)}}
                    .dump();
   opened_ = true;
   Status s = StartAdapter();
@@ -146,7 +151,7 @@ Status ExternalClient::StartAdapter() {
   switch (adapter_->ReadLine(deadline, &line)) {
     case AdapterProcess::Read::kLine: break;
     case AdapterProcess::Read::kTimeout:
-      return fail("no answer to init within " + json(spec_.client.op_timeout_s).dump() + "s");
+      return fail("no answer to init within " + SecondsJson(spec_.client.op_timeout_s).dump() + "s");
     case AdapterProcess::Read::kEof:
       return fail("exited before answering init (" + adapter_->ExitDescription() + ")");
     case AdapterProcess::Read::kTooLong: return fail("init answer longer than 16 MiB");
@@ -230,7 +235,7 @@ Op ExternalClient::Invoke(const Op& invoke) {
     case AdapterProcess::Read::kLine: break;
     case AdapterProcess::Read::kTimeout: {
       ++stats_->timeouts;
-      std::string secs = json(spec_.client.op_timeout_s).dump();
+      std::string secs = SecondsJson(spec_.client.op_timeout_s).dump();
       Log("adapter " + std::to_string(adapter_->pid()) + " timed out after " + secs + "s on op " +
           std::to_string(id) + "; killing it, restarting for the next op");
       Discard();

@@ -103,7 +103,7 @@ class ExternalClientTest : public ::testing::Test {
 };
 
 TEST_F(ExternalClientTest, AnswersPassThroughAndTheAdapterGetsTheInitAndEnvironment) {
-  ASSERT_TRUE(Open("good").ok());
+  ASSERT_TRUE(Open("good", 2).ok());
   Op w = Do("write", 3);
   EXPECT_TRUE(w.is_ok());
   EXPECT_EQ(w.value, 3);  // no "value" in the answer: the invocation's stays
@@ -117,6 +117,12 @@ TEST_F(ExternalClientTest, AnswersPassThroughAndTheAdapterGetsTheInitAndEnvironm
   EXPECT_TRUE(cas.is_ok());
   EXPECT_EQ(Do("read").value, 4);
   EXPECT_TRUE(HasSubstr(Log(), ": init for n2 env node n2\n")) << Log();
+  // The init message, keys sorted by the adapter: nodes in node order, opts
+  // as given, whole seconds without ".0".
+  EXPECT_TRUE(HasSubstr(Log(), ": init json: {\"address\":\"127.0.0.2\",\"node\":\"n2\",\"nodes\":["
+                               "{\"address\":\"127.0.0.1\",\"name\":\"n1\"},{\"address\":\"127.0.0.2\",\"name\":\"n2\"}],"
+                               "\"op_timeout_s\":2,\"opts\":{\"state\":\"" + state_ + "\"},\"type\":\"init\"}\n"))
+      << Log();
   EXPECT_EQ(stats_->adapters_started.load(), 1);
   EXPECT_EQ(stats_->restarts.load(), 0);
 }

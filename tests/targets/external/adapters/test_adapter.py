@@ -40,6 +40,7 @@ def send(msg):
 
 init = json.loads(sys.stdin.readline())
 print("init for", init["node"], "env node", os.environ.get("FAULTLINE_NODE"), file=sys.stderr, flush=True)
+print("init json:", json.dumps(init, sort_keys=True, separators=(",", ":")), file=sys.stderr, flush=True)
 if mode == "no-init" or (mode == "crash-then-no-init" and generation > 1):
     time.sleep(1000)
 if mode == "init-error":
