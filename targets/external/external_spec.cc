@@ -199,6 +199,11 @@ Result<ExternalSpec> ParseExternalSpec(std::string_view text, const std::string&
 }
 
 Result<ExternalSpec> LoadExternalSpec(const std::string& path) {
+  // Not a FIFO or a device: reading one could block forever (or never end).
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    return Status::Error(path + ": the target spec is not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Error(path + ": cannot read the target spec file");
   std::string text(kMaxSpecFileBytes + 1, '\0');

@@ -158,6 +158,9 @@ TEST_F(ExternalSpecTest, InconsistentOrMistypedKeysAreRefused) {
   auto unreadable = LoadExternalSpec(dir_ + "/missing.json");
   ASSERT_FALSE(unreadable.ok());
   EXPECT_EQ(unreadable.status().message(), dir_ + "/missing.json: cannot read the target spec file");
+  auto device = LoadExternalSpec("/dev/null");
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.status().message(), "/dev/null: the target spec is not a regular file");
   // One line each.
   EXPECT_EQ(not_json.status().message().find('\n'), std::string::npos);
 }
