@@ -212,7 +212,7 @@ AdapterProcess::Read AdapterProcess::ReadLine(Clock::time_point deadline, std::s
     if (n == 0) {
       CloseFd(&out_);
       DrainStderr();
-      return out_buf_.empty() ? Read::kEof : Read::kEof;
+      return Read::kEof;  // a last line without its newline is no answer
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN) {

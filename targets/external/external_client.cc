@@ -228,24 +228,27 @@ Op ExternalClient::Invoke(const Op& invoke) {
     Discard();
     return Info(invoke, "adapter protocol error: " + what);
   };
-  // An adapter that already exited shows it on the write (EPIPE).
-  if (Status w = adapter_->WriteLine(msg.dump(), deadline); !w.ok()) return crashed("exited");
+  auto timed_out = [&] {
+    ++stats_->timeouts;
+    std::string secs = SecondsJson(spec_.client.op_timeout_s).dump();
+    Log("adapter " + std::to_string(adapter_->pid()) + " timed out after " + secs + "s on op " +
+        std::to_string(id) + "; killing it, restarting for the next op");
+    Discard();
+    return Info(invoke, "adapter timed out after " + secs + "s");
+  };
+  // An adapter that already exited shows it on the write (EPIPE); one that
+  // stopped reading, by a full pipe until the deadline.
+  if (Status w = adapter_->WriteLine(msg.dump(), deadline); !w.ok()) {
+    return Clock::now() >= deadline ? timed_out() : crashed("exited");
+  }
   std::string line;
   switch (adapter_->ReadLine(deadline, &line)) {
     case AdapterProcess::Read::kLine: break;
-    case AdapterProcess::Read::kTimeout: {
-      ++stats_->timeouts;
-      std::string secs = SecondsJson(spec_.client.op_timeout_s).dump();
-      Log("adapter " + std::to_string(adapter_->pid()) + " timed out after " + secs + "s on op " +
-          std::to_string(id) + "; killing it, restarting for the next op");
-      Discard();
-      return Info(invoke, "adapter timed out after " + secs + "s");
-    }
+    case AdapterProcess::Read::kTimeout: return timed_out();
     case AdapterProcess::Read::kEof: return crashed("exited");
     case AdapterProcess::Read::kTooLong: return protocol_error("an answer line longer than 16 MiB");
   }
-  JsonError where;
-  auto parsed = ParseBoundedJson(line, JsonLimits{kMaxNesting, kMaxLine}, &where);
+  auto parsed = ParseBoundedJson(line, JsonLimits{kMaxNesting, kMaxLine});
   if (!parsed.ok()) return protocol_error("not JSON (" + parsed.status().message() + "): " + Clip(line));
   const json& a = *parsed;
   if (!a.is_object()) return protocol_error("answer is not a JSON object: " + Clip(line));

@@ -184,6 +184,17 @@ TEST_F(ExternalClientTest, AHangPastTheOpTimeoutIsInfoAndTheAdapterIsKilled) {
   EXPECT_TRUE(HasSubstr(Log(), "adapter " + std::to_string(first) + " timed out after 0.5s")) << Log();
 }
 
+TEST_F(ExternalClientTest, AnAdapterThatStopsReadingTimesOutOnTheWrite) {
+  ASSERT_TRUE(Open("stop-reading", 0.5).ok());
+  pid_t first = client_->adapter_pid();
+  // Far more than a pipe holds: the write itself cannot finish.
+  Op big = Do("write", std::string(4 << 20, 'x'));
+  EXPECT_TRUE(big.is_info());
+  EXPECT_EQ(big.error, "adapter timed out after 0.5s");
+  EXPECT_FALSE(Alive(first));
+  EXPECT_EQ(stats_->timeouts.load(), 1);
+}
+
 TEST_F(ExternalClientTest, NoAnswerOrAnErrorToInitFailsOpenNamingTheNode) {
   Status s = Open("no-init", 0.5);
   ASSERT_FALSE(s.ok());

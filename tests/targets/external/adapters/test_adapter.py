@@ -18,6 +18,7 @@ check that nothing is left running and count restarts.
   crash-then-no-init  first process exits on its first op; later ones never answer init
   flood         writes 5000 stderr lines per op
   ignore-eof    keeps running after stdin closes, with a forked child
+  stop-reading  answers init, then never reads stdin again
 """
 import json
 import os
@@ -51,6 +52,8 @@ if mode == "ignore-eof":
     with open(os.path.join(state, "child"), "w") as f:
         f.write("%d\n" % child.pid)
 send({"type": "init_ok"})
+if mode == "stop-reading":
+    time.sleep(1000)
 
 value = None
 n = 0
