@@ -67,7 +67,8 @@ std::string FindProgramOnPath(const std::string& name) {
     std::string dir = dirs.substr(start, end - start);
     std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
     struct stat st;
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0) {
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
       return candidate;
     }
     start = end + 1;
@@ -112,9 +113,9 @@ Result<std::unique_ptr<AdapterProcess>> AdapterProcess::Start(Options options) {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
   };
-  impl->child = bp::child(bp::exe = exe, bp::args = args, bp::std_in < *in, bp::std_out > *out,
-                          bp::std_err > *err, env, bp::start_dir = options.dir, impl->group,
-                          bp::extend::on_exec_setup = die_with_parent, ec);
+  impl->child =
+      bp::child(bp::exe = exe, bp::args = args, bp::std_in<*in, bp::std_out> * out, bp::std_err > *err, env,
+                bp::start_dir = options.dir, impl->group, bp::extend::on_exec_setup = die_with_parent, ec);
   if (ec) {
     return Status::Error("cannot start adapter " + options.argv[0] + ": " + ec.message());
   }

@@ -32,8 +32,8 @@ std::string FindProgramOnPath(const std::string& name);
 class AdapterProcess {
  public:
   struct Options {
-    std::vector<std::string> argv;  // argv[0]: a path, or a name looked up in PATH
-    std::string dir;                // working directory
+    std::vector<std::string> argv;                         // argv[0]: a path, or a name looked up in PATH
+    std::string dir;                                       // working directory
     std::vector<std::pair<std::string, std::string>> env;  // added to the controller's environment
     std::function<void(const std::string&)> on_stderr;     // each stderr line (may be empty)
     size_t max_line_bytes = size_t{16} << 20;              // longer stdout lines are refused

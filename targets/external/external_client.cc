@@ -108,13 +108,10 @@ Status ExternalClient::Open(const ClusterInfo& cluster, const NodeInfo& node) {
   for (const auto& n : cluster.nodes) nodes.push_back({{"name", n.name}, {"address", n.address}});
   json opts = json::object();
   for (const auto& [k, v] : options_) opts[k] = v;
-  init_line_ = json{{"type", "init"},
-                    {"node", node.name},
-                    {"address", node.address},
-                    {"nodes", nodes},
-                    {"opts", opts},
-                    {"op_timeout_s", SecondsJson(spec_.client.op_timeout_s)}}
-                   .dump();
+  init_line_ =
+      json{{"type", "init"}, {"node", node.name}, {"address", node.address},
+           {"nodes", nodes}, {"opts", opts},      {"op_timeout_s", SecondsJson(spec_.client.op_timeout_s)}}
+          .dump();
   opened_ = true;
   Status s = StartAdapter();
   return s.Prefixed(node.name + ": " + spec_.name + " adapter");
@@ -149,12 +146,14 @@ Status ExternalClient::StartAdapter() {
   }
   std::string line;
   switch (adapter_->ReadLine(deadline, &line)) {
-    case AdapterProcess::Read::kLine: break;
+    case AdapterProcess::Read::kLine:
+      break;
     case AdapterProcess::Read::kTimeout:
       return fail("no answer to init within " + SecondsJson(spec_.client.op_timeout_s).dump() + "s");
     case AdapterProcess::Read::kEof:
       return fail("exited before answering init (" + adapter_->ExitDescription() + ")");
-    case AdapterProcess::Read::kTooLong: return fail("init answer longer than 16 MiB");
+    case AdapterProcess::Read::kTooLong:
+      return fail("init answer longer than 16 MiB");
   }
   json answer = ParseBoundedJsonOrDiscarded(line, JsonLimits{kMaxNesting, kMaxLine});
   if (answer.is_object() && answer.value("type", "") == "init_ok") return Status::Ok();
@@ -192,8 +191,9 @@ Op ExternalClient::Invoke(const Op& invoke) {
     // Spaced out while adapters keep failing soon after they start: the
     // wait after a failure doubles (50 ms .. 2 s) and resets once one lives.
     auto lived = last_end_ - last_start_;
-    restart_delay_ = lived < kQuickFailure ? std::clamp(restart_delay_ * 2, kMinRestartDelay, kMaxRestartDelay)
-                                           : milliseconds(0);
+    restart_delay_ = lived < kQuickFailure
+                         ? std::clamp(restart_delay_ * 2, kMinRestartDelay, kMaxRestartDelay)
+                         : milliseconds(0);
     auto wait = last_end_ + restart_delay_ - Clock::now();
     if (wait > Clock::duration::zero()) {
       ++stats_->restarts_delayed;
@@ -217,8 +217,10 @@ Op ExternalClient::Invoke(const Op& invoke) {
     ++stats_->exits;
     std::string desc = adapter_->ExitDescription();
     std::string tail = adapter_->StderrTail();
-    std::string error = "adapter " + what + " (" + desc + ")" + (tail.empty() ? "" : "; stderr: " + Clip(tail, 600));
-    Log("adapter " + std::to_string(adapter_->pid()) + " " + what + " (" + desc + "); restarting for the next op");
+    std::string error =
+        "adapter " + what + " (" + desc + ")" + (tail.empty() ? "" : "; stderr: " + Clip(tail, 600));
+    Log("adapter " + std::to_string(adapter_->pid()) + " " + what + " (" + desc +
+        "); restarting for the next op");
     Discard();
     return Info(invoke, error);
   };
@@ -243,27 +245,37 @@ Op ExternalClient::Invoke(const Op& invoke) {
   }
   std::string line;
   switch (adapter_->ReadLine(deadline, &line)) {
-    case AdapterProcess::Read::kLine: break;
-    case AdapterProcess::Read::kTimeout: return timed_out();
-    case AdapterProcess::Read::kEof: return crashed("exited");
-    case AdapterProcess::Read::kTooLong: return protocol_error("an answer line longer than 16 MiB");
+    case AdapterProcess::Read::kLine:
+      break;
+    case AdapterProcess::Read::kTimeout:
+      return timed_out();
+    case AdapterProcess::Read::kEof:
+      return crashed("exited");
+    case AdapterProcess::Read::kTooLong:
+      return protocol_error("an answer line longer than 16 MiB");
   }
   auto parsed = ParseBoundedJson(line, JsonLimits{kMaxNesting, kMaxLine});
   if (!parsed.ok()) return protocol_error("not JSON (" + parsed.status().message() + "): " + Clip(line));
   const json& a = *parsed;
   if (!a.is_object()) return protocol_error("answer is not a JSON object: " + Clip(line));
   if (!a.contains("id") || a["id"] != json(id)) {
-    return protocol_error("answer has id " + (a.contains("id") ? Clip(a["id"].dump()) : std::string("(none)")) +
-                          ", expected " + std::to_string(id));
+    return protocol_error("answer has id " +
+                          (a.contains("id") ? Clip(a["id"].dump()) : std::string("(none)")) + ", expected " +
+                          std::to_string(id));
   }
   std::string type = a.contains("type") && a["type"].is_string() ? a["type"].get<std::string>() : "";
   Op out = invoke;
-  if (type == "ok") out.type = OpType::kOk;
-  else if (type == "fail") out.type = OpType::kFail;
-  else if (type == "info") out.type = OpType::kInfo;
-  else return protocol_error("unknown answer type " + (a.contains("type") ? Clip(a["type"].dump()) : "(none)"));
+  if (type == "ok")
+    out.type = OpType::kOk;
+  else if (type == "fail")
+    out.type = OpType::kFail;
+  else if (type == "info")
+    out.type = OpType::kInfo;
+  else
+    return protocol_error("unknown answer type " + (a.contains("type") ? Clip(a["type"].dump()) : "(none)"));
   if (a.contains("value")) out.value = a["value"];
-  if (a.contains("error")) out.error = a["error"].is_string() ? a["error"].get<std::string>() : a["error"].dump();
+  if (a.contains("error"))
+    out.error = a["error"].is_string() ? a["error"].get<std::string>() : a["error"].dump();
   return out;
 }
 

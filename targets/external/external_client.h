@@ -37,14 +37,14 @@ namespace faultline {
 
 // Counters over all the clients of one run: the "target" part of results.json.
 struct ExternalClientStats {
-  std::atomic<int64_t> adapters_started{0};  // including the first one per worker
-  std::atomic<int64_t> restarts{0};          // adapters started after the first, per worker
-  std::atomic<int64_t> restarts_delayed{0};  // restarts the rate limit held back
-  std::atomic<int64_t> restarts_failed{0};   // restarts that did not reach init_ok
-  std::atomic<int64_t> timeouts{0};          // ops with no answer within op_timeout_s
-  std::atomic<int64_t> exits{0};             // adapters that exited or crashed mid-op
-  std::atomic<int64_t> protocol_errors{0};   // not JSON, wrong id, unknown type, too long
-  std::atomic<int64_t> stderr_lines{0};      // logged
+  std::atomic<int64_t> adapters_started{0};      // including the first one per worker
+  std::atomic<int64_t> restarts{0};              // adapters started after the first, per worker
+  std::atomic<int64_t> restarts_delayed{0};      // restarts the rate limit held back
+  std::atomic<int64_t> restarts_failed{0};       // restarts that did not reach init_ok
+  std::atomic<int64_t> timeouts{0};              // ops with no answer within op_timeout_s
+  std::atomic<int64_t> exits{0};                 // adapters that exited or crashed mid-op
+  std::atomic<int64_t> protocol_errors{0};       // not JSON, wrong id, unknown type, too long
+  std::atomic<int64_t> stderr_lines{0};          // logged
   std::atomic<int64_t> stderr_lines_dropped{0};  // over the rate limit
 
   json ToJson() const;

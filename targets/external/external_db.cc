@@ -62,7 +62,8 @@ class ExternalDbBase : public Db, public HasLogs {
   // The capabilities' bodies; the mix-ins below expose the ones the spec has.
   // Errors name the node: the nemeses report them as they are.
   Status DoKill(const ClusterInfo& cluster, const NodeInfo& node) {
-    if (spec_.db.pid_file.empty()) return Run(cluster, node, "kill", spec_.db.kill, false).status().Prefixed(node.name);
+    if (spec_.db.pid_file.empty())
+      return Run(cluster, node, "kill", spec_.db.kill, false).status().Prefixed(node.name);
     return Signal(node, "kill",
                   "if running; then\n"
                   "  kill -CONT $p 2>/dev/null; kill -KILL $p 2>/dev/null\n"
@@ -78,14 +79,16 @@ class ExternalDbBase : public Db, public HasLogs {
     return s;
   }
   Status DoPause(const ClusterInfo& cluster, const NodeInfo& node) {
-    if (spec_.db.pid_file.empty()) return Run(cluster, node, "pause", spec_.db.pause, false).status().Prefixed(node.name);
+    if (spec_.db.pid_file.empty())
+      return Run(cluster, node, "pause", spec_.db.pause, false).status().Prefixed(node.name);
     return Signal(node, "pause",
                   "running || { echo \"not running (no live pid matching the process_match in "
                   "$PIDFILE)\" >&2; exit 1; }\n"
                   "kill -STOP $p\n");
   }
   Status DoResume(const ClusterInfo& cluster, const NodeInfo& node) {
-    if (spec_.db.pid_file.empty()) return Run(cluster, node, "resume", spec_.db.resume, false).status().Prefixed(node.name);
+    if (spec_.db.pid_file.empty())
+      return Run(cluster, node, "resume", spec_.db.resume, false).status().Prefixed(node.name);
     return Signal(node, "resume", "if running; then kill -CONT $p; fi\n");
   }
 
@@ -95,7 +98,8 @@ class ExternalDbBase : public Db, public HasLogs {
   Result<ExecResult> Run(const ClusterInfo& cluster, const NodeInfo& node, const std::string& what,
                          const std::string& command, bool faketime,
                          milliseconds timeout = std::chrono::seconds(60)) {
-    if (!node.remote) return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
+    if (!node.remote)
+      return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
     const std::string data = ExternalDataDir(spec_);
     std::string script = "mkdir -p " + ShellQuote(data) + " " + ShellQuote(kExternalLogDir) +
                          " || exit 1\ncd " + ShellQuote(data) + " || exit 1\n";
@@ -104,36 +108,47 @@ class ExternalDbBase : public Db, public HasLogs {
     }
     if (faketime) {
       const std::string id = "faultline_" + spec_.name + "_" + node.name;
-      script += std::string(kFaketimeFind) +
-                "if [ -z \"$lib\" ]; then echo \"libfaketime is not installed on this node "
-                "(apt-get install faketime), but the spec says faketime: true\" >&2; exit 1; fi\n"
-                "[ -s " + ShellQuote(kExternalOffsetFile) + " ] || echo +0 > " +
-                ShellQuote(kExternalOffsetFile) + "\n"
-                "export FAKETIME_TIMESTAMP_FILE=" + ShellQuote(kExternalOffsetFile) +
-                " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1\n"
-                // libfaketime gives every preloaded process that has no
-                // FAKETIME_SHARED its own semaphore + shared memory in
-                // /dev/shm, named by pid, and hands them to its children; a
-                // setup shell that exits removes them under the store it
-                // started, and pids collide across nodes' PID namespaces
-                // (/dev/shm is shared). So each node gets one pair, made by a
-                // preloaded shell that SIGKILLs itself (no cleanup), renamed
-                // to a name of its own, kept until Teardown.
-                "shared=.faultline-faketime-shared\n"
-                "if ! { read -r s m < \"$shared\" && [ -e \"/dev/shm/sem.${s#/}\" ] && [ -e \"/dev/shm/${m#/}\" ]; } 2>/dev/null; then\n"
-                // A pid-named pair left behind by a SIGKILLed store of any
-                // namespace makes creation fail: the next pid may do.
-                "  for i in $(seq 1 20); do\n"
-                "    pair=$(LD_PRELOAD=\"$lib\" bash -c 'echo \"$FAKETIME_SHARED\"; kill -KILL $$' 2>/dev/null)\n"
-                "    read -r s m <<< \"$pair\"\n"
-                "    [ -n \"$s\" ] && [ -n \"$m\" ] && break\n"
-                "  done\n"
-                "  if [ -z \"$s\" ] || [ -z \"$m\" ]; then echo \"libfaketime made no FAKETIME_SHARED\" >&2; exit 1; fi\n"
-                "  mv -f \"/dev/shm/sem.${s#/}\" /dev/shm/sem." + id + "_sem || exit 1\n"
-                "  mv -f \"/dev/shm/${m#/}\" /dev/shm/" + id + "_shm || exit 1\n"
-                "  echo \"/" + id + "_sem /" + id + "_shm\" > \"$shared\"\n"
-                "fi\n"
-                "export FAKETIME_SHARED=\"$(cat \"$shared\")\" LD_PRELOAD=\"$lib\"\n";
+      script +=
+          std::string(kFaketimeFind) +
+          "if [ -z \"$lib\" ]; then echo \"libfaketime is not installed on this node "
+          "(apt-get install faketime), but the spec says faketime: true\" >&2; exit 1; fi\n"
+          "[ -s " +
+          ShellQuote(kExternalOffsetFile) + " ] || echo +0 > " + ShellQuote(kExternalOffsetFile) +
+          "\n"
+          "export FAKETIME_TIMESTAMP_FILE=" +
+          ShellQuote(kExternalOffsetFile) +
+          " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1\n"
+          // libfaketime gives every preloaded process that has no
+          // FAKETIME_SHARED its own semaphore + shared memory in
+          // /dev/shm, named by pid, and hands them to its children; a
+          // setup shell that exits removes them under the store it
+          // started, and pids collide across nodes' PID namespaces
+          // (/dev/shm is shared). So each node gets one pair, made by a
+          // preloaded shell that SIGKILLs itself (no cleanup), renamed
+          // to a name of its own, kept until Teardown.
+          "shared=.faultline-faketime-shared\n"
+          "if ! { read -r s m < \"$shared\" && [ -e \"/dev/shm/sem.${s#/}\" ] && [ -e \"/dev/shm/${m#/}\" ]; "
+          "} 2>/dev/null; then\n"
+          // A pid-named pair left behind by a SIGKILLed store of any
+          // namespace makes creation fail: the next pid may do.
+          "  for i in $(seq 1 20); do\n"
+          "    pair=$(LD_PRELOAD=\"$lib\" bash -c 'echo \"$FAKETIME_SHARED\"; kill -KILL $$' 2>/dev/null)\n"
+          "    read -r s m <<< \"$pair\"\n"
+          "    [ -n \"$s\" ] && [ -n \"$m\" ] && break\n"
+          "  done\n"
+          "  if [ -z \"$s\" ] || [ -z \"$m\" ]; then echo \"libfaketime made no FAKETIME_SHARED\" >&2; exit "
+          "1; fi\n"
+          "  mv -f \"/dev/shm/sem.${s#/}\" /dev/shm/sem." +
+          id +
+          "_sem || exit 1\n"
+          "  mv -f \"/dev/shm/${m#/}\" /dev/shm/" +
+          id +
+          "_shm || exit 1\n"
+          "  echo \"/" +
+          id + "_sem /" + id +
+          "_shm\" > \"$shared\"\n"
+          "fi\n"
+          "export FAKETIME_SHARED=\"$(cat \"$shared\")\" LD_PRELOAD=\"$lib\"\n";
     }
     script += "exec bash -c " + ShellQuote(command) + "\n";
     auto r = node.remote->Exec(script, "", timeout);
@@ -161,14 +176,15 @@ class ExternalDbBase : public Db, public HasLogs {
     } while (Clock::now() < deadline);
     char secs[32];
     std::snprintf(secs, sizeof secs, "%g", spec_.db.start_timeout_s);
-    return Status::Error(spec_.name + " not healthy " + secs + "s after " + after +
-                         " (" + last + ")" + LogTail(node));
+    return Status::Error(spec_.name + " not healthy " + secs + "s after " + after + " (" + last + ")" +
+                         LogTail(node));
   }
 
   std::string LogTail(const NodeInfo& node) {
     if (spec_.db.log_files.empty() || !node.remote) return "";
     const std::string& file = spec_.db.log_files.front();
-    auto r = node.remote->Exec("tail -n 10 " + ShellQuote(file) + " 2>/dev/null", "", std::chrono::seconds(10));
+    auto r =
+        node.remote->Exec("tail -n 10 " + ShellQuote(file) + " 2>/dev/null", "", std::chrono::seconds(10));
     if (!r.ok() || r->out.empty()) return "; " + file + " is empty";
     return "; " + file + ": " + OneLine(r->out, 1500);
   }
@@ -176,17 +192,18 @@ class ExternalDbBase : public Db, public HasLogs {
   // Runs `body` after a prelude defining `running` (true when pid_file names
   // a live process whose cmdline contains process_match; $p is then its pid).
   Status Signal(const NodeInfo& node, const std::string& what, const std::string& body) {
-    if (!node.remote) return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
-    std::string prelude =
-        "PIDFILE=" + ShellQuote(spec_.db.pid_file) + "\nMATCH=" + ShellQuote(spec_.db.process_match) +
-        "\n"
-        "running() {\n"
-        "  p=$(cat \"$PIDFILE\" 2>/dev/null) || return 1\n"
-        "  case \"$p\" in ''|*[!0-9]*) return 1;; esac\n"
-        "  [ \"$p\" -gt 1 ] || return 1\n"
-        // A zombie's cmdline is empty: it counts as gone.
-        "  tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- \"$MATCH\"\n"
-        "}\n";
+    if (!node.remote)
+      return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
+    std::string prelude = "PIDFILE=" + ShellQuote(spec_.db.pid_file) +
+                          "\nMATCH=" + ShellQuote(spec_.db.process_match) +
+                          "\n"
+                          "running() {\n"
+                          "  p=$(cat \"$PIDFILE\" 2>/dev/null) || return 1\n"
+                          "  case \"$p\" in ''|*[!0-9]*) return 1;; esac\n"
+                          "  [ \"$p\" -gt 1 ] || return 1\n"
+                          // A zombie's cmdline is empty: it counts as gone.
+                          "  tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- \"$MATCH\"\n"
+                          "}\n";
     auto out = ExecOrError(*node.remote, prelude + body, "", std::chrono::seconds(30));
     return out.ok() ? Status::Ok() : out.status().Prefixed(node.name + ": " + what + " " + spec_.name);
   }
@@ -200,30 +217,40 @@ template <int>
 struct NoCapability {};  // distinct per slot: a class cannot have one base twice
 template <class D>
 struct KillCap : Killable {
-  Status Kill(const ClusterInfo& c, const NodeInfo& n) override { return static_cast<D*>(this)->DoKill(c, n); }
-  Status Start(const ClusterInfo& c, const NodeInfo& n) override { return static_cast<D*>(this)->DoStart(c, n); }
+  Status Kill(const ClusterInfo& c, const NodeInfo& n) override {
+    return static_cast<D*>(this)->DoKill(c, n);
+  }
+  Status Start(const ClusterInfo& c, const NodeInfo& n) override {
+    return static_cast<D*>(this)->DoStart(c, n);
+  }
 };
 template <class D>
 struct PauseCap : Pausable {
-  Status Pause(const ClusterInfo& c, const NodeInfo& n) override { return static_cast<D*>(this)->DoPause(c, n); }
-  Status Resume(const ClusterInfo& c, const NodeInfo& n) override { return static_cast<D*>(this)->DoResume(c, n); }
+  Status Pause(const ClusterInfo& c, const NodeInfo& n) override {
+    return static_cast<D*>(this)->DoPause(c, n);
+  }
+  Status Resume(const ClusterInfo& c, const NodeInfo& n) override {
+    return static_cast<D*>(this)->DoResume(c, n);
+  }
 };
 struct ClockCap : ClockSkewable {
   std::string FaketimeOffsetFile(const NodeInfo& node) override { return kExternalOffsetFile; }
 };
 
 template <bool kKill, bool kPause, bool kClock>
-class ExternalDb final : public ExternalDbBase,
-                         public std::conditional_t<kKill, KillCap<ExternalDb<kKill, kPause, kClock>>, NoCapability<0>>,
-                         public std::conditional_t<kPause, PauseCap<ExternalDb<kKill, kPause, kClock>>, NoCapability<1>>,
-                         public std::conditional_t<kClock, ClockCap, NoCapability<2>> {
+class ExternalDb final
+    : public ExternalDbBase,
+      public std::conditional_t<kKill, KillCap<ExternalDb<kKill, kPause, kClock>>, NoCapability<0>>,
+      public std::conditional_t<kPause, PauseCap<ExternalDb<kKill, kPause, kClock>>, NoCapability<1>>,
+      public std::conditional_t<kClock, ClockCap, NoCapability<2>> {
  public:
   using ExternalDbBase::ExternalDbBase;
 };
 
 template <bool kKill, bool kPause>
 std::unique_ptr<Db> WithClock(ExternalSpec spec, TargetOptions options) {
-  if (spec.db.faketime) return std::make_unique<ExternalDb<kKill, kPause, true>>(std::move(spec), std::move(options));
+  if (spec.db.faketime)
+    return std::make_unique<ExternalDb<kKill, kPause, true>>(std::move(spec), std::move(options));
   return std::make_unique<ExternalDb<kKill, kPause, false>>(std::move(spec), std::move(options));
 }
 

@@ -36,8 +36,8 @@ class SpecReader {
     if (required && out->empty()) return Error(dotted, "must not be empty");
     return Status::Ok();
   }
-  Status Strings(const json& obj, const std::string& prefix, const char* key,
-                 std::vector<std::string>* out, bool required, const char* what) const {
+  Status Strings(const json& obj, const std::string& prefix, const char* key, std::vector<std::string>* out,
+                 bool required, const char* what) const {
     std::string dotted = prefix + key;
     if (!obj.contains(key)) return required ? Error(dotted, "is missing") : Status::Ok();
     const json& v = obj[key];
@@ -86,7 +86,7 @@ bool IsExecutable(const fs::path& p) {
 bool LooksLikeFile(const std::string& arg) {
   if (arg.empty() || arg[0] == '-' || arg.find('=') != std::string::npos) return false;
   if (arg.find('/') != std::string::npos) return true;
-  static const std::set<std::string> kExt = {".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".pl", ".sh",
+  static const std::set<std::string> kExt = {".py",   ".js",  ".mjs", ".cjs", ".ts",  ".rb",  ".pl", ".sh",
                                              ".bash", ".jar", ".lua", ".php", ".exs", ".clj", ".R"};
   return kExt.count(fs::path(arg).extension().string()) > 0;
 }
@@ -113,8 +113,9 @@ Status ResolveCommand(const SpecReader& r, const fs::path& dir, std::vector<std:
 Status ReadDb(const SpecReader& r, const json& db, ExternalDbSpec* out) {
   const std::string p = "db.";
   if (!db.is_object()) return r.Error("db", "must be an object");
-  Status s = r.OnlyKeys(db, p, {"setup", "teardown", "health", "pid_file", "process_match", "start",
-                                "kill", "pause", "resume", "log_files", "start_timeout_s", "faketime"});
+  Status s = r.OnlyKeys(db, p,
+                        {"setup", "teardown", "health", "pid_file", "process_match", "start", "kill", "pause",
+                         "resume", "log_files", "start_timeout_s", "faketime"});
   if (s.ok()) s = r.String(db, p, "setup", &out->setup, true);
   if (s.ok()) s = r.String(db, p, "teardown", &out->teardown, true);
   if (s.ok()) s = r.String(db, p, "health", &out->health, false);
@@ -137,8 +138,9 @@ Status ReadDb(const SpecReader& r, const json& db, ExternalDbSpec* out) {
   // The cmdline check is what keeps a stale pid (reused by another program)
   // from ever being signalled.
   if (!out->pid_file.empty() && out->process_match.empty()) {
-    return r.Error("db.process_match", "is required with db.pid_file (a substring of the store's "
-                                       "/proc/PID/cmdline, checked before every signal)");
+    return r.Error("db.process_match",
+                   "is required with db.pid_file (a substring of the store's "
+                   "/proc/PID/cmdline, checked before every signal)");
   }
   if (out->pid_file.empty() && !out->process_match.empty()) {
     return r.Error("db.process_match", "only means something with db.pid_file");
@@ -148,14 +150,14 @@ Status ReadDb(const SpecReader& r, const json& db, ExternalDbSpec* out) {
                    "give either db.pid_file or kill/pause/resume commands, not both");
   }
   if (out->pause.empty() != out->resume.empty()) {
-    return r.Error(out->pause.empty() ? "db.pause" : "db.resume",
-                   "db.pause and db.resume go together");
+    return r.Error(out->pause.empty() ? "db.pause" : "db.resume", "db.pause and db.resume go together");
   }
   if (!out->kill.empty() && out->start.empty()) {
     return r.Error("db.start", "is required with db.kill (a killed store must be started again)");
   }
   for (const auto& f : out->log_files) {
-    if (!fs::path(f).is_absolute()) return r.Error("db.log_files", "\"" + f + "\" must be an absolute node path");
+    if (!fs::path(f).is_absolute())
+      return r.Error("db.log_files", "\"" + f + "\" must be an absolute node path");
   }
   return Status::Ok();
 }

@@ -25,16 +25,16 @@
 namespace faultline {
 
 struct ExternalDbSpec {
-  std::string setup;          // required: install and start the store (all nodes at once)
-  std::string teardown;       // required: stop it and wipe its data; fine when nothing runs
-  std::string health;         // exit 0 when ready; retried until start_timeout_s ("": setup's success)
-  std::string pid_file;       // absolute node path: faultline signals this pid itself
-  std::string process_match;  // substring /proc/PID/cmdline must contain (required with pid_file)
-  std::string start;          // start again after a kill, keeping the data
+  std::string setup;                // required: install and start the store (all nodes at once)
+  std::string teardown;             // required: stop it and wipe its data; fine when nothing runs
+  std::string health;               // exit 0 when ready; retried until start_timeout_s ("": setup's success)
+  std::string pid_file;             // absolute node path: faultline signals this pid itself
+  std::string process_match;        // substring /proc/PID/cmdline must contain (required with pid_file)
+  std::string start;                // start again after a kill, keeping the data
   std::string kill, pause, resume;  // commands instead of signals by pid file
   std::vector<std::string> log_files;  // absolute node paths, downloaded into the run
   double start_timeout_s = 30;
-  bool faketime = false;      // run setup/start under libfaketime (clock faults reach the store)
+  bool faketime = false;  // run setup/start under libfaketime (clock faults reach the store)
 
   // The capabilities the keys give (README: pid_file or kill + start ->
   // Killable; pid_file or pause + resume -> Pausable).

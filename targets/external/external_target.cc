@@ -10,8 +10,9 @@ namespace faultline {
 
 Result<Target> MakeExternalTarget(const std::string& spec_file, const TargetOptions& options) {
   if (spec_file.empty()) {
-    return Status::Error("target external needs --target-spec FILE (a JSON file describing the store: "
-                         "README \"Testing a third-party store\")");
+    return Status::Error(
+        "target external needs --target-spec FILE (a JSON file describing the store: "
+        "README \"Testing a third-party store\")");
   }
   auto spec = LoadExternalSpec(spec_file);
   if (!spec.ok()) return spec.status();

@@ -58,7 +58,8 @@ class ExternalTargetTest : public ::testing::Test {
 
   CliRun Test(const std::string& args) {
     CliRun r;
-    r.out = Faultline("test " + args + " --cluster-file " + cluster_->cluster_file_path() + " --store " + store_);
+    r.out =
+        Faultline("test " + args + " --cluster-file " + cluster_->cluster_file_path() + " --store " + store_);
     std::error_code ec;
     r.dir = fs::canonical(fs::path(store_) / "latest", ec);
     std::ifstream in(r.dir / "history.jsonl");
@@ -80,13 +81,16 @@ class ExternalTargetTest : public ::testing::Test {
 };
 
 TEST_F(ExternalTargetTest, RingstoreExampleGivesTheBuiltInVerdictsUnderPartition) {
-  const std::string common = " --workload register --time-limit 12 --nemesis partition --partition majority "
-                             "--nemesis-interval 3 --seed 1";
+  const std::string common =
+      " --workload register --time-limit 12 --nemesis partition --partition majority "
+      "--nemesis-interval 3 --seed 1";
   for (const char* mode : {"paxos", "eventual"}) {
     SCOPED_TRACE(mode);
-    CliRun builtin = Test("--target ringstore --target-opt binary=" + kRingstore + " --target-opt mode=" + mode + common);
-    CliRun external = Test("--target-spec " + kSource + "/targets/external/ringstore.json --target-opt binary=" +
-                        kRingstore + " --target-opt mode=" + mode + common);
+    CliRun builtin =
+        Test("--target ringstore --target-opt binary=" + kRingstore + " --target-opt mode=" + mode + common);
+    CliRun external = Test("--target-spec " + kSource +
+                           "/targets/external/ringstore.json --target-opt binary=" + kRingstore +
+                           " --target-opt mode=" + mode + common);
     const int expected = std::string(mode) == "paxos" ? 0 : 1;
     EXPECT_EQ(builtin.out.code, expected) << builtin.out.text;
     EXPECT_EQ(external.out.code, expected) << external.out.text;
@@ -102,8 +106,9 @@ TEST_F(ExternalTargetTest, RingstoreExampleGivesTheBuiltInVerdictsUnderPartition
 
 TEST_F(ExternalTargetTest, EtcdExampleIsValidUnderPartitionsAndKills) {
   if (!fs::exists("/usr/bin/etcd")) GTEST_SKIP() << "no /usr/bin/etcd (apt-get install etcd-server)";
-  CliRun r = Test("--target-spec " + kSource + "/targets/external/etcd.json --workload register --time-limit 15 "
-               "--concurrency 6 --rate 100 --nemesis partition,kill --nemesis-interval 3 --seed 1");
+  CliRun r = Test("--target-spec " + kSource +
+                  "/targets/external/etcd.json --workload register --time-limit 15 "
+                  "--concurrency 6 --rate 100 --nemesis partition,kill --nemesis-interval 3 --seed 1");
   EXPECT_EQ(r.out.code, 0) << r.out.text;
   std::set<std::string> faults;
   for (const auto& op : r.ops) {
@@ -121,15 +126,16 @@ TEST_F(ExternalTargetTest, EtcdExampleIsValidUnderPartitionsAndKills) {
 
 TEST_F(ExternalTargetTest, CrashingAdaptersLeaveTheRunCompleteWithInfoOpsAndNothingRunning) {
   std::string state = TempDir("external-it-state");
-  json spec = {{"name", "misbehaving"},
-               {"fs", {"read", "write", "cas"}},
-               {"db", {{"setup", "true"}, {"teardown", "true"}}},
-               {"client",
-                {{"command", {"python3", kSource + "/tests/targets/external/adapters/test_adapter.py", "crash"}},
-                 {"op_timeout_s", 2}}}};
+  json spec = {
+      {"name", "misbehaving"},
+      {"fs", {"read", "write", "cas"}},
+      {"db", {{"setup", "true"}, {"teardown", "true"}}},
+      {"client",
+       {{"command", {"python3", kSource + "/tests/targets/external/adapters/test_adapter.py", "crash"}},
+        {"op_timeout_s", 2}}}};
   std::ofstream(state + "/spec.json") << spec.dump();
   CliRun r = Test("--target-spec " + state + "/spec.json --target-opt state=" + state +
-               " --workload register --time-limit 4 --concurrency 3 --seed 5");
+                  " --workload register --time-limit 4 --concurrency 3 --seed 5");
   // Each adapter keeps its own register, so the verdict may be invalid: the
   // point is that the run completed and was checked.
   EXPECT_TRUE(r.out.code == 0 || r.out.code == 1) << r.out.text;
@@ -141,7 +147,8 @@ TEST_F(ExternalTargetTest, CrashingAdaptersLeaveTheRunCompleteWithInfoOpsAndNoth
   EXPECT_EQ(crashed, 1) << "only the very first adapter crashes (the others see a later generation)";
   std::string log = ReadAll(r.dir / "faultline.log");
   EXPECT_TRUE(std::regex_search(log, std::regex("worker [0-2]: adapter [0-9]+: boom: giving up"))) << log;
-  EXPECT_TRUE(std::regex_search(log, std::regex("worker [0-2]: adapter [0-9]+ exited \\(exited with status 3\\)")))
+  EXPECT_TRUE(
+      std::regex_search(log, std::regex("worker [0-2]: adapter [0-9]+ exited \\(exited with status 3\\)")))
       << log;
   ASSERT_TRUE(r.results.is_object());
   EXPECT_EQ(r.results["target"]["adapter_restarts"], 1) << r.results.dump();

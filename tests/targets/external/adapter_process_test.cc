@@ -57,7 +57,8 @@ TEST(AdapterProcessTest, AnAdapterDiesWithTheThreadThatStartedIt) {
   }).join();
   ASSERT_TRUE(adapter);
   pid_t pid = adapter->pid();
-  for (int i = 0; i < 100 && State(pid) != 'Z'; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 100 && State(pid) != 'Z'; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_EQ(State(pid), 'Z') << "still running after its thread ended";
   EXPECT_EQ(adapter->ExitDescription(), "killed by signal 9 (Killed)");
   adapter.reset();

@@ -55,8 +55,9 @@ TEST_F(ExternalCliTest, BadSpecsAreOneLineNamingTheKeyExit3BeforeDeploying) {
   ExpectRefused(no_setup, file + "db.setup: is missing");
   json unknown = Good();
   unknown["db"]["stat"] = "x";
-  ExpectRefused(unknown, file + "db.stat: unknown key (known: faketime, health, kill, log_files, pause, "
-                               "pid_file, process_match, resume, setup, start, start_timeout_s, teardown)");
+  ExpectRefused(unknown, file +
+                             "db.stat: unknown key (known: faketime, health, kill, log_files, pause, "
+                             "pid_file, process_match, resume, setup, start, start_timeout_s, teardown)");
   json fs_string = Good();
   fs_string["fs"] = "read,write";
   ExpectRefused(fs_string, file + "fs: must be a list of op names");
@@ -66,14 +67,17 @@ TEST_F(ExternalCliTest, BadSpecsAreOneLineNamingTheKeyExit3BeforeDeploying) {
 }
 
 TEST_F(ExternalCliTest, NemesesTheSpecCannotTakeAndMissingPiecesAreRefused) {
-  ExpectRefused(Good(), "target external: kill: the target's Db cannot kill and restart its process (not Killable)",
+  ExpectRefused(Good(),
+                "target external: kill: the target's Db cannot kill and restart its process (not Killable)",
                 "--nemesis kill");
-  ExpectRefused(Good(), "target external: clock: the target's Db has no libfaketime offset file (not "
-                        "ClockSkewable); on real nodes use --clock-strategy system",
+  ExpectRefused(Good(),
+                "target external: clock: the target's Db has no libfaketime offset file (not "
+                "ClockSkewable); on real nodes use --clock-strategy system",
                 "--nemesis clock");
   ExpectRefused(Good(), "workload set needs ops the target external does not support: set-add, set-read",
                 "--workload set");
-  FaultlineOutput no_spec = Faultline("test --target external --nodes 192.0.2.250 --store " + dir_ + "/store");
+  FaultlineOutput no_spec =
+      Faultline("test --target external --nodes 192.0.2.250 --store " + dir_ + "/store");
   EXPECT_EQ(no_spec.code, 3);
   EXPECT_TRUE(HasSubstr(no_spec.text, "target external needs --target-spec FILE")) << no_spec.text;
   FaultlineOutput wrong = Faultline("test --target ringstore --target-spec x.json --nodes 192.0.2.250");
@@ -90,10 +94,12 @@ TEST_F(ExternalCliTest, ListDescribesASpec) {
   FaultlineOutput out = Faultline("list --target-spec " + dir_ + "/spec.json");
   EXPECT_EQ(out.code, 0) << out.text;
   EXPECT_TRUE(HasSubstr(out.text, "  external     any store from a target spec")) << out.text;
-  EXPECT_TRUE(HasSubstr(out.text, "mystore (" + dir_ + "/spec.json)\n  ops: cas, read, write\n"
-                                  "  db: setup, teardown, kill, pause (signals by pid file "
-                                  "/var/lib/faultline/mystore/p.pid)\n"
-                                  "  adapter: python3 " + dir_ + "/adapter.py (op timeout 5.0 s)"))
+  EXPECT_TRUE(HasSubstr(out.text, "mystore (" + dir_ +
+                                      "/spec.json)\n  ops: cas, read, write\n"
+                                      "  db: setup, teardown, kill, pause (signals by pid file "
+                                      "/var/lib/faultline/mystore/p.pid)\n"
+                                      "  adapter: python3 " +
+                                      dir_ + "/adapter.py (op timeout 5.0 s)"))
       << out.text;
   FaultlineOutput bad = Faultline("list --target-spec " + dir_ + "/none.json");
   EXPECT_EQ(bad.code, 3);

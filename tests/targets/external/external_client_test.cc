@@ -22,7 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-const std::string kAdapter = std::string(FAULTLINE_SOURCE_DIR) + "/tests/targets/external/adapters/test_adapter.py";
+const std::string kAdapter =
+    std::string(FAULTLINE_SOURCE_DIR) + "/tests/targets/external/adapters/test_adapter.py";
 
 bool Alive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH); }
 
@@ -119,9 +120,12 @@ TEST_F(ExternalClientTest, AnswersPassThroughAndTheAdapterGetsTheInitAndEnvironm
   EXPECT_TRUE(HasSubstr(Log(), ": init for n2 env node n2\n")) << Log();
   // The init message, keys sorted by the adapter: nodes in node order, opts
   // as given, whole seconds without ".0".
-  EXPECT_TRUE(HasSubstr(Log(), ": init json: {\"address\":\"127.0.0.2\",\"node\":\"n2\",\"nodes\":["
-                               "{\"address\":\"127.0.0.1\",\"name\":\"n1\"},{\"address\":\"127.0.0.2\",\"name\":\"n2\"}],"
-                               "\"op_timeout_s\":2,\"opts\":{\"state\":\"" + state_ + "\"},\"type\":\"init\"}\n"))
+  EXPECT_TRUE(
+      HasSubstr(Log(),
+                ": init json: {\"address\":\"127.0.0.2\",\"node\":\"n2\",\"nodes\":["
+                "{\"address\":\"127.0.0.1\",\"name\":\"n1\"},{\"address\":\"127.0.0.2\",\"name\":\"n2\"}],"
+                "\"op_timeout_s\":2,\"opts\":{\"state\":\"" +
+                    state_ + "\"},\"type\":\"init\"}\n"))
       << Log();
   EXPECT_EQ(stats_->adapters_started.load(), 1);
   EXPECT_EQ(stats_->restarts.load(), 0);

@@ -65,9 +65,14 @@ TEST_F(ExternalSpecTest, MinimalSpecGetsDefaultsAndResolvesTheAdapterAgainstTheS
 
 TEST_F(ExternalSpecTest, EveryKeyIsRead) {
   json j = Minimal();
-  j["db"] = {{"setup", "s"}, {"teardown", "t"}, {"health", "h"},
-             {"pid_file", "/var/lib/faultline/mystore/p.pid"}, {"process_match", "mystore-server"},
-             {"start", "st"}, {"log_files", {"/var/log/faultline/m.log"}}, {"start_timeout_s", 12.5},
+  j["db"] = {{"setup", "s"},
+             {"teardown", "t"},
+             {"health", "h"},
+             {"pid_file", "/var/lib/faultline/mystore/p.pid"},
+             {"process_match", "mystore-server"},
+             {"start", "st"},
+             {"log_files", {"/var/log/faultline/m.log"}},
+             {"start_timeout_s", 12.5},
              {"faketime", true}};
   j["client"]["op_timeout_s"] = 2;
   auto r = Parse(j);
@@ -115,13 +120,16 @@ TEST_F(ExternalSpecTest, TheIssuesBadSpecsNameTheKeyAndTheFile) {
   EXPECT_EQ(ErrorOf(missing_file), file + "client.command[1]: file " + dir_ + "/nope.py does not exist");
   json missing_program = Minimal();
   missing_program["client"]["command"] = {"no-such-program-xyz"};
-  EXPECT_EQ(ErrorOf(missing_program), file + "client.command[0]: program \"no-such-program-xyz\" is not on PATH");
+  EXPECT_EQ(ErrorOf(missing_program),
+            file + "client.command[0]: program \"no-such-program-xyz\" is not on PATH");
   json missing_exe = Minimal();
   missing_exe["client"]["command"] = {"./bin/adapter"};
-  EXPECT_TRUE(HasSubstr(ErrorOf(missing_exe), "client.command[0]: file " + dir_ + "/bin/adapter does not exist"));
+  EXPECT_TRUE(
+      HasSubstr(ErrorOf(missing_exe), "client.command[0]: file " + dir_ + "/bin/adapter does not exist"));
   json not_executable = Minimal();
   not_executable["client"]["command"] = {"./adapter.py"};
-  EXPECT_TRUE(HasSubstr(ErrorOf(not_executable), "client.command[0]: " + dir_ + "/adapter.py is not executable"));
+  EXPECT_TRUE(
+      HasSubstr(ErrorOf(not_executable), "client.command[0]: " + dir_ + "/adapter.py is not executable"));
 }
 
 TEST_F(ExternalSpecTest, InconsistentOrMistypedKeysAreRefused) {
@@ -132,14 +140,16 @@ TEST_F(ExternalSpecTest, InconsistentOrMistypedKeysAreRefused) {
   };
   EXPECT_TRUE(HasSubstr(with_db("pid_file", "/p.pid"), "db.process_match: is required with db.pid_file"));
   EXPECT_TRUE(HasSubstr(with_db("pid_file", "rel.pid"), "db.pid_file: must be an absolute path"));
-  EXPECT_TRUE(HasSubstr(with_db("process_match", "x"), "db.process_match: only means something with db.pid_file"));
+  EXPECT_TRUE(
+      HasSubstr(with_db("process_match", "x"), "db.process_match: only means something with db.pid_file"));
   EXPECT_TRUE(HasSubstr(with_db("pause", "p"), "db.resume: db.pause and db.resume go together"));
   EXPECT_TRUE(HasSubstr(with_db("kill", "k"), "db.start: is required with db.kill"));
   EXPECT_TRUE(HasSubstr(with_db("start_timeout_s", 0), "db.start_timeout_s: must be a number of seconds"));
   EXPECT_TRUE(HasSubstr(with_db("start_timeout_s", "30"), "db.start_timeout_s: must be a number of seconds"));
   EXPECT_TRUE(HasSubstr(with_db("faketime", "yes"), "db.faketime: must be true or false"));
   EXPECT_TRUE(HasSubstr(with_db("log_files", "/x.log"), "db.log_files: must be a list"));
-  EXPECT_TRUE(HasSubstr(with_db("log_files", json::array({"x.log"})), "db.log_files: \"x.log\" must be an absolute"));
+  EXPECT_TRUE(
+      HasSubstr(with_db("log_files", json::array({"x.log"})), "db.log_files: \"x.log\" must be an absolute"));
   EXPECT_TRUE(HasSubstr(with_db("setup", 3), "db.setup: must be a string"));
 
   json name = Minimal();
@@ -154,7 +164,8 @@ TEST_F(ExternalSpecTest, InconsistentOrMistypedKeysAreRefused) {
 
   auto not_json = ParseExternalSpec("{\"name\": ", dir_ + "/t.json");
   ASSERT_FALSE(not_json.ok());
-  EXPECT_TRUE(HasSubstr(not_json.status().message(), dir_ + "/t.json: not a valid target spec: malformed JSON"));
+  EXPECT_TRUE(
+      HasSubstr(not_json.status().message(), dir_ + "/t.json: not a valid target spec: malformed JSON"));
   auto unreadable = LoadExternalSpec(dir_ + "/missing.json");
   ASSERT_FALSE(unreadable.ok());
   EXPECT_EQ(unreadable.status().message(), dir_ + "/missing.json: cannot read the target spec file");
