@@ -133,11 +133,10 @@ class ExternalDbBase : public Db, public HasLogs {
           // namespace makes creation fail: the next pid may do.
           "  for i in $(seq 1 20); do\n"
           "    pair=$(LD_PRELOAD=\"$lib\" bash -c 'echo \"$FAKETIME_SHARED\"; kill -KILL $$' 2>/dev/null)\n"
-          "    read -r s m <<< \"$pair\"\n"
-          "    [ -n \"$s\" ] && [ -n \"$m\" ] && break\n"
+          "    case \"$pair\" in /*\" \"/*) break;; esac\n"
           "  done\n"
-          "  if [ -z \"$s\" ] || [ -z \"$m\" ]; then echo \"libfaketime made no FAKETIME_SHARED\" >&2; exit "
-          "1; fi\n"
+          "  case \"$pair\" in /*\" \"/*) ;; *) echo \"libfaketime made no FAKETIME_SHARED\" >&2; exit 1;; esac\n"
+          "  s=${pair%% *}; m=${pair#* }\n"
           "  mv -f \"/dev/shm/sem.${s#/}\" /dev/shm/sem." +
           id +
           "_sem || exit 1\n"
