@@ -33,6 +33,11 @@ struct NodeInfo {
 struct ClusterInfo {
   std::vector<NodeInfo> nodes;
   std::string run_dir;  // this run's results directory (local), for logs
+  // Appends one line to the run's log (faultline.log); thread-safe. The
+  // ClusterInfo a Client's Open gets prefixes it with the client's worker
+  // ("worker 3: ..."), so a client may keep a copy for lines it writes later.
+  // Empty outside a run (tests, `cluster heal`): then lines are dropped.
+  std::function<void(const std::string&)> log;
 };
 
 // `--target-opt key=value` settings. A factory rejects keys it does not know.
@@ -97,6 +102,9 @@ struct Target {
   std::function<std::unique_ptr<Client>()> new_client;
   std::set<std::string> fs;                          // op names the client supports
   bool needs_nodes = true;                           // false for in-process targets
+  // Optional: the target's own counters for the run (adapter restarts, ...),
+  // read once after the clients closed; results.json keeps them as "target".
+  std::function<json()> stats;
 };
 
 using TargetFactory = std::function<Result<Target>(const TargetOptions& options)>;

@@ -4,6 +4,7 @@
 
 #include "harness/cli/cluster_command.h"
 #include "harness/run/test_spec.h"
+#include "targets/external/external_target.h"
 
 namespace faultline {
 
@@ -14,6 +15,7 @@ void AddNodeTargetFlags(Flags& flags, NodeTargetFlags* v) {
                "target whose Db to act through: kill/pause its store, reset its clock offset file "
                "(default ringstore; \"none\": network only)");
   flags.Strings("target-opt", &v->target_opts, "target option key=value (repeatable)");
+  flags.String("target-spec", &v->target_spec, "target spec file of --target external (implies it)");
   flags.String("store", &v->store,
                "results store whose fault ledger records the faults on these nodes (default store)");
 }
@@ -23,6 +25,7 @@ std::unique_ptr<ConnectedNodes> ConnectNodeTarget(const std::string& command, co
   if (!HasExplicitNodes(v.nodes) && v.nodes.cluster_file.empty()) {
     v.nodes.cluster_file = ClusterFilePath(v.cluster.name, v.cluster.state_root);
   }
+  if (flags.WasSet("target-spec") && !flags.WasSet("target")) v.target = "external";
   // Without --target, a build lacking ringstore acts on the network only.
   if (!flags.WasSet("target") && TargetRegistry::Get().Find(v.target) == nullptr) v.target = "none";
   auto out = std::make_unique<ConnectedNodes>();
@@ -42,9 +45,9 @@ std::unique_ptr<ConnectedNodes> ConnectNodeTarget(const std::string& command, co
       }
       options[pair->first] = pair->second;
     }
-    auto made = entry->factory(options);
+    auto made = v.target == "external" ? MakeExternalTarget(v.target_spec, options) : entry->factory(options);
     if (!made.ok()) {
-      *exit_code = BadInput(command, "--target-opt: " + made.status().message());
+      *exit_code = BadInput(command, (v.target == "external" ? "" : "--target-opt: ") + made.status().message());
       return nullptr;
     }
     out->target = std::move(made).value();

@@ -1,7 +1,8 @@
 // The flags of the commands that act on a cluster's nodes by hand (`cluster
 // heal`, `fault ...`): which nodes (the local cluster --name, or --nodes /
 // --nodes-file / --cluster-file with the SSH flags), which target's Db to
-// act through (--target, default ringstore; "none": network only), and which
+// act through (--target, default ringstore; "none": network only; or
+// --target-spec FILE, an external target's spec), and which
 // results store's fault ledger to use (--store). Not thread-safe.
 #pragma once
 
@@ -21,6 +22,7 @@ struct NodeTargetFlags {
   NodeOptions nodes;
   std::string target = "ringstore";
   std::vector<std::string> target_opts;
+  std::string target_spec;  // --target-spec FILE: an external target (implies --target external)
   std::string store = "store";
 };
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "checkers/availability_checker.h"
@@ -109,6 +110,10 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   json results = r.details;
   results["valid"] = ValidityToJson(r.valid);
   if (!run.crashed.is_null()) results["crashed"] = run.crashed;
+  if (std::ifstream in(run_dir + "/" + kTargetStatsFile); in) {
+    json stats = json::parse(in, nullptr, false);
+    if (stats.is_object()) results["target"] = stats;
+  }
   Status ws = WriteJsonFile(run_dir + "/results.json", results);
   if (!ws.ok()) log->Line("faultline: " + ws.message());
   ReportInput report;

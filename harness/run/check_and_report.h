@@ -14,6 +14,10 @@
 
 namespace faultline {
 
+// The target's own counters of a run (Target::stats), written by the runner
+// into the run directory; results.json carries them as "target".
+inline constexpr char kTargetStatsFile[] = "target-stats.json";
+
 // The checker a run uses: the workload's checker plus the generic ones.
 Result<std::unique_ptr<Checker>> MakeRunChecker(const TestSpec& spec, Workload& workload);
 

@@ -103,6 +103,7 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
   *run_dir = run->run_dir = *dir;
   run->log = std::make_unique<RunLog>(run->run_dir + "/faultline.log");
   run->cluster = InProcessCluster(run->run_dir);
+  run->cluster.log = [log = run->log.get()](const std::string& line) { log->Line(line); };
   Status ws = WriteJsonFile(run->run_dir + "/test.json", SpecToJson(spec));
   if (!ws.ok()) {
     run->log->Line("faultline test: " + ws.message());
@@ -202,9 +203,15 @@ Result<std::unique_ptr<Interpreter>> StartWorkers(RunState& run) {
       return std::unique_ptr<Executor>(
           new NemesisExecutor(run.nemeses, run.nemesis_seed, &run.board));
     }
-    const NodeInfo& node = run.cluster.nodes[thread % run.cluster.nodes.size()];
+    // The client's log lines name its worker; they go to faultline.log only
+    // (an adapter's stderr would drown the console).
+    ClusterInfo cluster = run.cluster;
+    cluster.log = [log = run.log.get(), thread](const std::string& line) {
+      log->Line("worker " + std::to_string(thread) + ": " + line, false);
+    };
+    const NodeInfo& node = cluster.nodes[thread % cluster.nodes.size()];
     auto client = run.rs.target.new_client();
-    Status s = client->Open(run.cluster, node);
+    Status s = client->Open(cluster, node);
     if (!s.ok()) return s.Prefixed("client for " + node.name);
     return std::unique_ptr<Executor>(new ClientExecutor(std::move(client)));
   };
@@ -273,6 +280,11 @@ void CloseClients(RunState& run, Interpreter& in) {
                 ", info " + std::to_string(c.info.load()));
   Status hs = run.history->Close();
   if (!hs.ok()) throw std::runtime_error(hs.message());
+  if (run.rs.target.stats) {
+    // results.json takes it from here (also when `analyze` rewrites it).
+    Status ts = WriteJsonFile(run.run_dir + "/" + kTargetStatsFile, run.rs.target.stats());
+    if (!ts.ok()) run.log->Line("faultline test: " + ts.message());
+  }
 }
 
 // Step 7b: download each node's logs into nodes/<node>/ (failures are logged).

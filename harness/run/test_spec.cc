@@ -1,9 +1,11 @@
 #include "harness/run/test_spec.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "harness/core/bounded_json.h"
+#include "targets/external/external_target.h"
 
 namespace faultline {
 
@@ -102,6 +104,7 @@ Status NodesFromJson(const json& j, NodeOptions* n) {
 json SpecToJson(const TestSpec& s) {
   return json{{"name", s.name},
               {"target", s.target},
+              {"target_spec", s.target_spec},
               {"target_opts", MapToJson(s.target_opts)},
               {"workload", s.workload},
               {"workload_opts", MapToJson(s.workload_opts)},
@@ -151,6 +154,7 @@ Result<TestSpec> SpecFromJson(const json& j) {
     Status st;
     if (k == "name") st = str(&s.name);
     else if (k == "target") st = str(&s.target);
+    else if (k == "target_spec") st = str(&s.target_spec);
     else if (k == "target_opts") st = ReadMap(k, v, &s.target_opts);
     else if (k == "workload") st = str(&s.workload);
     else if (k == "workload_opts") st = ReadMap(k, v, &s.workload_opts);
@@ -212,6 +216,8 @@ void AddTestFlags(Flags& f, TestFlagValues* v) {
   f.String("spec", &v->spec_file, "JSON test spec file (same settings as these flags; flags win)");
   f.String("name", &v->name, "test name (default <target>-<workload>); runs go to store/<name>/");
   f.String("target", &v->target, "what to test (faultline list; default ringstore)");
+  f.String("target-spec", &v->target_spec,
+           "target spec JSON file for --target external (implies it when --target is not given)");
   f.Strings("target-opt", &v->target_opts, "target option key=value (repeatable)");
   f.String("workload", &v->workload, "workload (faultline list; default register)");
   f.Strings("workload-opt", &v->workload_opts, "workload option key=value (repeatable)");
@@ -264,6 +270,13 @@ Result<TestSpec> SpecFromFlags(const Flags& flags, const TestFlagValues& v) {
   };
   set("name", "name", v.name);
   set("target", "target", v.target);
+  if (flags.WasSet("target-spec")) {
+    // Absolute, so test.json names the same file from anywhere.
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(v.target_spec, ec);
+    j["target_spec"] = ec ? v.target_spec : abs.lexically_normal().string();
+    if (!flags.WasSet("target") && !j.contains("target")) j["target"] = "external";
+  }
   set("workload", "workload", v.workload);
   set("time-limit", "time_limit", v.time_limit);
   set("concurrency", "concurrency", v.concurrency);
@@ -357,7 +370,12 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
     return Status::Error("unknown target \"" + s.target + "\" (known: " +
                          TargetRegistry::Get().NamesJoined() + ")");
   }
-  auto t = target->factory(s.target_opts);
+  if (!s.target_spec.empty() && s.target != "external") {
+    return Status::Error("--target-spec is for --target external, not " + s.target);
+  }
+  // The external target is made from its spec file; the others from options.
+  auto t = s.target == "external" ? MakeExternalTarget(s.target_spec, s.target_opts)
+                                  : target->factory(s.target_opts);
   if (!t.ok()) return t.status();
   r.target = std::move(*t);
 

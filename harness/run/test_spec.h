@@ -28,6 +28,7 @@ namespace faultline {
 struct TestSpec {
   std::string name;                       // default "<target>-<workload>"
   std::string target = "ringstore";
+  std::string target_spec;                // --target-spec FILE for target "external" (absolute)
   std::map<std::string, std::string> target_opts;
   std::string workload = "register";
   std::map<std::string, std::string> workload_opts;
@@ -63,7 +64,7 @@ Result<json> ParseSpecText(std::string_view text, const std::string& name);
 
 // Raw values of the `faultline test` flags.
 struct TestFlagValues {
-  std::string spec_file, name, target, workload, store, nemesis, clock_strategy, partition,
+  std::string spec_file, name, target, target_spec, workload, store, nemesis, clock_strategy, partition,
       fault_targets;
   std::vector<std::string> target_opts, workload_opts, nemesis_opts;
   double time_limit = 0, rate = 0, nemesis_interval = 0, op_timeout = 0, recovery_time = 0,

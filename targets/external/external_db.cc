@@ -1,0 +1,266 @@
+#include "targets/external/external_db.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <type_traits>
+
+#include "targets/external/node_env.h"
+
+namespace faultline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Where Debian puts libfaketime (any architecture).
+constexpr char kFaketimeFind[] =
+    "lib=\n"
+    "for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/*/faketime/libfaketime.so.1; do\n"
+    "  if [ -f \"$f\" ]; then lib=$f; break; fi\n"
+    "done\n";
+
+milliseconds Seconds(double s) { return milliseconds(static_cast<long long>(s * 1000)); }
+
+std::string OneLine(std::string text, size_t max = 300) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (auto& c : text) {
+    if (c == '\n') c = '|';
+  }
+  if (text.size() > max) text = "..." + text.substr(text.size() - max);
+  return text;
+}
+
+class ExternalDbBase : public Db, public HasLogs {
+ public:
+  ExternalDbBase(ExternalSpec spec, TargetOptions options)
+      : spec_(std::move(spec)), options_(std::move(options)) {}
+
+  Status Setup(const ClusterInfo& cluster, const NodeInfo& node) override {
+    auto r = Run(cluster, node, "setup", spec_.db.setup, spec_.db.faketime,
+                 Seconds(spec_.db.start_timeout_s) + std::chrono::minutes(10));
+    if (!r.ok()) return r.status();
+    return WaitHealthy(cluster, node, "setup");
+  }
+
+  Status Teardown(const ClusterInfo& cluster, const NodeInfo& node) override {
+    auto r = Run(cluster, node, "teardown", spec_.db.teardown, false, std::chrono::minutes(2));
+    if (!r.ok()) return r.status();
+    std::string cleanup = "rm -rf " + ShellQuote(ExternalDataDir(spec_));
+    if (spec_.db.faketime) {
+      const std::string id = "faultline_" + spec_.name + "_" + node.name;
+      cleanup += "; rm -f /dev/shm/sem." + id + "_sem /dev/shm/" + id + "_shm; echo +0 > " +
+                 ShellQuote(kExternalOffsetFile) + " 2>/dev/null; true";
+    }
+    auto out = ExecOrError(*node.remote, cleanup);
+    return out.ok() ? Status::Ok() : out.status().Prefixed("teardown");
+  }
+
+  std::vector<std::string> LogFiles(const NodeInfo& node) override { return spec_.db.log_files; }
+
+  // The capabilities' bodies; the mix-ins below expose the ones the spec has.
+  // Errors name the node: the nemeses report them as they are.
+  Status DoKill(const ClusterInfo& cluster, const NodeInfo& node) {
+    if (spec_.db.pid_file.empty())
+      return Run(cluster, node, "kill", spec_.db.kill, false).status().Prefixed(node.name);
+    return Signal(node, "kill",
+                  "if running; then\n"
+                  "  kill -CONT $p 2>/dev/null; kill -KILL $p 2>/dev/null\n"
+                  "  for i in $(seq 1 200); do running || break; sleep 0.05; done\n"
+                  "  if running; then echo \"pid $p survived SIGKILL for 10s\" >&2; exit 1; fi\n"
+                  "fi\n");
+  }
+  Status DoStart(const ClusterInfo& cluster, const NodeInfo& node) {
+    auto r = Run(cluster, node, "start", spec_.db.start, spec_.db.faketime,
+                 Seconds(spec_.db.start_timeout_s) + std::chrono::minutes(1));
+    Status s = (r.ok() ? WaitHealthy(cluster, node, "start") : r.status()).Prefixed(node.name);
+    if (!s.ok() && cluster.log) cluster.log(s.message() + " (the node stays down)");
+    return s;
+  }
+  Status DoPause(const ClusterInfo& cluster, const NodeInfo& node) {
+    if (spec_.db.pid_file.empty())
+      return Run(cluster, node, "pause", spec_.db.pause, false).status().Prefixed(node.name);
+    return Signal(node, "pause",
+                  "running || { echo \"not running (no live pid matching the process_match in "
+                  "$PIDFILE)\" >&2; exit 1; }\n"
+                  "kill -STOP $p\n");
+  }
+  Status DoResume(const ClusterInfo& cluster, const NodeInfo& node) {
+    if (spec_.db.pid_file.empty())
+      return Run(cluster, node, "resume", spec_.db.resume, false).status().Prefixed(node.name);
+    return Signal(node, "resume", "if running; then kill -CONT $p; fi\n");
+  }
+
+ private:
+  // Runs `command` (the spec's db.<what>) on the node: stdout is returned,
+  // a non-zero exit is an error "n2: mystore setup exited 1: <stderr tail>".
+  Result<ExecResult> Run(const ClusterInfo& cluster, const NodeInfo& node, const std::string& what,
+                         const std::string& command, bool faketime,
+                         milliseconds timeout = std::chrono::seconds(60)) {
+    if (!node.remote)
+      return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
+    const std::string data = ExternalDataDir(spec_);
+    std::string script = "mkdir -p " + ShellQuote(data) + " " + ShellQuote(kExternalLogDir) +
+                         " || exit 1\ncd " + ShellQuote(data) + " || exit 1\n";
+    for (const auto& [k, v] : NodeEnvironment(spec_, cluster, node, options_)) {
+      script += "export " + k + "=" + ShellQuote(v) + "\n";
+    }
+    if (faketime) {
+      const std::string id = "faultline_" + spec_.name + "_" + node.name;
+      script +=
+          std::string(kFaketimeFind) +
+          "if [ -z \"$lib\" ]; then echo \"libfaketime is not installed on this node "
+          "(apt-get install faketime), but the spec says faketime: true\" >&2; exit 1; fi\n"
+          "[ -s " +
+          ShellQuote(kExternalOffsetFile) + " ] || echo +0 > " + ShellQuote(kExternalOffsetFile) +
+          "\n"
+          "export FAKETIME_TIMESTAMP_FILE=" +
+          ShellQuote(kExternalOffsetFile) +
+          " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1\n"
+          // libfaketime gives every preloaded process that has no
+          // FAKETIME_SHARED its own semaphore + shared memory in
+          // /dev/shm, named by pid, and hands them to its children; a
+          // setup shell that exits removes them under the store it
+          // started, and pids collide across nodes' PID namespaces
+          // (/dev/shm is shared). So each node gets one pair, made by a
+          // preloaded shell that SIGKILLs itself (no cleanup), renamed
+          // to a name of its own, kept until Teardown.
+          "shared=.faultline-faketime-shared\n"
+          "if ! { read -r s m < \"$shared\" && [ -e \"/dev/shm/sem.${s#/}\" ] && [ -e \"/dev/shm/${m#/}\" ]; "
+          "} 2>/dev/null; then\n"
+          // A pid-named pair left behind by a SIGKILLed store of any
+          // namespace makes creation fail: the next pid may do.
+          "  for i in $(seq 1 20); do\n"
+          "    pair=$(LD_PRELOAD=\"$lib\" bash -c 'echo \"$FAKETIME_SHARED\"; kill -KILL $$' 2>/dev/null)\n"
+          "    case \"$pair\" in /*\" \"/*) break;; esac\n"
+          "  done\n"
+          "  case \"$pair\" in /*\" \"/*) ;; *) echo \"libfaketime made no FAKETIME_SHARED\" >&2; exit 1;; esac\n"
+          "  s=${pair%% *}; m=${pair#* }\n"
+          "  mv -f \"/dev/shm/sem.${s#/}\" /dev/shm/sem." +
+          id +
+          "_sem || exit 1\n"
+          "  mv -f \"/dev/shm/${m#/}\" /dev/shm/" +
+          id +
+          "_shm || exit 1\n"
+          "  echo \"/" +
+          id + "_sem /" + id +
+          "_shm\" > \"$shared\"\n"
+          "fi\n"
+          "export FAKETIME_SHARED=\"$(cat \"$shared\")\" LD_PRELOAD=\"$lib\"\n";
+    }
+    script += "exec bash -c " + ShellQuote(command) + "\n";
+    auto r = node.remote->Exec(script, "", timeout);
+    std::string where = spec_.name + " " + what;
+    if (!r.ok()) return r.status().Prefixed(where);
+    if (r->exit_code != 0) {
+      std::string err = OneLine(r->err.empty() ? r->out : r->err);
+      return Status::Error(where + " exited " + std::to_string(r->exit_code) +
+                           (err.empty() ? "" : ": " + err));
+    }
+    return r;
+  }
+
+  Status WaitHealthy(const ClusterInfo& cluster, const NodeInfo& node, const std::string& after) {
+    if (spec_.db.health.empty()) return Status::Ok();
+    const auto deadline = Clock::now() + Seconds(spec_.db.start_timeout_s);
+    std::string last = "no answer yet";
+    do {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+      auto r = Run(cluster, node, "health", spec_.db.health, false,
+                   std::clamp(left, milliseconds(1000), milliseconds(10000)));
+      if (r.ok()) return Status::Ok();
+      last = r.status().message();
+      std::this_thread::sleep_for(milliseconds(250));
+    } while (Clock::now() < deadline);
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "%g", spec_.db.start_timeout_s);
+    return Status::Error(spec_.name + " not healthy " + secs + "s after " + after + " (" + last + ")" +
+                         LogTail(node));
+  }
+
+  std::string LogTail(const NodeInfo& node) {
+    if (spec_.db.log_files.empty() || !node.remote) return "";
+    const std::string& file = spec_.db.log_files.front();
+    auto r =
+        node.remote->Exec("tail -n 10 " + ShellQuote(file) + " 2>/dev/null", "", std::chrono::seconds(10));
+    if (!r.ok() || r->out.empty()) return "; " + file + " is empty";
+    return "; " + file + ": " + OneLine(r->out, 1500);
+  }
+
+  // Runs `body` after a prelude defining `running` (true when pid_file names
+  // a live process whose cmdline contains process_match; $p is then its pid).
+  Status Signal(const NodeInfo& node, const std::string& what, const std::string& body) {
+    if (!node.remote)
+      return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
+    std::string prelude = "PIDFILE=" + ShellQuote(spec_.db.pid_file) +
+                          "\nMATCH=" + ShellQuote(spec_.db.process_match) +
+                          "\n"
+                          "running() {\n"
+                          "  p=$(cat \"$PIDFILE\" 2>/dev/null) || return 1\n"
+                          "  case \"$p\" in ''|*[!0-9]*) return 1;; esac\n"
+                          "  [ \"$p\" -gt 1 ] || return 1\n"
+                          // A zombie's cmdline is empty: it counts as gone.
+                          "  tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- \"$MATCH\"\n"
+                          "}\n";
+    auto out = ExecOrError(*node.remote, prelude + body, "", std::chrono::seconds(30));
+    return out.ok() ? Status::Ok() : out.status().Prefixed(node.name + ": " + what + " " + spec_.name);
+  }
+
+  const ExternalSpec spec_;
+  const TargetOptions options_;
+};
+
+// Capability mix-ins (CRTP: D is the final class, an ExternalDbBase).
+template <int>
+struct NoCapability {};  // distinct per slot: a class cannot have one base twice
+template <class D>
+struct KillCap : Killable {
+  Status Kill(const ClusterInfo& c, const NodeInfo& n) override {
+    return static_cast<D*>(this)->DoKill(c, n);
+  }
+  Status Start(const ClusterInfo& c, const NodeInfo& n) override {
+    return static_cast<D*>(this)->DoStart(c, n);
+  }
+};
+template <class D>
+struct PauseCap : Pausable {
+  Status Pause(const ClusterInfo& c, const NodeInfo& n) override {
+    return static_cast<D*>(this)->DoPause(c, n);
+  }
+  Status Resume(const ClusterInfo& c, const NodeInfo& n) override {
+    return static_cast<D*>(this)->DoResume(c, n);
+  }
+};
+struct ClockCap : ClockSkewable {
+  std::string FaketimeOffsetFile(const NodeInfo& node) override { return kExternalOffsetFile; }
+};
+
+template <bool kKill, bool kPause, bool kClock>
+class ExternalDb final
+    : public ExternalDbBase,
+      public std::conditional_t<kKill, KillCap<ExternalDb<kKill, kPause, kClock>>, NoCapability<0>>,
+      public std::conditional_t<kPause, PauseCap<ExternalDb<kKill, kPause, kClock>>, NoCapability<1>>,
+      public std::conditional_t<kClock, ClockCap, NoCapability<2>> {
+ public:
+  using ExternalDbBase::ExternalDbBase;
+};
+
+template <bool kKill, bool kPause>
+std::unique_ptr<Db> WithClock(ExternalSpec spec, TargetOptions options) {
+  if (spec.db.faketime)
+    return std::make_unique<ExternalDb<kKill, kPause, true>>(std::move(spec), std::move(options));
+  return std::make_unique<ExternalDb<kKill, kPause, false>>(std::move(spec), std::move(options));
+}
+
+}  // namespace
+
+std::unique_ptr<Db> MakeExternalDb(ExternalSpec spec, TargetOptions options) {
+  const bool kill = spec.db.killable(), pause = spec.db.pausable();
+  if (kill && pause) return WithClock<true, true>(std::move(spec), std::move(options));
+  if (kill) return WithClock<true, false>(std::move(spec), std::move(options));
+  if (pause) return WithClock<false, true>(std::move(spec), std::move(options));
+  return WithClock<false, false>(std::move(spec), std::move(options));
+}
+
+}  // namespace faultline
