@@ -184,6 +184,34 @@ TEST_F(FaultCommandTest, ClusterHealAndTheNextTestUndoFaultsByHand) {
   EXPECT_NE(s.text.find("no fault recorded"), std::string::npos) << s.text;
 }
 
+// A slow network by hand: on this kernel (no netem) through faultline-shaper,
+// seen running on the node by fault status and gone after fault stop.
+TEST_F(FaultCommandTest, PacketDelayByHandRunsTheShaperUntilStopped) {
+  FaultlineOutput p = Fault("start packet --nemesis-opt packet-delay-ms=150 --nemesis-opt "
+                            "packet-jitter-ms=20 --on n2");
+  ASSERT_EQ(p.code, 0) << p.text;
+  json value = json::parse(p.text.substr(p.text.find('{')));
+  EXPECT_EQ(value["links"]["n2"], json({"n1", "n3"})) << value.dump();
+  EXPECT_DOUBLE_EQ(value["delay-ms"].get<double>(), 150);
+  FaultlineOutput s = Fault("status");
+  ASSERT_EQ(s.code, 0) << s.text;
+  if (value["mechanism"] == "shaper") {
+    EXPECT_NE(NodeLine(s.text, "n2").find("shaper running"), std::string::npos) << s.text;
+    EXPECT_EQ(Rules(s.text, "n2"), 2) << s.text;  // one NFQUEUE rule per peer
+  } else {
+    EXPECT_NE(NodeLine(s.text, "n2").find("netem on"), std::string::npos) << s.text;
+  }
+  EXPECT_EQ(NodeLine(s.text, "n1").find("shaper running"), std::string::npos) << s.text;
+  FaultlineOutput stop = Fault("stop packet");
+  ASSERT_EQ(stop.code, 0) << stop.text;
+  s = Fault("status");
+  for (const char* n : {"n1", "n2", "n3"}) {
+    EXPECT_EQ(NodeLine(s.text, n).find("shaper"), std::string::npos) << s.text;
+    EXPECT_EQ(Rules(s.text, n), 0) << s.text;
+    EXPECT_NE(NodeLine(s.text, n).find("qdisc none"), std::string::npos) << s.text;
+  }
+}
+
 TEST_F(FaultCommandTest, BadRequestsAreOneLineWithExit3) {
   struct Case {
     std::string args, says;
