@@ -69,55 +69,68 @@ std::string Value(const Op& op) {
   return op.value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// Parses the flags, connects to the nodes. Returns -1 to go on, else the exit code.
-int Prepare(const std::string& sub, const std::vector<std::string>& args, const std::string& usage,
-            size_t max_positionals, Flags& flags, FaultFlagValues& values,
-            std::unique_ptr<ConnectedNodes>* nodes, ManualFaultContext* ctx) {
-  const std::string command = "fault " + sub;
-  Status parsed = flags.Parse(args);
-  if (!parsed.ok()) return BadInput(command, parsed.message());
-  if (flags.help_requested()) {
-    std::printf("usage: faultline fault %s\n\n%s", usage.c_str(), flags.Usage().c_str());
-    return kExitValid;
+// One `fault <sub>` invocation: its flags, then (Prepare) the connected
+// nodes and the context the library calls take. Not copyable (the flags
+// point into `values`).
+struct Invocation {
+  explicit Invocation(const std::string& sub) : sub(sub), flags("fault " + sub) {
+    AddFaultFlags(flags, &values);
   }
-  if (flags.positionals().size() > max_positionals) {
-    return BadInput(command, "unexpected argument \"" + flags.positionals()[max_positionals] + "\"");
+  Invocation(const Invocation&) = delete;
+  Invocation& operator=(const Invocation&) = delete;
+
+  // Parses `args`, connects to the nodes. Returns -1 to go on, else the exit code.
+  int Prepare(const std::vector<std::string>& args, const std::string& usage, size_t max_positionals) {
+    const std::string command = "fault " + sub;
+    Status parsed = flags.Parse(args);
+    if (!parsed.ok()) return BadInput(command, parsed.message());
+    if (flags.help_requested()) {
+      std::printf("usage: faultline fault %s\n\n%s", usage.c_str(), flags.Usage().c_str());
+      return kExitValid;
+    }
+    if (flags.positionals().size() > max_positionals) {
+      return BadInput(command, "unexpected argument \"" + flags.positionals()[max_positionals] + "\"");
+    }
+    auto options = OptionsFrom(flags, values);
+    if (!options.ok()) return BadInput(command, options.status().message());
+    int code = kExitValid;
+    nodes = ConnectNodeTarget(command, flags, values.nodes, &code);
+    if (!nodes) return code;
+    ctx.store = values.nodes.store;
+    ctx.cluster = &nodes->cluster;
+    ctx.db = nodes->target.db.get();
+    ctx.options = std::move(*options);
+    if (flags.WasSet("seed")) {
+      ctx.seed = static_cast<uint64_t>(values.seed);
+    } else {
+      std::random_device rd;
+      ctx.seed = (static_cast<uint64_t>(rd()) << 32) | rd();
+    }
+    return -1;
   }
-  auto options = OptionsFrom(flags, values);
-  if (!options.ok()) return BadInput(command, options.status().message());
-  int code = kExitValid;
-  *nodes = ConnectNodeTarget(command, flags, values.nodes, &code);
-  if (!*nodes) return code;
-  ctx->store = values.nodes.store;
-  ctx->cluster = &(*nodes)->cluster;
-  ctx->db = (*nodes)->target.db.get();
-  ctx->options = std::move(*options);
-  if (flags.WasSet("seed")) {
-    ctx->seed = static_cast<uint64_t>(values.seed);
-  } else {
-    std::random_device rd;
-    ctx->seed = (static_cast<uint64_t>(rd()) << 32) | rd();
-  }
-  return -1;
-}
+
+  std::string sub;
+  FaultFlagValues values;
+  Flags flags;
+  std::unique_ptr<ConnectedNodes> nodes;
+  ManualFaultContext ctx;
+};
 
 int Start(const std::string& sub, const std::string& kind, const std::vector<std::string>& args,
           const std::vector<std::string>& on_nodes) {
-  FaultFlagValues values;
-  Flags flags("fault " + sub);
-  AddFaultFlags(flags, &values);
-  std::unique_ptr<ConnectedNodes> nodes;
-  ManualFaultContext ctx;
+  Invocation in(sub);
+  Flags& flags = in.flags;
+  ManualFaultContext& ctx = in.ctx;
   std::string usage = sub == "start" ? "start KIND [flags]   (KIND: partition, packet, clock, kill, pause)"
                                      : sub + " NODE...";
-  int rc = Prepare(sub, args, usage, sub == "start" ? 1 : 64, flags, values, &nodes, &ctx);
+  int rc = in.Prepare(args, usage, sub == "start" ? 1 : 64);
   if (rc >= 0) return rc;
   std::string fault = kind;
   std::vector<std::string> targets = on_nodes;
   if (sub == "start") {
     if (flags.positionals().empty()) return BadInput("fault start", "which fault? (partition, packet, clock, kill, pause)");
     fault = flags.positionals()[0];
-    targets = SplitCommas(values.on);
+    targets = SplitCommas(in.values.on);
   } else {
     targets = flags.positionals();
     if (targets.empty()) return BadInput("fault " + sub, "which node? e.g. faultline fault " + sub + " n2");
@@ -165,13 +178,10 @@ int RunKill(const std::vector<std::string>& args) { return Start("kill", "kill",
 int RunPause(const std::vector<std::string>& args) { return Start("pause", "pause", args, {}); }
 
 int RunStop(const std::vector<std::string>& args) {
-  FaultFlagValues values;
-  Flags flags("fault stop");
-  AddFaultFlags(flags, &values);
-  std::unique_ptr<ConnectedNodes> nodes;
-  ManualFaultContext ctx;
-  int rc = Prepare("stop", args, "stop [KIND]   (default: every fault started by hand)", 1, flags,
-                   values, &nodes, &ctx);
+  Invocation in("stop");
+  Flags& flags = in.flags;
+  ManualFaultContext& ctx = in.ctx;
+  int rc = in.Prepare(args, "stop [KIND]   (default: every fault started by hand)", 1);
   if (rc >= 0) return rc;
   std::string kind = flags.positionals().empty() ? "" : flags.positionals()[0];
   auto stops = StopManualFaults(ctx, kind);
@@ -203,12 +213,9 @@ void PrintRecord(const std::string& what, const LedgerRun& run) {
 }
 
 int RunStatus(const std::vector<std::string>& args) {
-  FaultFlagValues values;
-  Flags flags("fault status");
-  AddFaultFlags(flags, &values);
-  std::unique_ptr<ConnectedNodes> nodes;
-  ManualFaultContext ctx;
-  int rc = Prepare("status", args, "status", 0, flags, values, &nodes, &ctx);
+  Invocation in("status");
+  ManualFaultContext& ctx = in.ctx;
+  int rc = in.Prepare(args, "status", 0);
   if (rc >= 0) return rc;
   auto report = ManualFaultStatus(ctx);
   if (!report.ok()) {

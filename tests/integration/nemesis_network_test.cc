@@ -92,24 +92,31 @@ bool Reachable(const std::string& ns, const std::string& addr) {
   return false;
 }
 
+// A socket of `type` (SOCK_STREAM: listening) bound to addr:port inside
+// `ns`; -1 on failure.
+int BoundSocket(const std::string& ns, const std::string& addr, int port, int type) {
+  return InNetns(ns, [&]() -> int {
+    int s = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
+    if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+        (type == SOCK_STREAM && listen(s, 64) != 0)) {
+      close(s);
+      return -1;
+    }
+    return s;
+  });
+}
+
 // Accepts (and closes) connections on addr:kPort inside `ns` until destroyed.
 class Listener {
  public:
   Listener(const std::string& ns, const std::string& addr) {
-    fd_ = InNetns(ns, [&]() -> int {
-      int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      int one = 1;
-      setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-      sockaddr_in sa{};
-      sa.sin_family = AF_INET;
-      sa.sin_port = htons(kPort);
-      inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
-      if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(s, 64) != 0) {
-        close(s);
-        return -1;
-      }
-      return s;
-    });
+    fd_ = BoundSocket(ns, addr, kPort, SOCK_STREAM);
     thread_ = std::thread([this] {
       while (!stop_) {
         pollfd p{fd_, POLLIN, 0};
@@ -330,18 +337,7 @@ double ConnectMs(const std::string& ns, const std::string& addr) {
 class UdpEcho {
  public:
   UdpEcho(const std::string& ns, const std::string& addr) {
-    fd_ = InNetns(ns, [&]() -> int {
-      int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-      sockaddr_in sa{};
-      sa.sin_family = AF_INET;
-      sa.sin_port = htons(kPort);
-      inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
-      if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-        close(s);
-        return -1;
-      }
-      return s;
-    });
+    fd_ = BoundSocket(ns, addr, kPort, SOCK_DGRAM);
     thread_ = std::thread([this] {
       while (!stop_) {
         pollfd p{fd_, POLLIN, 0};
@@ -415,20 +411,7 @@ int SendUdp(const std::string& ns, const std::string& addr, int count, int gap_m
 // returns the seconds it took (-1 on failure).
 double BulkTransferSeconds(const std::string& ns, const std::string& sink_ns, const std::string& addr,
                            size_t bytes) {
-  int listener = InNetns(sink_ns, [&]() -> int {
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_port = htons(kPort + 1);
-    inet_pton(AF_INET, addr.c_str(), &sa.sin_addr);
-    if (bind(s, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(s, 4) != 0) {
-      close(s);
-      return -1;
-    }
-    return s;
-  });
+  int listener = BoundSocket(sink_ns, addr, kPort + 1, SOCK_STREAM);
   if (listener < 0) return -1;
   std::atomic<size_t> received{0};
   std::thread sink([&] {
