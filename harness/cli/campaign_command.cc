@@ -51,8 +51,10 @@ int RunCampaignCommand(const std::vector<std::string>& args) {
   for (const auto& c : SplitCommas(clusters)) {
     struct stat st {};
     if (c.find('/') != std::string::npos || ::stat(c.c_str(), &st) == 0) {
-      if (::stat(c.c_str(), &st) != 0) return BadInput("campaign", "--clusters: no node file " + c);
-      options.clusters.push_back({c, {"--nodes-file", c}});
+      if (::stat(c.c_str(), &st) != 0) return BadInput("campaign", "--clusters: no file " + c);
+      // A local cluster's cluster.json, or a node file (one node per line).
+      bool cluster_file = c.size() > 5 && c.compare(c.size() - 5, 5, ".json") == 0;
+      options.clusters.push_back({c, {cluster_file ? "--cluster-file" : "--nodes-file", c}});
     } else {
       std::string file = ClusterFilePath(c);
       if (::stat(file.c_str(), &st) != 0) {
