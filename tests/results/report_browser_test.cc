@@ -1,0 +1,95 @@
+// report.html and linearizability.html in headless Chromium: two real runs
+// recorded on a local cluster (tests/data/runs), re-checked by the real
+// `faultline analyze`, then opened in Chromium. Each page must run without a
+// console message (no JavaScript error), draw its timeline (the script's
+// data-timeline-drawn marker) and leaves a screenshot in
+// build/test-screenshots/ for a person to look at.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/faultline_cli.h"
+#include "tests/results/headless_chromium.h"
+#include "tests/test_files.h"
+
+namespace faultline {
+namespace {
+namespace fs = std::filesystem;
+
+// A copy of tests/data/runs/<name> as a run of a temporary store, checked.
+class RecordedRun {
+ public:
+  RecordedRun(const std::string& name, const std::string& stamp) {
+    store_ = TempDir("report-browser");
+    dir_ = store_ + "/" + name + "/" + stamp;
+    fs::create_directories(dir_);
+    fs::copy(std::string(FAULTLINE_SOURCE_DIR) + "/tests/data/runs/" + name, dir_, fs::copy_options::recursive);
+    analyze_ = Faultline("analyze --store " + store_ + " " + dir_);
+  }
+  ~RecordedRun() { fs::remove_all(store_); }
+  const std::string& dir() const { return dir_; }
+  const FaultlineOutput& analyze() const { return analyze_; }
+
+ private:
+  std::string store_, dir_;
+  FaultlineOutput analyze_;
+};
+
+size_t CountLines(const std::string& path) {
+  std::string s = ReadAll(path);
+  return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+// Loads `file` and checks: no console message, no script error, the timeline
+// drawn with `ops` ops (0: the page has no timeline). Saves a screenshot.
+void ExpectPageRenders(const std::string& file, size_t ops, const std::string& shot, std::string* dom = nullptr) {
+  ASSERT_FALSE(testing::ChromiumBinary().empty()) << "chromium is not installed: run scripts/install-deps.sh";
+  testing::ChromiumRun run = testing::LoadPage("file://" + file);
+  ASSERT_EQ(run.exit_code, 0) << run.err.substr(0, 2000);
+  EXPECT_TRUE(run.console.empty()) << file << ": " << (run.console.empty() ? "" : run.console.front());
+  EXPECT_FALSE(HasSubstr(run.out, " data-js-error=\"")) << file;  // set by the page's error catcher
+  if (ops > 0) {
+    EXPECT_TRUE(HasSubstr(run.out, "data-timeline-drawn=\"" + std::to_string(ops) + "\"")) << file;
+  }
+  std::string png = testing::ScreenshotPath(shot);
+  fs::remove(png);
+  testing::ChromiumRun s = testing::Screenshot("file://" + file, png);
+  EXPECT_EQ(s.exit_code, 0);
+  EXPECT_TRUE(s.console.empty());
+  ASSERT_TRUE(fs::exists(png)) << png;
+  EXPECT_GT(fs::file_size(png), 20000u) << png;  // a blank page is a few KB
+  if (dom) *dom = run.out;
+}
+
+TEST(ReportBrowserTest, RealRunWithFaultsDrawsItsTimelineAndPlots) {
+  RecordedRun run("ringstore-faults", "20261203T090946.979");
+  ASSERT_EQ(run.analyze().code, 0) << run.analyze().text;
+  size_t events = CountLines(run.dir() + "/history.jsonl");
+  std::string dom;
+  // Client ops = (events - nemesis records) / 2; the marker says how many it drew.
+  std::string history = ReadAll(run.dir() + "/history.jsonl");
+  size_t nemesis = 0;
+  for (size_t p = history.find("\"process\":\"nemesis\""); p != std::string::npos;
+       p = history.find("\"process\":\"nemesis\"", p + 1)) {
+    ++nemesis;
+  }
+  ExpectPageRenders(run.dir() + "/report.html", (events - nemesis) / 2, "report-faults", &dom);
+  EXPECT_TRUE(HasSubstr(dom, "partition (majority): n3 cut off"));
+  EXPECT_TRUE(HasSubstr(dom, "clock strobe"));
+  EXPECT_TRUE(HasSubstr(dom, "Verdict: <b>valid</b>"));
+  EXPECT_TRUE(HasSubstr(dom, "nodes/n1/ringstore.log"));
+}
+
+TEST(ReportBrowserTest, InvalidRunAndItsLinearizabilityPage) {
+  RecordedRun run("ringstore-lww-clock", "20261203T091005.952");
+  ASSERT_EQ(run.analyze().code, 1) << run.analyze().text;
+  std::string dom;
+  ExpectPageRenders(run.dir() + "/report.html", 0, "report-invalid", &dom);
+  EXPECT_TRUE(HasSubstr(dom, "data-timeline-drawn=\""));
+  EXPECT_TRUE(HasSubstr(dom, "Verdict: <b>invalid</b>"));
+  ExpectPageRenders(run.dir() + "/linearizability.html", 0, "linearizability-invalid", &dom);
+  EXPECT_TRUE(HasSubstr(dom, "cannot be linearized"));
+}
+
+}  // namespace
+}  // namespace faultline
