@@ -202,20 +202,6 @@ std::vector<std::string> ExtraHtmlFiles(const std::string& run_dir) {
   return out;
 }
 
-// "2026-11-26 07:15:00.123 UTC" from a run directory named by CreateRunDir
-// (20261126T071500.123, maybe with a -001 suffix); "" for other names.
-std::string StartTimeOf(const std::string& run_dir) {
-  std::string b = fs::path(run_dir).filename().string();
-  if (b.size() < 15 || b[8] != 'T') return "";
-  for (size_t i : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14}) {
-    if (!std::isdigit(static_cast<unsigned char>(b[i]))) return "";
-  }
-  std::string out = b.substr(0, 4) + "-" + b.substr(4, 2) + "-" + b.substr(6, 2) + " " + b.substr(9, 2) + ":" +
-                    b.substr(11, 2) + ":" + b.substr(13, 2);
-  if (b.size() >= 19 && b[15] == '.') out += b.substr(15, 4);
-  return out + " UTC";
-}
-
 // Shell-quotes one argument (single quotes unless it is plainly safe).
 std::string ShellQuote(const std::string& s) {
   bool safe = !s.empty();
@@ -352,7 +338,7 @@ std::string RenderReport(const ReportInput& in) {
   auto fact = [&](const std::string& k, const std::string& v) { h += "<tr><th>" + k + "</th><td>" + v + "</td></tr>"; };
   fact("test", HtmlEscape(name));
   if (in.test.is_object() && in.test.contains("seed")) fact("seed", HtmlEscape(in.test["seed"].dump()));
-  std::string started = StartTimeOf(in.run_dir);
+  std::string started = RunStartTime(in.run_dir);
   if (!started.empty()) fact("started", started);
   fact("duration", Fmt("%.1f s", duration));
   fact("client ops", std::to_string(client_ops) + " completed" +
