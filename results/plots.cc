@@ -8,7 +8,7 @@
 
 #include "checkers/op_pairs.h"
 #include "harness/core/html_escape.h"
-#include "results/fault_labels.h"
+#include "checkers/fault_labels.h"
 
 namespace faultline {
 namespace {

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "checkers/counterexample.h"
 #include "checkers/fault_intervals.h"
 #include "checkers/linearizable.h"
 #include "checkers/op_pairs.h"
@@ -298,6 +299,8 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto;max-height:30em;font-size:.85e
 .tl-tip{position:absolute;z-index:2;pointer-events:none;background:#fffff0;border:1px solid #999;max-width:320px;
  white-space:pre-wrap;font-size:12px;margin:0;box-shadow:1px 1px 4px #0003}
 .tl-line{min-height:3em} .tl-controls{margin:.4em 0}
+.sentence{background:#fff0f6;border-left:4px solid #FEB5DA;padding:.5em .8em} .cx{overflow-x:auto}
+.cx-legend span{display:inline-block;padding:2px 8px;margin-right:4px;border-radius:3px;font-size:.85em}
 )";
 
 }  // namespace
@@ -379,7 +382,23 @@ std::string RenderReport(const ReportInput& in) {
       // concurrent with it (the counterexample); the diagram is in
       // linearizability.html below.
       std::string explanation = LinearizableExplanation(lin);
-      if (!explanation.empty()) {
+      if (!explanation.empty() && lin.contains("failure")) {
+        // What to act on first: one sentence and the window on a time axis
+        // with the faults active in it; its ops link to the timeline below.
+        Counterexample cx = DescribeCounterexample(lin["failure"], history);
+        h += "<p class=sentence><b>" + HtmlEscape(cx.sentence) + "</b></p>\n";
+        if (cx.has_time) {
+          std::string indices;
+          for (int64_t i : cx.indices) indices += (indices.empty() ? "" : ",") + std::to_string(i);
+          h += "<p><button type=button id=fl-cx-show data-indices=\"" + indices + "\" data-from=\"" +
+               Fmt("%.6f", cx.from_s) + "\" data-to=\"" + Fmt("%.6f", cx.to_s) +
+               "\">show the window on the timeline</button> <span class=caption>(or click an op in the "
+               "diagram)</span></p>\n";
+        }
+        h += "<div class=cx>" + cx.svg + "</div>\n";
+        h += "<details><summary>the checker's explanation</summary><pre class=explanation>" + HtmlEscape(explanation) +
+             "</pre></details>\n";
+      } else if (!explanation.empty()) {
         h += "<pre class=explanation>" + HtmlEscape(explanation) + "</pre>\n";
       } else {
         h += "<p>(no explanation: the linearizable results are not in the checker's format)</p>\n";
@@ -415,6 +434,13 @@ std::string RenderReport(const ReportInput& in) {
          HtmlEscape(PrettyJson(it.value())) + "</pre></details>\n";
   }
   h += "<h2>Test</h2>\n<pre>" + HtmlEscape(PrettyJson(in.test)) + "</pre>\n";
+  // Counterexample ops -> the same ops on the timeline.
+  h += "<script>(function(){var b=document.getElementById('fl-cx-show');if(!b||!window.faultlineTimeline)return;"
+       "var from=+b.dataset.from,to=+b.dataset.to;"
+       "b.onclick=function(){faultlineTimeline.show(b.dataset.indices.split(',').map(Number),from,to);};"
+       "document.querySelectorAll('svg.counterexample g.op').forEach(function(g){g.style.cursor='pointer';"
+       "g.addEventListener('click',function(){faultlineTimeline.show([+g.dataset.index],from,to);});});"
+       "if(location.hash==='#counterexample')b.onclick();})();</script>\n";
   h += "<p class=caption>" + std::to_string(history.size()) + " history events; " +
        std::to_string(faults.size()) + " fault intervals.</p>\n</body></html>\n";
   return h;
@@ -427,8 +453,11 @@ Status WriteReport(const ReportInput& input) {
   if (input.history != nullptr && checkers.contains("linearizable") &&
       VerdictWord(checkers["linearizable"].value("valid", json())) != "valid" &&
       WellFormedLinearizable(checkers["linearizable"])) {
-    Status s = WriteLinearizabilityHtml(ToCheckResult(checkers["linearizable"]), *input.history,
-                                        "linearizability", input.run_dir + "/linearizability.html");
+    std::string title = input.test.is_object() && input.test.value("name", json()).is_string()
+                            ? input.test["name"].get<std::string>() + " (" + fs::path(input.run_dir).filename().string() + ")"
+                            : input.run_dir;
+    Status s = WriteLinearizabilityHtml(ToCheckResult(checkers["linearizable"]), *input.history, title,
+                                        input.run_dir + "/linearizability.html");
     if (!s.ok()) return s;
   }
   return WriteTextFile(input.run_dir + "/report.html", RenderReport(input));

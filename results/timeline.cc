@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "checkers/op_pairs.h"
-#include "results/fault_labels.h"
+#include "checkers/fault_labels.h"
 
 namespace faultline {
 namespace {
@@ -365,19 +365,26 @@ constexpr const char* kScript = R"JS(
   window.addEventListener('resize', function () { resize(); redraw(); });
   window.faultlineTimeline = {
     // Zooms to [t0_s, t1_s] and highlights the ops with these history indices
-    // (invoke or completion index); selects the first.
+    // (invoke or completion index); selects the one of indices[0].
     show: function (indices, t0s, t1s) {
       var want = {}, first = -1;
       indices.forEach(function (x) { want[x] = true; });
       marked = {};
       for (var q = 0; q < N; q++) {
-        if (want[idx[q]] || (kind[q] !== 3 && want[idx[q] + O[q * F + 9]])) { marked[q] = true; if (first < 0) first = q; }
+        var ci = kind[q] !== 3 ? idx[q] + O[q * F + 9] : -1;
+        if (want[idx[q]] || want[ci]) {
+          marked[q] = true;
+          // Select the first op asked for (the counterexample lists its failing op first).
+          if (first < 0 || idx[q] === indices[0] || ci === indices[0]) first = q;
+        }
       }
       var pad = Math.max(1000, (t1s - t0s) * 1e6 * 0.15);
       v0 = t0s * 1e6 - pad; v1 = t1s * 1e6 + pad; clampView();
       if (first >= 0) select(first); else redraw();
       canvas.scrollIntoView({block: 'center'});
-      return Object.keys(marked).length;
+      var count = Object.keys(marked).length;
+      document.documentElement.setAttribute('data-timeline-marked', String(count));
+      return count;
     }
   };
   resize(); layoutFaultRows(); resize(); draw();

@@ -19,7 +19,8 @@
 // When it has drawn, the script writes data-timeline-drawn="<ops>" on <html>
 // (tests and the benchmark wait for it). It exposes
 // window.faultlineTimeline.show(history_indices, t0_s, t1_s): zoom to the
-// window and highlight those ops (the counterexample links to it).
+// window, highlight those ops, select (show the lines of) the first one and
+// set data-timeline-marked="<ops highlighted>" (the counterexample links to it).
 // Pure functions; thread-safe.
 #pragma once
 

@@ -87,8 +87,22 @@ TEST(ReportBrowserTest, InvalidRunAndItsLinearizabilityPage) {
   ExpectPageRenders(run.dir() + "/report.html", 0, "report-invalid", &dom);
   EXPECT_TRUE(HasSubstr(dom, "data-timeline-drawn=\""));
   EXPECT_TRUE(HasSubstr(dom, "Verdict: <b>invalid</b>"));
+  // The counterexample: the sentence, with the nodes and the clock skew.
+  EXPECT_TRUE(HasSubstr(dom, "read of k2 on n2 returned 2 (ok at 2.209 s), but the only state any linearization "
+                             "allows when it took effect is 3 (last write: write 3 to k2 on n1 by process 3, ok at "
+                             "2.178 s) \u2014 at the time: n1's clock was -2.6 s"))
+      << dom.substr(0, 4000);
+  // #counterexample shows the window's ops on the timeline (as the button does).
+  testing::ChromiumRun linked = testing::LoadPage("file://" + run.dir() + "/report.html#counterexample");
+  EXPECT_TRUE(linked.console.empty());
+  EXPECT_TRUE(HasSubstr(linked.out, "data-timeline-marked=\"1")) << "the window's ops are highlighted";
+  EXPECT_TRUE(HasSubstr(linked.out, "history.jsonl (rebuilt from the report"));
+  EXPECT_TRUE(HasSubstr(linked.out, "\"index\":220,"));  // the failing read's invocation line
   ExpectPageRenders(run.dir() + "/linearizability.html", 0, "linearizability-invalid", &dom);
   EXPECT_TRUE(HasSubstr(dom, "cannot be linearized"));
+  EXPECT_TRUE(HasSubstr(dom, "data-counterexample-drawn=\"1"));
+  EXPECT_TRUE(HasSubstr(dom, "Linearizability of ringstore-lww-clock (20261203T091005.952)"));
+  EXPECT_TRUE(HasSubstr(dom, "process 4 \u00b7 n2"));
 }
 
 }  // namespace

@@ -78,10 +78,11 @@ TEST(ReportTest, WritesSelfContainedReportWithVerdictPlotsAndTables) {
   EXPECT_NE(html.find("&lt;script&gt;alert(1)"), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);  // scripts are inline, none fetched
-  // The only scripts: the error catcher, the timeline's data and its script.
+  // The only scripts: the error catcher, the timeline's data and its script,
+  // and the counterexample's links to the timeline.
   size_t scripts = 0;
   for (size_t p = html.find("<script"); p != std::string::npos; p = html.find("<script", p + 1)) ++scripts;
-  EXPECT_EQ(scripts, 3u);
+  EXPECT_EQ(scripts, 4u);
   EXPECT_NE(html.find("<script type=\"application/json\" id=fl-tl-data>{\"n\":52,"), std::string::npos);
   // The header: seed, duration, and the commands that reproduce the run.
   EXPECT_NE(html.find("<th>seed</th><td>42</td>"), std::string::npos);

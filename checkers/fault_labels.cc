@@ -1,4 +1,4 @@
-#include "results/fault_labels.h"
+#include "checkers/fault_labels.h"
 
 #include <cmath>
 #include <cstdio>
