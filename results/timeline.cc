@@ -244,6 +244,7 @@ constexpr const char* kScript = R"JS(
       // Since navigation start (parsing the page included), and the script's own share.
       document.documentElement.setAttribute('data-timeline-ms', performance.now().toFixed(0));
       document.documentElement.setAttribute('data-timeline-script-ms', (performance.now() - t0).toFixed(0));
+      document.documentElement.setAttribute('data-timeline-draw-ms', took.toFixed(1));
     }
   }
   function outline(i, colour) {
