@@ -101,10 +101,9 @@ std::vector<json> ListRuns(const std::string& store_root) {
       extra.push_back({{"run", key}, {"test", test}, {"status", "unindexed"}, {"started", RunStartTime(stamp)}});
     }
   }
+  // The index may also name runs deleted since: they stay listed (a cache can
+  // be stale; checking each would cost a stat per run) and their pages are 404.
   if (extra.empty()) return runs;
-  // Only runs the index misses need a check that they still exist... the
-  // index may also name deleted runs: those are kept (a cache may be stale),
-  // and their pages answer 404.
   runs.insert(runs.end(), extra.begin(), extra.end());
   auto stamp = [](const json& e) {
     std::string r = e["run"].get<std::string>();

@@ -358,7 +358,38 @@ constexpr const char* kScript = R"JS(
   function select(i) {
     selected = i;
     info.textContent = describe(i) + '\n\nhistory.jsonl (rebuilt from the report; times rounded to \u00b5s):\n' + lines(i);
+    exactLines(i);
     redraw();
+  }
+  // Served over HTTP (faultline serve), the report can read history.jsonl
+  // beside it: line n holds the event with index n. Loaded once, on the first
+  // click; from a file:// page the browser forbids it and the rebuilt lines stay.
+  var historyText = null, lineStart = null, historyState = 'none';
+  function exactLines(i) {
+    if (!/^https?:$/.test(location.protocol) || historyState === 'failed') return;
+    if (historyState !== 'loaded') {
+      if (historyState === 'loading') return;
+      historyState = 'loading';
+      fetch('history.jsonl').then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+        .then(function (text) {
+          historyText = text;
+          var starts = [0];
+          for (var p = text.indexOf('\n'); p >= 0 && p + 1 < text.length; p = text.indexOf('\n', p + 1)) starts.push(p + 1);
+          lineStart = starts; historyState = 'loaded';
+          if (selected >= 0) exactLines(selected);
+        }).catch(function () { historyState = 'failed'; });
+      return;
+    }
+    function line(n) {
+      if (n < 0 || n >= lineStart.length) return null;
+      var e = historyText.indexOf('\n', lineStart[n]);
+      return historyText.substring(lineStart[n], e < 0 ? historyText.length : e);
+    }
+    var a = line(idx[i]), b = kind[i] !== 3 ? line(idx[i] + O[i * F + 9]) : null;
+    if (a === null) return;
+    info.textContent = describe(i) + '\n\nhistory.jsonl lines ' + (idx[i] + 1) + (b !== null ? ' and ' + (idx[i] + O[i * F + 9] + 1) : '') +
+      ' (from the file):\n' + a + (b !== null ? '\n' + b : '\n(no completion: pending when the history ended)');
+    document.documentElement.setAttribute('data-timeline-exact-lines', String(idx[i]));
   }
   document.getElementById('fl-tl-in').onclick = function () { zoom(0.5); };
   document.getElementById('fl-tl-out').onclick = function () { zoom(2); };

@@ -12,8 +12,10 @@
 // on one <canvas> only what is in view, merging boxes that fall on the same
 // pixels, so no DOM node exists per op. Wheel zooms the time axis around the
 // cursor, dragging pans, hovering shows the op (f, key, value, result,
-// error, node, times), clicking shows its history.jsonl lines (rebuilt from
-// the embedded fields: times rounded to microseconds, values over 160
+// error, node, times), clicking shows its history.jsonl lines: read from the
+// history.jsonl beside the report when the page is served over HTTP
+// (`faultline serve`; line n is the event with index n), else rebuilt from
+// the embedded fields (times rounded to microseconds, values over 160
 // characters cut, unknown extra fields left out).
 //
 // When it has drawn, the script writes data-timeline-drawn="<ops>" on <html>

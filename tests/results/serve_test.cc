@@ -252,6 +252,15 @@ TEST_F(ServeTest, PagesInHeadlessChromium) {
   testing::ChromiumRun run = testing::LoadPage(base + "/run/" + Key(lww_));
   EXPECT_TRUE(run.console.empty()) << run.console.front();
   EXPECT_TRUE(HasSubstr(run.out, "data-serve-ready=\"1\""));
+  // Served, the report reads the exact history.jsonl lines of the op it selects.
+  testing::ChromiumRun report = testing::LoadPage(base + "/files/" + Key(lww_) + "/report.html#counterexample", 3000);
+  EXPECT_TRUE(report.console.empty()) << report.console.front();
+  EXPECT_TRUE(HasSubstr(report.out, "data-timeline-exact-lines=\"220\""));
+  std::string line220 = ReadAll(lww_ + "/history.jsonl");
+  line220 = line220.substr(line220.find("{\"index\":220,"));
+  line220 = line220.substr(0, line220.find('\n'));
+  // (the DOM dump escapes only <, > and & in text; the line has none of them)
+  EXPECT_TRUE(HasSubstr(report.out, "history.jsonl lines 221 and 222 (from the file):\n" + line220)) << line220;
   for (const auto& [path, name, h] : {std::tuple{std::string("/"), "serve-home", 700},
                                       {"/run/" + Key(running_), "serve-run-live", 700},
                                       {"/run/" + Key(lww_), "serve-run", 1400}}) {
