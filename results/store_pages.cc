@@ -160,8 +160,14 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
     for (const auto& [e, state] : groups[name]) {
       std::string key = Str(*e, "run");
       std::string started = Str(*e, "started");
+      // A crashed run that was checked since still has a verdict worth seeing.
+      std::string shown = state;
+      if (state == "crashed" && e->contains("valid")) {
+        const json& v = (*e)["valid"];
+        shown += std::string(" (prefix ") + (v.is_boolean() ? (v.get<bool>() ? "valid" : "invalid") : "unknown") + ")";
+      }
       h += "<tr style=\"background:" + std::string(StateColour(state)) + "\"><td><a href=\"/run/" + UrlPath(key) +
-           "\">" + HtmlEscape(started.empty() ? key : started) + "</a></td><td class=state>" + state + "</td><td>" +
+           "\">" + HtmlEscape(started.empty() ? key : started) + "</a></td><td class=state>" + shown + "</td><td>" +
            Num(*e, "duration_s", "%.1f s") + "</td><td>" + Num(*e, "ops", "%.0f") + "</td><td>" +
            Num(*e, "ops_s", "%.0f") + "</td><td>" + Pct(*e, "availability") + " / " + Pct(*e, "time_availability") +
            "</td><td>" + (Str(*e, "status") == "done" || state == "crashed"

@@ -150,7 +150,7 @@ TEST_F(ServeTest, HomePageListsRunsNewestFirstGroupedWithVerdictColoursAndFilter
   EXPECT_TRUE(HasSubstr(h, "background:#B9F6CA\"><td><a href=\"/run/" + Key(running_)));
   EXPECT_TRUE(HasSubstr(h, "<td class=state>running</td>"));
   EXPECT_TRUE(HasSubstr(h, "background:#C8C8C8\"><td><a href=\"/run/" + Key(crashed_)));
-  EXPECT_TRUE(HasSubstr(h, "<td class=state>crashed</td>"));
+  EXPECT_TRUE(HasSubstr(h, "<td class=state>crashed (prefix valid)</td>"));
   EXPECT_TRUE(HasSubstr(h, "background:#FEB5DA\"><td><a href=\"/run/" + Key(lww_)));
   EXPECT_TRUE(HasSubstr(h, "<td class=state>valid</td><td>12.7 s</td><td>384</td><td>30</td><td>89.3% / 83.7%"));
   // The crashed run is newer than the valid one of the same test.
