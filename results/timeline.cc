@@ -113,7 +113,7 @@ constexpr const char* kScript = R"JS(
   var G = 96, TOP = 4, AXIS = 22, faultRows = 0;
   var lh = Math.max(2, Math.min(16, Math.floor(480 / Math.max(L, 1))));
   // Fault label rows: greedy, so labels never overlap (at most 4 rows; others hover only).
-  var faults = D.faults.map(function (f) { return {s: f[0], e: f[1], label: f[2], colour: FAULT[f[3] % FAULT.length], row: -1}; });
+  var faults = D.faults.map(function (f) { return {s: f[0], e: f[1], label: f[2], colour: FAULT[f[3] % FAULT.length], detail: f[4], row: -1}; });
   var v0 = 0, v1 = span, W = 0, H = 0, dpr = window.devicePixelRatio || 1;
   var selected = -1, marked = {}, drawnOnce = false;
   var laneTop = function () { return TOP + faultRows * 13 + 4; };
@@ -344,7 +344,7 @@ constexpr const char* kScript = R"JS(
     }
     var i = hit(x, y), f = i < 0 ? faultAt(x, y) : null;
     if (i < 0 && !f) { tip.style.display = 'none'; return; }
-    tip.textContent = i >= 0 ? describe(i) : f.label + '\n' + secs(f.s) + ' \u2013 ' + secs(f.e);
+    tip.textContent = i >= 0 ? describe(i) : f.label + '\n' + secs(f.s) + ' \u2013 ' + secs(f.e) + (f.detail ? '\n' + f.detail : '');
     tip.style.display = 'block';
     tip.style.left = Math.min(x + 14, W - 320) + 'px'; tip.style.top = (y + 14) + 'px';
   });
@@ -497,7 +497,19 @@ std::string TimelineData(const History& history, const std::vector<FaultInterval
   for (size_t i = 0; i < faults.size(); ++i) {
     const FaultInterval& iv = faults[i];
     auto [it, added] = fault_colour.try_emplace(iv.fault, static_cast<int>(fault_colour.size()));
-    json f = {Micros(iv.start), Micros(iv.end), DescribeFault(iv) + (iv.healed ? "" : " (never healed)"), it->second};
+    // Hover detail: who could not hear whom, for a partition.
+    std::string detail;
+    if (iv.value.is_object() && iv.value.contains("grudge") && iv.value["grudge"].is_object()) {
+      for (const auto& [node, drops] : iv.value["grudge"].items()) {
+        std::string from;
+        if (drops.is_array()) {
+          for (const json& d : drops) from += (from.empty() ? "" : ",") + (d.is_string() ? d.get<std::string>() : d.dump());
+        }
+        detail += (detail.empty() ? "grudge: " : "; ") + node + " drops " + from;
+      }
+    }
+    json f = {Micros(iv.start), Micros(iv.end), DescribeFault(iv) + (iv.healed ? "" : " (never healed)"), it->second,
+              detail};
     fault_text += (i ? "," : "") + f.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   fault_text += "]";
