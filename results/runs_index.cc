@@ -1,6 +1,7 @@
 #include "results/runs_index.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,8 +19,15 @@ namespace fs = std::filesystem;
 Status AppendRunIndex(const std::string& store_root, const json& entry) {
   std::string path = store_root + "/" + kRunsIndexFile;
   std::string line = entry.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Error(path + ": cannot open: " + std::strerror(errno));
+  // A writer killed mid-line left no newline: end its line first, so this
+  // entry is not glued to the garbage (the reader skips both halves apart).
+  struct stat st {};
+  char last = '\n';
+  if (::fstat(fd, &st) == 0 && st.st_size > 0 && ::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+    line = "\n" + line;
+  }
   ssize_t n = ::write(fd, line.data(), line.size());
   int err = errno;
   ::close(fd);

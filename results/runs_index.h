@@ -11,7 +11,8 @@
 // same run overrides the fields it holds. Lines are appended with one
 // write(2) on an O_APPEND descriptor, so runs of several processes never
 // interleave within a line; a cut-off or malformed line (a writer killed
-// mid-write) is skipped by the reader. The index is a cache: the run
+// mid-write) is skipped by the reader, and the next append starts a new line
+// after it. The index is a cache: the run
 // directories stay the truth, and a run missing from it is still listed.
 // Thread-safe.
 #pragma once

@@ -86,6 +86,27 @@ TEST(StorePathsTest, OnlyPlainSegmentsUnderTheStore) {
   fs::remove_all(outside);
 }
 
+TEST(RunsIndexTest, LaterLinesOverrideCutLinesAreSkippedAndUnindexedRunsAreListed) {
+  std::string store = TempDir("runs-index");
+  ASSERT_TRUE(AppendRunIndex(store, {{"run", "t/20261203T090000.000"}, {"test", "t"}, {"status", "running"}}).ok());
+  ASSERT_TRUE(AppendRunIndex(store, {{"run", "u/20261203T100000.000"}, {"test", "u"}, {"status", "running"}}).ok());
+  ASSERT_TRUE(AppendRunIndex(store, {{"run", "t/20261203T090000.000"}, {"status", "done"}, {"valid", false}}).ok());
+  std::ofstream(store + "/" + kRunsIndexFile, std::ios::app) << "{\"run\":\"u/2026120";  // a writer killed mid-line
+  ASSERT_TRUE(AppendRunIndex(store, {{"run", "u/20261203T100000.000"}, {"ops", 7}}).ok());  // after the cut line
+  fs::create_directories(store + "/v/20261203T110000.000");  // a run the index does not know
+  std::vector<json> runs = ListRuns(store);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0]["run"], "v/20261203T110000.000");  // newest first
+  EXPECT_EQ(runs[0]["status"], "unindexed");
+  EXPECT_EQ(runs[1]["run"], "u/20261203T100000.000");
+  EXPECT_EQ(runs[1]["ops"], 7);
+  EXPECT_EQ(runs[2]["status"], "done");
+  EXPECT_EQ(runs[2]["test"], "t");  // kept from the first line
+  EXPECT_EQ(DisplayState(store, runs[2], 0), "invalid");
+  EXPECT_EQ(DisplayState(store, runs[1], 1e10), "stale");  // running, but no status.json
+  fs::remove_all(store);
+}
+
 // A store with: the two recorded runs (checked), a crashed run and a running
 // one with a fresh status.json; a symlink leading out of the store.
 class ServeTest : public ::testing::Test {
