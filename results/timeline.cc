@@ -313,7 +313,16 @@ constexpr const char* kScript = R"JS(
     return null;
   }
   var pending = false;
-  function redraw() { if (!pending) { pending = true; requestAnimationFrame(function () { pending = false; draw(); }); } }
+  // On the next animation frame; a timer as well, for pages that get no
+  // frames (headless browsers, some embedded views): whichever comes first draws.
+  function redraw() {
+    if (pending) return;
+    pending = true;
+    var done = false;
+    function go() { if (done) return; done = true; pending = false; draw(); }
+    requestAnimationFrame(go);
+    setTimeout(go, 100);
+  }
   function clampView() {
     var w = Math.max(10, Math.min(span * 1.05, v1 - v0));
     if (v0 < -span * 0.025) v0 = -span * 0.025;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "tests/faultline_cli.h"
 #include "tests/results/headless_chromium.h"
@@ -78,6 +79,59 @@ TEST(ReportBrowserTest, RealRunWithFaultsDrawsItsTimelineAndPlots) {
   EXPECT_TRUE(HasSubstr(dom, "clock strobe"));
   EXPECT_TRUE(HasSubstr(dom, "Verdict: <b>valid</b>"));
   EXPECT_TRUE(HasSubstr(dom, "nodes/n1/ringstore.log"));
+}
+
+// The timeline's handlers, driven by real DOM events from a script added to
+// a copy of the report: the wheel zooms (the view in the status line
+// narrows), a drag pans (it moves), hovering finds an op (the tip names its
+// process), a click shows its history lines.
+constexpr const char* kInteraction = R"JS(<script>
+(function () {
+  var c = document.getElementById('fl-tl-canvas'), r = c.getBoundingClientRect();
+  var st = document.getElementById('fl-tl-status'), tip = document.getElementById('fl-tl-tip');
+  var html = document.documentElement, before = st.textContent, zoomed;
+  function later(f) { setTimeout(f, 300); }  // after the timeline's redraw (frame or 100 ms timer)
+  c.dispatchEvent(new WheelEvent('wheel', {deltaY: -800, clientX: r.left + r.width / 2, clientY: r.top + 40,
+                                           bubbles: true, cancelable: true}));
+  later(function () {
+    zoomed = st.textContent;
+    html.setAttribute('data-test-zoom', zoomed !== before ? 'ok' : 'no');
+    c.dispatchEvent(new MouseEvent('mousedown', {clientX: r.left + 700, clientY: r.top + 40, buttons: 1, bubbles: true}));
+    c.dispatchEvent(new MouseEvent('mousemove', {clientX: r.left + 450, clientY: r.top + 40, buttons: 1, bubbles: true}));
+    window.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+    later(function () {
+      html.setAttribute('data-test-pan', st.textContent !== zoomed ? 'ok' : 'no');
+      var found = null;
+      for (var y = r.top + 20; y < r.bottom - 25 && !found; y += 3) {
+        for (var x = r.left + 100; x < r.right; x += 2) {
+          c.dispatchEvent(new MouseEvent('mousemove', {clientX: x, clientY: y, buttons: 0, bubbles: true}));
+          if (tip.style.display === 'block' && /^process \d+ on n\d/.test(tip.textContent)) { found = [x, y]; break; }
+        }
+      }
+      html.setAttribute('data-test-hover', found ? 'ok' : 'no');
+      if (!found) return;
+      c.dispatchEvent(new MouseEvent('click', {clientX: found[0], clientY: found[1], bubbles: true}));
+      var line = document.getElementById('fl-tl-line').textContent;
+      html.setAttribute('data-test-click', /history\.jsonl/.test(line) && /"index":\d+/.test(line) ? 'ok' : 'no');
+    });
+  });
+})();
+</script>)JS";
+
+TEST(ReportBrowserTest, TimelineZoomsPansHoversAndClicks) {
+  RecordedRun run("ringstore-faults", "20261203T090946.979");
+  ASSERT_EQ(run.analyze().code, 0) << run.analyze().text;
+  std::string html = ReadAll(run.dir() + "/report.html");
+  size_t end = html.rfind("</body>");
+  ASSERT_NE(end, std::string::npos);
+  html.insert(end, kInteraction);
+  std::string page = run.dir() + "/report-interaction.html";
+  std::ofstream(page) << html;
+  testing::ChromiumRun r = testing::LoadPage("file://" + page, 3000);
+  EXPECT_TRUE(r.console.empty()) << (r.console.empty() ? "" : r.console.front());
+  for (const char* step : {"zoom", "pan", "hover", "click"}) {
+    EXPECT_TRUE(HasSubstr(r.out, std::string("data-test-") + step + "=\"ok\"")) << step;
+  }
 }
 
 TEST(ReportBrowserTest, InvalidRunAndItsLinearizabilityPage) {
