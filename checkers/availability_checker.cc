@@ -1,6 +1,7 @@
 #include "checkers/availability_checker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -70,6 +71,80 @@ int64_t UnionLength(std::vector<std::pair<int64_t, int64_t>> spans) {
   return total;
 }
 
+// Availability by time (see the header): per node, the run cut into windows;
+// a window counts when the node was asked anything in it (an op of the node
+// overlaps it) and is worth answered / completed of the node's completions in
+// it, 0 when nothing completed (every request hung). The mean over counted
+// windows weighs each second alike, however many ops a node's workers fired in
+// it: a dead node whose workers fail and retry at once is one unavailable
+// second per second, not thousands of failures.
+class TimeWindows {
+ public:
+  TimeWindows(int64_t start, int64_t end) : start_(start) {
+    double span_s = Seconds(std::max<int64_t>(end - start, 1));
+    window_ns_ = static_cast<int64_t>(std::max(1.0, std::ceil(span_s / kMaxWindows)) * 1e9);
+    count_ = static_cast<size_t>((std::max<int64_t>(end - start, 0)) / window_ns_) + 1;
+  }
+  // An op of `node` from `inv` to `done` (done < 0: never completed, until the end).
+  void Add(const std::string& node, int64_t inv, int64_t done, bool completed, bool answered) {
+    Node& n = nodes_[node];
+    if (n.asked.empty()) {
+      n.asked.assign(count_, 0);
+      n.completed.assign(count_, 0);
+      n.answered.assign(count_, 0);
+    }
+    size_t from = Window(inv), to = done < 0 ? count_ - 1 : Window(done);
+    for (size_t w = from; w <= to; ++w) n.asked[w] = 1;
+    if (completed) {
+      ++n.completed[to];
+      if (answered) ++n.answered[to];
+    }
+  }
+  // {"window_s", "start_s", "nodes": {node: [share|null per window]},
+  //  "time_availability": {node: mean share}} and the mean over nodes.
+  json ToJson(json* by_node_time) const {
+    json series = json::object();
+    double sum_nodes = 0;
+    for (const auto& [name, n] : nodes_) {
+      json values = json::array();
+      double sum = 0;
+      size_t counted = 0;
+      for (size_t w = 0; w < count_; ++w) {
+        if (!n.asked[w]) {
+          values.push_back(nullptr);
+          continue;
+        }
+        double v = n.completed[w] > 0 ? static_cast<double>(n.answered[w]) / n.completed[w] : 0.0;
+        values.push_back(std::round(v * 1000) / 1000);
+        sum += v;
+        ++counted;
+      }
+      series[name] = values;
+      double mean = counted > 0 ? sum / static_cast<double>(counted) : 0.0;
+      (*by_node_time)[name] = mean;
+      sum_nodes += mean;
+    }
+    json j = {{"window_s", Seconds(window_ns_)}, {"start_s", Seconds(start_)}, {"nodes", series}};
+    j["time_availability"] =
+        nodes_.empty() ? json(nullptr) : json(sum_nodes / static_cast<double>(nodes_.size()));
+    return j;
+  }
+
+ private:
+  static constexpr double kMaxWindows = 2000;  // bounds results.json for long runs
+  struct Node {
+    std::vector<uint8_t> asked;
+    std::vector<int64_t> completed, answered;
+  };
+  size_t Window(int64_t t) const {
+    return std::min(count_ - 1, static_cast<size_t>(std::max<int64_t>(t - start_, 0) / window_ns_));
+  }
+  int64_t start_;
+  int64_t window_ns_ = 1000000000;
+  size_t count_ = 1;
+  std::map<std::string, Node> nodes_;
+};
+
 class AvailabilityChecker : public Checker {
  public:
   explicit AvailabilityChecker(AvailabilityOptions options) : options_(options) {}
@@ -136,6 +211,20 @@ class AvailabilityChecker : public Checker {
       if (answered) ok_times.push_back(done.time);
     }
 
+    // By time, per node (a history without nodes counts as one node "all").
+    TimeWindows windows(first_invoke, std::max(last_completion, last_invoke));
+    for (const OpPair& p : paired.pairs) {
+      const Op& inv = history[p.invoke];
+      const Op* done = p.completion ? &history[*p.completion] : nullptr;
+      std::string node = done && !done->node.empty() ? done->node : inv.node;
+      if (node.empty()) {
+        if (!by_node.empty()) continue;  // node-less ops among noded ones: overall only
+        node = "all";
+      }
+      bool answered = done && (done->is_ok() || IsAnsweredFail(*done));
+      windows.Add(node, inv.time, done ? done->time : -1, done != nullptr, answered);
+    }
+
     r.details = overall.all.ToJson();
     r.details["pending"] = pending;
     r.details["fault"] = overall.fault.ToJson();
@@ -144,6 +233,16 @@ class AvailabilityChecker : public Checker {
     for (const auto& [n, s] : by_node) r.details["by_node"][n] = s.ToJson();
     r.details["by_f"] = json::object();
     for (const auto& [f, s] : by_f) r.details["by_f"][f] = s.ToJson();
+    json node_time = json::object();
+    json by_time = windows.ToJson(&node_time);
+    r.details["time_availability"] = by_time["time_availability"];
+    by_time.erase("time_availability");
+    r.details["by_time"] = by_time;
+    for (auto it = node_time.begin(); it != node_time.end(); ++it) {
+      if (r.details["by_node"].contains(it.key())) {
+        r.details["by_node"][it.key()]["time_availability"] = it.value();
+      }
+    }
     if (any_cut_off_partition) {
       r.details["partition_sides"] = {{"cut_off", cut_off_side.ToJson()},
                                       {"majority", majority_side.ToJson()}};

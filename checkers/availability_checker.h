@@ -22,6 +22,17 @@
 // heal's completion to the first answered completion on each node (null: none
 // after it); heals after the last client invocation are not listed.
 //
+// Availability by time: the run (first client invocation to last client
+// completion) is cut into 1 s windows (longer for runs over 2000 s, at most
+// 2000 windows); for each node, a window counts when the node was asked
+// anything in it (one of its ops overlaps it) and is worth answered /
+// completed of its completions in it, 0 when none completed (requests hung).
+// "time_availability" per node is the mean over its counted windows, and
+// overall the mean over nodes: every second weighs alike, so workers of a
+// dead node that fail and retry at once (thousands of fails a second) do not
+// dominate as they do the by-ops figure. A history without nodes is one node
+// "all".
+//
 // Verdict: informational (valid) unless options.min_availability is set; then
 // invalid when overall availability is below it, unknown when no client op
 // completed. A history with no client ops at all is unknown.
@@ -31,7 +42,9 @@
 //   ["partition_sides": {"cut_off": A, "majority": A}],
 //   "faults": [{"fault","start_s","end_s","healed","nodes"}],
 //   "fault_time_s", "healthy_time_s", "longest_outage": {"start_s","end_s","duration_s"},
-//   "recovery": [{"fault","heal_s","nodes": {node: seconds|null}}], ["min_availability"]}
+//   "recovery": [{"fault","heal_s","nodes": {node: seconds|null}}], ["min_availability"],
+//   "time_availability": mean over nodes (null: no ops), by_node[n]["time_availability"],
+//   "by_time": {"window_s", "start_s", "nodes": {node: [share | null (not asked) per window]}}}
 // where A = {"ok","answered","completed","availability" (null when completed == 0)}.
 // Stateless; thread-safe.
 #pragma once

@@ -1,14 +1,17 @@
 // linearizability.html: a self-contained page (inline CSS and SVG, no
-// scripts or network) explaining a linearizability verdict. For an invalid
-// history it draws the failure window per process on a time axis (invoke
-// time to completion time; event positions when the history has no times),
-// colours each op by its role, and lists the partial linearization with the
-// state after each op and the states possible just before the failure.
+// network) explaining a linearizability verdict. For an invalid history it
+// says what went wrong in one sentence and draws the failure window
+// (checkers/counterexample.h: per process with its node, on a time axis, with
+// the faults active in it), then lists the partial linearization with the
+// state after each op and the states possible just before the failure. Its
+// one line of script marks the page drawn (data-counterexample-drawn on
+// <html>, the number of ops in the window) for tests.
 #include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
 
+#include "checkers/counterexample.h"
 #include "checkers/linearizable.h"
 #include "harness/core/html_escape.h"
 
@@ -18,7 +21,6 @@ namespace {
 constexpr const char* kValidColour = "#6DB6FE";
 constexpr const char* kInvalidColour = "#FEB5DA";
 constexpr const char* kUnknownColour = "#FFAA26";
-constexpr const char* kOtherColour = "#DDDDDD";
 
 std::string Short(const json& v, size_t max = 40) {
   std::string s = v.dump();
@@ -53,7 +55,8 @@ Status WriteLinearizabilityHtml(const CheckResult& result, const History& histor
        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:left}"
        ".verdict{display:inline-block;padding:4px 12px;border-radius:4px;font-weight:bold}"
        ".legend span{display:inline-block;padding:2px 8px;margin-right:6px;border-radius:3px}"
-       "code{font-size:12px}</style></head><body>\n";
+       "code{font-size:12px}.sentence{background:#fff0f6;border-left:4px solid #FEB5DA;padding:.5em .8em;max-width:1100px}"
+       ".cx-legend span{display:inline-block;padding:2px 8px;margin-right:4px;border-radius:3px}</style></head><body>\n";
   h += "<h1>Linearizability of " + HtmlEscape(title) + "</h1>\n";
   h += "<p><span class=\"verdict\" style=\"background:" + std::string(colour) + "\">" + verdict + "</span> model <b>" +
        HtmlEscape(d.value("model", std::string("?"))) + "</b>, " + std::to_string(d.value("ops", 0)) + " ops, " +
@@ -68,86 +71,10 @@ Status WriteLinearizabilityHtml(const CheckResult& result, const History& histor
     h += "<h2>Why</h2><p>" + HtmlEscape(f.value("message", std::string())) + "</p>\n";
     if (!f["key"].is_null()) h += "<p>Key: <code>" + HtmlEscape(f["key"].dump()) + "</code></p>\n";
     const json& lin = f["linearized"];
-    // The ops in the window: the failing op, its concurrent ops, and the last
-    // linearized ops before it.
-    std::map<int64_t, int> lin_pos;  // invoke position -> 1-based order
-    for (size_t i = 0; i < lin.size(); ++i) lin_pos[lin[i]["op"]["invoke_position"].get<int64_t>()] = i + 1;
-    std::vector<json> window;
-    std::set<int64_t> in_window;
-    auto add = [&](const json& op) {
-      if (in_window.insert(op["invoke_position"].get<int64_t>()).second) window.push_back(op);
-    };
-    if (f.contains("op")) add(f["op"]);
-    if (f.contains("concurrent")) {
-      for (const auto& op : f["concurrent"]) {
-        if (window.size() >= 60) break;
-        add(op);
-      }
-    }
-    size_t last = std::min<size_t>(lin.size(), 10);
-    for (size_t i = lin.size() - last; i < lin.size(); ++i) add(lin[i]["op"]);
-    // Time axis: real times when every op has them, else event positions.
-    bool use_time = true;
-    for (const auto& op : window) {
-      if (op.value("invoke_time", 0) <= 0 || (op.contains("complete_time") && op["complete_time"] < op["invoke_time"]))
-        use_time = false;
-    }
-    auto start_of = [&](const json& op) {
-      return use_time ? op["invoke_time"].get<double>() : op["invoke_position"].get<double>();
-    };
-    double lo = 1e300, hi = -1e300;
-    for (const auto& op : window) {
-      lo = std::min(lo, start_of(op));
-      hi = std::max(hi, start_of(op));
-      if (op.contains("complete_position") && op["type"] == "ok") {
-        hi = std::max(hi, use_time ? op["complete_time"].get<double>() : op["complete_position"].get<double>());
-      }
-    }
-    double pending_end = hi + (hi - lo) * 0.15 + 1;
-    auto end_of = [&](const json& op) {
-      if (op["type"] != "ok") return pending_end;
-      return use_time ? op["complete_time"].get<double>() : op["complete_position"].get<double>();
-    };
-    std::vector<std::string> procs;
-    for (const auto& op : window) {
-      std::string p = ProcText(op);
-      if (std::find(procs.begin(), procs.end(), p) == procs.end()) procs.push_back(p);
-    }
-    std::sort(procs.begin(), procs.end(), [](const std::string& a, const std::string& b) {
-      return a.size() != b.size() ? a.size() < b.size() : a < b;
-    });
-    const double width = 1100, left = 90, row = 34;
-    double height = procs.size() * row + 50;
-    auto x = [&](double t) { return left + (t - lo) / std::max(1e-9, pending_end - lo) * (width - left - 20); };
-    h += "<h2>The failure window, per process</h2>\n<p class=\"legend\"><span style=\"background:" +
-         std::string(kValidColour) + "\">linearized (number = order)</span><span style=\"background:" + kInvalidColour +
-         "\">cannot be linearized</span><span style=\"background:" + kUnknownColour +
-         "\">pending (info / never completed)</span><span style=\"background:" + kOtherColour +
-         "\">not linearized yet</span> x axis: " + (use_time ? "time (ns since start)" : "event position") + "</p>\n";
-    h += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(static_cast<int>(width)) +
-         "\" height=\"" + std::to_string(static_cast<int>(height)) + "\" font-size=\"11\">\n";
-    for (size_t i = 0; i < procs.size(); ++i) {
-      double y = 20 + i * row;
-      h += "<text x=\"4\" y=\"" + std::to_string(y + 20) + "\">process " + HtmlEscape(procs[i]) + "</text>";
-      h += "<line x1=\"" + std::to_string(left) + "\" x2=\"" + std::to_string(width) + "\" y1=\"" +
-           std::to_string(y + row - 2) + "\" y2=\"" + std::to_string(y + row - 2) + "\" stroke=\"#eee\"/>\n";
-    }
-    for (const auto& op : window) {
-      size_t r = std::find(procs.begin(), procs.end(), ProcText(op)) - procs.begin();
-      double y = 22 + r * row;
-      double x0 = x(start_of(op)), x1 = std::max(x0 + 4, x(end_of(op)));
-      int64_t ip = op["invoke_position"].get<int64_t>();
-      bool failing = f.contains("op") && f["op"]["invoke_position"] == op["invoke_position"];
-      std::string fill = failing ? kInvalidColour : lin_pos.count(ip) ? kValidColour
-                                                  : op["type"] != "ok" ? kUnknownColour : kOtherColour;
-      std::string label = ":" + op["f"].get<std::string>() + " " + Short(op["value"], 24);
-      if (lin_pos.count(ip)) label = "#" + std::to_string(lin_pos[ip]) + " " + label;
-      h += "<g><title>" + OpCell(op) + "</title><rect x=\"" + std::to_string(x0) + "\" y=\"" + std::to_string(y) +
-           "\" width=\"" + std::to_string(x1 - x0) + "\" height=\"" + std::to_string(row - 8) + "\" rx=\"3\" fill=\"" +
-           fill + "\" stroke=\"" + (failing ? "#c00" : "#888") + "\"/><text x=\"" + std::to_string(x0 + 3) +
-           "\" y=\"" + std::to_string(y + 17) + "\">" + HtmlEscape(label) + "</text></g>\n";
-    }
-    h += "</svg>\n";
+    // The sentence and the window on a time axis, with the faults active in it.
+    Counterexample cx = DescribeCounterexample(f, history);
+    h += "<p class=\"sentence\"><b>" + HtmlEscape(cx.sentence) + "</b></p>\n";
+    h += "<h2>The failure window</h2>\n" + cx.svg;
     if (f.contains("states_before")) {
       h += "<h2>States the model could be in when the op had to take effect</h2><ul>\n";
       for (const auto& s : f["states_before"]) h += "<li><code>" + HtmlEscape(s.dump()) + "</code></li>\n";
@@ -172,6 +99,8 @@ Status WriteLinearizabilityHtml(const CheckResult& result, const History& histor
       h += "</ul>\n";
     }
   }
+  h += "<script>document.documentElement.setAttribute('data-counterexample-drawn',"
+       "String(document.querySelectorAll('svg.counterexample g.op').length));</script>\n";
   h += "<p style=\"color:#888\">faultline check; " + std::to_string(history.size()) + " events in the file.</p>\n";
   h += "</body></html>\n";
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

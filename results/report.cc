@@ -1,17 +1,22 @@
 #include "results/report.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "checkers/counterexample.h"
 #include "checkers/fault_intervals.h"
 #include "checkers/linearizable.h"
 #include "checkers/op_pairs.h"
 #include "harness/core/html_escape.h"
+#include "results/plots.h"
 #include "results/run_store.h"
+#include "results/timeline.h"
 
 namespace faultline {
 namespace fs = std::filesystem;
@@ -21,13 +26,7 @@ namespace {
 constexpr const char* kValidColour = "#6DB6FE";
 constexpr const char* kInvalidColour = "#FEB5DA";
 constexpr const char* kUnknownColour = "#FFAA26";
-// Point colours as in Jepsen's perf plots.
-constexpr const char* kOkPoint = "#81BFFC";
-constexpr const char* kFailPoint = "#FF1E90";
-constexpr const char* kInfoPoint = "#FFA400";
-constexpr size_t kMaxPoints = 20000;       // latency plot points
 constexpr size_t kMaxJsonChars = 200000;   // per checker details block
-constexpr const char* kFaultFills[] = {"#9e9e9e", "#a1887f", "#90a4ae", "#ce93d8", "#80cbc4", "#c5e1a5"};
 
 std::string Fmt(const char* fmt, double v) {
   char buf[64];
@@ -74,193 +73,6 @@ std::string Percent(const json& a) {
   return Fmt("%.1f%%", a.get<double>() * 100.0);
 }
 
-struct Plot {
-  double width = 900, height = 300, left = 64, right = 16, top = 16, bottom = 40;
-  double x_max = 1;
-  double PlotW() const { return width - left - right; }
-  double PlotH() const { return height - top - bottom; }
-  double X(double s) const { return left + PlotW() * std::clamp(s / x_max, 0.0, 1.0); }
-};
-
-std::string FaultShading(const Plot& p, const std::vector<FaultInterval>& faults,
-                         std::map<std::string, std::string>* colours) {
-  std::string out;
-  for (const FaultInterval& iv : faults) {
-    auto [it, added] = colours->try_emplace(iv.fault, "");
-    if (added) it->second = kFaultFills[(colours->size() - 1) % std::size(kFaultFills)];
-    double x0 = p.X(static_cast<double>(iv.start) / 1e9), x1 = p.X(static_cast<double>(iv.end) / 1e9);
-    std::string nodes;
-    for (const auto& n : iv.nodes) nodes += (nodes.empty() ? "" : ",") + n;
-    out += "<rect x=\"" + Fmt("%.1f", x0) + "\" y=\"" + Fmt("%.1f", p.top) + "\" width=\"" +
-           Fmt("%.1f", std::max(1.0, x1 - x0)) + "\" height=\"" + Fmt("%.1f", p.PlotH()) +
-           "\" fill=\"" + it->second + "\" fill-opacity=\"0.25\"><title>" + HtmlEscape(iv.fault) +
-           (nodes.empty() ? "" : " on " + HtmlEscape(nodes)) + Fmt(" %.2fs", static_cast<double>(iv.start) / 1e9) +
-           Fmt("&ndash;%.2fs", static_cast<double>(iv.end) / 1e9) + "</title></rect>\n";
-  }
-  return out;
-}
-
-std::string Legend(const std::vector<std::pair<std::string, std::string>>& items, double x, double y) {
-  std::string out;
-  for (const auto& [label, colour] : items) {
-    out += "<rect x=\"" + Fmt("%.0f", x) + "\" y=\"" + Fmt("%.0f", y - 9) +
-           "\" width=\"10\" height=\"10\" fill=\"" + colour + "\"/><text x=\"" + Fmt("%.0f", x + 14) +
-           "\" y=\"" + Fmt("%.0f", y) + "\">" + HtmlEscape(label) + "</text>";
-    x += 24 + 7.0 * static_cast<double>(label.size());
-  }
-  return out;
-}
-
-std::string XAxis(const Plot& p) {
-  std::string out = "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", p.top + p.PlotH()) +
-                    "\" x2=\"" + Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" +
-                    Fmt("%.1f", p.top + p.PlotH()) + "\" stroke=\"#333\"/>";
-  double step = std::pow(10.0, std::floor(std::log10(std::max(p.x_max, 1e-3))));
-  if (p.x_max / step < 4) step /= 2;
-  for (double t = 0; t <= p.x_max + 1e-9; t += step) {
-    double x = p.X(t);
-    out += "<line x1=\"" + Fmt("%.1f", x) + "\" y1=\"" + Fmt("%.1f", p.top + p.PlotH()) + "\" x2=\"" +
-           Fmt("%.1f", x) + "\" y2=\"" + Fmt("%.1f", p.top + p.PlotH() + 4) + "\" stroke=\"#333\"/>";
-    out += "<text x=\"" + Fmt("%.1f", x) + "\" y=\"" + Fmt("%.1f", p.top + p.PlotH() + 16) +
-           "\" text-anchor=\"middle\">" + Fmt("%g", t) + "</text>";
-  }
-  out += "<text x=\"" + Fmt("%.1f", p.left + p.PlotW() / 2) + "\" y=\"" + Fmt("%.1f", p.height - 4) +
-         "\" text-anchor=\"middle\">time (s)</text>";
-  return out;
-}
-
-struct OpPoint {
-  double t_s;       // completion time, seconds
-  double latency_ms;
-  OpType type;
-};
-
-std::vector<OpPoint> LatencyPoints(const History& history, size_t* total) {
-  std::vector<OpPoint> pts;
-  PairedOps paired = PairClientOps(history);
-  for (const OpPair& p : paired.pairs) {
-    if (!p.completion) continue;
-    const Op& inv = history[p.invoke];
-    const Op& done = history[*p.completion];
-    pts.push_back({static_cast<double>(done.time) / 1e9,
-                   std::max(1e-3, static_cast<double>(done.time - inv.time) / 1e6), done.type});
-  }
-  *total = pts.size();
-  if (pts.size() <= kMaxPoints) return pts;
-  // Keep fail/info points first (they are the interesting ones), then sample ok.
-  std::vector<OpPoint> rare, ok;
-  for (const auto& pt : pts) (pt.type == OpType::kOk ? ok : rare).push_back(pt);
-  // Evenly spaced picks of `n` items from `v`.
-  auto sample = [](const std::vector<OpPoint>& v, size_t n, std::vector<OpPoint>* out) {
-    for (size_t j = 0; j < n && j < v.size(); ++j) out->push_back(v[j * v.size() / std::min(n, v.size())]);
-  };
-  std::vector<OpPoint> out;
-  sample(rare, kMaxPoints / 2, &out);
-  sample(ok, kMaxPoints - out.size(), &out);
-  return out;
-}
-
-std::string LatencyPlot(const History& history, const std::vector<FaultInterval>& faults) {
-  size_t total = 0;
-  std::vector<OpPoint> pts = LatencyPoints(history, &total);
-  if (pts.empty()) return "<p>No completed client operations to plot.</p>";
-  Plot p;
-  double lo = 1e300, hi = 0;
-  for (const auto& pt : pts) {
-    p.x_max = std::max(p.x_max, pt.t_s);
-    lo = std::min(lo, pt.latency_ms);
-    hi = std::max(hi, pt.latency_ms);
-  }
-  for (const auto& iv : faults) p.x_max = std::max(p.x_max, static_cast<double>(iv.end) / 1e9);
-  double dlo = std::floor(std::log10(lo)), dhi = std::ceil(std::log10(hi));
-  if (dhi <= dlo) dhi = dlo + 1;
-  auto y = [&](double ms) { return p.top + p.PlotH() * (1.0 - (std::log10(ms) - dlo) / (dhi - dlo)); };
-
-  std::map<std::string, std::string> fault_colours;
-  std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
-  svg += FaultShading(p, faults, &fault_colours);
-  for (double d = dlo; d <= dhi + 1e-9; d += 1) {
-    double yy = y(std::pow(10.0, d));
-    svg += "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", yy) + "\" x2=\"" +
-           Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" + Fmt("%.1f", yy) + "\" stroke=\"#ddd\"/>";
-    svg += "<text x=\"" + Fmt("%.1f", p.left - 6) + "\" y=\"" + Fmt("%.1f", yy + 4) +
-           "\" text-anchor=\"end\">" + Fmt("%g", std::pow(10.0, d)) + "</text>";
-  }
-  svg += "<text transform=\"translate(14," + Fmt("%.1f", p.top + p.PlotH() / 2) +
-         ") rotate(-90)\" text-anchor=\"middle\">latency (ms)</text>";
-  svg += XAxis(p);
-  // One path per outcome: each point is a 2x2 square.
-  std::map<OpType, std::string> paths;
-  for (const auto& pt : pts) {
-    paths[pt.type] += "M" + Fmt("%.1f", p.X(pt.t_s) - 1) + " " + Fmt("%.1f", y(pt.latency_ms) - 1) + "h2v2h-2z";
-  }
-  const std::pair<OpType, const char*> order[] = {
-      {OpType::kOk, kOkPoint}, {OpType::kInfo, kInfoPoint}, {OpType::kFail, kFailPoint}};
-  for (const auto& [type, colour] : order) {
-    if (paths.count(type)) svg += "<path fill=\"" + std::string(colour) + "\" d=\"" + paths[type] + "\"/>\n";
-  }
-  std::vector<std::pair<std::string, std::string>> legend = {
-      {"ok", kOkPoint}, {"info", kInfoPoint}, {"fail", kFailPoint}};
-  for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
-  svg += Legend(legend, p.left + 8, p.top + 12);
-  svg += "</svg>\n";
-  std::string caption = "<p class=caption>" + std::to_string(total) + " completed ops";
-  if (pts.size() < total) caption += " (" + std::to_string(pts.size()) + " plotted: all fail/info first, ok sampled)";
-  caption += "; shaded: faults active.</p>";
-  return svg + caption;
-}
-
-std::string ThroughputPlot(const History& history, const std::vector<FaultInterval>& faults) {
-  PairedOps paired = PairClientOps(history);
-  double t_max = 0;
-  for (const OpPair& pr : paired.pairs) {
-    if (pr.completion) t_max = std::max(t_max, static_cast<double>(history[*pr.completion].time) / 1e9);
-  }
-  if (t_max <= 0) return "<p>No completed client operations to plot.</p>";
-  double width_s = std::max(1.0, std::ceil(t_max / 300.0));
-  size_t n = static_cast<size_t>(std::floor(t_max / width_s)) + 1;
-  std::map<OpType, std::vector<double>> rate;
-  for (OpType t : {OpType::kOk, OpType::kFail, OpType::kInfo}) rate[t].assign(n, 0.0);
-  for (const OpPair& pr : paired.pairs) {
-    if (!pr.completion) continue;
-    const Op& done = history[*pr.completion];
-    size_t b = std::min(n - 1, static_cast<size_t>(static_cast<double>(done.time) / 1e9 / width_s));
-    rate[done.type][b] += 1.0 / width_s;
-  }
-  double r_max = 1;
-  for (auto& [t, v] : rate) for (double r : v) r_max = std::max(r_max, r);
-  Plot p;
-  p.x_max = std::max(t_max, static_cast<double>(n) * width_s);
-  auto y = [&](double r) { return p.top + p.PlotH() * (1.0 - r / r_max); };
-  std::map<std::string, std::string> fault_colours;
-  std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
-  svg += FaultShading(p, faults, &fault_colours);
-  for (int i = 0; i <= 4; ++i) {
-    double r = r_max * i / 4.0;
-    svg += "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", y(r)) + "\" x2=\"" +
-           Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" + Fmt("%.1f", y(r)) + "\" stroke=\"#ddd\"/>";
-    svg += "<text x=\"" + Fmt("%.1f", p.left - 6) + "\" y=\"" + Fmt("%.1f", y(r) + 4) +
-           "\" text-anchor=\"end\">" + Fmt("%.0f", r) + "</text>";
-  }
-  svg += "<text transform=\"translate(14," + Fmt("%.1f", p.top + p.PlotH() / 2) +
-         ") rotate(-90)\" text-anchor=\"middle\">ops/s</text>";
-  svg += XAxis(p);
-  const std::pair<OpType, const char*> order[] = {
-      {OpType::kOk, kOkPoint}, {OpType::kInfo, kInfoPoint}, {OpType::kFail, kFailPoint}};
-  for (const auto& [type, colour] : order) {
-    std::string pts;
-    for (size_t i = 0; i < n; ++i) {
-      pts += Fmt("%.1f", p.X((static_cast<double>(i) + 0.5) * width_s)) + "," + Fmt("%.1f", y(rate[type][i])) + " ";
-    }
-    svg += "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" + std::string(colour) + "\" points=\"" + pts + "\"/>\n";
-  }
-  std::vector<std::pair<std::string, std::string>> legend = {
-      {"ok", kOkPoint}, {"info", kInfoPoint}, {"fail", kFailPoint}};
-  for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
-  svg += Legend(legend, p.left + 8, p.top + 12);
-  svg += "</svg>\n<p class=caption>completions per second, " + Fmt("%g", width_s) + " s buckets.</p>";
-  return svg;
-}
 
 std::string AvailabilityRow(const std::string& label, const json& a) {
   auto num = [](const json& j, const char* k) {
@@ -269,14 +81,15 @@ std::string AvailabilityRow(const std::string& label, const json& a) {
   auto pct = [](const json& j) { return j.is_object() && j.contains("availability") ? Percent(j["availability"]) : "&ndash;"; };
   json fault = a.value("fault", json()), healthy = a.value("healthy", json());
   return "<tr><td>" + HtmlEscape(label) + "</td><td>" + num(a, "ok") + " / " + num(a, "completed") + "</td><td>" +
-         pct(a) + "</td><td>" + pct(fault) + " <small>(" + num(fault, "completed") + ")</small></td><td>" +
-         pct(healthy) + " <small>(" + num(healthy, "completed") + ")</small></td></tr>\n";
+         pct(a) + "</td><td>" + Percent(a.value("time_availability", json())) + "</td><td>" + pct(fault) +
+         " <small>(" + num(fault, "completed") + ")</small></td><td>" + pct(healthy) + " <small>(" +
+         num(healthy, "completed") + ")</small></td></tr>\n";
 }
 
 std::string AvailabilitySection(const json& a) {
   if (!a.is_object() || !a.contains("completed")) return "<p>No availability results.</p>";
-  std::string out = "<table><tr><th></th><th>ok / completed</th><th>availability</th>"
-                    "<th>during faults</th><th>healthy</th></tr>\n";
+  std::string out = "<table><tr><th></th><th>ok / completed</th><th>availability (ops)</th>"
+                    "<th>by time</th><th>during faults</th><th>healthy</th></tr>\n";
   out += AvailabilityRow("overall", a);
   if (a.contains("by_node")) for (auto it = a["by_node"].begin(); it != a["by_node"].end(); ++it)
     out += AvailabilityRow("node " + it.key(), it.value());
@@ -390,8 +203,89 @@ std::vector<std::string> ExtraHtmlFiles(const std::string& run_dir) {
   return out;
 }
 
+// Shell-quotes one argument (single quotes unless it is plainly safe).
+std::string ShellQuote(const std::string& s) {
+  bool safe = !s.empty();
+  for (char c : s) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::strchr("@%_-+=:,./", c))) safe = false;
+  }
+  if (safe) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The commands that reproduce a run: test.json holds every setting and the
+// seed, so `--spec` is exact; the flag form is the same run spelled out (node
+// and rarely used settings stay in test.json).
+std::vector<std::string> ReproduceCommands(const json& test, const std::string& run_dir) {
+  std::vector<std::string> out;
+  if (!test.is_object() || !test.contains("seed")) return out;
+  out.push_back("faultline test --spec " + ShellQuote(run_dir + "/test.json"));
+  std::string cmd = "faultline test";
+  auto add = [&](const char* flag, const char* key) {
+    if (!test.contains(key)) return;
+    const json& v = test[key];
+    std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+    if (v.is_array()) {
+      text.clear();
+      for (const json& e : v) text += (text.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+      if (text.empty()) return;
+    }
+    cmd += std::string(" --") + flag + " " + ShellQuote(text);
+  };
+  add("name", "name");
+  add("target", "target");
+  add("workload", "workload");
+  add("time-limit", "time_limit");
+  add("concurrency", "concurrency");
+  add("rate", "rate");
+  add("nemesis", "nemesis");
+  if (test.contains("nemesis") && test["nemesis"].is_array() && !test["nemesis"].empty()) {
+    add("nemesis-interval", "nemesis_interval");
+  }
+  for (const auto& [flag, key] : {std::pair{"target-opt", "target_opts"}, {"workload-opt", "workload_opts"}}) {
+    if (test.contains(key) && test[key].is_object()) {
+      for (const auto& [k, v] : test[key].items()) {
+        cmd += std::string(" --") + flag + " " + ShellQuote(k + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
+      }
+    }
+  }
+  add("seed", "seed");
+  out.push_back(cmd);
+  return out;
+}
+
+// Links to the run's files that exist, and each node's downloaded logs.
+std::string FileLinks(const std::string& run_dir) {
+  std::string out;
+  std::error_code ec;
+  for (const char* f : {"history.jsonl", "results.json", "faultline.log", "test.json", "crashed.json"}) {
+    if (run_dir.empty() || fs::exists(fs::path(run_dir) / f, ec)) {
+      out += "<a href=\"" + std::string(f) + "\">" + f + "</a> ";
+    }
+  }
+  std::vector<std::string> logs;
+  fs::path nodes = fs::path(run_dir) / "nodes";
+  if (!run_dir.empty() && fs::is_directory(nodes, ec)) {
+    for (auto it = fs::recursive_directory_iterator(nodes, ec); it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) break;
+      if (it->is_regular_file(ec)) logs.push_back(fs::relative(it->path(), run_dir, ec).string());
+      if (logs.size() > 200) break;
+    }
+  }
+  std::sort(logs.begin(), logs.end());
+  out = "<p class=files>Files: " + out + "</p>\n";
+  if (!logs.empty()) {
+    out += "<p class=files>Node logs:";
+    for (const auto& l : logs) out += " <a href=\"" + HtmlEscape(l) + "\">" + HtmlEscape(l) + "</a>";
+    out += "</p>\n";
+  }
+  return out;
+}
+
 constexpr const char* kStyle = R"(
-body{font-family:sans-serif;margin:1.5em auto;max-width:960px;color:#222}
+body{font-family:sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;color:#222}
 h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
 .verdict{padding:.8em 1em;font-size:1.3em;border-radius:4px}
 .badge{padding:.1em .5em;border-radius:3px}
@@ -399,6 +293,14 @@ table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ddd;paddin
 pre{background:#f6f6f6;padding:.6em;overflow:auto;max-height:30em;font-size:.85em}
 .plot{width:100%;height:auto;font-size:11px} .caption{color:#666;font-size:.85em}
 .note{background:#fff6e0;padding:.4em .8em} iframe{width:100%;height:30em;border:1px solid #ddd}
+.facts th{background:#fafafa;width:9em} .cmd{display:flex;gap:.5em;align-items:flex-start}
+.cmd pre{flex:1;margin:.2em 0;white-space:pre-wrap;word-break:break-all;user-select:all}
+.files a{margin-right:.6em} .tl-wrap{width:100%;user-select:none} .tl-wrap canvas{display:block;cursor:crosshair}
+.tl-tip{position:absolute;z-index:2;pointer-events:none;background:#fffff0;border:1px solid #999;max-width:320px;
+ white-space:pre-wrap;font-size:12px;margin:0;box-shadow:1px 1px 4px #0003}
+.tl-line{min-height:3em} .tl-controls{margin:.4em 0}
+.sentence{background:#fff0f6;border-left:4px solid #FEB5DA;padding:.5em .8em} .cx{overflow-x:auto}
+.cx-legend span{display:inline-block;padding:2px 8px;margin-right:4px;border-radius:3px;font-size:.85em}
 )";
 
 }  // namespace
@@ -412,15 +314,54 @@ std::string RenderReport(const ReportInput& in) {
   json valid = in.results.is_object() && in.results.contains("valid") ? in.results["valid"] : json("unknown");
   std::string word = in.results.is_null() ? "unknown" : VerdictWord(valid);
   json checkers = CheckerResults(in.results);
+  checkers.erase("crashed");
   std::vector<FaultInterval> faults = FaultIntervals(history);
+  const json availability = checkers.contains("availability") ? checkers["availability"] : json();
 
   std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>faultline: " +
-                  HtmlEscape(name) + " " + word + "</title><style>" + kStyle + "</style></head><body>\n";
-  h += "<h1>faultline run: " + HtmlEscape(name) + "</h1>\n<p>" + HtmlEscape(in.run_dir) + "</p>\n";
+                  HtmlEscape(name) + " " + word + "</title>" + ErrorCatcherScript() + "<style>" + kStyle +
+                  "</style></head><body>\n";
+  h += "<h1>faultline run: " + HtmlEscape(name) + "</h1>\n";
   h += "<div class=verdict style=\"background:" + std::string(VerdictColour(word)) + "\">Verdict: <b>" +
        word + "</b>";
   if (in.results.is_null()) h += " (not checked)";
+  if (in.results.is_object() && in.results.contains("crashed")) h += " &mdash; <b>crashed</b>: its controller died";
   h += "</div>\n";
+
+  // The facts of the run, and how to run it again.
+  int64_t first = 0, last = 0;
+  size_t client_ops = 0;
+  for (const Op& op : history) {
+    last = std::max(last, op.time);
+    if (op.is_client() && !op.is_invoke()) ++client_ops;
+  }
+  if (!history.empty()) first = history.front().time;
+  double duration = static_cast<double>(last - std::min(first, last)) / 1e9;
+  h += "<table class=facts>";
+  auto fact = [&](const std::string& k, const std::string& v) { h += "<tr><th>" + k + "</th><td>" + v + "</td></tr>"; };
+  fact("test", HtmlEscape(name));
+  if (in.test.is_object() && in.test.contains("seed")) fact("seed", HtmlEscape(in.test["seed"].dump()));
+  std::string started = RunStartTime(in.run_dir);
+  if (!started.empty()) fact("started", started);
+  fact("duration", Fmt("%.1f s", duration));
+  fact("client ops", std::to_string(client_ops) + " completed" +
+                         (duration > 0 ? Fmt(", %.0f ops/s", static_cast<double>(client_ops) / duration) : ""));
+  if (availability.is_object() && availability.contains("availability")) {
+    fact("availability", Percent(availability["availability"]) + " of ops, " +
+                             Percent(availability.value("time_availability", json())) + " by time");
+  }
+  fact("run directory", HtmlEscape(in.run_dir));
+  h += "</table>\n";
+  std::vector<std::string> commands = ReproduceCommands(in.test, in.run_dir);
+  if (!commands.empty()) {
+    h += "<p>Reproduce (the same seed and settings):</p>\n";
+    for (size_t i = 0; i < commands.size(); ++i) {
+      h += "<div class=cmd><pre id=fl-cmd-" + std::to_string(i) + ">" + HtmlEscape(commands[i]) +
+           "</pre><button type=button onclick=\"navigator.clipboard&&navigator.clipboard.writeText("
+           "document.getElementById('fl-cmd-" + std::to_string(i) + "').textContent)\">copy</button></div>\n";
+    }
+  }
+  h += FileLinks(in.run_dir);
   for (const auto& n : in.notes) h += "<p class=note>" + HtmlEscape(n) + "</p>\n";
 
   h += "<h2>Checkers</h2>\n<table><tr><th>checker</th><th>verdict</th><th>summary</th></tr>\n";
@@ -432,11 +373,6 @@ std::string RenderReport(const ReportInput& in) {
   }
   h += "</table>\n";
 
-  h += "<h2>Latency</h2>\n" + LatencyPlot(history, faults);
-  h += "<h2>Throughput</h2>\n" + ThroughputPlot(history, faults);
-  h += "<h2>Availability</h2>\n" +
-       AvailabilitySection(checkers.contains("availability") ? checkers["availability"] : json());
-
   if (checkers.contains("linearizable")) {
     const json& lin = checkers["linearizable"];
     h += "<h2>Linearizability</h2>\n<p>" + Badge(lin.value("valid", json("unknown"))) + "</p>\n";
@@ -446,13 +382,41 @@ std::string RenderReport(const ReportInput& in) {
       // concurrent with it (the counterexample); the diagram is in
       // linearizability.html below.
       std::string explanation = LinearizableExplanation(lin);
-      if (!explanation.empty()) {
+      if (!explanation.empty() && lin.contains("failure")) {
+        // What to act on first: one sentence and the window on a time axis
+        // with the faults active in it; its ops link to the timeline below.
+        Counterexample cx = DescribeCounterexample(lin["failure"], history);
+        h += "<p class=sentence><b>" + HtmlEscape(cx.sentence) + "</b></p>\n";
+        if (cx.has_time) {
+          std::string indices;
+          for (int64_t i : cx.indices) indices += (indices.empty() ? "" : ",") + std::to_string(i);
+          h += "<p><button type=button id=fl-cx-show data-indices=\"" + indices + "\" data-from=\"" +
+               Fmt("%.6f", cx.from_s) + "\" data-to=\"" + Fmt("%.6f", cx.to_s) +
+               "\">show the window on the timeline</button> <span class=caption>(or click an op in the "
+               "diagram)</span></p>\n";
+        }
+        h += "<div class=cx>" + cx.svg + "</div>\n";
+        h += "<details><summary>the checker's explanation</summary><pre class=explanation>" + HtmlEscape(explanation) +
+             "</pre></details>\n";
+      } else if (!explanation.empty()) {
         h += "<pre class=explanation>" + HtmlEscape(explanation) + "</pre>\n";
       } else {
         h += "<p>(no explanation: the linearizable results are not in the checker's format)</p>\n";
       }
     }
   }
+
+  int64_t threads = in.test.is_object() && in.test.value("concurrency", json()).is_number_integer()
+                        ? std::max<int64_t>(0, in.test["concurrency"].get<int64_t>())
+                        : 0;
+  h += "<h2>Timeline</h2>\n" + RenderTimeline(history, faults, threads);
+  h += "<h2>Latency</h2>\n" + LatencyPlot(history, faults) + LatencyQuantilePlot(history, faults);
+  h += "<h2>Throughput</h2>\n" + ThroughputPlot(history, faults);
+  h += "<h2>Availability</h2>\n" +
+       AvailabilityPlot(availability.is_object() ? availability.value("by_time", json()) : json(), faults) +
+       AvailabilitySection(availability);
+  h += "<h2>Clock offsets</h2>\n" + ClockOffsetPlot(faults);
+
   std::vector<std::string> extra = ExtraHtmlFiles(in.run_dir);
   if (!extra.empty()) {
     h += "<h2>Checker pages</h2>\n";
@@ -470,6 +434,13 @@ std::string RenderReport(const ReportInput& in) {
          HtmlEscape(PrettyJson(it.value())) + "</pre></details>\n";
   }
   h += "<h2>Test</h2>\n<pre>" + HtmlEscape(PrettyJson(in.test)) + "</pre>\n";
+  // Counterexample ops -> the same ops on the timeline.
+  h += "<script>(function(){var b=document.getElementById('fl-cx-show');if(!b||!window.faultlineTimeline)return;"
+       "var from=+b.dataset.from,to=+b.dataset.to;"
+       "b.onclick=function(){faultlineTimeline.show(b.dataset.indices.split(',').map(Number),from,to);};"
+       "document.querySelectorAll('svg.counterexample g.op').forEach(function(g){g.style.cursor='pointer';"
+       "g.addEventListener('click',function(){faultlineTimeline.show([+g.dataset.index],from,to);});});"
+       "if(location.hash==='#counterexample')b.onclick();})();</script>\n";
   h += "<p class=caption>" + std::to_string(history.size()) + " history events; " +
        std::to_string(faults.size()) + " fault intervals.</p>\n</body></html>\n";
   return h;
@@ -482,8 +453,11 @@ Status WriteReport(const ReportInput& input) {
   if (input.history != nullptr && checkers.contains("linearizable") &&
       VerdictWord(checkers["linearizable"].value("valid", json())) != "valid" &&
       WellFormedLinearizable(checkers["linearizable"])) {
-    Status s = WriteLinearizabilityHtml(ToCheckResult(checkers["linearizable"]), *input.history,
-                                        "linearizability", input.run_dir + "/linearizability.html");
+    std::string title = input.test.is_object() && input.test.value("name", json()).is_string()
+                            ? input.test["name"].get<std::string>() + " (" + fs::path(input.run_dir).filename().string() + ")"
+                            : input.run_dir;
+    Status s = WriteLinearizabilityHtml(ToCheckResult(checkers["linearizable"]), *input.history, title,
+                                        input.run_dir + "/linearizability.html");
     if (!s.ok()) return s;
   }
   return WriteTextFile(input.run_dir + "/report.html", RenderReport(input));

@@ -1,21 +1,24 @@
 // Report: renders one run as a self-contained report.html.
 //
-// Everything is inline (CSS, SVG, no scripts fetched, no fonts, no http(s)
-// references), so the file can be opened offline or mailed around. Sections:
-// verdict banner (Jepsen colours: valid #6DB6FE, invalid #FEB5DA, unknown
-// #FFAA26), notes, each checker's verdict and details, a latency-over-time
-// plot (one point per op coloured ok/fail/info, log scale, fault intervals
-// shaded; large histories are sampled down, keeping fail/info points first),
-// throughput over time, the availability table, the linearizability
-// checker's explanation (the op that cannot be linearized, the end of the
-// longest linearizable prefix with states, the concurrent ops; entries not
-// in the checker's format are not explained, never crash), and the test spec. When the run directory holds
-// other HTML files written by checkers (e.g. linearizability.html), the
-// report links to them and embeds them in an iframe by relative path.
+// Everything is inline (CSS, SVG, hand-written script; nothing fetched, no
+// fonts, no http(s) references), so the file can be opened offline or mailed
+// around. Sections: the header (verdict in Jepsen's colours: valid #6DB6FE,
+// invalid #FEB5DA, unknown #FFAA26; "crashed" when results hold a crash
+// record; test, seed, start time, duration, ops/s, availability, the commands
+// that reproduce the run, links to the run's files and node logs), notes, the
+// checkers' verdicts, the linearizability counterexample when there is one
+// (checkers/counterexample.h: the sentence, the window on a time axis with the
+// faults in it, its ops linked to the timeline; entries not in the checker's
+// format get no explanation, never a crash), the timeline (timeline.h), the
+// plots (plots.h: latency points and quantiles, throughput, availability per
+// node over time, clock offsets), the availability table (by ops and by time),
+// other HTML pages checkers left in the run directory (linked and embedded
+// by relative path), each checker's details and the test spec.
 //
 // `results` is results.json: {"valid": v, "<checker>": {"valid": v, ...}, ...}
 // (ComposeChecker's details plus "valid"; a nested {"details": {...}} form is
-// accepted too). Pure functions; thread-safe.
+// accepted too). `test` is test.json; its "concurrency" gives the timeline's
+// worker lanes. Pure functions; thread-safe.
 #pragma once
 
 #include <string>
@@ -39,9 +42,9 @@ std::string RenderReport(const ReportInput& input);
 
 // Renders and writes <run_dir>/report.html atomically. When the results hold
 // a "linearizable" entry that is not valid (and is in the checker's format),
-// it first (re)writes <run_dir>/linearizability.html, the checker's diagram
-// page, which the report embeds next to the checker's explanation. Error
-// names the path.
+// it first (re)writes <run_dir>/linearizability.html, the counterexample page
+// titled with the test name and run, which the report links and embeds.
+// Error names the path.
 Status WriteReport(const ReportInput& input);
 
 }  // namespace faultline

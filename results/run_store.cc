@@ -16,9 +16,9 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/history/history_reader.h"
 #include "harness/core/bounded_json.h"
 #include "harness/history/history_reader.h"
+#include "results/runs_index.h"
 
 namespace faultline {
 namespace fs = std::filesystem;
@@ -126,6 +126,10 @@ Result<std::string> CreateRunDir(const std::string& store_root, const std::strin
   Status s = ReplaceSymlink(test_dir + "/latest", name);
   if (s.ok()) s = ReplaceSymlink(store_root + "/latest", test_name + "/" + name);
   if (!s.ok()) return s;
+  (void)AppendRunIndex(store_root, {{"run", test_name + "/" + name},
+                                    {"test", test_name},
+                                    {"status", "running"},
+                                    {"started", RunStartTime(dir)}});
   return dir;
 }
 
@@ -165,10 +169,30 @@ Status WriteJsonFile(const std::string& path, const json& j) {
   return WriteTextFile(path, j.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
+std::string RunStartTime(const std::string& run_dir) {
+  std::string b = fs::path(run_dir).filename().string();
+  if (b.size() < 15 || b[8] != 'T') return "";
+  for (size_t i : {0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14}) {
+    if (!std::isdigit(static_cast<unsigned char>(b[i]))) return "";
+  }
+  std::string out = b.substr(0, 4) + "-" + b.substr(4, 2) + "-" + b.substr(6, 2) + " " + b.substr(9, 2) + ":" +
+                    b.substr(11, 2) + ":" + b.substr(13, 2);
+  if (b.size() >= 19 && b[15] == '.') out += b.substr(15, 4);
+  return out + " UTC";
+}
+
 Status MarkRunCrashed(const std::string& run_dir, const json& info) {
   std::error_code ec;
   if (!fs::is_directory(run_dir, ec)) return Status::Error(run_dir + ": run directory is gone");
-  return WriteJsonFile(run_dir + "/crashed.json", info);
+  Status s = WriteJsonFile(run_dir + "/crashed.json", info);
+  if (!s.ok()) return s;
+  // The runs index is a cache (serve lists from it); a failure to update it
+  // does not undo the record.
+  fs::path dir = fs::weakly_canonical(run_dir, ec);
+  std::string store = dir.parent_path().parent_path().string();
+  std::string key = RunKey(store, dir.string());
+  if (!key.empty()) (void)AppendRunIndex(store, {{"run", key}, {"status", "crashed"}});
+  return Status::Ok();
 }
 
 Result<LoadedRun> LoadRun(const std::string& where, const std::string& store_root) {

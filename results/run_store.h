@@ -31,7 +31,8 @@ namespace faultline {
 // same millisecond) a suffix -001, -002, ... keeps it unique, and names still
 // sort in creation order (as long as the wall clock does not step back). Returns the run directory's path. Errors name the path
 // and the OS reason; a test_name that is empty, contains '/' or starts with
-// '.' is rejected, as is "latest".
+// '.' is rejected, as is "latest". The store's runs index (runs_index.h) gets
+// a "running" entry for it (a failure to append is ignored: it is a cache).
 Result<std::string> CreateRunDir(const std::string& store_root, const std::string& test_name);
 
 // Writes `j` (pretty, 2-space indent) to `path` atomically and durably:
@@ -52,9 +53,14 @@ struct LoadedRun {
                                    // truncated final line that was ignored
 };
 
+// "2026-11-26 07:15:00.123 UTC" from a run directory CreateRunDir named
+// (20261126T071500.123, maybe with a -001 suffix); "" for other names.
+std::string RunStartTime(const std::string& run_dir);
+
 // Records in <run_dir>/crashed.json that this run's controller died without
 // finishing, with `info` (who found it, when, which faults were healed).
-// `faultline analyze` and the report then say so.
+// `faultline analyze` and the report then say so; the store's runs index
+// (runs_index.h) gets a "crashed" entry.
 Status MarkRunCrashed(const std::string& run_dir, const json& info);
 
 // Loads `where`: "latest" (= <store_root>/latest), a run directory, or a test

@@ -21,8 +21,9 @@ PAIRS=${PAIRS:-"paxos:partition,kill,pause,clock lww:clock eventual:partition"}
 [ -x "$FL" ] && [ -x build/ringstore ] || { echo "build first: bash scripts/build.sh" >&2; exit 3; }
 command -v python3 >/dev/null || { echo "detection_rate.sh needs python3 (apt-get install python3)" >&2; exit 3; }
 
-# Prints "A fault=F healthy=H cut-off=C majority=M recovery-max=R" (answered
-# fractions, seconds; "-" where the run had none) from a run's results.json.
+# Prints "A time=T fault=F healthy=H cut-off=C majority=M recovery-max=R"
+# (answered fractions — by ops, then by time —, seconds; "-" where the run had
+# none) from a run's results.json.
 checker_figures() {
   python3 - "$1" <<'PY'
 import json, sys
@@ -36,8 +37,9 @@ def f(x):
 sides = a.get("partition_sides", {})
 rec = [s for r in a.get("recovery", []) for s in r["nodes"].values() if s is not None]
 never = sum(1 for r in a.get("recovery", []) for s in r["nodes"].values() if s is None)
-print("%s fault=%s healthy=%s cut-off=%s majority=%s recovery-max=%s%s" % (
-    f(a), f(a.get("fault")), f(a.get("healthy")), f(sides.get("cut_off")), f(sides.get("majority")),
+t = a.get("time_availability")
+print("%s time=%s fault=%s healthy=%s cut-off=%s majority=%s recovery-max=%s%s" % (
+    f(a), "-" if t is None else "%.3f" % t, f(a.get("fault")), f(a.get("healthy")), f(sides.get("cut_off")), f(sides.get("majority")),
     "%.2fs" % max(rec) if rec else "-", " (%d node-heals never recovered)" % never if never else ""))
 PY
 }
@@ -46,7 +48,7 @@ PY
 summarize() {
   python3 -c '
 import sys
-rows = [l.split()[:6] for l in sys.stdin if l.strip() and not l.startswith("no ")]
+rows = [l.split()[:7] for l in sys.stdin if l.strip() and not l.startswith("no ")]
 if not rows: print("no results"); sys.exit(0)
 out = []
 for i, cell in enumerate(rows[0]):
@@ -67,7 +69,7 @@ trap '"$FL" cluster down --name "$NAME" >/dev/null' EXIT
 cluster_file=/var/lib/faultline-cluster/$NAME/cluster.json
 
 printf '%-9s %-27s %-9s %-9s %-9s %s\n' mode fault invalid valid other \
-  "availability, min-max over runs (overall, during faults, healthy, cut-off/majority side of partitions, slowest recovery)"
+  "availability, min-max over runs (overall by ops, by time, during faults, healthy, cut-off/majority side of partitions, slowest recovery)"
 for pair in $PAIRS; do
   mode=${pair%%:*} fault=${pair#*:}
   invalid=0 valid=0 other=0 figures_all=()

@@ -10,6 +10,7 @@ packages=(
   iproute2 iptables openssh-server openssh-client openssl libfaketime procps
   etcd-server etcd-client
   clang-14 libclang-rt-14-dev
+  chromium
 )
 
 missing=()

@@ -14,6 +14,7 @@
 #include "harness/run/interrupts.h"
 #include "results/report.h"
 #include "results/run_store.h"
+#include "results/runs_index.h"
 #include "workloads/workload.h"
 
 namespace faultline {
@@ -124,6 +125,11 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   report.notes = run.notes;
   Status rs = WriteReport(report);
   if (!rs.ok()) log->Line("faultline: " + rs.message());
+  // What `faultline serve` lists, without opening every results.json.
+  if (std::string key = RunKey(spec.store, run_dir); !key.empty()) {
+    Status is = AppendRunIndex(spec.store, DoneIndexEntry(key, info.spec, results, history));
+    if (!is.ok()) log->Line("faultline: " + is.message());
+  }
   char took[32];
   std::snprintf(took, sizeof took, "%.1f", secs);
   std::string reason = ShortReason(r.details);

@@ -345,7 +345,7 @@ RunResult RunTest(const TestSpec& spec) {
     auto workers = StartWorkers(run);
     if (!workers.ok()) return Abort(run, workers.status(), result);
     {
-      StatusReporter status(run.log.get(), workers->get(), &run.board);
+      StatusReporter status(run.log.get(), workers->get(), &run.board, run.run_dir);
       RunMainPhase(run, **workers, status);
       RunFinalPhase(run, **workers, status, heal_scope);
     }

@@ -37,9 +37,12 @@ namespace {
 constexpr size_t kStderrTailLines = 8;
 constexpr size_t kMaxStderrLine = 4096;  // longer stderr lines are cut for the log
 
+// Rounded up: 0 only once the deadline has passed, so a caller that sees
+// 0 and then compares the clock with the deadline agrees (rounding down made
+// a write timeout with 0.4 ms left look like an exited adapter).
 int MillisUntil(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 1 << 30));
+  auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count();
+  return left <= 0 ? 0 : static_cast<int>(std::min<long long>((left + 999) / 1000, 1 << 30));
 }
 
 void CloseFd(int* fd) {

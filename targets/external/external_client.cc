@@ -134,7 +134,7 @@ Status ExternalClient::StartAdapter() {
   limiter->pid = adapter_->pid();
   ++stats_->adapters_started;
   Log("adapter " + std::to_string(adapter_->pid()) + " started for " + node_.name);
-  auto deadline = Clock::now() + Seconds(spec_.client.op_timeout_s);
+  auto deadline = Clock::now() + Seconds(spec_.client.init_timeout_s);
   auto fail = [&](std::string why) {
     std::string tail = adapter_->StderrTail();
     adapter_->Kill();
@@ -149,7 +149,7 @@ Status ExternalClient::StartAdapter() {
     case AdapterProcess::Read::kLine:
       break;
     case AdapterProcess::Read::kTimeout:
-      return fail("no answer to init within " + SecondsJson(spec_.client.op_timeout_s).dump() + "s");
+      return fail("no answer to init within " + SecondsJson(spec_.client.init_timeout_s).dump() + "s");
     case AdapterProcess::Read::kEof:
       return fail("exited before answering init (" + adapter_->ExitDescription() + ")");
     case AdapterProcess::Read::kTooLong:

@@ -192,9 +192,10 @@ Result<ExternalSpec> ParseExternalSpec(std::string_view text, const std::string&
   if (!j.contains("client")) return r.Error("client", "is missing");
   const json& c = j["client"];
   if (!c.is_object()) return r.Error("client", "must be an object");
-  s = r.OnlyKeys(c, "client.", {"command", "op_timeout_s"});
+  s = r.OnlyKeys(c, "client.", {"command", "op_timeout_s", "init_timeout_s"});
   if (s.ok()) s = r.Strings(c, "client.", "command", &spec.client.command, true, "program arguments");
   if (s.ok()) s = r.Seconds(c, "client.", "op_timeout_s", &spec.client.op_timeout_s);
+  if (s.ok()) s = r.Seconds(c, "client.", "init_timeout_s", &spec.client.init_timeout_s);
   if (s.ok()) s = ResolveCommand(r, spec.dir, &spec.client.command);
   if (!s.ok()) return s;
   return spec;

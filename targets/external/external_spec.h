@@ -46,6 +46,9 @@ struct ExternalClientSpec {
   // argv of the adapter; relative paths are resolved against the spec's dir.
   std::vector<std::string> command;
   double op_timeout_s = 5;
+  // How long a (re)started adapter may take to answer init: an interpreter
+  // or a JVM starting on a loaded machine needs longer than an op.
+  double init_timeout_s = 10;
 };
 
 struct ExternalSpec {

@@ -173,6 +173,43 @@ TEST(AvailabilityCheckerTest, NoSuccessNodeNeverRecoversAndOutageCoversRun) {
   EXPECT_NEAR(r.details["longest_outage"]["duration_s"].get<double>(), 1.29, 1e-9);
 }
 
+// Under kill, workers of a dead node fail at once and retry at once: by ops
+// that node dominates; by time it counts one second per second. n1 answers
+// 10 ops a second for 10 s; n2 is dead for the first 5 s (1000 instant fails
+// a second), then answers like n1; n3 has one write that hangs from 2 s on.
+TEST(AvailabilityCheckerTest, ByTimeEachSecondWeighsAlikeHoweverManyOpsFailed) {
+  HistoryBuilder b;
+  for (int s = 0; s < 10; ++s) {
+    for (int i = 0; i < 10; ++i) {
+      double t = s * 1000.0 + i * 100;
+      b.OkOp(1, "read", nullptr, t, t + 5, "k", "n1");
+      if (s >= 5) b.OkOp(2, "read", nullptr, t, t + 5, "k", "n2");
+    }
+    if (s < 5) {
+      for (int i = 0; i < 1000; ++i) b.Invoke(2, "read", nullptr, s * 1000.0 + i, "k", "n2").Fail(2, s * 1000.0 + i + 0.5);
+    }
+  }
+  b.OkOp(3, "read", nullptr, 100, 110, "k", "n3");
+  b.Invoke(4, "write", 1, 2000, "k", "n3");  // never completes
+  CheckResult r = (*MakeAvailabilityChecker())->Check({}, b.history());
+  const json& d = r.details;
+  // By ops n2 is 50 / 5050 available; by time it is half the run.
+  EXPECT_NEAR(d["by_node"]["n2"]["availability"].get<double>(), 50.0 / 5050.0, 1e-12);
+  EXPECT_NEAR(d["by_node"]["n2"]["time_availability"].get<double>(), 0.5, 1e-12);
+  EXPECT_NEAR(d["by_node"]["n1"]["time_availability"].get<double>(), 1.0, 1e-12);
+  // n3: the 0-1 s window answered; from 2 s on it was asked (the hung write)
+  // and answered nothing; 1-2 s it was not asked, so that window does not count.
+  EXPECT_NEAR(d["by_node"]["n3"]["time_availability"].get<double>(), 1.0 / 9.0, 1e-12);
+  EXPECT_NEAR(d["time_availability"].get<double>(), (1.0 + 0.5 + 1.0 / 9.0) / 3.0, 1e-12);
+  const json& bt = d["by_time"];
+  EXPECT_EQ(bt["window_s"], 1.0);
+  ASSERT_EQ(bt["nodes"]["n2"].size(), 10u);
+  EXPECT_EQ(bt["nodes"]["n2"][0], 0.0);
+  EXPECT_EQ(bt["nodes"]["n2"][9], 1.0);
+  EXPECT_TRUE(bt["nodes"]["n3"][1].is_null());
+  EXPECT_EQ(bt["nodes"]["n3"][5], 0.0);
+}
+
 TEST(AvailabilityCheckerTest, BadOptionAndEmptyHistory) {
   AvailabilityOptions bad;
   bad.min_availability = 1.5;

@@ -65,6 +65,7 @@ TEST(ReportTest, WritesSelfContainedReportWithVerdictPlotsAndTables) {
   in.results = ResultsFor(h);
   in.notes = {"history.jsonl:9: final line is cut off"};
   ASSERT_EQ(in.results["valid"], false);  // write never succeeded: stats is invalid
+  std::ofstream(*dir + "/history.jsonl") << "\n";  // the report links the files that exist
   ASSERT_TRUE(WriteReport(in).ok());
 
   std::string html = ReadAll(*dir + "/report.html");
@@ -73,14 +74,29 @@ TEST(ReportTest, WritesSelfContainedReportWithVerdictPlotsAndTables) {
   // Self-contained: no network references of any kind.
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
-  EXPECT_EQ(html.find("<script"), std::string::npos);  // test spec text is escaped
-  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_EQ(html.find("alert(1)</script>"), std::string::npos);  // test spec text is escaped
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)"), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);
-  // Latency + throughput plots, with the partition shaded.
+  EXPECT_EQ(html.find("src="), std::string::npos);  // scripts are inline, none fetched
+  // The only scripts: the error catcher, the timeline's data and its script,
+  // and the counterexample's links to the timeline.
+  size_t scripts = 0;
+  for (size_t p = html.find("<script"); p != std::string::npos; p = html.find("<script", p + 1)) ++scripts;
+  EXPECT_EQ(scripts, 4u);
+  EXPECT_NE(html.find("<script type=\"application/json\" id=fl-tl-data>{\"n\":52,"), std::string::npos);
+  // The header: seed, duration, and the commands that reproduce the run.
+  EXPECT_NE(html.find("<th>seed</th><td>42</td>"), std::string::npos);
+  EXPECT_NE(html.find("faultline test --spec " + *dir + "/test.json"), std::string::npos);
+  EXPECT_NE(html.find("faultline test --name memory-register --seed 42"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"history.jsonl\">"), std::string::npos);
+  // Latency (points, quantiles), throughput and availability-by-time plots,
+  // with the partition shaded; no clock plot without clock faults.
   EXPECT_GE(std::count(html.begin(), html.end(), '<') , 50);
   size_t svgs = 0;
   for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
-  EXPECT_EQ(svgs, 2u);
+  EXPECT_EQ(svgs, 4u);
+  EXPECT_NE(html.find("No clock faults in this run."), std::string::npos);
+  EXPECT_NE(html.find("<th>by time</th>"), std::string::npos);
   EXPECT_NE(html.find("<title>partition on n2"), std::string::npos);
   // Every checker and the availability table appear.
   for (const char* s : {"stats", "perf", "availability", "node n2", "during faults", "final line is cut off"}) {

@@ -47,13 +47,16 @@ class ExternalClientTest : public ::testing::Test {
   }
 
   // Opens a client whose adapter behaves as `mode`.
-  Status Open(const std::string& mode, double op_timeout_s = 1.5) {
+  // The init deadline is long by default (a python3 starting on a loaded
+  // machine); tests of the init deadline itself set it.
+  Status Open(const std::string& mode, double op_timeout_s = 1.5, double init_timeout_s = 10) {
     ExternalSpec spec;
     spec.name = "test";
     spec.dir = state_;
     spec.fs = {"read", "write", "cas"};
     spec.client.command = {"python3", kAdapter, mode};
     spec.client.op_timeout_s = op_timeout_s;
+    spec.client.init_timeout_s = init_timeout_s;
     stats_ = std::make_shared<ExternalClientStats>();
     client_ = std::make_unique<ExternalClient>(spec, TargetOptions{{"state", state_}}, stats_);
     return client_->Open(cluster_, cluster_.nodes[1]);
@@ -200,9 +203,9 @@ TEST_F(ExternalClientTest, AnAdapterThatStopsReadingTimesOutOnTheWrite) {
 }
 
 TEST_F(ExternalClientTest, NoAnswerOrAnErrorToInitFailsOpenNamingTheNode) {
-  Status s = Open("no-init", 0.5);
+  Status s = Open("no-init", 0.5, 3);  // long enough to start and record its pid
   ASSERT_FALSE(s.ok());
-  EXPECT_TRUE(HasSubstr(s.message(), "n2: test adapter: no answer to init within 0.5s")) << s.message();
+  EXPECT_TRUE(HasSubstr(s.message(), "n2: test adapter: no answer to init within 3s")) << s.message();
   EXPECT_EQ(client_->adapter_pid(), 0);
   ASSERT_EQ(Pids().size(), 1u);
   EXPECT_FALSE(Alive(Pids()[0]));
@@ -213,7 +216,10 @@ TEST_F(ExternalClientTest, NoAnswerOrAnErrorToInitFailsOpenNamingTheNode) {
 }
 
 TEST_F(ExternalClientTest, AfterAFailedRestartOpsAreInfoAndRestartsAreSpacedOut) {
-  ASSERT_TRUE(Open("crash-then-no-init", 0.3).ok());
+  // Restarted adapters exit before init: restarts fail fast whatever the
+  // machine's load (a deadline-based failure would depend on how fast a
+  // python3 starts), so the spacing between them is the client's backoff.
+  ASSERT_TRUE(Open("crash-then-exit").ok());
   Op crashed = Do("write", 1);
   EXPECT_TRUE(crashed.is_info());
   EXPECT_TRUE(HasSubstr(crashed.error, "exited with status 4")) << crashed.error;
@@ -221,20 +227,13 @@ TEST_F(ExternalClientTest, AfterAFailedRestartOpsAreInfoAndRestartsAreSpacedOut)
   for (int i = 0; i < 4; ++i) {
     Op op = Do("read");
     EXPECT_TRUE(op.is_info());
-    EXPECT_TRUE(HasSubstr(op.error, "adapter restart failed: no answer to init within 0.3s")) << op.error;
+    EXPECT_TRUE(HasSubstr(op.error, "adapter restart failed: exited before answering init")) << op.error;
   }
-  // Four restarts that fail quickly: each waits longer (50, 100, 200, 400 ms
-  // on top of the 0.3 s init timeouts).
-  EXPECT_GE(std::chrono::duration<double>(Clock::now() - t0).count(), 4 * 0.3 + 0.5);
+  // Four restarts that fail at once: each waits longer (50, 100, 200, 400 ms).
+  EXPECT_GE(std::chrono::duration<double>(Clock::now() - t0).count(), 0.5);
   EXPECT_EQ(stats_->restarts_failed.load(), 4);
-  EXPECT_GE(stats_->restarts_delayed.load(), 3);
-  // Each restart is a new process: the first adapter and every restart that
-  // got far enough to record its pid. On a loaded machine a restarted
-  // python3 may be killed at the 0.3 s deadline before it records it (seen
-  // in the full suite), so not all 5 need be there; the restart count above
-  // is the client's own.
-  EXPECT_GE(Pids().size(), 2u);
-  EXPECT_LE(Pids().size(), 5u);
+  EXPECT_GE(stats_->restarts_delayed.load(), 2);
+  EXPECT_EQ(Pids().size(), 5u);  // each restart a new process (it records its pid first)
 }
 
 TEST_F(ExternalClientTest, AStderrFloodIsRateLimitedAndNeverBlocksTheAdapter) {

@@ -16,6 +16,7 @@ check that nothing is left running and count restarts.
   no-init       never answers init
   init-error    answers init with an error
   crash-then-no-init  first process exits on its first op; later ones never answer init
+  crash-then-exit     first process exits on its first op; later ones exit before init
   flood         writes 5000 stderr lines per op
   ignore-eof    keeps running after stdin closes, with a forked child
   stop-reading  answers init, then never reads stdin again
@@ -39,6 +40,8 @@ def send(msg):
     sys.stdout.flush()
 
 
+if mode == "crash-then-exit" and generation > 1:
+    sys.exit(5)
 init = json.loads(sys.stdin.readline())
 print("init for", init["node"], "env node", os.environ.get("FAULTLINE_NODE"), file=sys.stderr, flush=True)
 print("init json:", json.dumps(init, sort_keys=True, separators=(",", ":")), file=sys.stderr, flush=True)
@@ -64,7 +67,7 @@ for line in sys.stdin:
     if mode == "crash" and first and n == 3:
         print("boom: giving up", file=sys.stderr, flush=True)
         sys.exit(3)
-    if mode == "crash-then-no-init" and first:
+    if mode in ("crash-then-no-init", "crash-then-exit") and first:
         sys.exit(4)
     if first and n == 2:
         if mode == "garbage":

@@ -1,0 +1,336 @@
+#include "checkers/counterexample.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include "checkers/fault_intervals.h"
+#include "checkers/fault_labels.h"
+#include "harness/core/html_escape.h"
+
+namespace faultline {
+namespace {
+
+constexpr const char* kLinearized = "#6DB6FE";
+constexpr const char* kFailing = "#FEB5DA";
+constexpr const char* kPending = "#FFAA26";
+constexpr const char* kOther = "#DDDDDD";
+constexpr const char* kFaultFills[] = {"#9e9e9e", "#a1887f", "#90a4ae", "#ce93d8", "#80cbc4", "#c5e1a5"};
+constexpr double kCharW = 6.6;  // px per character at font-size 11 (sans-serif, generous)
+constexpr size_t kMaxWindowOps = 60;
+
+std::string Fmt(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+std::string Short(const json& v, size_t max = 40) {
+  std::string s = v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  return s;
+}
+
+std::string ProcText(const json& op) {
+  return op["process"].is_string() ? op["process"].get<std::string>() : std::to_string(op["process"].get<int64_t>());
+}
+
+int64_t IntOr(const json& op, const char* k, int64_t d) {
+  return op.contains(k) && op[k].is_number() ? op[k].get<int64_t>() : d;
+}
+
+// The node the op talked to, from its invocation in the history.
+std::string NodeOf(const json& op, const History& h) {
+  int64_t i = IntOr(op, "index", -1);
+  if (i >= 0 && static_cast<size_t>(i) < h.size()) {
+    const Op& o = h[static_cast<size_t>(i)];
+    if (!o.node.empty()) return o.node;
+  }
+  int64_t c = IntOr(op, "completion_index", -1);
+  if (c >= 0 && static_cast<size_t>(c) < h.size()) return h[static_cast<size_t>(c)].node;
+  return "";
+}
+
+// "read of k2 on n2", "write 3 to k2 on n1".
+std::string OpPhrase(const json& op, const std::string& node) {
+  std::string f = op["f"].get<std::string>();
+  std::string key = op.contains("key") && !op["key"].is_null() ? Short(op["key"], 24) : "";
+  std::string s = f;
+  if (f == "write") s += " " + Short(op["value"]) + (key.empty() ? "" : " to " + key);
+  else if (f == "cas") s += " " + Short(op["value"]) + (key.empty() ? "" : " on " + key);
+  else if (!key.empty()) s += " of " + key;
+  if (!node.empty()) s += " on " + node;
+  return s;
+}
+
+// A node's clock offset (ms) at run time t_s, from the clock faults.
+double ClockAt(const std::vector<ClockPoint>& pts, double t_s) {
+  double v = 0;
+  for (const auto& p : pts) {
+    if (p.t_s <= t_s) v = p.offset_ms;
+  }
+  return v;
+}
+
+std::string Offset(double ms) {
+  return std::fabs(ms) >= 1000 ? Fmt("%+.1f s", ms / 1000) : Fmt("%+.0f ms", ms);
+}
+
+}  // namespace
+
+Counterexample DescribeCounterexample(const json& f, const History& history) {
+  Counterexample out;
+  const json& lin = f["linearized"];
+  std::map<int64_t, int> lin_pos;  // invoke position -> 1-based order
+  for (size_t i = 0; i < lin.size(); ++i) lin_pos[lin[i]["op"]["invoke_position"].get<int64_t>()] = static_cast<int>(i) + 1;
+  std::vector<json> window;
+  std::set<int64_t> in_window;
+  auto add = [&](const json& op) {
+    if (in_window.insert(op["invoke_position"].get<int64_t>()).second) window.push_back(op);
+  };
+  const bool has_op = f.contains("op");
+  if (has_op) add(f["op"]);
+  if (f.contains("concurrent")) {
+    for (const auto& op : f["concurrent"]) {
+      if (window.size() >= kMaxWindowOps) break;
+      add(op);
+    }
+  }
+  size_t last = std::min<size_t>(lin.size(), 10);
+  for (size_t i = lin.size() - last; i < lin.size(); ++i) add(lin[i]["op"]);
+
+  // Time axis: run time when every op has it, else event positions.
+  bool use_time = !window.empty();
+  for (const auto& op : window) {
+    if (!op.contains("invoke_time") || (op.contains("complete_time") && op["complete_time"] < op["invoke_time"])) {
+      use_time = false;
+    }
+  }
+  out.has_time = use_time;
+  auto start_of = [&](const json& op) {
+    return use_time ? op["invoke_time"].get<double>() / 1e9 : op["invoke_position"].get<double>();
+  };
+  auto done_of = [&](const json& op) {
+    return use_time ? op["complete_time"].get<double>() / 1e9 : op["complete_position"].get<double>();
+  };
+  auto completed = [](const json& op) { return op["type"] == "ok" && op.contains("complete_position"); };
+  double lo = 1e300, hi = -1e300;
+  for (const auto& op : window) {
+    lo = std::min(lo, start_of(op));
+    hi = std::max(hi, completed(op) ? done_of(op) : start_of(op));
+  }
+  if (window.empty()) lo = hi = 0;
+  double pending_end = hi + (hi - lo) * 0.12 + (use_time ? 1e-3 : 1);
+  auto end_of = [&](const json& op) { return completed(op) ? done_of(op) : pending_end; };
+  if (use_time) {
+    out.from_s = lo;
+    out.to_s = hi;
+  }
+  for (const auto& op : window) out.indices.push_back(IntOr(op, "index", -1));
+
+  // Faults active in the window (only meaningful on a time axis).
+  std::vector<FaultInterval> active;
+  if (use_time) {
+    for (const FaultInterval& iv : FaultIntervals(history)) {
+      if (Overlaps(iv, static_cast<int64_t>(lo * 1e9), static_cast<int64_t>(hi * 1e9))) active.push_back(iv);
+    }
+  }
+
+  // The sentence.
+  std::string sentence;
+  std::set<std::string> involved;
+  if (has_op) {
+    const json& op = f["op"];
+    std::string node = NodeOf(op, history);
+    if (!node.empty()) involved.insert(node);
+    sentence = OpPhrase(op, node);
+    std::string fname = op["f"].get<std::string>();
+    sentence += fname == "read" ? " returned " + Short(op["value"]) : " succeeded";
+    if (completed(op)) sentence += use_time ? Fmt(" (ok at %.3f s)", done_of(op)) : Fmt(" (event %.0f)", done_of(op));
+    sentence += ", but ";
+    const json states = f.value("states_before", json::array());
+    if (states.is_array() && !states.empty()) {
+      std::string vals;
+      for (size_t i = 0; i < states.size() && i < 4; ++i) vals += (i ? (i + 1 == states.size() ? " or " : ", ") : "") + Short(states[i]);
+      if (states.size() > 4) vals += ", ...";
+      sentence += states.size() == 1 ? "the only state any linearization allows when it took effect is " + vals
+                                     : "the states linearizations allow when it took effect are " + vals;
+      // The last linearized write that made such a state.
+      for (size_t i = lin.size(); i-- > 0;) {
+        const json& w = lin[i]["op"];
+        std::string wf = w["f"].get<std::string>();
+        if (wf == "read") continue;
+        bool made = std::find(states.begin(), states.end(), lin[i]["state"]) != states.end();
+        if (!made) continue;
+        std::string wn = NodeOf(w, history);
+        if (!wn.empty()) involved.insert(wn);
+        sentence += " (last write: " + OpPhrase(w, wn) + " by process " + ProcText(w) +
+                    (completed(w) ? (use_time ? Fmt(", ok at %.3f s", done_of(w)) : Fmt(", event %.0f", done_of(w))) : "") + ")";
+        break;
+      }
+    } else {
+      sentence += "no linearization of the ops before it allows it";
+    }
+  } else {
+    sentence = f.value("message", std::string("no linearization exists"));
+  }
+  std::vector<std::string> fault_phrases;
+  auto clocks = ClockOffsets(active);
+  for (const FaultInterval& iv : active) {
+    if (iv.fault == "clock" && !clocks.empty()) continue;  // said per node below
+    fault_phrases.push_back(DescribeFault(iv));
+  }
+  if (!clocks.empty()) {
+    double t = has_op && completed(f["op"]) ? done_of(f["op"]) : hi;
+    std::string c;
+    // The involved nodes first, then the others that were skewed.
+    std::vector<std::string> nodes(involved.begin(), involved.end());
+    for (const auto& [n, pts] : clocks) {
+      if (!involved.count(n)) nodes.push_back(n);
+    }
+    for (const auto& n : nodes) {
+      if (!clocks.count(n)) continue;
+      double ms = ClockAt(clocks[n], t);
+      if (ms == 0) continue;
+      c += (c.empty() ? "" : ", ") + n + "'s clock was " + Offset(ms);
+    }
+    if (!c.empty()) fault_phrases.insert(fault_phrases.begin(), c);
+  }
+  if (!fault_phrases.empty()) {
+    std::string fp;
+    for (const auto& p : fault_phrases) fp += (fp.empty() ? "" : "; ") + p;
+    sentence += " \u2014 at the time: " + fp + ".";
+  } else if (use_time) {
+    sentence += " \u2014 no fault was active in the window.";
+  } else {
+    sentence += ".";
+  }
+  out.sentence = sentence;
+
+  // The diagram.
+  std::vector<std::string> procs;
+  std::map<std::string, std::string> proc_node;
+  for (const auto& op : window) {
+    std::string p = ProcText(op);
+    if (std::find(procs.begin(), procs.end(), p) == procs.end()) procs.push_back(p);
+    if (proc_node[p].empty()) proc_node[p] = NodeOf(op, history);
+  }
+  std::sort(procs.begin(), procs.end(), [](const std::string& a, const std::string& b) {
+    return a.size() != b.size() ? a.size() < b.size() : a < b;
+  });
+  const double width = 1100, left = 150, right = 20, box_h = 18, label_h = 14, top_pad = 6;
+  auto x = [&](double t) { return left + (t - lo) / std::max(1e-12, pending_end - lo) * (width - left - right); };
+  // Fault label rows above the lanes.
+  struct Placed { double x0, x1; int row; };
+  std::vector<Placed> fault_place;
+  std::vector<double> fault_rows;
+  for (const FaultInterval& iv : active) {
+    double x0 = std::max(left, x(static_cast<double>(iv.start) / 1e9)), x1 = std::min(width - right, x(static_cast<double>(iv.end) / 1e9));
+    double lw = static_cast<double>(DescribeFault(iv).size()) * kCharW + 8;
+    int row = 0;
+    while (row < static_cast<int>(fault_rows.size()) && fault_rows[static_cast<size_t>(row)] > x0) ++row;
+    if (row == static_cast<int>(fault_rows.size())) fault_rows.push_back(0);
+    fault_rows[static_cast<size_t>(row)] = x0 + lw;
+    fault_place.push_back({x0, x1, row});
+  }
+  double lanes_top = 24 + static_cast<double>(fault_rows.size()) * label_h;
+  // Per lane: ops in time order, labels staggered into rows.
+  struct Item { const json* op; double x0, x1; int row; std::string label; };
+  std::map<std::string, std::vector<Item>> lanes;
+  for (const auto& op : window) {
+    double x0 = x(start_of(op)), x1 = std::max(x0 + 4, x(end_of(op)));
+    int64_t ip = op["invoke_position"].get<int64_t>();
+    std::string label = op["f"].get<std::string>() + " " + Short(op["value"], 24);
+    if (lin_pos.count(ip)) label = "#" + std::to_string(lin_pos[ip]) + " " + label;
+    lanes[ProcText(op)].push_back({&op, x0, x1, 0, label});
+  }
+  std::map<std::string, int> lane_rows;
+  for (auto& [p, items] : lanes) {
+    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.x0 < b.x0; });
+    std::vector<double> row_end;
+    for (Item& it : items) {
+      double lw = static_cast<double>(it.label.size()) * kCharW + 6;
+      int row = 0;
+      while (row < static_cast<int>(row_end.size()) && row_end[static_cast<size_t>(row)] > it.x0) ++row;
+      if (row == static_cast<int>(row_end.size())) row_end.push_back(0);
+      row_end[static_cast<size_t>(row)] = it.x0 + lw;
+      it.row = row;
+    }
+    lane_rows[p] = std::max<int>(1, static_cast<int>(row_end.size()));
+  }
+  std::map<std::string, double> lane_y;
+  double y = lanes_top;
+  for (const auto& p : procs) {
+    lane_y[p] = y;
+    y += top_pad + box_h + lane_rows[p] * label_h + 6;
+  }
+  double height = y + 30;
+
+  std::string s;
+  s += "<p class=\"cx-legend\"><span style=\"background:" + std::string(kLinearized) +
+       "\">linearized (#order)</span> <span style=\"background:" + kFailing +
+       "\">cannot be linearized</span> <span style=\"background:" + kPending +
+       "\">pending (info / never completed)</span> <span style=\"background:" + kOther +
+       "\">not linearized yet</span> &mdash; x axis: " + (use_time ? "run time (s)" : "event position") + "</p>\n";
+  s += "<svg class=counterexample viewBox=\"0 0 " + Fmt("%.0f", width) + " " +
+       Fmt("%.0f", height) + "\" width=\"" + Fmt("%.0f", width) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  std::map<std::string, const char*> fault_colour;
+  for (size_t i = 0; i < active.size(); ++i) {
+    const FaultInterval& iv = active[i];
+    auto [it, added] = fault_colour.try_emplace(iv.fault, kFaultFills[fault_colour.size() % std::size(kFaultFills)]);
+    const Placed& pl = fault_place[i];
+    s += "<g class=fault><title>" + HtmlEscape(DescribeFault(iv)) + "</title><rect x=\"" + Fmt("%.1f", pl.x0) +
+         "\" y=\"" + Fmt("%.1f", lanes_top - 2) + "\" width=\"" + Fmt("%.1f", std::max(2.0, pl.x1 - pl.x0)) +
+         "\" height=\"" + Fmt("%.1f", y - lanes_top) + "\" fill=\"" + it->second + "\" fill-opacity=\"0.3\"/>" +
+         "<text x=\"" + Fmt("%.1f", std::max(left, std::min(pl.x0 + 3, width - right - static_cast<double>(DescribeFault(iv).size()) * kCharW))) + "\" y=\"" + Fmt("%.1f", 20 + pl.row * label_h) + "\">" +
+         HtmlEscape(DescribeFault(iv)) + "</text></g>\n";
+  }
+  for (const auto& p : procs) {
+    double ly = lane_y[p];
+    std::string node = proc_node[p];
+    s += "<text x=\"4\" y=\"" + Fmt("%.1f", ly + top_pad + 13) + "\">process " + HtmlEscape(p) +
+         (node.empty() ? "" : " \u00b7 " + HtmlEscape(node)) + "</text>";
+    s += "<line x1=\"0\" x2=\"" + Fmt("%.0f", width) + "\" y1=\"" + Fmt("%.1f", ly) + "\" y2=\"" + Fmt("%.1f", ly) +
+         "\" stroke=\"#e4e4e4\"/>\n";
+    for (const Item& it : lanes[p]) {
+      const json& op = *it.op;
+      int64_t ip = op["invoke_position"].get<int64_t>();
+      bool failing = has_op && f["op"]["invoke_position"] == op["invoke_position"];
+      const char* fill = failing ? kFailing : lin_pos.count(ip) ? kLinearized : !completed(op) ? kPending : kOther;
+      std::string tip = "process " + ProcText(op) + (proc_node[p].empty() ? "" : " on " + proc_node[p]) + ": " +
+                        op["f"].get<std::string>() + (op.contains("key") ? " " + Short(op["key"], 24) : "") + " " +
+                        Short(op["value"], 80) + " (" + op["type"].get<std::string>() + ")" +
+                        (use_time ? Fmt(", invoked %.4f s", start_of(op)) +
+                                        (completed(op) ? Fmt(", completed %.4f s", done_of(op)) : std::string(", never completed"))
+                                  : "") +
+                        ", history index " + std::to_string(IntOr(op, "index", -1));
+      double by = ly + top_pad;
+      s += "<g class=op data-index=\"" + std::to_string(IntOr(op, "index", -1)) + "\"><title>" + HtmlEscape(tip) +
+           "</title><rect x=\"" + Fmt("%.1f", it.x0) + "\" y=\"" + Fmt("%.1f", by) + "\" width=\"" +
+           Fmt("%.1f", it.x1 - it.x0) + "\" height=\"" + Fmt("%.0f", box_h) + "\" rx=\"3\" fill=\"" + fill +
+           "\" stroke=\"" + (failing ? "#c00" : "#777") + "\" stroke-width=\"" + (failing ? "2" : "1") + "\"/>" +
+           "<text x=\"" + Fmt("%.1f", it.x0 + 1) + "\" y=\"" + Fmt("%.1f", by + box_h + 11 + it.row * label_h) +
+           "\"" + (failing ? " font-weight=\"bold\" fill=\"#a00\"" : "") + ">" + HtmlEscape(it.label) + "</text></g>\n";
+    }
+  }
+  // Time axis.
+  double axis_y = y + 4;
+  s += "<line x1=\"" + Fmt("%.0f", left) + "\" x2=\"" + Fmt("%.0f", width - right) + "\" y1=\"" + Fmt("%.1f", axis_y) +
+       "\" y2=\"" + Fmt("%.1f", axis_y) + "\" stroke=\"#333\"/>";
+  double span = pending_end - lo;
+  double step = std::pow(10.0, std::floor(std::log10(std::max(span, 1e-9))));
+  if (span / step < 3) step /= 4;
+  else if (span / step < 6) step /= 2;
+  for (double t = std::ceil(lo / step) * step; t <= pending_end + 1e-12; t += step) {
+    s += "<line x1=\"" + Fmt("%.1f", x(t)) + "\" x2=\"" + Fmt("%.1f", x(t)) + "\" y1=\"" + Fmt("%.1f", axis_y) +
+         "\" y2=\"" + Fmt("%.1f", axis_y + 4) + "\" stroke=\"#333\"/><text x=\"" + Fmt("%.1f", x(t)) + "\" y=\"" +
+         Fmt("%.1f", axis_y + 16) + "\" text-anchor=\"middle\">" + (use_time ? Fmt("%.3f s", t) : Fmt("%.0f", t)) + "</text>";
+  }
+  s += "\n</svg>\n";
+  out.svg = s;
+  return out;
+}
+
+}  // namespace faultline

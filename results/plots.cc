@@ -1,0 +1,408 @@
+#include "results/plots.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+
+#include "checkers/op_pairs.h"
+#include "harness/core/html_escape.h"
+#include "checkers/fault_labels.h"
+
+namespace faultline {
+namespace {
+
+// Point colours as in Jepsen's perf plots.
+constexpr const char* kOkPoint = "#81BFFC";
+constexpr const char* kFailPoint = "#FF1E90";
+constexpr const char* kInfoPoint = "#FFA400";
+constexpr const char* kFaultFills[] = {"#9e9e9e", "#a1887f", "#90a4ae", "#ce93d8", "#80cbc4", "#c5e1a5"};
+// Line colours for series (nodes, quantiles).
+constexpr const char* kSeries[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+
+std::string Fmt(const char* fmt, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
+struct Plot {
+  double width = 900, height = 300, left = 64, right = 16, top = 16, bottom = 40;
+  double x_max = 1;
+  double PlotW() const { return width - left - right; }
+  double PlotH() const { return height - top - bottom; }
+  double X(double s) const { return left + PlotW() * std::clamp(s / x_max, 0.0, 1.0); }
+};
+
+std::string FaultShading(const Plot& p, const std::vector<FaultInterval>& faults,
+                         std::map<std::string, std::string>* colours) {
+  std::string out;
+  for (const FaultInterval& iv : faults) {
+    auto [it, added] = colours->try_emplace(iv.fault, "");
+    if (added) it->second = kFaultFills[(colours->size() - 1) % std::size(kFaultFills)];
+    double x0 = p.X(static_cast<double>(iv.start) / 1e9), x1 = p.X(static_cast<double>(iv.end) / 1e9);
+    std::string nodes;
+    for (const auto& n : iv.nodes) nodes += (nodes.empty() ? "" : ",") + n;
+    out += "<rect x=\"" + Fmt("%.1f", x0) + "\" y=\"" + Fmt("%.1f", p.top) + "\" width=\"" +
+           Fmt("%.1f", std::max(1.0, x1 - x0)) + "\" height=\"" + Fmt("%.1f", p.PlotH()) +
+           "\" fill=\"" + it->second + "\" fill-opacity=\"0.25\"><title>" + HtmlEscape(iv.fault) +
+           (nodes.empty() ? "" : " on " + HtmlEscape(nodes)) + Fmt(" %.2fs", static_cast<double>(iv.start) / 1e9) +
+           Fmt("&ndash;%.2fs", static_cast<double>(iv.end) / 1e9) + " " + HtmlEscape(DescribeFault(iv)) + "</title></rect>\n";
+  }
+  return out;
+}
+
+std::string Legend(const std::vector<std::pair<std::string, std::string>>& items, double x, double y) {
+  std::string out;
+  for (const auto& [label, colour] : items) {
+    out += "<rect x=\"" + Fmt("%.0f", x) + "\" y=\"" + Fmt("%.0f", y - 9) +
+           "\" width=\"10\" height=\"10\" fill=\"" + colour + "\"/><text x=\"" + Fmt("%.0f", x + 14) +
+           "\" y=\"" + Fmt("%.0f", y) + "\">" + HtmlEscape(label) + "</text>";
+    x += 24 + 7.0 * static_cast<double>(label.size());
+  }
+  return out;
+}
+
+std::string XAxis(const Plot& p) {
+  std::string out = "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", p.top + p.PlotH()) +
+                    "\" x2=\"" + Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" +
+                    Fmt("%.1f", p.top + p.PlotH()) + "\" stroke=\"#333\"/>";
+  double step = std::pow(10.0, std::floor(std::log10(std::max(p.x_max, 1e-3))));
+  if (p.x_max / step < 4) step /= 2;
+  for (double t = 0; t <= p.x_max + 1e-9; t += step) {
+    double x = p.X(t);
+    out += "<line x1=\"" + Fmt("%.1f", x) + "\" y1=\"" + Fmt("%.1f", p.top + p.PlotH()) + "\" x2=\"" +
+           Fmt("%.1f", x) + "\" y2=\"" + Fmt("%.1f", p.top + p.PlotH() + 4) + "\" stroke=\"#333\"/>";
+    out += "<text x=\"" + Fmt("%.1f", x) + "\" y=\"" + Fmt("%.1f", p.top + p.PlotH() + 16) +
+           "\" text-anchor=\"middle\">" + Fmt("%g", t) + "</text>";
+  }
+  out += "<text x=\"" + Fmt("%.1f", p.left + p.PlotW() / 2) + "\" y=\"" + Fmt("%.1f", p.height - 4) +
+         "\" text-anchor=\"middle\">time (s)</text>";
+  return out;
+}
+
+// A y axis: grid lines and labels at `ticks` (value, label), and its title.
+std::string YAxis(const Plot& p, const std::vector<std::pair<double, std::string>>& ticks,
+                  const std::function<double(double)>& y, const std::string& title) {
+  std::string out;
+  for (const auto& [v, label] : ticks) {
+    double yy = y(v);
+    out += "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", yy) + "\" x2=\"" +
+           Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" + Fmt("%.1f", yy) + "\" stroke=\"#ddd\"/>";
+    out += "<text x=\"" + Fmt("%.1f", p.left - 6) + "\" y=\"" + Fmt("%.1f", yy + 4) + "\" text-anchor=\"end\">" +
+           HtmlEscape(label) + "</text>";
+  }
+  out += "<text transform=\"translate(14," + Fmt("%.1f", p.top + p.PlotH() / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">" + HtmlEscape(title) + "</text>";
+  return out;
+}
+
+std::vector<std::pair<double, std::string>> LogTicks(double dlo, double dhi) {
+  std::vector<std::pair<double, std::string>> t;
+  for (double d = dlo; d <= dhi + 1e-9; d += 1) t.emplace_back(std::pow(10.0, d), Fmt("%g", std::pow(10.0, d)));
+  return t;
+}
+
+// Legend entries for outcomes, then one per fault colour.
+std::vector<std::pair<std::string, std::string>> OutcomeLegend(const std::map<std::string, std::string>& faults) {
+  std::vector<std::pair<std::string, std::string>> legend = {{"ok", kOkPoint}, {"info", kInfoPoint}, {"fail", kFailPoint}};
+  for (const auto& [name, colour] : faults) legend.emplace_back(name, colour);
+  return legend;
+}
+
+// A polyline per series; NaN values break the line.
+std::string Polyline(const std::vector<std::pair<double, double>>& pts, const std::string& colour, double width = 1.5) {
+  std::string out, cur;
+  auto flush = [&] {
+    if (!cur.empty()) out += "<polyline fill=\"none\" stroke-width=\"" + Fmt("%.1f", width) + "\" stroke=\"" + colour +
+                             "\" points=\"" + cur + "\"/>\n";
+    cur.clear();
+  };
+  for (const auto& [x, y] : pts) {
+    if (std::isnan(y)) {
+      flush();
+      continue;
+    }
+    cur += Fmt("%.1f", x) + "," + Fmt("%.1f", y) + " ";
+  }
+  flush();
+  return out;
+}
+
+struct OpPoint {
+  double t_s;  // completion time, seconds
+  double latency_ms;
+  OpType type;
+  int f;  // index into the f names, for the marker shape
+};
+
+std::vector<OpPoint> LatencyPoints(const History& history, size_t* total, std::vector<std::string>* fs) {
+  std::vector<OpPoint> pts;
+  std::map<std::string, int> f_ids;
+  PairedOps paired = PairClientOps(history);
+  for (const OpPair& p : paired.pairs) {
+    if (!p.completion) continue;
+    const Op& inv = history[p.invoke];
+    const Op& done = history[*p.completion];
+    auto [it, added] = f_ids.try_emplace(inv.f, static_cast<int>(fs->size()));
+    if (added) fs->push_back(inv.f);
+    pts.push_back({static_cast<double>(done.time) / 1e9,
+                   std::max(1e-3, static_cast<double>(done.time - inv.time) / 1e6), done.type, it->second});
+  }
+  *total = pts.size();
+  if (pts.size() <= kMaxLatencyPoints) return pts;
+  // Keep fail/info points first (they are the interesting ones), then sample ok.
+  std::vector<OpPoint> rare, ok;
+  for (const auto& pt : pts) (pt.type == OpType::kOk ? ok : rare).push_back(pt);
+  // Evenly spaced picks of `n` items from `v`.
+  auto sample = [](const std::vector<OpPoint>& v, size_t n, std::vector<OpPoint>* out) {
+    for (size_t j = 0; j < n && j < v.size(); ++j) out->push_back(v[j * v.size() / std::min(n, v.size())]);
+  };
+  std::vector<OpPoint> out;
+  sample(rare, kMaxLatencyPoints / 2, &out);
+  sample(ok, kMaxLatencyPoints - out.size(), &out);
+  return out;
+}
+
+// Marker path at (x, y), about 3 px: square, triangle, diamond, plus, by f.
+std::string Marker(int shape, double x, double y) {
+  switch (shape % 4) {
+    case 0: return "M" + Fmt("%.1f", x - 1) + " " + Fmt("%.1f", y - 1) + "h2v2h-2z";
+    case 1: return "M" + Fmt("%.1f", x - 1.5) + " " + Fmt("%.1f", y + 1.2) + "l1.5 -2.6l1.5 2.6z";
+    case 2: return "M" + Fmt("%.1f", x) + " " + Fmt("%.1f", y - 1.6) + "l1.6 1.6l-1.6 1.6l-1.6 -1.6z";
+    default: return "M" + Fmt("%.1f", x - 0.5) + " " + Fmt("%.1f", y - 1.8) + "h1v1.3h1.3v1h-1.3v1.3h-1v-1.3h-1.3v-1h1.3z";
+  }
+}
+
+const char* kShapeNames[] = {"square", "triangle", "diamond", "plus"};
+
+// Time buckets for the over-time plots: about 150 across the run, at least 1 s... or less for short runs.
+double BucketWidth(double t_max) { return std::max(0.1, std::ceil(t_max / 150.0 * 10) / 10); }
+
+}  // namespace
+
+std::string LatencyPlot(const History& history, const std::vector<FaultInterval>& faults) {
+  size_t total = 0;
+  std::vector<std::string> fs;
+  std::vector<OpPoint> pts = LatencyPoints(history, &total, &fs);
+  if (pts.empty()) return "<p>No completed client operations to plot.</p>";
+  Plot p;
+  double lo = 1e300, hi = 0;
+  for (const auto& pt : pts) {
+    p.x_max = std::max(p.x_max, pt.t_s);
+    lo = std::min(lo, pt.latency_ms);
+    hi = std::max(hi, pt.latency_ms);
+  }
+  for (const auto& iv : faults) p.x_max = std::max(p.x_max, static_cast<double>(iv.end) / 1e9);
+  double dlo = std::floor(std::log10(lo)), dhi = std::ceil(std::log10(hi));
+  if (dhi <= dlo) dhi = dlo + 1;
+  auto y = [&](double ms) { return p.top + p.PlotH() * (1.0 - (std::log10(ms) - dlo) / (dhi - dlo)); };
+
+  std::map<std::string, std::string> fault_colours;
+  std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
+  svg += FaultShading(p, faults, &fault_colours);
+  svg += YAxis(p, LogTicks(dlo, dhi), y, "latency (ms)");
+  svg += XAxis(p);
+  // One path per outcome; the marker's shape says the f.
+  std::map<OpType, std::string> paths;
+  for (const auto& pt : pts) paths[pt.type] += Marker(pt.f, p.X(pt.t_s), y(pt.latency_ms));
+  const std::pair<OpType, const char*> order[] = {
+      {OpType::kOk, kOkPoint}, {OpType::kInfo, kInfoPoint}, {OpType::kFail, kFailPoint}};
+  for (const auto& [type, colour] : order) {
+    if (paths.count(type)) svg += "<path fill=\"" + std::string(colour) + "\" d=\"" + paths[type] + "\"/>\n";
+  }
+  svg += Legend(OutcomeLegend(fault_colours), p.left + 8, p.top + 12);
+  svg += "</svg>\n";
+  std::string caption = "<p class=caption>" + std::to_string(total) + " completed ops";
+  if (pts.size() < total) caption += " (" + std::to_string(pts.size()) + " plotted: all fail/info first, ok sampled)";
+  caption += "; marker shape by f:";
+  for (size_t i = 0; i < fs.size(); ++i) caption += std::string(i ? "," : "") + " " + HtmlEscape(fs[i]) + " " + kShapeNames[i % 4];
+  caption += "; shaded: faults active.</p>";
+  return svg + caption;
+}
+
+std::string LatencyQuantilePlot(const History& history, const std::vector<FaultInterval>& faults) {
+  PairedOps paired = PairClientOps(history);
+  double t_max = 0;
+  for (const OpPair& pr : paired.pairs) {
+    if (pr.completion) t_max = std::max(t_max, static_cast<double>(history[*pr.completion].time) / 1e9);
+  }
+  if (t_max <= 0) return "<p>No completed client operations to plot.</p>";
+  double width_s = BucketWidth(t_max);
+  size_t n = static_cast<size_t>(std::floor(t_max / width_s)) + 1;
+  std::vector<std::vector<double>> buckets(n);
+  double lo = 1e300, hi = 0;
+  for (const OpPair& pr : paired.pairs) {
+    if (!pr.completion) continue;
+    const Op& done = history[*pr.completion];
+    double ms = std::max(1e-3, static_cast<double>(done.time - history[pr.invoke].time) / 1e6);
+    buckets[std::min(n - 1, static_cast<size_t>(static_cast<double>(done.time) / 1e9 / width_s))].push_back(ms);
+    lo = std::min(lo, ms);
+    hi = std::max(hi, ms);
+  }
+  Plot p;
+  p.x_max = static_cast<double>(n) * width_s;
+  double dlo = std::floor(std::log10(lo)), dhi = std::ceil(std::log10(hi));
+  if (dhi <= dlo) dhi = dlo + 1;
+  auto y = [&](double ms) { return p.top + p.PlotH() * (1.0 - (std::log10(ms) - dlo) / (dhi - dlo)); };
+  const std::pair<double, const char*> qs[] = {{0.5, "p50"}, {0.95, "p95"}, {0.99, "p99"}, {1.0, "max"}};
+  std::vector<std::vector<std::pair<double, double>>> lines(std::size(qs));
+  for (size_t b = 0; b < n; ++b) {
+    std::vector<double>& v = buckets[b];
+    double x = p.X((static_cast<double>(b) + 0.5) * width_s);
+    if (v.empty()) {
+      for (auto& l : lines) l.emplace_back(x, NAN);
+      continue;
+    }
+    std::sort(v.begin(), v.end());
+    for (size_t q = 0; q < std::size(qs); ++q) {
+      size_t at = std::min(v.size() - 1, static_cast<size_t>(std::ceil(qs[q].first * static_cast<double>(v.size()))) - (qs[q].first > 0 ? 1 : 0));
+      lines[q].emplace_back(x, y(v[at]));
+    }
+  }
+  std::map<std::string, std::string> fault_colours;
+  std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
+  svg += FaultShading(p, faults, &fault_colours);
+  svg += YAxis(p, LogTicks(dlo, dhi), y, "latency (ms)");
+  svg += XAxis(p);
+  std::vector<std::pair<std::string, std::string>> legend;
+  for (size_t q = 0; q < std::size(qs); ++q) {
+    svg += Polyline(lines[q], kSeries[q]);
+    legend.emplace_back(qs[q].second, kSeries[q]);
+  }
+  for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
+  svg += Legend(legend, p.left + 8, p.top + 12);
+  svg += "</svg>\n<p class=caption>latency quantiles of the ops completed in each " + Fmt("%g", width_s) +
+         " s bucket (all outcomes).</p>";
+  return svg;
+}
+
+std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterval>& faults) {
+  if (!by_time.is_object() || !by_time.contains("nodes") || !by_time["nodes"].is_object() ||
+      by_time["nodes"].empty() || !by_time.value("window_s", json()).is_number()) {
+    return "<p>No availability over time (results.json has no availability \"by_time\").</p>";
+  }
+  double w = by_time["window_s"].get<double>(), start = by_time.value("start_s", 0.0);
+  Plot p;
+  size_t longest = 0;
+  for (const auto& [node, v] : by_time["nodes"].items()) longest = std::max(longest, v.is_array() ? v.size() : 0);
+  p.x_max = std::max(1e-3, start + static_cast<double>(longest) * w);
+  for (const auto& iv : faults) p.x_max = std::max(p.x_max, static_cast<double>(iv.end) / 1e9);
+  auto y = [&](double share) { return p.top + p.PlotH() * (1.0 - share); };
+  std::map<std::string, std::string> fault_colours;
+  std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
+  svg += FaultShading(p, faults, &fault_colours);
+  svg += YAxis(p, {{0, "0"}, {0.25, "25%"}, {0.5, "50%"}, {0.75, "75%"}, {1, "100%"}}, y, "answered");
+  svg += XAxis(p);
+  std::vector<std::pair<std::string, std::string>> legend;
+  size_t i = 0;
+  for (const auto& [node, v] : by_time["nodes"].items()) {
+    if (!v.is_array()) continue;
+    const char* colour = kSeries[i++ % std::size(kSeries)];
+    std::vector<std::pair<double, double>> pts;
+    for (size_t k = 0; k < v.size(); ++k) {
+      double x = p.X(start + (static_cast<double>(k) + 0.5) * w);
+      pts.emplace_back(x, v[k].is_number() ? y(v[k].get<double>()) : NAN);
+    }
+    svg += Polyline(pts, colour);
+    legend.emplace_back(node, colour);
+  }
+  for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
+  svg += Legend(legend, p.left + 8, p.top + 12);
+  svg += "</svg>\n<p class=caption>per node, the share of its ops answered in each " + Fmt("%g", w) +
+         " s window (gaps: the node was asked nothing).</p>";
+  return svg;
+}
+
+std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults) {
+  auto series = ClockOffsets(faults);
+  if (series.empty()) return "<p>No clock faults in this run.</p>";
+  Plot p;
+  double lim = 1;
+  for (const auto& [node, pts] : series) {
+    for (const auto& pt : pts) {
+      p.x_max = std::max(p.x_max, pt.t_s);
+      lim = std::max(lim, std::fabs(pt.offset_ms));
+    }
+  }
+  for (const auto& iv : faults) p.x_max = std::max(p.x_max, static_cast<double>(iv.end) / 1e9);
+  auto y = [&](double ms) { return p.top + p.PlotH() * (0.5 - ms / (2.2 * lim)); };
+  std::map<std::string, std::string> fault_colours;
+  std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
+  svg += FaultShading(p, faults, &fault_colours);
+  svg += YAxis(p, {{-lim, Fmt("%.0f", -lim)}, {0, "0"}, {lim, Fmt("%+.0f", lim)}}, y, "clock offset (ms)");
+  svg += XAxis(p);
+  std::vector<std::pair<std::string, std::string>> legend;
+  size_t i = 0;
+  for (const auto& [node, pts] : series) {
+    const char* colour = kSeries[i++ % std::size(kSeries)];
+    // A step function starting at 0.
+    std::vector<std::pair<double, double>> line = {{p.X(0), y(0)}};
+    double cur = 0;
+    for (const auto& pt : pts) {
+      line.emplace_back(p.X(pt.t_s), y(cur));
+      line.emplace_back(p.X(pt.t_s), y(pt.offset_ms));
+      cur = pt.offset_ms;
+    }
+    line.emplace_back(p.X(p.x_max), y(cur));
+    svg += Polyline(line, colour);
+    legend.emplace_back(node, colour);
+  }
+  for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
+  svg += Legend(legend, p.left + 8, p.top + 12);
+  svg += "</svg>\n<p class=caption>each node's clock offset as the clock nemesis recorded it (strobe drawn at its "
+         "high value).</p>";
+  return svg;
+}
+
+std::string ThroughputPlot(const History& history, const std::vector<FaultInterval>& faults) {
+  PairedOps paired = PairClientOps(history);
+  double t_max = 0;
+  for (const OpPair& pr : paired.pairs) {
+    if (pr.completion) t_max = std::max(t_max, static_cast<double>(history[*pr.completion].time) / 1e9);
+  }
+  if (t_max <= 0) return "<p>No completed client operations to plot.</p>";
+  double width_s = std::max(1.0, std::ceil(t_max / 300.0));
+  size_t n = static_cast<size_t>(std::floor(t_max / width_s)) + 1;
+  std::map<OpType, std::vector<double>> rate;
+  for (OpType t : {OpType::kOk, OpType::kFail, OpType::kInfo}) rate[t].assign(n, 0.0);
+  for (const OpPair& pr : paired.pairs) {
+    if (!pr.completion) continue;
+    const Op& done = history[*pr.completion];
+    size_t b = std::min(n - 1, static_cast<size_t>(static_cast<double>(done.time) / 1e9 / width_s));
+    rate[done.type][b] += 1.0 / width_s;
+  }
+  double r_max = 1;
+  for (auto& [t, v] : rate) for (double r : v) r_max = std::max(r_max, r);
+  Plot p;
+  p.x_max = std::max(t_max, static_cast<double>(n) * width_s);
+  auto y = [&](double r) { return p.top + p.PlotH() * (1.0 - r / r_max); };
+  std::map<std::string, std::string> fault_colours;
+  std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
+  svg += FaultShading(p, faults, &fault_colours);
+  for (int i = 0; i <= 4; ++i) {
+    double r = r_max * i / 4.0;
+    svg += "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", y(r)) + "\" x2=\"" +
+           Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" + Fmt("%.1f", y(r)) + "\" stroke=\"#ddd\"/>";
+    svg += "<text x=\"" + Fmt("%.1f", p.left - 6) + "\" y=\"" + Fmt("%.1f", y(r) + 4) +
+           "\" text-anchor=\"end\">" + Fmt("%.0f", r) + "</text>";
+  }
+  svg += "<text transform=\"translate(14," + Fmt("%.1f", p.top + p.PlotH() / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">ops/s</text>";
+  svg += XAxis(p);
+  const std::pair<OpType, const char*> order[] = {
+      {OpType::kOk, kOkPoint}, {OpType::kInfo, kInfoPoint}, {OpType::kFail, kFailPoint}};
+  for (const auto& [type, colour] : order) {
+    std::string pts;
+    for (size_t i = 0; i < n; ++i) {
+      pts += Fmt("%.1f", p.X((static_cast<double>(i) + 0.5) * width_s)) + "," + Fmt("%.1f", y(rate[type][i])) + " ";
+    }
+    svg += "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" + std::string(colour) + "\" points=\"" + pts + "\"/>\n";
+  }
+  svg += Legend(OutcomeLegend(fault_colours), p.left + 8, p.top + 12);
+  svg += "</svg>\n<p class=caption>completions per second, " + Fmt("%g", width_s) + " s buckets.</p>";
+  return svg;
+}
+
+}  // namespace faultline

@@ -1,0 +1,36 @@
+// Plots: the report's SVG charts over run time, each with the fault periods
+// shaded (one colour per fault, hover names it and its nodes).
+//
+//   LatencyPlot          one point per completed client op, log-scale latency,
+//                        colour = outcome (ok/info/fail), shape = f; over
+//                        kMaxLatencyPoints ops it keeps every fail/info first
+//                        (up to half) and samples ok evenly.
+//   LatencyQuantilePlot  p50 / p95 / p99 / max latency per time bucket.
+//   ThroughputPlot       completions per second by outcome.
+//   AvailabilityPlot     per node, the share of its ops answered in each
+//                        window (results.json availability "by_time").
+//   ClockOffsetPlot      each node's clock offset over time, from the clock
+//                        nemesis' ops (fault_labels.h ClockOffsets).
+// Each returns an <svg> plus a caption, or a one-line <p> when there is
+// nothing to draw. Pure; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "checkers/fault_intervals.h"
+#include "harness/core/op.h"
+
+namespace faultline {
+
+inline constexpr size_t kMaxLatencyPoints = 20000;
+
+std::string LatencyPlot(const History& history, const std::vector<FaultInterval>& faults);
+std::string LatencyQuantilePlot(const History& history, const std::vector<FaultInterval>& faults);
+std::string ThroughputPlot(const History& history, const std::vector<FaultInterval>& faults);
+// `by_time`: {"window_s", "start_s", "nodes": {node: [share|null]}}.
+std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterval>& faults);
+std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults);
+
+}  // namespace faultline
