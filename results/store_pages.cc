@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
+#include <fstream>
 
+#include "harness/core/bounded_json.h"
 #include "harness/core/html_escape.h"
 #include "harness/core/url_encode.h"
 #include "results/run_status.h"
@@ -92,7 +95,10 @@ std::vector<json> ListRuns(const std::string& store_root) {
   std::error_code ec;
   for (const auto& t : fs::directory_iterator(store_root, ec)) {
     std::string test = t.path().filename().string();
-    if (test.empty() || test[0] == '.' || test == "latest" || !t.is_directory(ec) || t.is_symlink(ec)) continue;
+    if (test.empty() || test[0] == '.' || test == "latest" || test == "campaigns" || !t.is_directory(ec) ||
+        t.is_symlink(ec)) {
+      continue;  // campaigns/ holds campaigns (ListCampaigns), not runs
+    }
     for (const auto& r : fs::directory_iterator(t.path(), ec)) {
       std::string stamp = r.path().filename().string();
       if (stamp.empty() || stamp[0] == '.' || stamp == "latest" || r.is_symlink(ec)) continue;
@@ -111,6 +117,40 @@ std::vector<json> ListRuns(const std::string& store_root) {
   };
   std::stable_sort(runs.begin(), runs.end(), [&](const json& a, const json& b) { return stamp(a) > stamp(b); });
   return runs;
+}
+
+std::vector<json> ListCampaigns(const std::string& store_root) {
+  std::vector<json> out;
+  std::error_code ec;
+  for (const auto& c : fs::directory_iterator(fs::path(store_root) / "campaigns", ec)) {
+    std::string name = c.path().filename().string();
+    if (name.empty() || name[0] == '.' || !c.is_directory(ec) || c.is_symlink(ec)) continue;
+    for (const auto& d : fs::directory_iterator(c.path(), ec)) {
+      std::string stamp = d.path().filename().string();
+      if (stamp.empty() || stamp[0] == '.' || stamp == "latest" || d.is_symlink(ec)) continue;
+      std::ifstream in(d.path() / "campaign.json", std::ios::binary);
+      std::stringstream text;
+      text << in.rdbuf();
+      json record = ParseBoundedJsonOrDiscarded(text.str());
+      json e = {{"campaign", name + "/" + stamp}, {"name", name}, {"stamp", stamp}};
+      if (record.is_object()) {
+        e["started"] = record.value("started", "");
+        e["finished"] = record.value("finished", "");
+        e["exit_code"] = record.value("exit_code", -1);
+        std::map<std::string, int> counts;
+        const json runs = record.value("runs", json::array());
+        for (const auto& r : runs) {
+          std::string st = r.value("status", "");
+          if (st == "done") st = r.value("verdict", json()) == true ? "valid" : r.value("verdict", json()) == false ? "invalid" : "unknown";
+          ++counts[st];
+        }
+        e["counts"] = counts;
+      }
+      out.push_back(std::move(e));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const json& a, const json& b) { return a["stamp"] > b["stamp"]; });
+  return out;
 }
 
 std::string DisplayState(const std::string& store_root, const json& e, double now) {
@@ -152,6 +192,26 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
          (*v ? v : "any") + "</option>";
   }
   h += "</select> <button type=submit>filter</button></form>\n";
+  std::vector<json> campaigns = ListCampaigns(store_root);
+  if (!campaigns.empty()) {
+    h += "<section class=campaigns><h2>campaigns <small>(" + std::to_string(campaigns.size()) +
+         ")</small></h2>\n<table><tr><th>campaign</th><th>started</th><th>exit</th><th>runs</th></tr>\n";
+    for (const json& c : campaigns) {
+      const int code = c.value("exit_code", -1);
+      const char* colour = code == 0 ? "#6DB6FE" : code == 1 ? "#FEB5DA" : code == 2 ? "#FFAA26" : "#BBBBBB";
+      std::string counts;
+      const json count_by_outcome = c.value("counts", json::object());  // a named copy: items() of a temporary dangles
+      for (const auto& [k, v] : count_by_outcome.items()) {
+        counts += (counts.empty() ? "" : ", ") + k + " " + v.dump();
+      }
+      std::string finished = c.value("finished", "");
+      h += "<tr><td><a href=\"/files/campaigns/" + UrlPath(c.value("campaign", "")) + "/campaign.html\">" +
+           HtmlEscape(c.value("campaign", "")) + "</a></td><td>" + HtmlEscape(c.value("started", "")) +
+           (finished.empty() ? " (running)" : "") + "</td><td style=\"background:" + colour + "\">" +
+           (code < 0 ? std::string("-") : std::to_string(code)) + "</td><td>" + HtmlEscape(counts) + "</td></tr>\n";
+    }
+    h += "</table></section>\n";
+  }
   if (order.empty()) h += "<p>No runs" + std::string(runs.empty() ? " in this store yet." : " match.") + "</p>\n";
   for (const std::string& name : order) {
     h += "<section class=group data-test=\"" + HtmlEscape(name) + "\"><h2>" + HtmlEscape(name) + " <small>(" +

@@ -21,13 +21,19 @@ inline constexpr double kStaleStatusS = 30;
 // "started", "status": "unindexed"}. Reads the index and directory names only.
 std::vector<json> ListRuns(const std::string& store_root);
 
+// Every campaign of the store (<store>/campaigns/<name>/<stamp>/campaign.json,
+// harness/run/campaign_runner.h), newest first: {"campaign": "<name>/<stamp>",
+// "name", "stamp", "started", "finished", "exit_code", "counts": {outcome: n}}.
+std::vector<json> ListCampaigns(const std::string& store_root);
+
 // The state a run is shown in: "valid" / "invalid" / "unknown" (checked),
 // "crashed", "running", "stale" (running without a status update for
 // kStaleStatusS), or "unindexed". `entry` is one of ListRuns; only running
 // runs cost a read (their status.json); `now` is unix seconds.
 std::string DisplayState(const std::string& store_root, const json& entry, double now);
 
-// The home page. Filters: `test` keeps runs whose test name contains it;
+// The home page: the campaigns (each linking to its campaign.html), then the
+// runs. Filters: `test` keeps runs whose test name contains it;
 // `verdict` (a DisplayState; "running" also matches "stale") keeps those;
 // empty = all.
 std::string HomePage(const std::string& store_root, const std::vector<json>& runs, const std::string& test,

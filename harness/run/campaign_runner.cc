@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
@@ -82,7 +83,12 @@ int RunChild(const std::vector<std::string>& argv, const std::string& log) {
   int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0) return -1000;
+  if (rc != 0) {
+    // Said in the log, which becomes the crashed run's log tail.
+    std::ofstream(log, std::ios::app) << "faultline campaign: cannot start " << argv[0] << ": "
+                                      << std::strerror(rc) << "\n";
+    return -1000;
+  }
   bool forwarded = false;
   int status = 0;
   while (true) {

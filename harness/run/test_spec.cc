@@ -434,6 +434,7 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
   for (char c : s.name) {
     if (c == '/' || c == '\0') return Status::Error("test name must not contain '/'");
   }
+  if (s.name == "campaigns") return Status::Error("test name \"campaigns\" is taken (the store's campaigns/ folder)");
   return r;
 }
 

@@ -22,6 +22,7 @@
 #include "results/runs_index.h"
 #include "results/store_pages.h"
 #include "results/store_paths.h"
+#include "results/campaign_page.h"
 #include "results/store_server.h"
 #include "tests/faultline_child.h"
 #include "tests/faultline_cli.h"
@@ -184,6 +185,32 @@ TEST_F(ServeTest, HomePageListsRunsNewestFirstGroupedWithVerdictColoursAndFilter
   EXPECT_TRUE(HasSubstr(by_name.body, "4 runs, 2 shown"));
   EXPECT_FALSE(HasSubstr(by_name.body, "<h2>ringstore-lww-clock"));
   EXPECT_TRUE(HasSubstr(RawGet(port_, "/?verdict=crashed").body, "4 runs, 1 shown"));
+}
+
+// Campaigns (store/campaigns/<name>/<stamp>/) are listed above the runs,
+// never as runs, and their campaign.html is served with its links.
+TEST_F(ServeTest, CampaignsAreListedAndTheirPagesServed) {
+  std::string dir = store_ + "/campaigns/cap/20261203T110000.000";
+  fs::create_directories(dir);
+  json record = {{"name", "cap"}, {"started", "2026-12-03T11:00:00Z"}, {"finished", "2026-12-03T11:20:00Z"},
+                 {"exit_code", 1}, {"dimensions", {"nemesis"}},
+                 {"runs", {{{"index", 0}, {"key", "partition #1"}, {"labels", {"partition"}}, {"seed", 1},
+                            {"status", "done"}, {"verdict", false}, {"expect", nullptr}, {"run_dir", lww_}}}}};
+  ASSERT_TRUE(WriteJsonFile(dir + "/campaign.json", record).ok());
+  ASSERT_TRUE(WriteTextFile(dir + "/campaign.html", CampaignPageHtml(record, dir)).ok());
+  Reply home = RawGet(port_, "/");
+  ASSERT_EQ(home.status, 200);
+  EXPECT_TRUE(HasSubstr(home.body, "campaigns <small>(1)</small>")) << home.body.substr(0, 3000);
+  EXPECT_TRUE(HasSubstr(home.body, "href=\"/files/campaigns/cap/20261203T110000.000/campaign.html\""));
+  EXPECT_TRUE(HasSubstr(home.body, "invalid 1"));
+  EXPECT_TRUE(HasSubstr(home.body, "4 runs, 4 shown")) << "campaigns/ must not be listed as runs";
+  Reply page = RawGet(port_, "/files/campaigns/cap/20261203T110000.000/campaign.html");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(HasSubstr(page.body, "invalid 1/1"));
+  // Its link to the run's report resolves under /files/ too.
+  EXPECT_TRUE(HasSubstr(page.body, "href=\"../../../ringstore-lww-clock/20261203T091005.952/report.html\""))
+      << page.body.substr(0, 2000);
+  EXPECT_EQ(RawGet(port_, "/files/ringstore-lww-clock/20261203T091005.952/report.html").status, 200);
 }
 
 TEST_F(ServeTest, RunPageFilesNodeLogsAndLiveStatus) {
