@@ -27,6 +27,7 @@ const char* StateColour(const std::string& s) {
   if (s == "crashed") return "#C8C8C8";
   if (s == "running") return "#B9F6CA";
   if (s == "stale") return "#E6EE9C";
+  if (s == "aborted") return "#FFD180";
   return "#EEEEEE";
 }
 
@@ -117,6 +118,7 @@ std::string DisplayState(const std::string& store_root, const json& e, double no
   std::string status = Str(e, "status");
   if (status == "crashed") return "crashed";
   if (status == "unindexed") return "unindexed";
+  if (status == "aborted") return "aborted";
   if (status == "running") {
     json st = ReadRunStatus(store_root + "/" + Str(e, "run"));
     double updated = st.is_object() && st.value("updated", json()).is_number() ? st["updated"].get<double>() : 0;
@@ -147,7 +149,7 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
        std::to_string(runs.size()) + " runs, " + std::to_string(shown) + " shown, newest first, grouped by test</p>\n";
   h += "<form method=get action=\"/\">test name contains <input name=test id=fl-test value=\"" + HtmlEscape(test) +
        "\"> verdict <select name=verdict>";
-  for (const char* v : {"", "valid", "invalid", "unknown", "crashed", "running", "unindexed"}) {
+  for (const char* v : {"", "valid", "invalid", "unknown", "crashed", "running", "aborted", "unindexed"}) {
     h += "<option value=\"" + std::string(v) + "\"" + (verdict == v ? " selected" : "") + ">" +
          (*v ? v : "any") + "</option>";
   }
@@ -214,7 +216,8 @@ std::string RunPage(const std::string& store_root, const std::string& key, const
        HtmlEscape(key.substr(key.find('/') + 1)) + "</small></h1>\n";
   h += "<div class=verdict style=\"background:" + std::string(StateColour(state)) + "\">" + state +
        (state == "stale" ? " &mdash; no status update for over 30 s: its controller may have died" : "") +
-       (state == "crashed" ? " &mdash; its controller died; a later run healed what it left" : "") + "</div>\n";
+       (state == "crashed" ? " &mdash; its controller died; a later run healed what it left" : "") +
+       (state == "aborted" ? " &mdash; not checked: " + HtmlEscape(Str(e, "error")) : std::string()) + "</div>\n";
   h += "<table><tr><th>started</th><td>" + HtmlEscape(Str(e, "started")) + "</td></tr><tr><th>duration</th><td>" +
        Num(e, "duration_s", "%.1f s") + "</td></tr><tr><th>ops</th><td>" + Num(e, "ops", "%.0f") + " (" +
        Num(e, "ops_s", "%.0f") + " ops/s)</td></tr><tr><th>availability</th><td>" + Pct(e, "availability") +
