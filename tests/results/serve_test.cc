@@ -108,8 +108,8 @@ TEST(RunsIndexTest, LaterLinesOverrideCutLinesAreSkippedAndUnindexedRunsAreListe
 }
 
 // The runner indexes its runs: running at start, done with the figures once
-// checked, aborted when a step fails before the check.
-TEST(RunsIndexTest, TheRunnerIndexesDoneAndAbortedRuns) {
+// checked, aborted when a step fails before the check; and writes status.json.
+TEST(RunsIndexTest, TheRunnerIndexesDoneAndAbortedRunsAndLeavesItsStatus) {
   std::string store = TempDir("runs-index-cli");
   FaultlineOutput ok = Faultline("test --target memory --workload register --time-limit 1 --store " + store);
   ASSERT_EQ(ok.code, 0) << ok.text;
@@ -124,6 +124,13 @@ TEST(RunsIndexTest, TheRunnerIndexesDoneAndAbortedRuns) {
   EXPECT_EQ(done["valid"], true);
   EXPECT_GT(done["ops"].get<int>(), 10);
   EXPECT_EQ(DisplayState(store, done, 0), "valid");
+  // The runner's live status file, as it left it: finished, with the counts.
+  json st = ReadRunStatus(store + "/" + done["run"].get<std::string>());
+  ASSERT_TRUE(st.is_object());
+  EXPECT_EQ(st["finished"], true);
+  EXPECT_EQ(st["phase"], "checking");
+  EXPECT_GT(st["ok"].get<int>() + st["fail"].get<int>() + st["info"].get<int>(), 10) << st.dump();
+  EXPECT_TRUE(st["faults"].is_array());
   EXPECT_EQ(aborted["status"], "aborted");
   EXPECT_TRUE(HasSubstr(aborted["error"].get<std::string>(), "no-such-cluster.json")) << aborted.dump();
   EXPECT_EQ(DisplayState(store, aborted, 0), "aborted");
