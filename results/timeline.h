@@ -11,7 +11,7 @@
 // op, strings interned in a table, times in microseconds); the script draws
 // on one <canvas> only what is in view, merging boxes that fall on the same
 // pixels, so no DOM node exists per op. Wheel zooms the time axis around the
-// cursor, dragging pans, hovering shows the op (f, key, value, result,
+// cursor, dragging pans (keys: + - arrows 0), hovering shows the op (f, key, value, result,
 // error, node, times), clicking shows its history.jsonl lines: read from the
 // history.jsonl beside the report when the page is served over HTTP
 // (`faultline serve`; line n is the event with index n), else rebuilt from
