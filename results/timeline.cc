@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "checkers/op_pairs.h"
@@ -11,7 +12,8 @@ namespace faultline {
 namespace {
 
 constexpr size_t kMaxStringChars = 160;  // hover text, not the data: history.jsonl has it all
-constexpr int kFields = 11;              // integers per op in "ops" (see the script's header)
+constexpr int kFields = 11;
+constexpr int64_t kMaxLanes = 240;       // 480 px of lanes at 2 px each              // integers per op in "ops" (see the script's header)
 
 // Interned strings: each distinct text once, ops refer to it by number.
 class StringTable {
@@ -450,6 +452,14 @@ constexpr const char* kScript = R"JS(
 std::string TimelineData(const History& history, const std::vector<FaultInterval>& faults, int64_t threads) {
   PairedOps paired = PairClientOps(history);
   // Lanes: processes, ordered by the node they talked to, then process id.
+  // Without the worker count, one lane per process, unless there are so many
+  // (a long history without test.json) that lanes would be under 2 px: then
+  // process mod kMaxLanes (ops in a lane may overlap; hover picks the nearest).
+  if (threads <= 0) {
+    std::set<int64_t> procs;
+    for (const OpPair& p : paired.pairs) procs.insert(history[p.invoke].process);
+    if (procs.size() > kMaxLanes) threads = kMaxLanes;
+  }
   auto lane_key = [&](int64_t process) { return threads > 0 ? process % threads : process; };
   std::map<int64_t, std::string> node_of;
   for (const OpPair& p : paired.pairs) {

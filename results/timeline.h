@@ -3,7 +3,8 @@
 //
 // One lane per worker thread (process mod `threads`, the test's concurrency:
 // a worker continues under process p + threads after an info, so its ops
-// never overlap; threads 0 = one lane per process), lanes grouped by the node
+// never overlap; threads 0 = one lane per process, or process mod 240 past
+// 240 processes), lanes grouped by the node
 // the worker talked to; one box per op from invocation to completion, coloured ok / fail / info
 // (pending: never completed, drawn to the end of the run); nemesis faults as
 // bands across all lanes labelled with what they did (fault_labels.h). The
