@@ -74,6 +74,16 @@ double ClockAt(const std::vector<ClockPoint>& pts, double t_s) {
   return v;
 }
 
+// The offset of largest magnitude a node's clock had while an op from a_s to
+// b_s was in flight (the op took effect at some instant in between).
+double ClockDuring(const std::vector<ClockPoint>& pts, double a_s, double b_s) {
+  double v = ClockAt(pts, a_s);
+  for (const auto& p : pts) {
+    if (p.t_s > a_s && p.t_s < b_s && std::fabs(p.offset_ms) > std::fabs(v)) v = p.offset_ms;
+  }
+  return v;
+}
+
 std::string Offset(double ms) {
   return std::fabs(ms) >= 1000 ? Fmt("%+.1f s", ms / 1000) : Fmt("%+.0f ms", ms);
 }
@@ -183,7 +193,7 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
     fault_phrases.push_back(DescribeFault(iv));
   }
   if (!clocks.empty()) {
-    double t = has_op && completed(f["op"]) ? done_of(f["op"]) : hi;
+    double a = has_op ? start_of(f["op"]) : lo, b = has_op && completed(f["op"]) ? done_of(f["op"]) : hi;
     std::string c;
     // The involved nodes first, then the others that were skewed.
     std::vector<std::string> nodes(involved.begin(), involved.end());
@@ -192,7 +202,7 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
     }
     for (const auto& n : nodes) {
       if (!clocks.count(n)) continue;
-      double ms = ClockAt(clocks[n], t);
+      double ms = ClockDuring(clocks[n], a, b);
       if (ms == 0) continue;
       c += (c.empty() ? "" : ", ") + n + "'s clock was " + Offset(ms);
     }
@@ -323,10 +333,16 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
   double step = std::pow(10.0, std::floor(std::log10(std::max(span, 1e-9))));
   if (span / step < 3) step /= 4;
   else if (span / step < 6) step /= 2;
+  // As many decimals as the step needs, so that ticks never read alike.
+  int decimals = 0;
+  while (decimals < 9 && std::fabs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6) {
+    ++decimals;
+  }
+  std::string tick_fmt = use_time ? "%." + std::to_string(decimals) + "f s" : "%.0f";
   for (double t = std::ceil(lo / step) * step; t <= pending_end + 1e-12; t += step) {
     s += "<line x1=\"" + Fmt("%.1f", x(t)) + "\" x2=\"" + Fmt("%.1f", x(t)) + "\" y1=\"" + Fmt("%.1f", axis_y) +
          "\" y2=\"" + Fmt("%.1f", axis_y + 4) + "\" stroke=\"#333\"/><text x=\"" + Fmt("%.1f", x(t)) + "\" y=\"" +
-         Fmt("%.1f", axis_y + 16) + "\" text-anchor=\"middle\">" + (use_time ? Fmt("%.3f s", t) : Fmt("%.0f", t)) + "</text>";
+         Fmt("%.1f", axis_y + 16) + "\" text-anchor=\"middle\">" + Fmt(tick_fmt.c_str(), t) + "</text>";
   }
   s += "\n</svg>\n";
   out.svg = s;

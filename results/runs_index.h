@@ -5,7 +5,8 @@
 // Each line is a JSON object for one run ("run": "<test>/<timestamp>", the
 // path under the store) with what is known at that point: "status"
 // ("running" when its directory is made, "done" when it was checked,
-// "crashed" when a later run found its controller dead), "test", "started"
+// "aborted" (+ "error") when it ended unchecked, "crashed" when a later run
+// found its controller dead), "test", "started"
 // (UTC text), and once checked "valid" (true/false/"unknown"), "duration_s",
 // "ops", "ops_s", "availability", "time_availability". A later line for the
 // same run overrides the fields it holds. Lines are appended with one

@@ -30,6 +30,7 @@ const char* StateColour(const std::string& s) {
   if (s == "crashed") return "#C8C8C8";
   if (s == "running") return "#B9F6CA";
   if (s == "stale") return "#E6EE9C";
+  if (s == "aborted") return "#FFD180";
   return "#EEEEEE";
 }
 
@@ -77,6 +78,7 @@ h1{font-size:1.4em} h2{font-size:1.1em;margin:1.4em 0 .3em}
 table{border-collapse:collapse} td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left;font-size:.92em}
 .state{padding:.05em .5em;border-radius:3px} .caption{color:#666;font-size:.85em}
 .verdict{padding:.6em 1em;font-size:1.2em;border-radius:4px} iframe{width:100%;height:80vh;border:1px solid #ccc}
+section.group table{table-layout:fixed;width:66em} section.group td{white-space:nowrap;overflow:hidden}
 form{margin:.6em 0} #live{background:#f3fff5;border:1px solid #9c9;padding:.5em 1em;white-space:pre-wrap}
 )";
 
@@ -157,6 +159,7 @@ std::string DisplayState(const std::string& store_root, const json& e, double no
   std::string status = Str(e, "status");
   if (status == "crashed") return "crashed";
   if (status == "unindexed") return "unindexed";
+  if (status == "aborted") return "aborted";
   if (status == "running") {
     json st = ReadRunStatus(store_root + "/" + Str(e, "run"));
     double updated = st.is_object() && st.value("updated", json()).is_number() ? st["updated"].get<double>() : 0;
@@ -187,7 +190,7 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
        std::to_string(runs.size()) + " runs, " + std::to_string(shown) + " shown, newest first, grouped by test</p>\n";
   h += "<form method=get action=\"/\">test name contains <input name=test id=fl-test value=\"" + HtmlEscape(test) +
        "\"> verdict <select name=verdict>";
-  for (const char* v : {"", "valid", "invalid", "unknown", "crashed", "running", "unindexed"}) {
+  for (const char* v : {"", "valid", "invalid", "unknown", "crashed", "running", "aborted", "unindexed"}) {
     h += "<option value=\"" + std::string(v) + "\"" + (verdict == v ? " selected" : "") + ">" +
          (*v ? v : "any") + "</option>";
   }
@@ -215,7 +218,9 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
   if (order.empty()) h += "<p>No runs" + std::string(runs.empty() ? " in this store yet." : " match.") + "</p>\n";
   for (const std::string& name : order) {
     h += "<section class=group data-test=\"" + HtmlEscape(name) + "\"><h2>" + HtmlEscape(name) + " <small>(" +
-         std::to_string(groups[name].size()) + ")</small></h2>\n<table><tr><th>started</th><th>verdict</th>"
+         std::to_string(groups[name].size()) + ")</small></h2>\n<table><colgroup><col style=\"width:17em\">"
+         "<col style=\"width:12em\"><col style=\"width:6em\"><col style=\"width:6em\"><col style=\"width:5em\">"
+         "<col style=\"width:15em\"><col style=\"width:5em\"></colgroup><tr><th>started</th><th>verdict</th>"
          "<th>duration</th><th>ops</th><th>ops/s</th><th>availability ops / time</th><th></th></tr>\n";
     for (const auto& [e, state] : groups[name]) {
       std::string key = Str(*e, "run");
@@ -274,7 +279,8 @@ std::string RunPage(const std::string& store_root, const std::string& key, const
        HtmlEscape(key.substr(key.find('/') + 1)) + "</small></h1>\n";
   h += "<div class=verdict style=\"background:" + std::string(StateColour(state)) + "\">" + state +
        (state == "stale" ? " &mdash; no status update for over 30 s: its controller may have died" : "") +
-       (state == "crashed" ? " &mdash; its controller died; a later run healed what it left" : "") + "</div>\n";
+       (state == "crashed" ? " &mdash; its controller died; a later run healed what it left" : "") +
+       (state == "aborted" ? " &mdash; not checked: " + HtmlEscape(Str(e, "error")) : std::string()) + "</div>\n";
   h += "<table><tr><th>started</th><td>" + HtmlEscape(Str(e, "started")) + "</td></tr><tr><th>duration</th><td>" +
        Num(e, "duration_s", "%.1f s") + "</td></tr><tr><th>ops</th><td>" + Num(e, "ops", "%.0f") + " (" +
        Num(e, "ops_s", "%.0f") + " ops/s)</td></tr><tr><th>availability</th><td>" + Pct(e, "availability") +

@@ -28,7 +28,8 @@ std::vector<json> ListCampaigns(const std::string& store_root);
 
 // The state a run is shown in: "valid" / "invalid" / "unknown" (checked),
 // "crashed", "running", "stale" (running without a status update for
-// kStaleStatusS), or "unindexed". `entry` is one of ListRuns; only running
+// kStaleStatusS), "aborted" (ended without a check: a failed step, or a
+// second interrupt), or "unindexed". `entry` is one of ListRuns; only running
 // runs cost a read (their status.json); `now` is unix seconds.
 std::string DisplayState(const std::string& store_root, const json& entry, double now);
 

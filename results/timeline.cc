@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "checkers/op_pairs.h"
@@ -11,7 +12,8 @@ namespace faultline {
 namespace {
 
 constexpr size_t kMaxStringChars = 160;  // hover text, not the data: history.jsonl has it all
-constexpr int kFields = 11;              // integers per op in "ops" (see the script's header)
+constexpr int kFields = 11;
+constexpr int64_t kMaxLanes = 240;       // 480 px of lanes at 2 px each              // integers per op in "ops" (see the script's header)
 
 // Interned strings: each distinct text once, ops refer to it by number.
 class StringTable {
@@ -400,6 +402,19 @@ constexpr const char* kScript = R"JS(
       ' (from the file):\n' + a + (b !== null ? '\n' + b : '\n(no completion: pending when the history ended)');
     document.documentElement.setAttribute('data-timeline-exact-lines', String(idx[i]));
   }
+  // Keys, once the canvas has focus (click or Tab): + / - zoom, arrows pan, 0 whole run.
+  canvas.tabIndex = 0;
+  canvas.addEventListener('keydown', function (e) {
+    var w = v1 - v0;
+    if (e.key === '+' || e.key === '=') zoom(0.5);
+    else if (e.key === '-') zoom(2);
+    else if (e.key === '0') { v0 = 0; v1 = span; redraw(); }
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+      var d = (e.key === 'ArrowLeft' ? -0.2 : 0.2) * w;
+      v0 += d; v1 += d; clampView(); redraw();
+    } else return;
+    e.preventDefault();
+  });
   document.getElementById('fl-tl-in').onclick = function () { zoom(0.5); };
   document.getElementById('fl-tl-out').onclick = function () { zoom(2); };
   document.getElementById('fl-tl-reset').onclick = function () { v0 = 0; v1 = span; redraw(); };
@@ -437,6 +452,14 @@ constexpr const char* kScript = R"JS(
 std::string TimelineData(const History& history, const std::vector<FaultInterval>& faults, int64_t threads) {
   PairedOps paired = PairClientOps(history);
   // Lanes: processes, ordered by the node they talked to, then process id.
+  // Without the worker count, one lane per process, unless there are so many
+  // (a long history without test.json) that lanes would be under 2 px: then
+  // process mod kMaxLanes (ops in a lane may overlap; hover picks the nearest).
+  if (threads <= 0) {
+    std::set<int64_t> procs;
+    for (const OpPair& p : paired.pairs) procs.insert(history[p.invoke].process);
+    if (procs.size() > kMaxLanes) threads = kMaxLanes;
+  }
   auto lane_key = [&](int64_t process) { return threads > 0 ? process % threads : process; };
   std::map<int64_t, std::string> node_of;
   for (const OpPair& p : paired.pairs) {
@@ -550,7 +573,8 @@ std::string RenderTimeline(const History& history, const std::vector<FaultInterv
   std::string h =
       "<div class=tl-controls><button id=fl-tl-in type=button>zoom in</button> "
       "<button id=fl-tl-out type=button>zoom out</button> <button id=fl-tl-reset type=button>whole run</button> "
-      "<span class=caption>wheel: zoom at the cursor; drag: pan; hover: the op; click: its history lines. "
+      "<span class=caption>wheel: zoom at the cursor; drag: pan; keys + - &larr; &rarr; 0; hover: the op; click: its "
+      "history lines. "
       "Colours: <span style=\"background:#81BFFC\">ok</span> <span style=\"background:#FF1E90\">fail</span> "
       "<span style=\"background:#FFA400\">info</span> <span style=\"background:#FFD88A\">pending</span>; "
       "bands: faults.</span></div>\n"

@@ -3,7 +3,8 @@
 //
 // One lane per worker thread (process mod `threads`, the test's concurrency:
 // a worker continues under process p + threads after an info, so its ops
-// never overlap; threads 0 = one lane per process), lanes grouped by the node
+// never overlap; threads 0 = one lane per process, or process mod 240 past
+// 240 processes), lanes grouped by the node
 // the worker talked to; one box per op from invocation to completion, coloured ok / fail / info
 // (pending: never completed, drawn to the end of the run); nemesis faults as
 // bands across all lanes labelled with what they did (fault_labels.h). The
@@ -11,7 +12,7 @@
 // op, strings interned in a table, times in microseconds); the script draws
 // on one <canvas> only what is in view, merging boxes that fall on the same
 // pixels, so no DOM node exists per op. Wheel zooms the time axis around the
-// cursor, dragging pans, hovering shows the op (f, key, value, result,
+// cursor, dragging pans (keys: + - arrows 0), hovering shows the op (f, key, value, result,
 // error, node, times), clicking shows its history.jsonl lines: read from the
 // history.jsonl beside the report when the page is served over HTTP
 // (`faultline serve`; line n is the event with index n), else rebuilt from

@@ -18,6 +18,7 @@
 #include "harness/run/run_scopes.h"
 #include "harness/run/status_reporter.h"
 #include "results/run_store.h"
+#include "results/runs_index.h"
 
 namespace faultline {
 
@@ -303,6 +304,15 @@ void CollectNodeLogs(RunState& run) {
   }
 }
 
+// Tells `faultline serve` (through the runs index) that this run ended
+// without a check, so it is not shown as running until it goes stale.
+void IndexUnchecked(const RunState& run, const std::string& why) {
+  std::string key = RunKey(Spec(run).store, run.run_dir);
+  if (key.empty()) return;
+  Status s = AppendRunIndex(Spec(run).store, {{"run", key}, {"status", "aborted"}, {"error", why}});
+  if (!s.ok()) run.log->Line("faultline: " + s.message());
+}
+
 // Step 8: check what was recorded (unless a second signal said not to) and
 // report; returns the exit code.
 int CheckRecordedRun(RunState& run, RunResult* result) {
@@ -310,6 +320,7 @@ int CheckRecordedRun(RunState& run, RunResult* result) {
   if (InterruptGuard::Count() >= 2) {
     run.log->Line("verdict: unknown (interrupted twice: not checked) — run " + run.run_dir +
                   " — check it with: faultline analyze " + run.run_dir);
+    IndexUnchecked(run, "interrupted twice: not checked");
     return kExitUnknown;
   }
   return CheckAndReport(Spec(run), *run.rs.workload, run.run_dir, run.log.get(), result->interrupted);
@@ -318,6 +329,7 @@ int CheckRecordedRun(RunState& run, RunResult* result) {
 // A step failed before the main phase: log it; the scopes undo the rest.
 RunResult Abort(const RunState& run, const Status& s, RunResult result) {
   run.log->Line("faultline test: " + s.message());
+  IndexUnchecked(run, s.message());
   result.exit_code = kExitInfra;
   return result;
 }
@@ -355,6 +367,7 @@ RunResult RunTest(const TestSpec& spec) {
   } catch (const std::exception& e) {
     run.log->Line("faultline test: error: " + std::string(e.what()));
     run.history->Close();
+    IndexUnchecked(run, e.what());
     return result;
   }
   result.exit_code = CheckRecordedRun(run, &result);

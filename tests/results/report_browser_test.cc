@@ -83,8 +83,8 @@ TEST(ReportBrowserTest, RealRunWithFaultsDrawsItsTimelineAndPlots) {
 
 // The timeline's handlers, driven by real DOM events from a script added to
 // a copy of the report: the wheel zooms (the view in the status line
-// narrows), a drag pans (it moves), hovering finds an op (the tip names its
-// process), a click shows its history lines.
+// narrows), a drag pans (it moves), the - key zooms out, hovering finds an op
+// (the tip names its process), a click shows its history lines.
 constexpr const char* kInteraction = R"JS(<script>
 (function () {
   var c = document.getElementById('fl-tl-canvas'), r = c.getBoundingClientRect();
@@ -101,18 +101,23 @@ constexpr const char* kInteraction = R"JS(<script>
     window.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
     later(function () {
       html.setAttribute('data-test-pan', st.textContent !== zoomed ? 'ok' : 'no');
-      var found = null;
-      for (var y = r.top + 20; y < r.bottom - 25 && !found; y += 3) {
-        for (var x = r.left + 100; x < r.right; x += 2) {
-          c.dispatchEvent(new MouseEvent('mousemove', {clientX: x, clientY: y, buttons: 0, bubbles: true}));
-          if (tip.style.display === 'block' && /^process \d+ on n\d/.test(tip.textContent)) { found = [x, y]; break; }
+      var panned = st.textContent;
+      c.dispatchEvent(new KeyboardEvent('keydown', {key: '-', bubbles: true, cancelable: true}));
+      later(function () {
+        html.setAttribute('data-test-key', st.textContent !== panned ? 'ok' : 'no');
+        var found = null;
+        for (var y = r.top + 20; y < r.bottom - 25 && !found; y += 3) {
+          for (var x = r.left + 100; x < r.right; x += 2) {
+            c.dispatchEvent(new MouseEvent('mousemove', {clientX: x, clientY: y, buttons: 0, bubbles: true}));
+            if (tip.style.display === 'block' && /^process \d+ on n\d/.test(tip.textContent)) { found = [x, y]; break; }
+          }
         }
-      }
-      html.setAttribute('data-test-hover', found ? 'ok' : 'no');
-      if (!found) return;
-      c.dispatchEvent(new MouseEvent('click', {clientX: found[0], clientY: found[1], bubbles: true}));
-      var line = document.getElementById('fl-tl-line').textContent;
-      html.setAttribute('data-test-click', /history\.jsonl/.test(line) && /"index":\d+/.test(line) ? 'ok' : 'no');
+        html.setAttribute('data-test-hover', found ? 'ok' : 'no');
+        if (!found) return;
+        c.dispatchEvent(new MouseEvent('click', {clientX: found[0], clientY: found[1], bubbles: true}));
+        var line = document.getElementById('fl-tl-line').textContent;
+        html.setAttribute('data-test-click', /history\.jsonl/.test(line) && /"index":\d+/.test(line) ? 'ok' : 'no');
+      });
     });
   });
 })();
@@ -129,7 +134,7 @@ TEST(ReportBrowserTest, TimelineZoomsPansHoversAndClicks) {
   std::ofstream(page) << html;
   testing::ChromiumRun r = testing::LoadPage("file://" + page, 3000);
   EXPECT_TRUE(r.console.empty()) << (r.console.empty() ? "" : r.console.front());
-  for (const char* step : {"zoom", "pan", "hover", "click"}) {
+  for (const char* step : {"zoom", "pan", "hover", "click", "key"}) {
     EXPECT_TRUE(HasSubstr(r.out, std::string("data-test-") + step + "=\"ok\"")) << step;
   }
 }

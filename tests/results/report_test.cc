@@ -14,6 +14,7 @@
 #include "checkers/stats_checker.h"
 #include "harness/core/html_escape.h"
 #include "results/run_store.h"
+#include "results/timeline.h"
 #include "tests/checkers/history_builder.h"
 #include "tests/test_files.h"
 
@@ -209,6 +210,31 @@ TEST(ReportTest, LargeHistoriesAreSampledToABoundedSize) {
   EXPECT_LT(html.size(), 1'500'000u);
   EXPECT_NE(html.find("30001 completed ops (20000 plotted"), std::string::npos);
   EXPECT_NE(html.find("#FFA400\" d=\"M"), std::string::npos);  // the info point is kept
+}
+
+}  // namespace
+}  // namespace faultline
+
+namespace faultline {
+namespace {
+
+// The timeline's lanes: one per worker (process mod concurrency), grouped by
+// node; without the concurrency one per process, capped at 240 lanes.
+TEST(TimelineTest, LanesPerWorkerGroupedByNodeAndCapped) {
+  testing::HistoryBuilder b;
+  for (int p = 0; p < 600; ++p) b.OkOp(p, "read", nullptr, p * 2.0, p * 2.0 + 1, "k", "n" + std::to_string(1 + p % 3));
+  History h = b.history();
+  json by_worker = json::parse(TimelineData(h, {}, 6));
+  EXPECT_EQ(by_worker["n"], 600);
+  ASSERT_EQ(by_worker["lanes"].size(), 6u);
+  EXPECT_EQ(by_worker["lanes"][0], json::array({0, "n1"}));  // n1's workers first: 0 and 3
+  EXPECT_EQ(by_worker["lanes"][1], json::array({3, "n1"}));
+  EXPECT_EQ(by_worker["lanes"][2], json::array({1, "n2"}));
+  EXPECT_EQ(by_worker["ops"].size(), 600u * 11);
+  json capped = json::parse(TimelineData(h, {}, 0));
+  EXPECT_EQ(capped["lanes"].size(), 240u);
+  json small = json::parse(TimelineData(testing::HistoryBuilder().OkOp(7, "read", nullptr, 0, 1).history(), {}, 0));
+  EXPECT_EQ(small["lanes"], json::array({json::array({7, ""})}));
 }
 
 }  // namespace

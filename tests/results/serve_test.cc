@@ -108,6 +108,36 @@ TEST(RunsIndexTest, LaterLinesOverrideCutLinesAreSkippedAndUnindexedRunsAreListe
   fs::remove_all(store);
 }
 
+// The runner indexes its runs: running at start, done with the figures once
+// checked, aborted when a step fails before the check; and writes status.json.
+TEST(RunsIndexTest, TheRunnerIndexesDoneAndAbortedRunsAndLeavesItsStatus) {
+  std::string store = TempDir("runs-index-cli");
+  FaultlineOutput ok = Faultline("test --target memory --workload register --time-limit 1 --store " + store);
+  ASSERT_EQ(ok.code, 0) << ok.text;
+  FaultlineOutput bad = Faultline("test --target ringstore --workload register --time-limit 1 --store " + store +
+                                  " --cluster-file " + store + "/no-such-cluster.json");
+  ASSERT_EQ(bad.code, 4) << bad.text;
+  std::vector<json> runs = ListRuns(store);
+  ASSERT_EQ(runs.size(), 2u);
+  const json& aborted = runs[0]["test"] == "ringstore-register" ? runs[0] : runs[1];
+  const json& done = runs[0]["test"] == "ringstore-register" ? runs[1] : runs[0];
+  EXPECT_EQ(done["status"], "done");
+  EXPECT_EQ(done["valid"], true);
+  EXPECT_GT(done["ops"].get<int>(), 10);
+  EXPECT_EQ(DisplayState(store, done, 0), "valid");
+  // The runner's live status file, as it left it: finished, with the counts.
+  json st = ReadRunStatus(store + "/" + done["run"].get<std::string>());
+  ASSERT_TRUE(st.is_object());
+  EXPECT_EQ(st["finished"], true);
+  EXPECT_EQ(st["phase"], "checking");
+  EXPECT_GT(st["ok"].get<int>() + st["fail"].get<int>() + st["info"].get<int>(), 10) << st.dump();
+  EXPECT_TRUE(st["faults"].is_array());
+  EXPECT_EQ(aborted["status"], "aborted");
+  EXPECT_TRUE(HasSubstr(aborted["error"].get<std::string>(), "no-such-cluster.json")) << aborted.dump();
+  EXPECT_EQ(DisplayState(store, aborted, 0), "aborted");
+  fs::remove_all(store);
+}
+
 // A store with: the two recorded runs (checked), a crashed run and a running
 // one with a fresh status.json; a symlink leading out of the store.
 class ServeTest : public ::testing::Test {
