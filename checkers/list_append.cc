@@ -100,18 +100,29 @@ class Analysis {
       need_process |= m->needs_process;
       need_realtime |= m->needs_realtime;
     }
+    CheckResult result;
+    json& d = result.details;
+    // Seconds per phase, for the benchmark and for users of big histories.
+    json phases = json::object();
+    auto mark = [&, last = t0](const char* phase) mutable {
+      auto now = std::chrono::steady_clock::now();
+      phases[phase] = std::chrono::duration<double>(now - last).count();
+      last = now;
+    };
     Status s = Collect();
     if (!s.ok()) return s;
     s = IndexWriters();
     if (!s.ok()) return s;
+    mark("parse");
     VersionOrders();
     Internal();
+    mark("orders");
     TxnGraphBuilder builder(static_cast<uint32_t>(txns_.size()));
+    builder.Reserve(mops_.size() * 2 + (need_realtime ? txns_.size() * 6 : 0) + (need_process ? txns_.size() : 0));
     DataEdges(&builder);
     if (need_process) ProcessEdges(&builder);
     if (need_realtime) RealtimeEdges(&builder);
-    CheckResult result;
-    json& d = result.details;
+    mark("edges");
     size_t limit_mb = o_.memory_limit_mb;
     if (limit_mb == 0) limit_mb = static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) / 1024 * sysconf(_SC_PAGESIZE) / 1024 * 3 / 4;
     size_t graph_bytes = builder.pending() * 22 + txns_.size() * 40;
@@ -122,6 +133,7 @@ class Analysis {
                        " MB, over the limit of " + std::to_string(limit_mb) + " MB";
     } else {
       TxnGraph graph = builder.Build();
+      mark("graph");
       d["edges"] = graph.edge_count();
       CycleSearchOptions co;
       co.process = need_process;
@@ -133,7 +145,9 @@ class Analysis {
       cycles = FindCycles(graph, co);
       if (!cycles.complete) unknown_reason = cycles.why;
       for (auto& c : cycles.cycles) AddCycle(c);
+      mark("cycles");
     }
+    d["phases"] = phases;
     std::set<std::string> found;
     for (auto it = counts_.begin(); it != counts_.end(); ++it) found.insert(it.key());
     ModelVerdict verdict = JudgeModels(found, *models, need_process, need_realtime);
@@ -179,6 +193,17 @@ class Analysis {
 
   Result<uint32_t> Key(const json& k) {
     if (k.is_number_integer()) {
+      // Small non-negative keys (the usual case) by direct table.
+      int64_t v = k.get<int64_t>();
+      if (v >= 0 && v < (int64_t{1} << 22)) {
+        if (static_cast<size_t>(v) >= small_keys_.size()) small_keys_.resize(static_cast<size_t>(v) * 2 + 16, kNoTxn);
+        uint32_t& slot = small_keys_[static_cast<size_t>(v)];
+        if (slot == kNoTxn) {
+          slot = static_cast<uint32_t>(key_json_.size());
+          key_json_.push_back(k);
+        }
+        return slot;
+      }
       auto [it, fresh] = int_keys_.try_emplace(k.get<int64_t>(), static_cast<uint32_t>(key_json_.size()));
       if (fresh) key_json_.push_back(k);
       return it->second;
@@ -242,6 +267,7 @@ class Analysis {
       const Op& op = h_[i];
       if (op.is_nemesis() || op.f != "txn") continue;
       if (op.is_invoke()) {
+        events_.push_back({static_cast<uint32_t>(txns_.size()), false});
         open[op.process] = txns_.size();
         Txn t;
         t.invoke = i;
@@ -251,12 +277,12 @@ class Analysis {
       }
       auto it = open.find(op.process);
       if (it == open.end()) continue;  // the reader validated pairs; be lenient
+      events_.push_back({static_cast<uint32_t>(it->second), true});
       Txn& t = txns_[it->second];
       open.erase(it);
       t.complete = i;
       t.type = op.type;
     }
-    order_by_invoke_.resize(txns_.size());
     mops_.reserve(txns_.size() * 3);
     for (uint32_t id = 0; id < txns_.size(); ++id) {
       Txn& t = txns_[id];
@@ -504,30 +530,30 @@ class Analysis {
   // known to precede another completed txn) to each txn invoked after; this
   // is the transitive reduction up to concurrency, O(n * concurrency).
   void RealtimeEdges(TxnGraphBuilder* b) {
-    std::vector<std::pair<size_t, uint32_t>> events;  // (position, txn): invokes and ok completions
-    events.reserve(txns_.size() * 2);
-    for (uint32_t id = 0; id < txns_.size(); ++id) {
+    // A frontier entry's sequence number says when it completed; a txn's
+    // predecessors are the entries present at its invocation, so at its
+    // completion exactly the entries no newer than that count leave.
+    struct Entry {
+      uint32_t txn;
+      uint64_t seq;
+    };
+    std::vector<Entry> frontier, next;
+    std::vector<uint64_t> seq_at_invoke(txns_.size(), 0);
+    uint64_t seq = 0;
+    for (auto [id, completes] : events_) {
       if (txns_[id].type == OpType::kFail) continue;
-      events.push_back({txns_[id].invoke, id});
-      if (txns_[id].type == OpType::kOk) events.push_back({txns_[id].complete, id});
-    }
-    std::sort(events.begin(), events.end());
-    std::vector<uint32_t> frontier;
-    std::unordered_map<uint32_t, std::vector<uint32_t>> preds;  // open txn -> frontier at its invocation
-    for (auto [pos, id] : events) {
-      if (pos == txns_[id].invoke) {
-        for (uint32_t f : frontier) b->Add(f, id, kEdgeRealtime);
-        if (txns_[id].type == OpType::kOk) preds[id] = frontier;
+      if (!completes) {
+        for (const Entry& f : frontier) b->Add(f.txn, id, kEdgeRealtime);
+        seq_at_invoke[id] = seq;
         continue;
       }
-      auto it = preds.find(id);
-      std::vector<uint32_t> next;
-      for (uint32_t f : frontier) {
-        if (std::find(it->second.begin(), it->second.end(), f) == it->second.end()) next.push_back(f);
+      if (txns_[id].type != OpType::kOk) continue;
+      next.clear();
+      for (const Entry& f : frontier) {
+        if (f.seq > seq_at_invoke[id]) next.push_back(f);
       }
-      next.push_back(id);
+      next.push_back({id, ++seq});
       frontier.swap(next);
-      preds.erase(it);
     }
   }
 
@@ -664,10 +690,11 @@ class Analysis {
   const History& h_;
   const ListAppendOptions& o_;
   std::vector<Txn> txns_;
-  std::vector<uint32_t> order_by_invoke_;
+  std::vector<std::pair<uint32_t, bool>> events_;  // (txn, is completion) in history order
   std::vector<Mop> mops_;
   std::vector<int64_t> pool_;
   std::vector<json> key_json_;
+  std::vector<uint32_t> small_keys_;  // key value -> key id, for keys 0..2^22
   std::unordered_map<int64_t, uint32_t> int_keys_;
   std::unordered_map<std::string, uint32_t> str_keys_;
   WriterMap writers_;

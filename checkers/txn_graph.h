@@ -70,6 +70,7 @@ class TxnGraphBuilder {
     if (from != to) edges_.push_back({from, to, bits});
   }
   size_t pending() const { return edges_.size(); }
+  void Reserve(size_t edges) { edges_.reserve(edges); }
   // Consumes the builder.
   TxnGraph Build();
 

@@ -1,0 +1,134 @@
+// elle_bench: the list-append checker at scale (issue 16's figures).
+//
+//   elle_bench [TXNS] [KEYS]     (default 1000000 txns, 1000 keys)
+//
+// 1. A generated valid list-append history (max-txn-length 4, 10 processes,
+//    max-writes-per-key 32 as Elle's generator) checked under
+//    strict-serializable: must be valid.
+// 2. The same history with one planted G-single (read skew: one txn's read of
+//    x cut back to just before a value another txn appended to x and y, whose
+//    y append it still sees): must be invalid with G-single found.
+// Prints the time of each step and the peak RSS (getrusage) after each.
+// Not a test: run by hand, figures go to the README / issue note.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "checkers/list_append.h"
+#include "tests/checkers/list_append_gen.h"
+
+namespace {
+
+using faultline::CheckListAppend;
+using faultline::CheckResult;
+using faultline::History;
+using faultline::json;
+using faultline::ListAppendOptions;
+using faultline::Op;
+using faultline::Validity;
+
+double PeakRssMb() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;  // KB on Linux
+}
+
+double Since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Plants a read skew; returns false when no suitable pair was found.
+bool PlantGSingle(History* h) {
+  // W: an ok txn appending to two different keys; R: a later ok txn that reads
+  // both (seeing W's values) and does not append to x.
+  std::vector<size_t> ok_positions;
+  for (size_t i = 0; i < h->size(); ++i) {
+    if ((*h)[i].is_ok()) ok_positions.push_back(i);
+  }
+  for (size_t wi = ok_positions.size() / 2; wi < ok_positions.size(); ++wi) {
+    const json& w = (*h)[ok_positions[wi]].value;
+    for (const auto& mx : w) {
+      for (const auto& my : w) {
+        if (mx[0] != "append" || my[0] != "append" || mx[1] == my[1]) continue;
+        for (size_t ri = wi + 1; ri < ok_positions.size() && ri < wi + 2000; ++ri) {
+          json& r = (*h)[ok_positions[ri]].value;
+          json* rx = nullptr;
+          bool sees_y = false, appends_x = false;
+          for (auto& m : r) {
+            if (m[0] == "append" && m[1] == mx[1]) appends_x = true;
+            if (m[0] != "r" || !m[2].is_array()) continue;
+            auto has = [&](const json& v) { return std::find(m[2].begin(), m[2].end(), v) != m[2].end(); };
+            if (m[1] == mx[1] && has(mx[2])) rx = &m;
+            if (m[1] == my[1] && has(my[2])) sees_y = true;
+          }
+          if (!rx || !sees_y || appends_x) continue;
+          json cut = json::array();
+          for (const auto& e : (*rx)[2]) {
+            if (e == mx[2]) break;
+            cut.push_back(e);
+          }
+          std::printf("planted: T%lld's read of key %s cut from %zu to %zu elements (before T%lld's append of %s)\n",
+                      static_cast<long long>((*h)[ok_positions[ri]].index), (*rx)[1].dump().c_str(), (*rx)[2].size(),
+                      cut.size(), static_cast<long long>((*h)[ok_positions[wi]].index), mx[2].dump().c_str());
+          (*rx)[2] = cut;
+          return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
+int Run(const History& h, const char* label, Validity expect, const char* expect_type) {
+  ListAppendOptions o;
+  o.consistency_models = {"strict-serializable"};
+  double before = PeakRssMb();
+  auto t = std::chrono::steady_clock::now();
+  auto r = CheckListAppend(h, o);
+  double s = Since(t);
+  if (!r.ok()) {
+    std::printf("%s: error %s\n", label, r.status().message().c_str());
+    return 1;
+  }
+  const json& d = r->details;
+  std::printf("%s: %s in %.2f s (edges %s, anomaly types %s), peak RSS %.0f MB (+%.0f MB over the history)\n"
+              "  phases (s): %s\n", label,
+              r->valid == Validity::kValid ? "valid" : r->valid == Validity::kInvalid ? "invalid" : "unknown", s,
+              d.value("edges", json(0)).dump().c_str(), d["anomaly-types"].dump().c_str(), PeakRssMb(),
+              PeakRssMb() - before, d["phases"].dump().c_str());
+  bool good = r->valid == expect;
+  if (expect_type) {
+    good &= d["anomaly-types"].is_array() &&
+            std::find(d["anomaly-types"].begin(), d["anomaly-types"].end(), expect_type) != d["anomaly-types"].end();
+  }
+  if (!good) std::printf("%s: UNEXPECTED\n", label);
+  if (r->valid != Validity::kValid) std::printf("%s\n", faultline::ExplainListAppend(*r).c_str());
+  return good ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  faultline::testing::ListAppendGenOptions g;
+  g.seed = 16;
+  g.txns = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+  g.keys = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1000;
+  g.processes = 10;
+  g.max_txn_length = 4;
+  g.max_writes_per_key = 32;
+  std::printf("elle_bench: %zu txns, %zu keys, max-txn-length %zu, max-writes-per-key %zu, %zu processes, seed %llu\n",
+              g.txns, g.keys, g.max_txn_length, g.max_writes_per_key, g.processes,
+              static_cast<unsigned long long>(g.seed));
+  auto t = std::chrono::steady_clock::now();
+  History h = faultline::testing::GenerateListAppend(g);
+  std::printf("generated %zu events in %.2f s, peak RSS %.0f MB\n", h.size(), Since(t), PeakRssMb());
+  int bad = Run(h, "valid history", Validity::kValid, nullptr);
+  if (!PlantGSingle(&h)) {
+    std::printf("could not plant a G-single\n");
+    return 1;
+  }
+  bad += Run(h, "planted G-single", Validity::kInvalid, "G-single");
+  return bad ? 1 : 0;
+}
