@@ -128,7 +128,7 @@ class Analysis {
     size_t graph_bytes = builder.pending() * 22 + txns_.size() * 40;
     std::string unknown_reason;
     CycleSearchResult cycles;
-    if (graph_bytes / (1 << 20) > limit_mb) {
+    if (graph_bytes > (limit_mb << 20)) {
       unknown_reason = "memory limit: the dependency graph needs about " + std::to_string(graph_bytes >> 20) +
                        " MB, over the limit of " + std::to_string(limit_mb) + " MB";
     } else {
@@ -138,6 +138,7 @@ class Analysis {
       CycleSearchOptions co;
       co.process = need_process;
       co.realtime = need_realtime;
+      co.max_steps = o_.max_search_steps;
       if (o_.time_limit_s > 0) {
         double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         co.deadline_s = std::max(0.001, o_.time_limit_s - spent);

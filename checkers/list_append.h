@@ -24,6 +24,7 @@
 // was exceeded; else valid. Stateless; Check may run on several threads.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,6 +43,7 @@ struct ListAppendOptions {
   std::string name = "history";
   const std::vector<int>* lines = nullptr;
   size_t max_reported = 8;      // anomalies shown per type (all are counted)
+  uint64_t max_search_steps = 2'000'000'000;  // cycle-search edge visits before answering unknown
 };
 
 // Error (one line, "name:line: reason"): an unknown consistency model, a txn

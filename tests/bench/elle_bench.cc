@@ -39,48 +39,6 @@ double Since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-// Plants a read skew; returns false when no suitable pair was found.
-bool PlantGSingle(History* h) {
-  // W: an ok txn appending to two different keys; R: a later ok txn that reads
-  // both (seeing W's values) and does not append to x.
-  std::vector<size_t> ok_positions;
-  for (size_t i = 0; i < h->size(); ++i) {
-    if ((*h)[i].is_ok()) ok_positions.push_back(i);
-  }
-  for (size_t wi = ok_positions.size() / 2; wi < ok_positions.size(); ++wi) {
-    const json& w = (*h)[ok_positions[wi]].value;
-    for (const auto& mx : w) {
-      for (const auto& my : w) {
-        if (mx[0] != "append" || my[0] != "append" || mx[1] == my[1]) continue;
-        for (size_t ri = wi + 1; ri < ok_positions.size() && ri < wi + 2000; ++ri) {
-          json& r = (*h)[ok_positions[ri]].value;
-          json* rx = nullptr;
-          bool sees_y = false, appends_x = false;
-          for (auto& m : r) {
-            if (m[0] == "append" && m[1] == mx[1]) appends_x = true;
-            if (m[0] != "r" || !m[2].is_array()) continue;
-            auto has = [&](const json& v) { return std::find(m[2].begin(), m[2].end(), v) != m[2].end(); };
-            if (m[1] == mx[1] && has(mx[2])) rx = &m;
-            if (m[1] == my[1] && has(my[2])) sees_y = true;
-          }
-          if (!rx || !sees_y || appends_x) continue;
-          json cut = json::array();
-          for (const auto& e : (*rx)[2]) {
-            if (e == mx[2]) break;
-            cut.push_back(e);
-          }
-          std::printf("planted: T%lld's read of key %s cut from %zu to %zu elements (before T%lld's append of %s)\n",
-                      static_cast<long long>((*h)[ok_positions[ri]].index), (*rx)[1].dump().c_str(), (*rx)[2].size(),
-                      cut.size(), static_cast<long long>((*h)[ok_positions[wi]].index), mx[2].dump().c_str());
-          (*rx)[2] = cut;
-          return true;
-        }
-      }
-    }
-  }
-  return false;
-}
-
 int Run(const History& h, const char* label, Validity expect, const char* expect_type) {
   ListAppendOptions o;
   o.consistency_models = {"strict-serializable"};
@@ -125,7 +83,7 @@ int main(int argc, char** argv) {
   History h = faultline::testing::GenerateListAppend(g);
   std::printf("generated %zu events in %.2f s, peak RSS %.0f MB\n", h.size(), Since(t), PeakRssMb());
   int bad = Run(h, "valid history", Validity::kValid, nullptr);
-  if (!PlantGSingle(&h)) {
+  if (!faultline::testing::PlantGSingle(&h)) {
     std::printf("could not plant a G-single\n");
     return 1;
   }

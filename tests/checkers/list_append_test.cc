@@ -225,6 +225,43 @@ TEST(ListAppend, BadInputNamesTheEvent) {
   EXPECT_FALSE(CheckListAppend(History{}, o).ok());
 }
 
+TEST(ListAppend, LimitsAnswerUnknownNeverValid) {
+  Txns t;
+  t.Invoke(0, {Rnil("x"), A("y", 1)}).Invoke(1, {Rnil("y"), A("x", 1)});
+  t.Ok(0, {R("x", {}), A("y", 1)}).Ok(1, {R("y", {}), A("x", 1)});
+  ListAppendOptions o;
+  o.max_search_steps = 1;
+  auto r = CheckListAppend(t.history(), o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->valid, Validity::kUnknown);
+  EXPECT_NE(r->details["reason"].get<std::string>().find("step limit"), std::string::npos);
+  ListAppendGenOptions g;
+  g.txns = 20000;
+  ListAppendOptions m;
+  m.memory_limit_mb = 1;
+  auto big = CheckListAppend(GenerateListAppend(g), m);
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->valid, Validity::kUnknown);
+  EXPECT_NE(big->details["reason"].get<std::string>().find("memory limit"), std::string::npos);
+}
+
+TEST(ListAppend, GeneratedHistoryWithOnePlantedGSingle) {
+  ListAppendGenOptions g;
+  g.seed = 7;
+  g.txns = 5000;
+  g.keys = 20;
+  g.processes = 8;
+  g.max_writes_per_key = 16;
+  History h = GenerateListAppend(g);
+  ASSERT_TRUE(testing::PlantGSingle(&h));
+  CheckResult r = Check(h);
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(Types(r), std::vector<std::string>{"G-single"}) << ExplainListAppend(r);
+  EXPECT_EQ(r.details["anomaly-counts"]["G-single"], 1);
+  std::string why = Steps(r, "G-single");
+  EXPECT_NE(why.find(" rw→ "), std::string::npos) << why;
+}
+
 TEST(ListAppend, GeneratedValidHistoriesAreValid) {
   for (uint64_t seed = 1; seed <= 30; ++seed) {
     ListAppendGenOptions g;
