@@ -1,7 +1,9 @@
 // elle_bench: the list-append checker at scale (issue 16's figures).
 //
-//   elle_bench [TXNS] [KEYS]     (default 1000000 txns, 1000 keys)
+//   elle_bench [TXNS] [KEYS] [OUT.jsonl]   (default 1000000 txns, 1000 keys)
 //
+// With OUT.jsonl the valid history is also written there, for timing
+// `faultline check --model list-append OUT.jsonl` end to end.
 // 1. A generated valid list-append history (max-txn-length 4, 10 processes,
 //    max-writes-per-key 32 as Elle's generator) checked under
 //    strict-serializable: must be valid.
@@ -82,6 +84,16 @@ int main(int argc, char** argv) {
   auto t = std::chrono::steady_clock::now();
   History h = faultline::testing::GenerateListAppend(g);
   std::printf("generated %zu events in %.2f s, peak RSS %.0f MB\n", h.size(), Since(t), PeakRssMb());
+  if (argc > 3) {
+    std::FILE* out = std::fopen(argv[3], "w");
+    if (!out) {
+      std::printf("cannot write %s\n", argv[3]);
+      return 1;
+    }
+    for (const Op& op : h) std::fprintf(out, "%s\n", faultline::OpToJson(op).dump().c_str());
+    std::fclose(out);
+    std::printf("wrote %s\n", argv[3]);
+  }
   int bad = Run(h, "valid history", Validity::kValid, nullptr);
   if (!faultline::testing::PlantGSingle(&h)) {
     std::printf("could not plant a G-single\n");
