@@ -30,21 +30,12 @@
 #include <vector>
 
 #include "checkers/checker.h"
+#include "checkers/txn_check.h"
 #include "harness/core/status.h"
 
 namespace faultline {
 
-struct ListAppendOptions {
-  std::vector<std::string> consistency_models = {"strict-serializable"};
-  double time_limit_s = 0;      // 0 = none
-  size_t memory_limit_mb = 0;   // 0 = 3/4 of physical memory
-  // For error messages: the history's name and each event's source line
-  // (lines[i] for history[i]; may be null/short: then "event i").
-  std::string name = "history";
-  const std::vector<int>* lines = nullptr;
-  size_t max_reported = 8;      // anomalies shown per type (all are counted)
-  uint64_t max_search_steps = 2'000'000'000;  // cycle-search edge visits before answering unknown
-};
+using ListAppendOptions = TxnCheckOptions;  // txn_check.h: models, limits, names for errors
 
 // Error (one line, "name:line: reason"): an unknown consistency model, a txn
 // value that is not a list of micro-ops, a non-integer element, a value
