@@ -4,10 +4,10 @@
 //                   [--no-partition] [--time-limit S] [--memory-limit MB]
 //                   [--independent yes|no|auto]
 //                   [--json] [--report DIR] FILE...
-//   faultline check --model list-append [--consistency-models M,...] FILE...
+//   faultline check --model list-append|rw-register [--consistency-models M,...] FILE...
 //
-// --model list-append checks transactional histories (check_txn.h) instead of
-// linearizability; --consistency-models applies only to it.
+// --model list-append / rw-register check transactional histories (check_txn.h) instead of
+// linearizability; --consistency-models applies only to them.
 // Jepsen independent-key histories ([k v] tuples) are split into keys (auto
 // for EDN and Jepsen logs); the verdict line then says so.
 // One verdict line per file; invalid files get a short explanation. Exit 0 all
@@ -65,9 +65,9 @@ int RunCheck(const std::vector<std::string>& args) {
   double time_limit = 0;
   long long memory_limit = 0;
   flags.String("model", &model,
-               "model: " + ModelRegistry::Get().NamesJoined() + ", or list-append for transactions (default kv)");
+               "model: " + ModelRegistry::Get().NamesJoined() + ", or list-append / rw-register for transactions (default kv)");
   flags.String("consistency-models", &consistency_models,
-               "with --model list-append: models to check, comma-separated (default strict-serializable)");
+               "with --model list-append or rw-register: models to check, comma-separated (default strict-serializable)");
   flags.String("format", &format_name, "history format: auto|jsonl|edn|jepsen-log (default auto)");
   flags.String("independent", &independent_name,
                "values are jepsen.independent [key value] tuples: yes|no|auto (default auto: EDN and Jepsen "
@@ -97,7 +97,7 @@ int RunCheck(const std::vector<std::string>& args) {
   read_options.independent = *independent;
   if (time_limit < 0) return BadInput(kCmd, "--time-limit: must be >= 0");
   if (memory_limit < 0) return BadInput(kCmd, "--memory-limit: must be >= 0");
-  if (model == "list-append") {
+  if (model == "list-append" || model == "rw-register") {
     TxnCheckFlags txn;
     txn.model = model;
     txn.consistency_models = consistency_models;
@@ -109,7 +109,7 @@ int RunCheck(const std::vector<std::string>& args) {
     return CheckTxnFiles(flags.positionals(), txn);
   }
   if (flags.WasSet("consistency-models")) {
-    return BadInput(kCmd, "--consistency-models applies only to --model list-append");
+    return BadInput(kCmd, "--consistency-models applies only to --model list-append and rw-register");
   }
   if (!MakeModel(model).ok()) return BadInput(kCmd, "--model: " + MakeModel(model).status().message());
   LinearizableOptions options;

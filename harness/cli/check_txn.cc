@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "checkers/list_append.h"
+#include "checkers/rw_register.h"
 #include "harness/core/flags.h"
 
 namespace faultline {
@@ -68,7 +69,7 @@ int CheckTxnFiles(const std::vector<std::string>& files, const TxnCheckFlags& fl
     ListAppendOptions o = options;
     o.name = file;
     o.lines = &info.lines;
-    auto result = CheckListAppend(*history, o);
+    auto result = flags.model == "rw-register" ? CheckRwRegister(*history, o) : CheckListAppend(*history, o);
     if (!result.ok()) {
       std::fprintf(stderr, "faultline check: %s\n", result.status().message().c_str());
       any_bad = true;
@@ -86,7 +87,7 @@ int CheckTxnFiles(const std::vector<std::string>& files, const TxnCheckFlags& fl
       size_t n = t["ok"].get<size_t>() + t["info"].get<size_t>() + t["fail"].get<size_t>();
       std::printf("%s: %s (%s, %zu txns, %.3f s)\n", file.c_str(), std::string(ValidityName(r.valid)).c_str(),
                   flags.model.c_str(), n, r.details["elapsed_s"].get<double>());
-      std::string why = ExplainListAppend(r);
+      std::string why = ExplainTxnCheck(r);
       size_t pos = 0;
       while (!why.empty() && pos <= why.size()) {
         size_t nl = why.find('\n', pos);

@@ -1,4 +1,4 @@
-// `faultline check --model list-append`: the transactional branch of the check
+// `faultline check --model list-append|rw-register`: the transactional branch of the check
 // command (check_command.cc parses the flags and calls this). Kept apart so the
 // linearizability path stays as it was.
 #pragma once
@@ -11,7 +11,7 @@
 namespace faultline {
 
 struct TxnCheckFlags {
-  std::string model = "list-append";
+  std::string model = "list-append";  // or "rw-register"
   std::string consistency_models = "strict-serializable";
   HistoryFormat format = HistoryFormat::kAuto;
   double time_limit_s = 0;

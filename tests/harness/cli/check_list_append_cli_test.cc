@@ -101,5 +101,20 @@ TEST_F(CheckListAppendCliTest, BadInputNamesFileAndLine) {
   EXPECT_NE(err_.find("unknown consistency model \"nope\""), std::string::npos) << err_;
 }
 
+TEST_F(CheckListAppendCliTest, RwRegisterModel) {
+  std::string f = Write("rw.edn",
+                        "{:type :invoke, :f :txn, :value [[:r :x nil] [:r :y nil]], :process 0}\n"
+                        "{:type :invoke, :f :txn, :value [[:w :x 1] [:w :y 1]], :process 1}\n"
+                        "{:type :ok, :f :txn, :value [[:w :x 1] [:w :y 1]], :process 1}\n"
+                        "{:type :ok, :f :txn, :value [[:r :x nil] [:r :y 1]], :process 0}\n");
+  std::string cmd = std::string(FAULTLINE_BINARY_DIR) + "/faultline check --model rw-register " + f + " > " +
+                    (dir_ / "out").string();
+  int status = std::system(cmd.c_str());
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 1);
+  std::string out = Slurp(dir_ / "out");
+  EXPECT_NE(out.find("rw.edn: invalid (rw-register, 2 txns"), std::string::npos) << out;
+  EXPECT_NE(out.find("T3 read x = nil (the initial state) and T2 wrote x = 1, so T3 rw→ T2"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace faultline
