@@ -4,7 +4,10 @@
 //                   [--no-partition] [--time-limit S] [--memory-limit MB]
 //                   [--independent yes|no|auto]
 //                   [--json] [--report DIR] FILE...
+//   faultline check --model list-append|rw-register [--consistency-models M,...] FILE...
 //
+// --model list-append / rw-register check transactional histories (check_txn.h) instead of
+// linearizability; --consistency-models applies only to them.
 // Jepsen independent-key histories ([k v] tuples) are split into keys (auto
 // for EDN and Jepsen logs); the verdict line then says so.
 // One verdict line per file; invalid files get a short explanation. Exit 0 all
@@ -17,6 +20,7 @@
 
 #include "checkers/linearizable.h"
 #include "checkers/model.h"
+#include "harness/cli/check_txn.h"
 #include "harness/cli/cli.h"
 #include "harness/history/edn.h"
 #include "harness/history/history_reader.h"
@@ -56,10 +60,14 @@ std::string Basename(const std::string& path) {
 int RunCheck(const std::vector<std::string>& args) {
   Flags flags(kCmd);
   std::string model = "kv", format_name = "auto", initial_text, report_dir, independent_name = "auto";
+  std::string consistency_models = "strict-serializable";
   bool strict = false, no_partition = false, json_out = false;
   double time_limit = 0;
   long long memory_limit = 0;
-  flags.String("model", &model, "model: " + ModelRegistry::Get().NamesJoined() + " (default kv)");
+  flags.String("model", &model,
+               "model: " + ModelRegistry::Get().NamesJoined() + ", or list-append / rw-register for transactions (default kv)");
+  flags.String("consistency-models", &consistency_models,
+               "with --model list-append or rw-register: models to check, comma-separated (default strict-serializable)");
   flags.String("format", &format_name, "history format: auto|jsonl|edn|jepsen-log (default auto)");
   flags.String("independent", &independent_name,
                "values are jepsen.independent [key value] tuples: yes|no|auto (default auto: EDN and Jepsen "
@@ -87,9 +95,23 @@ int RunCheck(const std::vector<std::string>& args) {
   HistoryReadOptions read_options;
   read_options.format = *format;
   read_options.independent = *independent;
-  if (!MakeModel(model).ok()) return BadInput(kCmd, "--model: " + MakeModel(model).status().message());
   if (time_limit < 0) return BadInput(kCmd, "--time-limit: must be >= 0");
   if (memory_limit < 0) return BadInput(kCmd, "--memory-limit: must be >= 0");
+  if (model == "list-append" || model == "rw-register") {
+    TxnCheckFlags txn;
+    txn.model = model;
+    txn.consistency_models = consistency_models;
+    txn.format = *format;
+    txn.time_limit_s = time_limit;
+    txn.memory_limit_mb = static_cast<size_t>(memory_limit);
+    txn.json_out = json_out;
+    txn.report_dir = report_dir;
+    return CheckTxnFiles(flags.positionals(), txn);
+  }
+  if (flags.WasSet("consistency-models")) {
+    return BadInput(kCmd, "--consistency-models applies only to --model list-append and rw-register");
+  }
+  if (!MakeModel(model).ok()) return BadInput(kCmd, "--model: " + MakeModel(model).status().message());
   LinearizableOptions options;
   options.model = model;
   options.strict_reads = strict;

@@ -530,7 +530,10 @@ Result<History> ReadHistoryText(std::string_view text, const std::string& name,
     found.independent = true;
     found.keys = *keys;
   }
-  if (info) *info = found;
+  if (info) {
+    found.lines = std::move(lines);
+    *info = std::move(found);
+  }
   return ops;
 }
 

@@ -46,6 +46,7 @@ struct HistoryReadInfo {
   HistoryFormat format = HistoryFormat::kAuto;  // the format actually read
   bool independent = false;                     // read as independent keys
   size_t keys = 0;                              // distinct keys when independent
+  std::vector<int> lines;                       // 1-based source line of each op read
 };
 
 // Reads and validates the history in `path`. kAuto sniffs the content:

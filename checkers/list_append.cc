@@ -1,0 +1,373 @@
+#include "checkers/list_append.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "checkers/consistency_models.h"
+#include "checkers/txn_check.h"
+
+namespace faultline {
+namespace {
+
+using txn::kNoTxn;
+using txn::ListText;
+using txn::Mop;
+using txn::Txn;
+using txn::WriterMap;
+
+// The list-append inference: version orders from the longest reads, and
+// the edges and anomalies they imply (list_append.h).
+class ListAppendCheck : public txn::TxnCheck {
+ public:
+  using TxnCheck::TxnCheck;
+
+ private:
+  const char* model() const override { return "list-append"; }
+
+  Status ParseMop(const std::string& f, const json& m, bool reads, Mop* op, bool* keep) override {
+    if (f == "append") {
+      if (!m[2].is_number_integer()) return Status::Error("appended value " + m[2].dump().substr(0, 40) + " is not an integer");
+      op->append = true;
+      op->value = m[2].get<int64_t>();
+    } else if (f == "r") {
+      if (!reads) {  // the read's result is unknown
+        *keep = false;
+        return Status::Ok();
+      }
+      if (m[2].is_null()) {
+        op->null_read = true;
+      } else if (m[2].is_array()) {
+        op->begin = static_cast<uint32_t>(pool_.size());
+        for (const json& e : m[2]) {
+          if (!e.is_number_integer()) {
+            return Status::Error("read of key " + m[1].dump() + " holds " + e.dump().substr(0, 40) + ", not an integer");
+          }
+          pool_.push_back(e.get<int64_t>());
+        }
+        op->len = static_cast<uint32_t>(m[2].size());
+      } else {
+        return Status::Error("read value " + m[2].dump().substr(0, 40) + " is not a list or null");
+      }
+    } else {
+      return Status::Error("unknown micro-op \"" + f + "\" (list-append knows append and r)");
+    }
+    return Status::Ok();
+  }
+
+  void Infer(TxnGraphBuilder* b) override {
+    VersionOrders();
+    Internal();
+    DataEdges(b);
+  }
+
+  void VersionOrders() {
+    longest_.assign(key_json_.size(), {kNoTxn, 0});
+    for (uint32_t id = 0; id < txns_.size(); ++id) {
+      if (txns_[id].type != OpType::kOk) continue;
+      for (uint32_t i = txns_[id].mop_begin; i < txns_[id].mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (m.append) continue;
+        auto& best = longest_[m.key];
+        if (best.first == kNoTxn || m.len > mops_[best.second].len) best = {id, i};
+      }
+    }
+    // Every read must be a prefix of the longest.
+    for (uint32_t id = 0; id < txns_.size(); ++id) {
+      if (txns_[id].type != OpType::kOk) continue;
+      for (uint32_t i = txns_[id].mop_begin; i < txns_[id].mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (m.append || m.len == 0) continue;
+        const Mop& l = mops_[longest_[m.key].second];
+        if (std::equal(pool_.begin() + m.begin, pool_.begin() + m.begin + m.len, pool_.begin() + l.begin)) continue;
+        uint32_t other = longest_[m.key].first;
+        Report("incompatible-order", {id, other},
+               "key " + KeyText(m.key) + ": " + Name(id) + " read " + ListText(&pool_[m.begin], m.len) + " but " +
+                   Name(other) + " read " + ListText(&pool_[l.begin], l.len) +
+                   "; neither is a prefix of the other, so no single version order explains both");
+        Duplicates(id, m);
+      }
+    }
+    for (uint32_t k = 0; k < longest_.size(); ++k) {
+      if (longest_[k].first != kNoTxn) Duplicates(longest_[k].first, mops_[longest_[k].second]);
+    }
+  }
+
+  void Duplicates(uint32_t id, const Mop& m) {
+    std::vector<int64_t> v(pool_.begin() + m.begin, pool_.begin() + m.begin + m.len);
+    std::sort(v.begin(), v.end());
+    auto dup = std::adjacent_find(v.begin(), v.end());
+    if (dup == v.end()) return;
+    Report("duplicate-elements", {id},
+           Name(id) + " read key " + KeyText(m.key) + " = " + ListText(&pool_[m.begin], m.len) + ", which holds " +
+               std::to_string(*dup) + " more than once");
+  }
+
+  // A txn's reads must agree with its own earlier reads and appends.
+  void Internal() {
+    struct KeyState {
+      uint32_t key;
+      bool has_read = false;
+      std::vector<int64_t> known;    // the last read, then our appends
+      std::vector<int64_t> appends;  // appends before any read
+    };
+    std::vector<KeyState> st;
+    for (uint32_t id = 0; id < txns_.size(); ++id) {
+      const Txn& t = txns_[id];
+      if (t.type != OpType::kOk || t.mop_end - t.mop_begin < 2) continue;
+      st.clear();
+      for (uint32_t i = t.mop_begin; i < t.mop_end; ++i) {
+        const Mop& m = mops_[i];
+        KeyState* s = nullptr;
+        for (auto& x : st) {
+          if (x.key == m.key) s = &x;
+        }
+        if (!s) {
+          st.emplace_back();
+          s = &st.back();
+          s->key = m.key;
+        }
+        if (m.append) {
+          (s->has_read ? s->known : s->appends).push_back(m.value);
+          continue;
+        }
+        const int64_t* r = pool_.data() + m.begin;
+        bool good;
+        std::string expected;
+        if (s->has_read) {
+          good = m.len == s->known.size() && std::equal(r, r + m.len, s->known.begin());
+          expected = ListText(s->known.data(), s->known.size());
+        } else {
+          good = m.len >= s->appends.size() && std::equal(s->appends.begin(), s->appends.end(), r + m.len - s->appends.size());
+          expected = "a list ending in " + ListText(s->appends.data(), s->appends.size());
+        }
+        if (!good) {
+          Report("internal", {id},
+                 Name(id) + " read key " + KeyText(m.key) + " = " + ListText(r, m.len) + " but its own earlier " +
+                     "micro-ops imply " + expected);
+        }
+        s->has_read = true;
+        s->known.assign(r, r + m.len);
+      }
+    }
+  }
+
+  void DataEdges(TxnGraphBuilder* b) {
+    // ww along each key's version order; G1a where a failed txn's write shows.
+    first_failed_.assign(key_json_.size(), UINT32_MAX);
+    for (uint32_t k = 0; k < longest_.size(); ++k) {
+      if (longest_[k].first == kNoTxn) continue;
+      const Mop& l = mops_[longest_[k].second];
+      uint32_t prev = kNoTxn;
+      for (uint32_t p = 0; p < l.len; ++p) {
+        WriterMap::Slot* w = writers_.Find(k, pool_[l.begin + p]);
+        if (w->txn != kNoTxn) w->observed = true;
+        uint32_t cur = w->txn;
+        if (cur != kNoTxn && txns_[cur].type == OpType::kFail) {
+          if (first_failed_[k] == UINT32_MAX) first_failed_[k] = p;
+          cur = kNoTxn;
+        }
+        if (prev != kNoTxn && cur != kNoTxn) b->Add(prev, cur, kEdgeWW);
+        prev = cur;
+      }
+    }
+    // Appends no read saw still follow every version some read
+    // saw (lists only grow): the last observed writer ww-> them, and every
+    // read of the whole version order rw-> them. Without these edges a
+    // history whose only evidence is an unread append would pass.
+    // Info txns count too: one with no write seen has no out-edges (no
+    // completion, no later process txn), so it can only be on a cycle if
+    // some read saw one of its writes, i.e. if it committed.
+    unobserved_.assign(key_json_.size(), {});
+    for (uint32_t id = 0; id < txns_.size(); ++id) {
+      if (txns_[id].type == OpType::kFail) continue;
+      for (uint32_t i = txns_[id].mop_begin; i < txns_[id].mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (!m.append || writers_.Get(m.key, m.value)->observed || longest_[m.key].first == kNoTxn) continue;
+        auto& u = unobserved_[m.key];
+        if (u.empty() || u.back() != id) u.push_back(id);
+        if (uint32_t lw = LastObservedWriter(m.key); lw != kNoTxn) b->Add(lw, id, kEdgeWW);
+      }
+    }
+    for (uint32_t id = 0; id < txns_.size(); ++id) {
+      if (txns_[id].type != OpType::kOk) continue;
+      for (uint32_t i = txns_[id].mop_begin; i < txns_[id].mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (m.append) continue;
+        if (m.len == mops_[longest_[m.key].second].len) {
+          // (Not to the writer of the read's last element: an intermediate
+          // read, reported as G1b, as below.)
+          const WriterMap::Slot* last = m.len > 0 ? writers_.Get(m.key, pool_[m.begin + m.len - 1]) : nullptr;
+          for (uint32_t w : unobserved_[m.key]) {
+            if (!last || last->txn != w) b->Add(id, w, kEdgeRW);
+          }
+        }
+        if (m.len > first_failed_[m.key]) {
+          int64_t e = pool_[mops_[longest_[m.key].second].begin + first_failed_[m.key]];
+          uint32_t w = writers_.Get(m.key, e)->txn;
+          Report("G1a", {id, w},
+                 Name(id) + " read key " + KeyText(m.key) + " = " + ListText(&pool_[m.begin], m.len) + ", which holds " +
+                     std::to_string(e) + ", appended by " + Name(w) + ", which failed (did not commit)");
+        }
+        if (m.len > 0) {
+          int64_t e = pool_[m.begin + m.len - 1];
+          const WriterMap::Slot* w = writers_.Get(m.key, e);
+          if (w && w->txn != id && txns_[w->txn].type != OpType::kFail) {
+            b->Add(w->txn, id, kEdgeWR);
+            if (!w->last) {
+              Report("G1b", {id, w->txn},
+                     Name(id) + " read key " + KeyText(m.key) + " = " + ListText(&pool_[m.begin], m.len) + ", ending in " +
+                         std::to_string(e) + ", an intermediate append of " + Name(w->txn) +
+                         ", which appended to that key again later");
+            }
+          }
+        }
+        const Mop& l = mops_[longest_[m.key].second];
+        if (m.len < l.len) {
+          const WriterMap::Slot* w = writers_.Get(m.key, pool_[l.begin + m.len]);
+          // An intermediate read's writer also wrote the next element: that
+          // rw edge only closes a trivial cycle with the wr edge, already
+          // reported as G1b, so it is left out.
+          const WriterMap::Slot* last = m.len > 0 ? writers_.Get(m.key, pool_[m.begin + m.len - 1]) : nullptr;
+          bool intermediate = last && w && last->txn == w->txn;
+          if (w && w->txn != id && txns_[w->txn].type != OpType::kFail && !intermediate) b->Add(id, w->txn, kEdgeRW);
+        }
+      }
+    }
+  }
+
+  // The writer of the last element of k's version order (kNoTxn: none, or failed).
+  uint32_t LastObservedWriter(uint32_t k) const {
+    if (longest_[k].first == kNoTxn) return kNoTxn;
+    const Mop& l = mops_[longest_[k].second];
+    if (l.len == 0) return kNoTxn;
+    const WriterMap::Slot* w = writers_.Get(k, pool_[l.begin + l.len - 1]);
+    return w && txns_[w->txn].type != OpType::kFail ? w->txn : kNoTxn;
+  }
+
+  // An append of txn `id` to k that no read saw, or null.
+  const Mop* UnobservedAppend(uint32_t id, uint32_t k) const {
+    for (uint32_t i = txns_[id].mop_begin; i < txns_[id].mop_end; ++i) {
+      const Mop& m = mops_[i];
+      if (m.append && m.key == k && !writers_.Get(k, m.value)->observed) return &m;
+    }
+    return nullptr;
+  }
+
+  // Position of `value` in key k's version order, or -1.
+  long OrderPos(uint32_t k, int64_t value) const {
+    if (longest_[k].first == kNoTxn) return -1;
+    const Mop& l = mops_[longest_[k].second];
+    for (uint32_t p = 0; p < l.len; ++p) {
+      if (pool_[l.begin + p] == value) return p;
+    }
+    return -1;
+  }
+
+  // Why from -> to holds for `type`, and the key.
+  std::pair<std::string, json> WhyData(const CycleStep& s) const override {
+    const Txn& a = txns_[s.from];
+    const Txn& b = txns_[s.to];
+    std::string A = Name(s.from), B = Name(s.to), arrow = " " + std::string(EdgeName(s.type)) + "→ ";
+    if (s.type == kEdgeWW) {
+      for (uint32_t i = b.mop_begin; i < b.mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (!m.append) continue;
+        long p = OrderPos(m.key, m.value);
+        if (p <= 0) continue;
+        int64_t prev = pool_[mops_[longest_[m.key].second].begin + p - 1];
+        const WriterMap::Slot* w = writers_.Get(m.key, prev);
+        if (w && w->txn == s.from) {
+          return {A + " appended " + std::to_string(prev) + " to " + KeyText(m.key) + " and " + B + " appended " +
+                      std::to_string(m.value) + " right after it in " + KeyText(m.key) + "'s version order, so " + A +
+                      arrow + B,
+                  key_json_[m.key]};
+        }
+      }
+      for (uint32_t i = b.mop_begin; i < b.mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (!m.append || LastObservedWriter(m.key) != s.from || !UnobservedAppend(s.to, m.key)) continue;
+        const Mop& l = mops_[longest_[m.key].second];
+        return {B + " appended " + std::to_string(m.value) + " to " + KeyText(m.key) +
+                    ", which no read saw, so it follows " + A + "'s append of " +
+                    std::to_string(pool_[l.begin + l.len - 1]) + ", the last element a read of " + KeyText(m.key) +
+                    " saw, so " + A + arrow + B,
+                key_json_[m.key]};
+      }
+    } else if (s.type == kEdgeWR) {
+      for (uint32_t i = b.mop_begin; i < b.mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (m.append || m.len == 0) continue;
+        int64_t e = pool_[m.begin + m.len - 1];
+        const WriterMap::Slot* w = writers_.Get(m.key, e);
+        if (w && w->txn == s.from) {
+          return {B + "'s read of " + KeyText(m.key) + " saw " + ListText(&pool_[m.begin], m.len) + ", ending in " +
+                      std::to_string(e) + ", which " + A + " appended, so " + A + arrow + B,
+                  key_json_[m.key]};
+        }
+      }
+    } else if (s.type == kEdgeRW) {
+      for (uint32_t i = a.mop_begin; i < a.mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (m.append) continue;
+        const Mop& l = mops_[longest_[m.key].second];
+        if (m.len == l.len) {
+          if (const Mop* u = UnobservedAppend(s.to, m.key)) {
+            return {B + " appended " + std::to_string(u->value) + " to " + KeyText(m.key) + ", which no read saw, after " +
+                        A + "'s read of " + KeyText(m.key) + " saw " +
+                        (m.null_read ? std::string("nil") : ListText(&pool_[m.begin], m.len)) + ", so " + A + arrow + B,
+                    key_json_[m.key]};
+          }
+        }
+        if (m.len >= l.len) continue;
+        int64_t e = pool_[l.begin + m.len];
+        const WriterMap::Slot* w = writers_.Get(m.key, e);
+        if (w && w->txn == s.to) {
+          return {B + " appended " + std::to_string(e) + " to " + KeyText(m.key) + " after " + A + "'s read of " +
+                      KeyText(m.key) + " saw " + (m.null_read ? std::string("nil") : ListText(&pool_[m.begin], m.len)) +
+                      ", so " + A + arrow + B,
+                  key_json_[m.key]};
+        }
+      }
+    }
+    return {"", nullptr};
+  }
+
+  std::vector<std::pair<uint32_t, uint32_t>> longest_;  // key -> (txn, mop) of its longest ok read
+  std::vector<uint32_t> first_failed_;                   // key -> first version position a failed txn wrote
+  std::vector<std::vector<uint32_t>> unobserved_;        // key -> ok/info txns with appends no read saw
+};
+
+class ListAppendChecker : public Checker {
+ public:
+  explicit ListAppendChecker(ListAppendOptions o) : o_(std::move(o)) {}
+  std::string name() const override { return "list-append"; }
+  CheckResult Check(const TestInfo&, const History& history) override {
+    auto r = CheckListAppend(history, o_);
+    if (r.ok()) return *r;
+    CheckResult u;
+    u.details = {{"error", r.status().message()}};
+    return u;
+  }
+
+ private:
+  ListAppendOptions o_;
+};
+
+}  // namespace
+
+Result<CheckResult> CheckListAppend(const History& history, const ListAppendOptions& options) {
+  ListAppendCheck a(history, options);
+  return a.Run();
+}
+
+Result<std::unique_ptr<Checker>> MakeListAppendChecker(const ListAppendOptions& options) {
+  std::string csv;
+  for (const auto& m : options.consistency_models) csv += (csv.empty() ? "" : ",") + m;
+  auto models = ParseConsistencyModels(csv);
+  if (!models.ok()) return models.status();
+  return std::unique_ptr<Checker>(new ListAppendChecker(options));
+}
+
+std::string ExplainListAppend(const CheckResult& result) { return ExplainTxnCheck(result); }
+
+}  // namespace faultline

@@ -1,0 +1,116 @@
+#include "harness/cli/check_txn.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "checkers/list_append.h"
+#include "checkers/rw_register.h"
+#include "harness/core/flags.h"
+
+namespace faultline {
+namespace {
+
+std::vector<std::string> SplitCsv(const std::string& s) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t c = s.find(',', pos);
+    if (c == std::string::npos) c = s.size();
+    if (c > pos) out.push_back(s.substr(pos, c - pos));
+    pos = c + 1;
+  }
+  return out;
+}
+
+Status WriteResults(const std::string& dir, const json& out) {
+  std::string path;
+  for (size_t i = 0; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') {
+      if (!path.empty() && mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+        return Status::Error("cannot create directory " + path + ": " + std::strerror(errno));
+      }
+    }
+    if (i < dir.size()) path += dir[i];
+  }
+  std::ofstream f(dir + "/results.json", std::ios::binary | std::ios::trunc);
+  f << out.dump(2) << "\n";
+  f.close();
+  if (!f) return Status::Error("cannot write " + dir + "/results.json");
+  return Status::Ok();
+}
+
+}  // namespace
+
+int CheckTxnFiles(const std::vector<std::string>& files, const TxnCheckFlags& flags) {
+  ListAppendOptions options;
+  options.consistency_models = SplitCsv(flags.consistency_models);
+  options.time_limit_s = flags.time_limit_s;
+  options.memory_limit_mb = flags.memory_limit_mb;
+  if (auto c = MakeListAppendChecker(options); !c.ok()) {
+    return BadInput("check", "--consistency-models: " + c.status().message());
+  }
+  HistoryReadOptions read_options;
+  read_options.format = flags.format;
+  read_options.independent = IndependentMode::kNo;  // txn values are lists of micro-ops, never [k v] tuples
+  bool any_bad = false, any_invalid = false, any_unknown = false;
+  for (size_t fi = 0; fi < files.size(); ++fi) {
+    const std::string& file = files[fi];
+    HistoryReadInfo info;
+    auto history = ReadHistoryFile(file, read_options, &info);
+    if (!history.ok()) {
+      std::fprintf(stderr, "faultline check: %s\n", history.status().message().c_str());
+      any_bad = true;
+      continue;
+    }
+    ListAppendOptions o = options;
+    o.name = file;
+    o.lines = &info.lines;
+    auto result = flags.model == "rw-register" ? CheckRwRegister(*history, o) : CheckListAppend(*history, o);
+    if (!result.ok()) {
+      std::fprintf(stderr, "faultline check: %s\n", result.status().message().c_str());
+      any_bad = true;
+      continue;
+    }
+    const CheckResult& r = *result;
+    any_invalid |= r.valid == Validity::kInvalid;
+    any_unknown |= r.valid == Validity::kUnknown;
+    json out = {{"file", file}, {"valid", ValidityToJson(r.valid)}, {flags.model, r.details}};
+    out[flags.model]["valid"] = ValidityToJson(r.valid);
+    if (flags.json_out) {
+      std::printf("%s\n", out.dump().c_str());
+    } else {
+      const json& t = r.details["txns"];
+      size_t n = t["ok"].get<size_t>() + t["info"].get<size_t>() + t["fail"].get<size_t>();
+      std::printf("%s: %s (%s, %zu txns, %.3f s)\n", file.c_str(), std::string(ValidityName(r.valid)).c_str(),
+                  flags.model.c_str(), n, r.details["elapsed_s"].get<double>());
+      std::string why = ExplainTxnCheck(r);
+      size_t pos = 0;
+      while (!why.empty() && pos <= why.size()) {
+        size_t nl = why.find('\n', pos);
+        if (nl == std::string::npos) nl = why.size();
+        std::printf("  %s\n", why.substr(pos, nl - pos).c_str());
+        pos = nl + 1;
+      }
+    }
+    std::fflush(stdout);
+    if (!flags.report_dir.empty()) {
+      std::string dir = files.size() == 1 ? flags.report_dir : flags.report_dir + "/" + std::to_string(fi + 1);
+      Status w = WriteResults(dir, out);
+      if (!w.ok()) {
+        std::fprintf(stderr, "faultline check: --report: %s\n", w.message().c_str());
+        return kExitInfra;
+      }
+      if (!flags.json_out) std::printf("  report: %s/results.json\n", dir.c_str());
+    }
+  }
+  if (any_bad) return kExitBadInput;
+  if (any_invalid) return kExitInvalid;
+  if (any_unknown) return kExitUnknown;
+  return kExitValid;
+}
+
+}  // namespace faultline
