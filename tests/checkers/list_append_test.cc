@@ -226,6 +226,14 @@ TEST(ListAppend, InfoTxnMayHaveCommitted) {
   EXPECT_EQ(Check(t.history(), {"serializable"}).valid, Validity::kValid);
 }
 
+TEST(ListAppend, OkWithoutValueHasUnknownReads) {
+  Txns t;
+  t.Serial(0, {A("x", 1)});
+  t.Invoke(1, {Rnil("x")}).Ok(1, nullptr);  // no result recorded: not a read of []
+  t.Serial(2, {R("x", {1})});
+  EXPECT_EQ(Check(t.history()).valid, Validity::kValid);
+}
+
 TEST(ListAppend, BadInputNamesTheEvent) {
   Txns t;
   t.Serial(0, {json::array({"write", "x", 1})});
