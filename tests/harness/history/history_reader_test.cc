@@ -108,6 +108,14 @@ TEST(HistoryReaderTest, NestedListValuesReadAsNlohmannDoes) {
   }
 }
 
+// Found by fuzzing: an unknown type with an escaped newline made a two-line error.
+TEST(HistoryReaderTest, UnknownTypeErrorStaysOneLine) {
+  auto h = ReadHistoryText(R"({"type":"in\nvoke","process":0,"f":"read"})" "\n", "t.jsonl", HistoryFormat::kJsonl);
+  ASSERT_FALSE(h.ok());
+  EXPECT_EQ(h.status().message().find('\n'), std::string::npos) << h.status().message();
+  EXPECT_NE(h.status().message().find("in\\x0Avoke"), std::string::npos) << h.status().message();
+}
+
 TEST(HistoryReaderTest, ReadsJsonlAndKeepsExtraFields) {
   const char* text =
       R"({"index":0,"time":1,"type":"invoke","process":3,"f":"cas","key":"k7","value":[1,4],"node":"n2","trace":"t"})"
