@@ -20,7 +20,7 @@ struct Version {
   bool nil;
   int64_t value;
   bool operator<(const Version& o) const {
-    return std::tie(key, nil, value) < std::tie(o.key, o.nil, o.value) ? true : false;
+    return std::tie(key, nil, value) < std::tie(o.key, o.nil, o.value);
   }
   bool operator==(const Version& o) const { return key == o.key && nil == o.nil && (nil || value == o.value); }
 };

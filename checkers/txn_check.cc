@@ -202,8 +202,11 @@ Status TxnCheck::Collect() {
     Txn& t = txns_[id];
     const Op& inv = h_[t.invoke];
     bool ok = t.type == OpType::kOk;
-    const json& v = t.complete != SIZE_MAX && h_[t.complete].value.is_array() ? h_[t.complete].value : inv.value;
-    Status s = ParseMops(v, ok, ok ? t.complete : t.invoke, &t);
+    bool has_result = t.complete != SIZE_MAX && h_[t.complete].value.is_array();
+    const json& v = has_result ? h_[t.complete].value : inv.value;
+    // An ok without a value says nothing about its reads (the invocation's
+    // nils are not results).
+    Status s = ParseMops(v, ok && has_result, ok ? t.complete : t.invoke, &t);
     if (!s.ok()) return s;
     n_ok_ += ok;
     n_fail_ += t.type == OpType::kFail;

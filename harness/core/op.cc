@@ -1,6 +1,7 @@
 #include "harness/core/op.h"
 
 #include <charconv>
+#include <cstdio>
 
 namespace faultline {
 
@@ -19,8 +20,20 @@ Result<OpType> ParseOpType(std::string_view name) {
   if (name == "ok") return OpType::kOk;
   if (name == "fail") return OpType::kFail;
   if (name == "info") return OpType::kInfo;
-  return Status::Error("unknown op type \"" + std::string(name) +
-                       "\" (expected invoke, ok, fail or info)");
+  // The name comes from untrusted text: control characters (a decoded \n)
+  // are shown escaped so the error stays one line; long names are cut.
+  std::string shown;
+  for (char c : name.substr(0, 40)) {
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02X", static_cast<unsigned char>(c));
+      shown += buf;
+    } else {
+      shown += c;
+    }
+  }
+  if (name.size() > 40) shown += "...";
+  return Status::Error("unknown op type \"" + shown + "\" (expected invoke, ok, fail or info)");
 }
 
 json OpToJson(const Op& op) {

@@ -218,8 +218,67 @@ bool FastValueSlow(std::string_view t, json* out) {
   return true;
 }
 
+// Nested arrays of small integers, nulls and plain strings (no escapes or
+// control characters; the text was checked for UTF-8 already), as
+// transactions' micro-op lists are, e.g. [["append",3,7],["r",4,[1,2]]].
+// False (nothing consumed that matters) for anything else: the caller then
+// takes the slow path, which also words any error.
+bool FastNestedArray(std::string_view t, size_t* i, json* out, int depth) {
+  auto ws = [&] {
+    while (*i < t.size() && (t[*i] == ' ' || t[*i] == '\t' || t[*i] == '\r')) ++*i;
+  };
+  if (depth > 8 || *i >= t.size() || t[*i] != '[') return false;
+  ++*i;
+  *out = json::array();
+  ws();
+  if (*i < t.size() && t[*i] == ']') {
+    ++*i;
+    return true;
+  }
+  while (true) {
+    ws();
+    if (*i >= t.size()) return false;
+    char c = t[*i];
+    if (c == '[') {
+      json inner;
+      if (!FastNestedArray(t, i, &inner, depth + 1)) return false;
+      out->push_back(std::move(inner));
+    } else if (c == '"') {
+      size_t start = ++*i;
+      while (*i < t.size() && t[*i] != '"') {
+        if (t[*i] == '\\' || static_cast<unsigned char>(t[*i]) < 0x20) return false;
+        ++*i;
+      }
+      if (*i >= t.size()) return false;
+      out->push_back(std::string(t.substr(start, *i - start)));
+      ++*i;
+    } else {
+      size_t start = *i;
+      while (*i < t.size() && t[*i] != ',' && t[*i] != ']' && t[*i] != ' ' && t[*i] != '\t' && t[*i] != '\r') ++*i;
+      std::string_view item = t.substr(start, *i - start);
+      int64_t v;
+      if (item == "null") {
+        out->push_back(nullptr);
+      } else if (ParseInt(item, &v)) {
+        out->push_back(v);
+      } else {
+        return false;
+      }
+    }
+    ws();
+    if (*i >= t.size()) return false;
+    if (t[*i] == ']') {
+      ++*i;
+      return true;
+    }
+    if (t[*i] != ',') return false;
+    ++*i;
+  }
+}
+
 // A value: null, a small integer, a plain string or a flat list of those
-// directly; anything else through nlohmann.
+// directly; nested lists of those (transactions) by FastNestedArray;
+// anything else through nlohmann.
 bool FastValue(std::string_view t, json* out) {
   int64_t v;
   if (t == "null") {
@@ -250,6 +309,11 @@ bool FastValue(std::string_view t, json* out) {
       p = comma + 1;
     }
     *out = std::move(arr);
+  } else if (t.size() >= 2 && t.front() == '[' && t.back() == ']') {
+    size_t i = 0;
+    json v;
+    if (!FastNestedArray(t, &i, &v, 0) || i != t.size()) return FastValueSlow(t, out);
+    *out = std::move(v);
   } else {
     return FastValueSlow(t, out);
   }

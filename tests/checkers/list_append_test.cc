@@ -158,6 +158,22 @@ TEST(ListAppend, G2ItemWriteSkew) {
   EXPECT_EQ(si.valid, Validity::kValid);
 }
 
+TEST(ListAppend, GNonadjacentTwoSeparatedAntiDependencies) {
+  // T4 rw→ T5 wr→ T6 rw→ T7 wr→ T4: two rw edges, never adjacent.
+  Txns t;
+  t.Invoke(0, {Rnil("x"), Rnil("w")}).Invoke(1, {A("x", 1), A("y", 1)});
+  t.Invoke(2, {Rnil("y"), Rnil("z")}).Invoke(3, {A("z", 1), A("w", 1)});
+  t.Ok(0, {R("x", {}), R("w", {1})}).Ok(1, {A("x", 1), A("y", 1)});
+  t.Ok(2, {R("y", {1}), R("z", {})}).Ok(3, {A("z", 1), A("w", 1)});
+  t.Serial(4, {R("x", {1}), R("z", {1})});
+  CheckResult r = Check(t.history());
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(Types(r), std::vector<std::string>{"G-nonadjacent"});
+  EXPECT_EQ(r.details["anomalies"]["G-nonadjacent"][0]["steps"].size(), 4u);
+  EXPECT_EQ(Check(t.history(), {"snapshot-isolation"}).valid, Validity::kInvalid);
+  EXPECT_EQ(Check(t.history(), {"read-committed"}).valid, Validity::kValid);
+}
+
 TEST(ListAppend, GSingleRealtimeStaleRead) {
   Txns t;
   t.Serial(0, {A("x", 1)});
@@ -208,6 +224,14 @@ TEST(ListAppend, InfoTxnMayHaveCommitted) {
   CheckResult r = Check(t.history());
   EXPECT_EQ(r.valid, Validity::kInvalid);
   EXPECT_EQ(Check(t.history(), {"serializable"}).valid, Validity::kValid);
+}
+
+TEST(ListAppend, OkWithoutValueHasUnknownReads) {
+  Txns t;
+  t.Serial(0, {A("x", 1)});
+  t.Invoke(1, {Rnil("x")}).Ok(1, nullptr);  // no result recorded: not a read of []
+  t.Serial(2, {R("x", {1})});
+  EXPECT_EQ(Check(t.history()).valid, Validity::kValid);
 }
 
 TEST(ListAppend, BadInputNamesTheEvent) {
