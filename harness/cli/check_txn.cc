@@ -1,53 +1,30 @@
 #include "harness/cli/check_txn.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
+#include <filesystem>
 
 #include "checkers/list_append.h"
 #include "checkers/rw_register.h"
 #include "harness/core/flags.h"
+#include "nemesis/nemesis_support.h"
+#include "results/run_store.h"
 
 namespace faultline {
 namespace {
 
-std::vector<std::string> SplitCsv(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t c = s.find(',', pos);
-    if (c == std::string::npos) c = s.size();
-    if (c > pos) out.push_back(s.substr(pos, c - pos));
-    pos = c + 1;
-  }
-  return out;
-}
-
+// results.json under `dir` (made as needed), written atomically and durably
+// like a run's (results/run_store.h).
 Status WriteResults(const std::string& dir, const json& out) {
-  std::string path;
-  for (size_t i = 0; i <= dir.size(); ++i) {
-    if (i == dir.size() || dir[i] == '/') {
-      if (!path.empty() && mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
-        return Status::Error("cannot create directory " + path + ": " + std::strerror(errno));
-      }
-    }
-    if (i < dir.size()) path += dir[i];
-  }
-  std::ofstream f(dir + "/results.json", std::ios::binary | std::ios::trunc);
-  f << out.dump(2) << "\n";
-  f.close();
-  if (!f) return Status::Error("cannot write " + dir + "/results.json");
-  return Status::Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Error("cannot create directory " + dir + ": " + ec.message());
+  return WriteJsonFile(dir + "/results.json", out);
 }
-
 }  // namespace
 
 int CheckTxnFiles(const std::vector<std::string>& files, const TxnCheckFlags& flags) {
   ListAppendOptions options;
-  options.consistency_models = SplitCsv(flags.consistency_models);
+  options.consistency_models = SplitCommas(flags.consistency_models);
   options.time_limit_s = flags.time_limit_s;
   options.memory_limit_mb = flags.memory_limit_mb;
   if (auto c = MakeListAppendChecker(options); !c.ok()) {
