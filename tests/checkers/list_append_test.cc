@@ -14,6 +14,7 @@
 #include "checkers/consistency_models.h"
 #include "checkers/txn_graph.h"
 #include "tests/checkers/list_append_gen.h"
+#include "tests/checkers/txn_history.h"
 
 namespace faultline {
 namespace {
@@ -21,42 +22,9 @@ namespace {
 using testing::GenerateListAppend;
 using testing::ListAppendGenOptions;
 
-// Hand-written histories: events in order, index = position.
-class Txns {
- public:
-  Txns& Invoke(int64_t p, json txn) {
-    open_[p] = txn;
-    return Push(p, OpType::kInvoke, std::move(txn));
-  }
-  // Completes p's open txn; `result` replaces nil reads when given.
-  Txns& Ok(int64_t p, json result) { return Push(p, OpType::kOk, std::move(result)); }
-  Txns& Fail(int64_t p) { return Push(p, OpType::kFail, open_[p]); }
-  Txns& Info(int64_t p) { return Push(p, OpType::kInfo, nullptr); }
-  // Invoke and ok at once.
-  Txns& Serial(int64_t p, json result) {
-    json inv = result;
-    for (auto& m : inv) {
-      if (m[0] == "r") m[2] = nullptr;
-    }
-    Invoke(p, inv);
-    return Ok(p, std::move(result));
-  }
-  const History& history() const { return h_; }
-
- private:
-  Txns& Push(int64_t p, OpType t, json v) {
-    Op op;
-    op.index = static_cast<int64_t>(h_.size());
-    op.time = op.index * 1000;
-    op.type = t;
-    op.process = p;
-    op.f = "txn";
-    op.value = std::move(v);
-    h_.push_back(std::move(op));
-    return *this;
-  }
-  History h_;
-  std::map<int64_t, json> open_;
+// Hand-written histories (tests/checkers/txn_history.h).
+struct Txns : testing::TxnHistory {
+  Txns() : TxnHistory(true) {}
 };
 
 json A(const char* k, int v) { return json::array({"append", k, v}); }
@@ -71,14 +39,9 @@ CheckResult Check(const History& h, std::vector<std::string> models = {"strict-s
   return r.ok() ? *r : CheckResult{};
 }
 
-std::vector<std::string> Types(const CheckResult& r) { return r.details["anomaly-types"].get<std::vector<std::string>>(); }
+std::vector<std::string> Types(const CheckResult& r) { return testing::AnomalyTypes(r); }
 
-// The one cycle of `kind`: its steps' text.
-std::string Steps(const CheckResult& r, const std::string& kind) {
-  std::string out;
-  for (const auto& s : r.details["anomalies"][kind][0]["steps"]) out += s["why"].get<std::string>() + "\n";
-  return out;
-}
+std::string Steps(const CheckResult& r, const std::string& kind) { return testing::CycleSteps(r, kind); }
 
 TEST(ListAppend, G0WriteCycle) {
   Txns t;

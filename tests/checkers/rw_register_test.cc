@@ -11,37 +11,14 @@
 #include <cstdlib>
 #include <map>
 #include <random>
+#include "tests/checkers/txn_history.h"
 
 namespace faultline {
 namespace {
 
-class Txns {
- public:
-  Txns& Invoke(int64_t p, json txn) { return Push(p, OpType::kInvoke, std::move(txn)); }
-  Txns& Ok(int64_t p, json result) { return Push(p, OpType::kOk, std::move(result)); }
-  Txns& Fail(int64_t p, json txn) { return Push(p, OpType::kFail, std::move(txn)); }
-  Txns& Serial(int64_t p, json result) {
-    json inv = result;
-    for (auto& m : inv) {
-      if (m[0] == "r") m[2] = nullptr;
-    }
-    Invoke(p, inv);
-    return Ok(p, std::move(result));
-  }
-  const History& history() const { return h_; }
-
- private:
-  Txns& Push(int64_t p, OpType t, json v) {
-    Op op;
-    op.index = static_cast<int64_t>(h_.size());
-    op.type = t;
-    op.process = p;
-    op.f = "txn";
-    op.value = std::move(v);
-    h_.push_back(std::move(op));
-    return *this;
-  }
-  History h_;
+// Hand-written histories (tests/checkers/txn_history.h).
+struct Txns : testing::TxnHistory {
+  Txns() : TxnHistory(false /* untimed, as these tests were written */) {}
 };
 
 json W(const char* k, int v) { return json::array({"w", k, v}); }
@@ -54,12 +31,8 @@ CheckResult Check(const History& h, std::vector<std::string> models = {"strict-s
   EXPECT_TRUE(r.ok()) << r.status().message();
   return r.ok() ? *r : CheckResult{};
 }
-std::vector<std::string> Types(const CheckResult& r) { return r.details["anomaly-types"].get<std::vector<std::string>>(); }
-std::string Steps(const CheckResult& r, const std::string& kind) {
-  std::string out;
-  for (const auto& s : r.details["anomalies"][kind][0]["steps"]) out += s["why"].get<std::string>() + "\n";
-  return out;
-}
+std::vector<std::string> Types(const CheckResult& r) { return testing::AnomalyTypes(r); }
+std::string Steps(const CheckResult& r, const std::string& kind) { return testing::CycleSteps(r, kind); }
 
 TEST(RwRegister, GSingleReadSkew) {
   Txns t;
