@@ -11,8 +11,6 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "harness/history/edn.h"
-#include "harness/history/jepsen_log.h"
 #include "harness/core/bounded_json.h"
 #include "harness/history/edn.h"
 #include "harness/history/jepsen_log.h"
@@ -22,12 +20,85 @@ namespace {
 
 std::string Keyword(const std::string& f) { return ":" + f; }
 
-std::string Where(const std::string& name, const std::vector<int>& lines, size_t i) {
-  if (i < lines.size() && lines[i] > 0) return name + ":" + std::to_string(lines[i]);
-  return name + ": event " + std::to_string(i);
-}
-
 std::string ProcessName(int64_t p) { return p == kNemesisProcess ? "nemesis" : std::to_string(p); }
+
+// The process model (DESIGN.md §1) checked one op at a time, so that the
+// whole-history and the streaming readers word every violation alike.
+class ProcessModelValidator {
+ public:
+  explicit ProcessModelValidator(const std::string& name) : name_(name) {}
+  // Op number `pos`; `has_line`: `line` is its source line (else messages
+  // say "event pos", as for a history without line numbers).
+  Status Feed(const Op& op, size_t pos, bool has_line, int line) {
+    if (op.is_nemesis()) return Status::Ok();
+    auto it = open_.find(op.process);
+    std::string where = has_line && line > 0 ? name_ + ":" + std::to_string(line)
+                                             : name_ + ": event " + std::to_string(pos);
+    if (op.is_invoke()) {
+      if (it != open_.end()) {
+        const Open& prev = it->second;
+        if (prev.crashed) {
+          return Status::Error(where + ": process " + ProcessName(op.process) + " invoked " + Keyword(op.f) +
+                               " after its " + Keyword(prev.f) + " (" + prev.Place() +
+                               ") ended with :info; a crashed process must not invoke again");
+        }
+        return Status::Error(where + ": process " + ProcessName(op.process) + " invoked " + Keyword(op.f) +
+                             " while its " + Keyword(prev.f) + " (" + prev.Place() + ") is still open");
+      }
+      open_[op.process] = Open{pos, has_line, line, false, op.f};
+      return Status::Ok();
+    }
+    if (it == open_.end() || it->second.crashed) {
+      return Status::Error(where + ": process " + ProcessName(op.process) + " completed " + Keyword(op.f) +
+                           " (:" + std::string(OpTypeName(op.type)) + ") without a matching invoke");
+    }
+    if (it->second.f != op.f) {
+      return Status::Error(where + ": process " + ProcessName(op.process) + "'s :" +
+                           std::string(OpTypeName(op.type)) + " " + Keyword(op.f) + " does not match its open " +
+                           Keyword(it->second.f) + " (" + it->second.Place() + ")");
+    }
+    if (op.is_info()) {
+      it->second.crashed = true;  // the process must not invoke again
+    } else {
+      open_.erase(it);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  struct Open {
+    size_t pos;
+    bool has_line;
+    int line;
+    bool crashed;  // the op ended with info
+    std::string f;
+    std::string Place() const { return has_line ? "line " + std::to_string(line) : "event " + std::to_string(pos); }
+  };
+  const std::string& name_;
+  std::unordered_map<int64_t, Open> open_;  // process -> its open (or crashed) op
+};
+
+// Where the parsers put their ops: fills in missing indexes, validates the
+// process model (keeping the first violation for after the parse, as a
+// malformed line is reported before it) and hands each op to the sink.
+class OpStream {
+ public:
+  OpStream(const std::string& name, HistorySink* sink) : validator_(name), sink_(sink) {}
+  HistorySink* sink() const { return sink_; }
+  Status Emit(Op&& op, int line, bool value_taken) {
+    if (op.index < 0) op.index = static_cast<int64_t>(count_);
+    if (violation_.ok()) violation_ = validator_.Feed(op, count_, true, line);
+    ++count_;
+    return sink_->OnOp(std::move(op), line, value_taken);
+  }
+  const Status& violation() const { return violation_; }
+
+ private:
+  ProcessModelValidator validator_;
+  HistorySink* sink_;
+  size_t count_ = 0;
+  Status violation_;
+};
 
 // Converts one EDN op map (keys already keyword-stripped) to an Op.
 Result<Op> OpFromEdnMap(const json& m) {
@@ -80,7 +151,7 @@ Result<Op> OpFromEdnMap(const json& m) {
   return op;
 }
 
-Status ReadEdn(std::string_view text, std::vector<Op>* ops, std::vector<int>* lines) {
+Status ReadEdn(std::string_view text, OpStream* out) {
   EdnReader reader(text);
   if (reader.AtEnd()) return Status::Ok();
   char c = reader.Peek();
@@ -111,8 +182,8 @@ Status ReadEdn(std::string_view text, std::vector<Op>* ops, std::vector<int>* li
     if (!value.ok()) return value.status();
     auto op = OpFromEdnMap(*value);
     if (!op.ok()) return op.status().Prefixed("line " + std::to_string(line));
-    ops->push_back(std::move(*op));
-    lines->push_back(line);
+    Status s = out->Emit(std::move(*op), line, false);
+    if (!s.ok()) return s;
   }
 }
 
@@ -320,7 +391,8 @@ bool FastValue(std::string_view t, json* out) {
   return true;
 }
 
-bool ParseOpLineFast(std::string_view line, Op* op) {
+// `sink` may take the value's text itself (*value_taken set).
+bool ParseOpLineFast(std::string_view line, Op* op, HistorySink* sink, bool* value_taken) {
   LineScanner sc(line);
   if (!sc.Eat('{')) return false;
   unsigned seen = 0;
@@ -361,7 +433,11 @@ bool ParseOpLineFast(std::string_view line, Op* op) {
         if (!ParseInt(span, &num)) return false;
         op->time = num;
       } else if (key == "value") {
-        if (!FastValue(span, &op->value)) return false;
+        if (sink->TakeValue(span)) {
+          *value_taken = true;
+        } else if (!FastValue(span, &op->value)) {
+          return false;
+        }
       } else if (key == "key") {
         if (!FastValue(span, &op->key)) return false;
       } else if (key == "node") {
@@ -392,11 +468,7 @@ constexpr size_t kMaxLineBytes = size_t{16} << 20;
 // Parses the lines of `text` (whole lines; the first is line `first_line`).
 // `is_end` says whether `text` ends the file (a last line without newline
 // may be a truncated write).
-Status ReadJsonlLines(std::string_view text, int first_line, bool is_end, std::vector<Op>* ops,
-                      std::vector<int>* lines) {
-  size_t expected = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-  ops->reserve(expected);
-  lines->reserve(expected);
+Status ReadJsonlLines(std::string_view text, int first_line, bool is_end, OpStream* out) {
   size_t pos = 0;
   int line_no = first_line - 1;
   while (pos < text.size()) {
@@ -410,9 +482,10 @@ Status ReadJsonlLines(std::string_view text, int first_line, bool is_end, std::v
     if (first == std::string_view::npos) continue;
     {
       Op fast;
-      if (ParseOpLineFast(line, &fast)) {
-        ops->push_back(std::move(fast));
-        lines->push_back(line_no);
+      bool taken = false;
+      if (ParseOpLineFast(line, &fast, out->sink(), &taken)) {
+        Status s = out->Emit(std::move(fast), line_no, taken);
+        if (!s.ok()) return s;
         continue;
       }
     }
@@ -426,16 +499,16 @@ Status ReadJsonlLines(std::string_view text, int first_line, bool is_end, std::v
     if (!j.ok()) return j.status().Prefixed("line " + std::to_string(line_no));
     auto op = OpFromJson(*j);
     if (!op.ok()) return op.status().Prefixed("line " + std::to_string(line_no));
-    ops->push_back(std::move(*op));
-    lines->push_back(line_no);
+    Status s = out->Emit(std::move(*op), line_no, false);
+    if (!s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Status ReadJsonl(std::string_view text, std::vector<Op>* ops, std::vector<int>* lines) {
+Status ReadJsonl(std::string_view text, OpStream* out) {
   // One thread on purpose: parsing in parallel chunks measured slower here,
   // since merging the chunks moves every op once more.
-  return ReadJsonlLines(text, 1, true, ops, lines);
+  return ReadJsonlLines(text, 1, true, out);
 }
 
 // "line L: reason" -> "name:L: reason".
@@ -498,61 +571,39 @@ Result<HistoryFormat> SniffHistoryFormat(std::string_view text) {
 }
 
 Status ValidateHistory(const History& history, const std::vector<int>& lines, const std::string& name) {
-  struct Open {
-    size_t pos;
-    bool crashed;  // the op ended with info: the process must not invoke again
-  };
-  std::unordered_map<int64_t, Open> open;  // process -> its open (or crashed) op
+  ProcessModelValidator validator(name);
   for (size_t i = 0; i < history.size(); ++i) {
-    const Op& op = history[i];
-    if (op.is_nemesis()) continue;
-    auto it = open.find(op.process);
-    if (op.is_invoke()) {
-      if (it != open.end()) {
-        const Op& prev = history[it->second.pos];
-        std::string prev_line = it->second.pos < lines.size() ? "line " + std::to_string(lines[it->second.pos])
-                                                 : "event " + std::to_string(it->second.pos);
-        if (it->second.crashed) {
-          return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) +
-                               " invoked " + Keyword(op.f) + " after its " + Keyword(prev.f) + " (" +
-                               prev_line + ") ended with :info; a crashed process must not invoke again");
-        }
-        return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + " invoked " +
-                             Keyword(op.f) + " while its " + Keyword(prev.f) + " (" + prev_line +
-                             ") is still open");
-      }
-      open[op.process] = Open{i, false};
-      continue;
-    }
-    if (it == open.end() || it->second.crashed) {
-      return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + " completed " +
-                           Keyword(op.f) + " (:" + std::string(OpTypeName(op.type)) +
-                           ") without a matching invoke");
-    }
-    const Op& inv = history[it->second.pos];
-    if (inv.f != op.f) {
-      std::string inv_line = it->second.pos < lines.size() ? "line " + std::to_string(lines[it->second.pos])
-                                              : "event " + std::to_string(it->second.pos);
-      return Status::Error(Where(name, lines, i) + ": process " + ProcessName(op.process) + "'s :" +
-                           std::string(OpTypeName(op.type)) + " " + Keyword(op.f) +
-                           " does not match its open " + Keyword(inv.f) + " (" + inv_line + ")");
-    }
-    if (op.is_info()) {
-      it->second.crashed = true;
-    } else {
-      open.erase(it);
-    }
+    bool has_line = i < lines.size();
+    Status s = validator.Feed(history[i], i, has_line, has_line ? lines[i] : 0);
+    if (!s.ok()) return s;
   }
   return Status::Ok();
 }
 
-Result<History> ReadHistoryText(std::string_view text, const std::string& name,
-                                const HistoryReadOptions& options, HistoryReadInfo* info) {
-  HistoryFormat format = options.format;
-  if (format == HistoryFormat::kAuto) {
+namespace {
+
+// The whole-history reader's sink: every op, and its line.
+class CollectingSink : public HistorySink {
+ public:
+  CollectingSink(History* ops, std::vector<int>* lines) : ops_(ops), lines_(lines) {}
+  Status OnOp(Op&& op, int line, bool) override {
+    ops_->push_back(std::move(op));
+    lines_->push_back(line);
+    return Status::Ok();
+  }
+
+ private:
+  History* ops_;
+  std::vector<int>* lines_;
+};
+
+// What both readers share: format, UTF-8, the parsers, validation. `format`
+// is set to the format read.
+Status StreamOps(std::string_view text, const std::string& name, HistoryFormat* format, HistorySink* sink) {
+  if (*format == HistoryFormat::kAuto) {
     auto sniffed = SniffHistoryFormat(text);
     if (!sniffed.ok()) return sniffed.status().Prefixed(name);
-    format = *sniffed;
+    *format = *sniffed;
   }
   // Checked once for every format: strings from the JSONL fast path, EDN and
   // Jepsen logs are taken byte for byte, and a later dump() of invalid UTF-8
@@ -566,21 +617,81 @@ Result<History> ReadHistoryText(std::string_view text, const std::string& name,
     return Status::Error(name + ":" + std::to_string(line) + ": invalid UTF-8 (byte " + byte + " at column " +
                          std::to_string(bad - line_start + 1) + ")");
   }
-  History ops;
-  std::vector<int> lines;
+  OpStream out(name, sink);
   Status s;
-  switch (format) {
-    case HistoryFormat::kJsonl: s = ReadJsonl(text, &ops, &lines); break;
-    case HistoryFormat::kEdn: s = ReadEdn(text, &ops, &lines); break;
-    case HistoryFormat::kJepsenLog: s = ParseJepsenLog(text, &ops, &lines); break;
+  switch (*format) {
+    case HistoryFormat::kJsonl: s = ReadJsonl(text, &out); break;
+    case HistoryFormat::kEdn: s = ReadEdn(text, &out); break;
+    case HistoryFormat::kJepsenLog: {
+      // Jepsen logs are small (they are printed for humans): parsed whole.
+      History ops;
+      std::vector<int> lines;
+      s = ParseJepsenLog(text, &ops, &lines);
+      for (size_t i = 0; s.ok() && i < ops.size(); ++i) s = out.Emit(std::move(ops[i]), lines[i], false);
+      break;
+    }
     case HistoryFormat::kAuto: break;
   }
   if (!s.ok()) return Locate(s, name);
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (ops[i].index < 0) ops[i].index = static_cast<int64_t>(i);
+  return out.violation();
+}
+
+// Calls `read(text)` on the file's bytes: mapped for regular files
+// (histories can be hundreds of MB), read for pipes and the like.
+template <typename Read>
+auto WithFileText(const std::string& path, Read read) -> decltype(read(std::string_view())) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    close(fd);
+    return Status::Error(path + ": cannot stat (" + std::string(std::strerror(errno)) + ")");
   }
-  Status v = ValidateHistory(ops, lines, name);
-  if (!v.ok()) return v;
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return Status::Error(path + ": is a directory, not a history file");
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    size_t size = static_cast<size_t>(st.st_size);
+    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) return Status::Error(path + ": cannot map (" + std::string(std::strerror(errno)) + ")");
+    madvise(p, size, MADV_SEQUENTIAL);
+    auto result = read(std::string_view(static_cast<const char*>(p), size));
+    munmap(p, size);
+    return result;
+  }
+  std::string text;
+  char buf[1 << 16];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+  int err = errno;
+  close(fd);
+  if (n < 0) return Status::Error(path + ": read error (" + std::string(std::strerror(err)) + ")");
+  return read(std::string_view(text));
+}
+
+}  // namespace
+
+Status StreamHistoryText(std::string_view text, const std::string& name, HistoryFormat format, HistorySink* sink) {
+  return StreamOps(text, name, &format, sink);
+}
+
+Status StreamHistoryFile(const std::string& path, HistoryFormat format, HistorySink* sink) {
+  return WithFileText(path, [&](std::string_view text) { return StreamOps(text, path, &format, sink); });
+}
+
+Result<History> ReadHistoryText(std::string_view text, const std::string& name,
+                                const HistoryReadOptions& options, HistoryReadInfo* info) {
+  HistoryFormat format = options.format;
+  History ops;
+  std::vector<int> lines;
+  size_t expected = static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+  ops.reserve(expected);
+  lines.reserve(expected);
+  CollectingSink sink(&ops, &lines);
+  Status s = StreamOps(text, name, &format, &sink);
+  if (!s.ok()) return s;
   HistoryReadInfo found;
   found.format = format;
   // Only the formats Jepsen writes are split unasked: faultline's own JSONL
@@ -615,37 +726,7 @@ Result<History> ReadHistoryFile(const std::string& path, HistoryFormat format) {
 
 Result<History> ReadHistoryFile(const std::string& path, const HistoryReadOptions& options,
                                 HistoryReadInfo* info) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::Error(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
-  struct stat st;
-  if (fstat(fd, &st) != 0) {
-    close(fd);
-    return Status::Error(path + ": cannot stat (" + std::string(std::strerror(errno)) + ")");
-  }
-  if (S_ISDIR(st.st_mode)) {
-    close(fd);
-    return Status::Error(path + ": is a directory, not a history file");
-  }
-  // Regular files are mapped rather than copied (histories can be hundreds
-  // of MB); pipes and the like are read.
-  if (S_ISREG(st.st_mode) && st.st_size > 0) {
-    size_t size = static_cast<size_t>(st.st_size);
-    void* p = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED) return Status::Error(path + ": cannot map (" + std::string(std::strerror(errno)) + ")");
-    madvise(p, size, MADV_SEQUENTIAL);
-    auto result = ReadHistoryText(std::string_view(static_cast<const char*>(p), size), path, options, info);
-    munmap(p, size);
-    return result;
-  }
-  std::string text;
-  char buf[1 << 16];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  int err = errno;
-  close(fd);
-  if (n < 0) return Status::Error(path + ": read error (" + std::string(std::strerror(err)) + ")");
-  return ReadHistoryText(text, path, options, info);
+  return WithFileText(path, [&](std::string_view text) { return ReadHistoryText(text, path, options, info); });
 }
 
 }  // namespace faultline

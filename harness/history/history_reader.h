@@ -22,8 +22,6 @@
 #include "harness/core/op.h"
 #include "harness/core/status.h"
 #include "harness/history/independent_keys.h"
-#include "harness/core/op.h"
-#include "harness/core/status.h"
 
 namespace faultline {
 
@@ -63,6 +61,38 @@ Result<History> ReadHistoryFile(const std::string& path, const HistoryReadOption
                                 HistoryReadInfo* info);
 Result<History> ReadHistoryText(std::string_view text, const std::string& name,
                                 const HistoryReadOptions& options, HistoryReadInfo* info);
+
+// A consumer of a history read op by op (StreamHistoryFile), for checkers
+// that keep their own compact form instead of a whole History of json ops.
+class HistorySink {
+ public:
+  virtual ~HistorySink() = default;
+  // JSON Lines fast path only: the raw JSON text of a line's "value", offered
+  // before the rest of the line is parsed. True = the sink parsed it into its
+  // own scratch form: the op then arrives with a null value and `value_taken`
+  // set. A line may still leave the fast path after this (its op then comes
+  // with the value as json and `value_taken` false), so a taken value counts
+  // only for the OnOp call that follows. `text` is valid during the call only.
+  virtual bool TakeValue(std::string_view text) {
+    (void)text;
+    return false;
+  }
+  // Each op in file order (the sink may move from it), with "index" filled
+  // in, and its 1-based source line. Error: the read stops and returns it.
+  virtual Status OnOp(Op&& op, int line, bool value_taken) = 0;
+};
+
+// Reads `path` (or `text`, named `name` in errors) as ReadHistoryFile does —
+// the same sniffing, UTF-8 check, parsers, process-model validation and
+// error lines — but hands each op to `sink` instead of building a History,
+// so memory stays that of one op. Independent-key tuples are never split
+// (that needs the whole history). Errors, in the same order as
+// ReadHistoryFile: a malformed line anywhere wins over a process-model
+// violation, which is reported after the last op (the sink may have seen
+// ops past it; its result is then to be dropped).
+Status StreamHistoryFile(const std::string& path, HistoryFormat format, HistorySink* sink);
+Status StreamHistoryText(std::string_view text, const std::string& name, HistoryFormat format,
+                         HistorySink* sink);
 
 // Checks the process model; `lines[i]` is the source line of history[i]
 // (may be empty: then positions are reported as "event N").
