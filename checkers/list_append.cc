@@ -24,36 +24,6 @@ class ListAppendCheck : public txn::TxnCheck {
  private:
   const char* model() const override { return "list-append"; }
 
-  Status ParseMop(const std::string& f, const json& m, bool reads, Mop* op, bool* keep) override {
-    if (f == "append") {
-      if (!m[2].is_number_integer()) return Status::Error("appended value " + m[2].dump().substr(0, 40) + " is not an integer");
-      op->append = true;
-      op->value = m[2].get<int64_t>();
-    } else if (f == "r") {
-      if (!reads) {  // the read's result is unknown
-        *keep = false;
-        return Status::Ok();
-      }
-      if (m[2].is_null()) {
-        op->null_read = true;
-      } else if (m[2].is_array()) {
-        op->begin = static_cast<uint32_t>(pool_.size());
-        for (const json& e : m[2]) {
-          if (!e.is_number_integer()) {
-            return Status::Error("read of key " + m[1].dump() + " holds " + e.dump().substr(0, 40) + ", not an integer");
-          }
-          pool_.push_back(e.get<int64_t>());
-        }
-        op->len = static_cast<uint32_t>(m[2].size());
-      } else {
-        return Status::Error("read value " + m[2].dump().substr(0, 40) + " is not a list or null");
-      }
-    } else {
-      return Status::Error("unknown micro-op \"" + f + "\" (list-append knows append and r)");
-    }
-    return Status::Ok();
-  }
-
   void Infer(TxnGraphBuilder* b) override {
     VersionOrders();
     Internal();
@@ -355,9 +325,15 @@ class ListAppendChecker : public Checker {
 
 }  // namespace
 
-Result<CheckResult> CheckListAppend(const History& history, const ListAppendOptions& options) {
+Result<CheckResult> CheckListAppend(const txn::TxnHistory& history, const ListAppendOptions& options) {
   ListAppendCheck a(history, options);
   return a.Run();
+}
+
+Result<CheckResult> CheckListAppend(const History& history, const ListAppendOptions& options) {
+  auto loaded = txn::LoadTxnHistory(history, txn::TxnModel::kListAppend, options.name, options.lines);
+  if (!loaded.ok()) return loaded.status();
+  return CheckListAppend(*loaded, options);
 }
 
 Result<std::unique_ptr<Checker>> MakeListAppendChecker(const ListAppendOptions& options) {

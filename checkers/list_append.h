@@ -39,7 +39,8 @@ using ListAppendOptions = TxnCheckOptions;  // txn_check.h: models, limits, name
 
 // Error (one line, "name:line: reason"): an unknown consistency model, a txn
 // value that is not a list of micro-ops, a non-integer element, a value
-// appended twice to the same key. The result's details:
+// appended twice to the same key (txn_load.h loads, then the check runs:
+// the same code and messages for a History and for a streamed file). The result's details:
 //   model "list-append", consistency-models, txns {ok, info, fail}, keys,
 //   edges, anomaly-types [...], anomaly-counts {type: n}, anomalies {type:
 //   [anomaly...]} where a cycle anomaly is {txns: [{name, index, process,
@@ -47,6 +48,10 @@ using ListAppendOptions = TxnCheckOptions;  // txn_check.h: models, limits, name
 //   their txns and a "why" line; not (requested models violated),
 //   weakest-violated, strongest-satisfied, elapsed_s; when unknown "reason".
 Result<CheckResult> CheckListAppend(const History& history, const ListAppendOptions& options);
+// The same over a history loaded with TxnModel::kListAppend (txn_load.h;
+// e.g. streamed from a file by LoadTxnHistoryFile, which is how `faultline
+// check` reads one: never a whole History); its own name places the errors.
+Result<CheckResult> CheckListAppend(const txn::TxnHistory& history, const ListAppendOptions& options);
 
 // Human-readable explanation of a CheckListAppend result: one line per
 // anomaly type, then each anomaly's txns and steps (no trailing newline;

@@ -32,29 +32,6 @@ class RwRegisterCheck : public txn::TxnCheck {
  private:
   const char* model() const override { return "rw-register"; }
 
-  Status ParseMop(const std::string& f, const json& m, bool reads, Mop* op, bool* keep) override {
-    if (f == "w") {
-      if (!m[2].is_number_integer()) return Status::Error("written value " + m[2].dump().substr(0, 40) + " is not an integer");
-      op->append = true;
-      op->value = m[2].get<int64_t>();
-    } else if (f == "r") {
-      if (!reads) {
-        *keep = false;
-        return Status::Ok();
-      }
-      if (m[2].is_null()) {
-        op->null_read = true;
-      } else if (m[2].is_number_integer()) {
-        op->value = m[2].get<int64_t>();
-      } else {
-        return Status::Error("read value " + m[2].dump().substr(0, 40) + " is not an integer or null");
-      }
-    } else {
-      return Status::Error("unknown micro-op \"" + f + "\" (rw-register knows w and r)");
-    }
-    return Status::Ok();
-  }
-
   static Version ReadVersion(const Mop& m) { return {m.key, m.null_read, m.null_read ? 0 : m.value}; }
   std::string VersionText(const Version& v) const { return v.nil ? "nil" : std::to_string(v.value); }
 
@@ -250,9 +227,15 @@ class RwRegisterCheck : public txn::TxnCheck {
 
 }  // namespace
 
-Result<CheckResult> CheckRwRegister(const History& history, const TxnCheckOptions& options) {
+Result<CheckResult> CheckRwRegister(const txn::TxnHistory& history, const TxnCheckOptions& options) {
   RwRegisterCheck c(history, options);
   return c.Run();
+}
+
+Result<CheckResult> CheckRwRegister(const History& history, const TxnCheckOptions& options) {
+  auto loaded = txn::LoadTxnHistory(history, txn::TxnModel::kRwRegister, options.name, options.lines);
+  if (!loaded.ok()) return loaded.status();
+  return CheckRwRegister(*loaded, options);
 }
 
 }  // namespace faultline

@@ -27,5 +27,8 @@ namespace faultline {
 
 // Errors and details: as CheckListAppend, with model "rw-register".
 Result<CheckResult> CheckRwRegister(const History& history, const TxnCheckOptions& options);
+// The same over a history loaded with TxnModel::kRwRegister (txn_load.h;
+// e.g. streamed from a file); its own name places the errors.
+Result<CheckResult> CheckRwRegister(const txn::TxnHistory& history, const TxnCheckOptions& options);
 
 }  // namespace faultline

@@ -57,11 +57,9 @@ Result<CheckResult> TxnCheck::Run() {
     phases[phase] = std::chrono::duration<double>(now - last).count();
     last = now;
   };
-  Status s = Collect();
+  Status s = IndexWriters();
   if (!s.ok()) return s;
-  s = IndexWriters();
-  if (!s.ok()) return s;
-  mark("parse");
+  mark("index");
   TxnGraphBuilder builder(static_cast<uint32_t>(txns_.size()));
   builder.Reserve(mops_.size() * 2 + (need_realtime ? txns_.size() * 6 : 0) + (need_process ? txns_.size() : 0));
   Infer(&builder);
@@ -108,7 +106,7 @@ Result<CheckResult> TxnCheck::Run() {
   json names = json::array();
   for (auto* m : *models) names.push_back(m->name);
   d["consistency-models"] = names;
-  d["txns"] = {{"ok", n_ok_}, {"info", n_info_}, {"fail", n_fail_}};
+  d["txns"] = {{"ok", th_.ok}, {"info", th_.info}, {"fail", th_.fail}};
   d["keys"] = key_json_.size();
   d["anomaly-types"] = json(std::vector<std::string>(found.begin(), found.end()));
   d["anomaly-counts"] = counts_;
@@ -123,98 +121,6 @@ Result<CheckResult> TxnCheck::Run() {
   return result;
 }
 
-std::string TxnCheck::Where(size_t pos) const {
-  if (o_.lines && pos < o_.lines->size() && (*o_.lines)[pos] > 0) {
-    return o_.name + ":" + std::to_string((*o_.lines)[pos]);
-  }
-  return o_.name + ": event " + std::to_string(pos);
-}
-
-Result<uint32_t> TxnCheck::Key(const json& k) {
-  if (k.is_number_integer()) {
-    // Small non-negative keys (the usual case) by direct table.
-    int64_t v = k.get<int64_t>();
-    if (v >= 0 && v < (int64_t{1} << 22)) {
-      if (static_cast<size_t>(v) >= small_keys_.size()) small_keys_.resize(static_cast<size_t>(v) * 2 + 16, kNoTxn);
-      uint32_t& slot = small_keys_[static_cast<size_t>(v)];
-      if (slot == kNoTxn) {
-        slot = static_cast<uint32_t>(key_json_.size());
-        key_json_.push_back(k);
-      }
-      return slot;
-    }
-    auto [it, fresh] = int_keys_.try_emplace(k.get<int64_t>(), static_cast<uint32_t>(key_json_.size()));
-    if (fresh) key_json_.push_back(k);
-    return it->second;
-  }
-  if (k.is_null() || k.is_object() || k.is_array() || k.is_boolean() || k.is_number_float()) {
-    return Status::Error("key " + k.dump().substr(0, 40) + " is not an integer or a string");
-  }
-  auto [it, fresh] = str_keys_.try_emplace(k.get<std::string>(), static_cast<uint32_t>(key_json_.size()));
-  if (fresh) key_json_.push_back(k);
-  return it->second;
-}
-
-Status TxnCheck::ParseMops(const json& v, bool reads, size_t pos, Txn* t) {
-  t->mop_begin = static_cast<uint32_t>(mops_.size());
-  if (!v.is_array()) return Status::Error(Where(pos) + ": txn value is not a list of micro-ops: " + v.dump().substr(0, 60));
-  for (const json& m : v) {
-    if (!m.is_array() || m.size() != 3 || !m[0].is_string()) {
-      return Status::Error(Where(pos) + ": micro-op " + m.dump().substr(0, 60) + " is not [f key value]");
-    }
-    auto key = Key(m[1]);
-    if (!key.ok()) return Status::Error(Where(pos) + ": micro-op " + m.dump().substr(0, 60) + ": " + key.status().message());
-    Mop op;
-    op.key = *key;
-    bool keep = true;
-    Status s = ParseMop(m[0].get_ref<const std::string&>(), m, reads, &op, &keep);
-    if (!s.ok()) return Status::Error(Where(pos) + ": " + s.message());
-    if (keep) mops_.push_back(op);
-  }
-  t->mop_end = static_cast<uint32_t>(mops_.size());
-  return Status::Ok();
-}
-
-Status TxnCheck::Collect() {
-  std::unordered_map<int64_t, size_t> open;  // process -> txn
-  for (size_t i = 0; i < h_.size(); ++i) {
-    const Op& op = h_[i];
-    if (op.is_nemesis() || op.f != "txn") continue;
-    if (op.is_invoke()) {
-      events_.push_back({static_cast<uint32_t>(txns_.size()), false});
-      open[op.process] = txns_.size();
-      Txn t;
-      t.invoke = i;
-      t.process = op.process;
-      txns_.push_back(t);
-      continue;
-    }
-    auto it = open.find(op.process);
-    if (it == open.end()) continue;  // the reader validated pairs; be lenient
-    events_.push_back({static_cast<uint32_t>(it->second), true});
-    Txn& t = txns_[it->second];
-    open.erase(it);
-    t.complete = i;
-    t.type = op.type;
-  }
-  mops_.reserve(txns_.size() * 3);
-  for (uint32_t id = 0; id < txns_.size(); ++id) {
-    Txn& t = txns_[id];
-    const Op& inv = h_[t.invoke];
-    bool ok = t.type == OpType::kOk;
-    bool has_result = t.complete != SIZE_MAX && h_[t.complete].value.is_array();
-    const json& v = has_result ? h_[t.complete].value : inv.value;
-    // An ok without a value says nothing about its reads (the invocation's
-    // nils are not results).
-    Status s = ParseMops(v, ok && has_result, ok ? t.complete : t.invoke, &t);
-    if (!s.ok()) return s;
-    n_ok_ += ok;
-    n_fail_ += t.type == OpType::kFail;
-    n_info_ += t.type == OpType::kInfo;
-  }
-  return Status::Ok();
-}
-
 Status TxnCheck::IndexWriters() {
   size_t appends = 0;
   for (const Mop& m : mops_) appends += m.append;
@@ -226,7 +132,7 @@ Status TxnCheck::IndexWriters() {
       if (!m.append) continue;
       WriterMap::Slot* s = writers_.Find(m.key, m.value);
       if (s->txn != kNoTxn) {
-        return Status::Error(Where(TxnPos(id)) + ": value " + std::to_string(m.value) + " written to key " +
+        return Status::Error(th_.Where(t.completed ? t.complete_at : t.invoke_at) + ": value " + std::to_string(m.value) + " written to key " +
                              KeyText(m.key) + " twice (also by " + Name(s->txn) +
                              "); " + model() + " needs unique written values per key");
       }
@@ -281,11 +187,10 @@ void TxnCheck::RealtimeEdges(TxnGraphBuilder* b) {
   }
 }
 
-size_t TxnCheck::TxnPos(uint32_t id) const {
+std::string TxnCheck::Name(uint32_t id) const {
   const Txn& t = txns_[id];
-  return t.complete != SIZE_MAX ? t.complete : t.invoke;
+  return "T" + std::to_string(t.completed ? t.complete_index : t.invoke_index);
 }
-std::string TxnCheck::Name(uint32_t id) const { return "T" + std::to_string(h_[TxnPos(id)].index); }
 std::string TxnCheck::KeyText(uint32_t k) const {
   const json& j = key_json_[k];
   return j.is_string() ? j.get<std::string>() : j.dump();
@@ -293,10 +198,8 @@ std::string TxnCheck::KeyText(uint32_t k) const {
 
 json TxnCheck::TxnJson(uint32_t id) const {
   const Txn& t = txns_[id];
-  const Op& op = h_[TxnPos(id)];
-  return {{"name", Name(id)}, {"index", op.index}, {"process", t.process},
-          {"type", t.complete == SIZE_MAX ? "info" : std::string(OpTypeName(t.type))},
-          {"value", op.value.is_array() ? op.value : h_[t.invoke].value}};
+  return {{"name", Name(id)}, {"index", t.completed ? t.complete_index : t.invoke_index}, {"process", t.process},
+          {"type", std::string(OpTypeName(t.type))}, {"value", th_.TxnValue(id)}};
 }
 
 void TxnCheck::Report(const std::string& type, std::vector<uint32_t> ids, const std::string& why) {
@@ -317,8 +220,8 @@ std::pair<std::string, json> TxnCheck::WhyStep(const CycleStep& s) const {
             nullptr};
   }
   if (s.type == kEdgeRealtime) {
-    return {A + " completed (event " + std::to_string(h_[a.complete].index) + ") before " + B +
-                " was invoked (event " + std::to_string(h_[b.invoke].index) + "), so " + A + arrow + B,
+    return {A + " completed (event " + std::to_string(a.complete_index) + ") before " + B +
+                " was invoked (event " + std::to_string(b.invoke_index) + "), so " + A + arrow + B,
             nullptr};
   }
   auto why = WhyData(s);

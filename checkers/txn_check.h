@@ -1,22 +1,21 @@
 // TxnCheck: what the transactional checkers (list-append, rw-register)
-// share: pairing txn ops into transactions (ok committed, fail did not, info
-// and never-completed may have), interning keys, the index of which txn
-// wrote each (key, value), per-process and real-time edges, the cycle search
-// (txn_graph.h), the verdict against the consistency models
-// (consistency_models.h) and the result format (list_append.h documents
-// it). A checker derives from TxnCheck and supplies the micro-op parsing,
-// the data edges and anomalies it infers, and why each data edge holds.
-// One TxnCheck per check; not thread-safe itself.
+// share, over the compact history of txn_load.h (txns paired, keys
+// interned, micro-ops parsed): the index of which txn wrote each (key,
+// value), per-process and real-time edges, the cycle search (txn_graph.h),
+// the verdict against the consistency models (consistency_models.h) and the
+// result format (list_append.h documents it). A checker derives from
+// TxnCheck and supplies the data edges and anomalies it infers, and why
+// each data edge holds. One TxnCheck per check; not thread-safe itself.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "checkers/checker.h"
 #include "checkers/txn_graph.h"
+#include "checkers/txn_load.h"
 #include "harness/core/status.h"
 
 namespace faultline {
@@ -25,8 +24,9 @@ struct TxnCheckOptions {
   std::vector<std::string> consistency_models = {"strict-serializable"};
   double time_limit_s = 0;      // 0 = none
   size_t memory_limit_mb = 0;   // 0 = 3/4 of physical memory
-  // For error messages: the history's name and each event's source line
-  // (lines[i] for history[i]; may be null/short: then "event i").
+  // For error messages when checking a History: its name and each event's
+  // source line (lines[i] for history[i]; may be null/short: then "event
+  // i"). A TxnHistory carries its own.
   std::string name = "history";
   const std::vector<int>* lines = nullptr;
   size_t max_reported = 8;      // anomalies shown per type (all are counted)
@@ -39,26 +39,6 @@ struct TxnCheckOptions {
 std::string ExplainTxnCheck(const CheckResult& result);
 
 namespace txn {
-
-inline constexpr uint32_t kNoTxn = 0xFFFFFFFFu;
-
-// One micro-op, compact: reads point into the shared element pool.
-struct Mop {
-  bool append = false;    // a write: list-append's append, rw-register's w
-  bool null_read = false;
-  uint32_t key = 0;
-  int64_t value = 0;      // a write's value; rw-register: a read's value (unless null_read)
-  uint32_t begin = 0;     // read: elements [begin, begin + len) of the pool
-  uint32_t len = 0;
-};
-
-struct Txn {
-  size_t invoke = 0;          // history position of the invocation
-  size_t complete = SIZE_MAX; // position of the completion (SIZE_MAX: never)
-  OpType type = OpType::kInfo;
-  int64_t process = 0;
-  uint32_t mop_begin = 0, mop_end = 0;
-};
 
 // (key, value) -> the txn that wrote it; open addressing.
 class WriterMap {
@@ -100,53 +80,42 @@ std::string ListText(const int64_t* e, size_t n);
 
 class TxnCheck {
  public:
-  TxnCheck(const History& h, const TxnCheckOptions& o) : h_(h), o_(o) {}
+  TxnCheck(const TxnHistory& h, const TxnCheckOptions& o)
+      : th_(h), o_(o), txns_(h.txns), events_(h.events), mops_(h.mops), pool_(h.pool), key_json_(h.keys) {}
   virtual ~TxnCheck() = default;
-  // Error: an unknown consistency model or bad input (one line naming the place).
+  // Error: an unknown consistency model or a value written twice to a key
+  // (one line naming the place).
   Result<CheckResult> Run();
 
  protected:
   virtual const char* model() const = 0;
-  // Fills `op` (its key is set) from micro-op m = [f, k, v]; `reads`: the txn
-  // is ok, so reads returned values. *keep = false drops the micro-op.
-  // Error: the reason, without the place.
-  virtual Status ParseMop(const std::string& f, const json& m, bool reads, Mop* op, bool* keep) = 0;
   // Adds the data edges (ww, wr, rw) and Report()s non-cycle anomalies.
   virtual void Infer(TxnGraphBuilder* b) = 0;
   // Why a ww/wr/rw step holds, and its key (null when unknown).
   virtual std::pair<std::string, json> WhyData(const CycleStep& s) const = 0;
 
-  std::string Where(size_t pos) const;
-  size_t TxnPos(uint32_t id) const;
   std::string Name(uint32_t id) const;
   std::string KeyText(uint32_t k) const;
   json TxnJson(uint32_t id) const;
   // Counts an anomaly of `type` and keeps the first max_reported.
   void Report(const std::string& type, std::vector<uint32_t> ids, const std::string& why);
 
-  const History& h_;
+  const TxnHistory& th_;
   const TxnCheckOptions& o_;
-  std::vector<Txn> txns_;
-  std::vector<std::pair<uint32_t, bool>> events_;  // (txn, is completion) in history order
-  std::vector<Mop> mops_;
-  std::vector<int64_t> pool_;
-  std::vector<json> key_json_;
+  const std::vector<Txn>& txns_;
+  const std::vector<std::pair<uint32_t, bool>>& events_;  // (txn, is completion) in history order
+  const std::vector<Mop>& mops_;
+  const std::vector<int64_t>& pool_;
+  const std::vector<json>& key_json_;
   WriterMap writers_;
 
  private:
-  Result<uint32_t> Key(const json& k);
-  Status ParseMops(const json& v, bool reads, size_t pos, Txn* t);
-  Status Collect();
   Status IndexWriters();
   void ProcessEdges(TxnGraphBuilder* b);
   void RealtimeEdges(TxnGraphBuilder* b);
   std::pair<std::string, json> WhyStep(const CycleStep& s) const;
   void AddCycle(const FoundCycle& c);
 
-  std::vector<uint32_t> small_keys_;  // key value -> key id, for keys 0..2^22
-  std::unordered_map<int64_t, uint32_t> int_keys_;
-  std::unordered_map<std::string, uint32_t> str_keys_;
-  size_t n_ok_ = 0, n_info_ = 0, n_fail_ = 0;
   json counts_ = json::object();
   json anomalies_ = json::object();
 };

@@ -5,6 +5,7 @@
 
 #include "checkers/list_append.h"
 #include "checkers/rw_register.h"
+#include "checkers/txn_load.h"
 #include "harness/core/flags.h"
 #include "nemesis/nemesis_support.h"
 #include "results/run_store.h"
@@ -30,23 +31,19 @@ int CheckTxnFiles(const std::vector<std::string>& files, const TxnCheckFlags& fl
   if (auto c = MakeListAppendChecker(options); !c.ok()) {
     return BadInput("check", "--consistency-models: " + c.status().message());
   }
-  HistoryReadOptions read_options;
-  read_options.format = flags.format;
-  read_options.independent = IndependentMode::kNo;  // txn values are lists of micro-ops, never [k v] tuples
+  txn::TxnModel model = flags.model == "rw-register" ? txn::TxnModel::kRwRegister : txn::TxnModel::kListAppend;
   bool any_bad = false, any_invalid = false, any_unknown = false;
   for (size_t fi = 0; fi < files.size(); ++fi) {
     const std::string& file = files[fi];
-    HistoryReadInfo info;
-    auto history = ReadHistoryFile(file, read_options, &info);
+    // Streamed into the compact form: never a whole History of json ops.
+    auto history = txn::LoadTxnHistoryFile(file, flags.format, model);
     if (!history.ok()) {
       std::fprintf(stderr, "faultline check: %s\n", history.status().message().c_str());
       any_bad = true;
       continue;
     }
-    ListAppendOptions o = options;
-    o.name = file;
-    o.lines = &info.lines;
-    auto result = flags.model == "rw-register" ? CheckRwRegister(*history, o) : CheckListAppend(*history, o);
+    auto result = model == txn::TxnModel::kRwRegister ? CheckRwRegister(*history, options)
+                                                      : CheckListAppend(*history, options);
     if (!result.ok()) {
       std::fprintf(stderr, "faultline check: %s\n", result.status().message().c_str());
       any_bad = true;
