@@ -1,5 +1,6 @@
 // Seeded generator of list-append histories (Elle's generator shape), for
-// the checker tests and tests/bench/elle_bench.cc.
+// the checker tests and tests/bench/elle_bench.cc (which streams them to a
+// file: GenerateListAppendTo, GSinglePlanter).
 //
 // A simulated store applies each txn atomically at a random moment between
 // its invocation and its completion, so with no bugs the history is strict
@@ -15,8 +16,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdio>
+#include <deque>
+#include <functional>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/core/op.h"
@@ -37,7 +41,9 @@ struct ListAppendGenOptions {
   double p_fail_applied = 0;
 };
 
-inline History GenerateListAppend(const ListAppendGenOptions& o) {
+// Calls emit(Op&&) for each event in order (index 0, 1, ...): the history
+// is never held, so 10,000,000 txns go straight to a file.
+inline void GenerateListAppendTo(const ListAppendGenOptions& o, const std::function<void(Op&&)>& emit) {
   std::mt19937_64 rng(o.seed);
   auto chance = [&](double p) { return p > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < p; };
   auto below = [&](size_t n) { return static_cast<size_t>(rng() % n); };
@@ -58,19 +64,17 @@ inline History GenerateListAppend(const ListAppendGenOptions& o) {
   std::vector<Proc> procs(o.processes);
   int64_t next_process = 0;
   for (auto& p : procs) p.id = next_process++;
-  History h;
-  h.reserve(o.txns * 2 + o.processes);
   size_t invoked = 0, open = 0;
-  int64_t time = 0;
-  auto emit = [&](const Proc& p, OpType type, json value) {
+  int64_t time = 0, index = 0;
+  auto push = [&](const Proc& p, OpType type, json value) {
     Op op;
-    op.index = static_cast<int64_t>(h.size());
+    op.index = index++;
     op.time = time += 1000;
     op.type = type;
     op.process = p.id;
     op.f = "txn";
     op.value = std::move(value);
-    h.push_back(std::move(op));
+    emit(std::move(op));
   };
   auto apply = [&](Proc& p, bool stale) {
     const std::vector<std::vector<int64_t>>* view = &state;
@@ -115,21 +119,21 @@ inline History GenerateListAppend(const ListAppendGenOptions& o) {
       p.applied = false;
       ++invoked;
       ++open;
-      emit(p, OpType::kInvoke, txn);
+      push(p, OpType::kInvoke, txn);
       continue;
     }
     if (!p.applied) {
       if (chance(o.p_fail)) {  // fails before taking effect
         if (chance(o.p_fail_applied)) apply(p, false);
         json inv = p.txn;
-        emit(p, OpType::kFail, inv);
+        push(p, OpType::kFail, inv);
         p.busy = false;
         --open;
         continue;
       }
       if (chance(o.p_info)) {  // crashes; took effect or not
         if (chance(0.5)) apply(p, false);
-        emit(p, OpType::kInfo, nullptr);
+        push(p, OpType::kInfo, nullptr);
         p.busy = false;
         p.id = next_process++;
         --open;
@@ -138,57 +142,90 @@ inline History GenerateListAppend(const ListAppendGenOptions& o) {
       apply(p, chance(o.p_stale));
       continue;
     }
-    emit(p, OpType::kOk, p.txn);
+    push(p, OpType::kOk, p.txn);
     p.busy = false;
     --open;
   }
+}
+
+inline History GenerateListAppend(const ListAppendGenOptions& o) {
+  History h;
+  h.reserve(o.txns * 2 + o.processes);
+  GenerateListAppendTo(o, [&](Op&& op) { h.push_back(std::move(op)); });
   return h;
 }
 
-// Plants one read skew into a generated valid history: a txn R reading x
-// and y after a txn W appended to both has its read of x cut back to just
-// before W's value while it still sees W's y: R rw-> W, and W reaches R
-// through y's versions, a G-single. Prints what it did; false when no such
-// pair was found.
-inline bool PlantGSingle(History* h) {
-  // W: an ok txn appending to two different keys; R: a later ok txn that reads
-  // both (seeing W's values) and does not append to x.
-  std::vector<size_t> ok_positions;
-  for (size_t i = 0; i < h->size(); ++i) {
-    if ((*h)[i].is_ok()) ok_positions.push_back(i);
+// Plants one read skew into a generated valid history as it streams by
+// (Offer each op in order, then write it): once `after_oks` ok txns have
+// passed, a txn R reading x and y after a txn W appended to both (within
+// the next 2,000 ok txns) has its read of x cut back to just before W's
+// value while it still sees W's y: R rw-> W, and W reaches R through y's
+// versions, a G-single. Only R's completion changes.
+class GSinglePlanter {
+ public:
+  explicit GSinglePlanter(size_t after_oks) : after_oks_(after_oks) {}
+  // True when this op was the one changed.
+  bool Offer(Op* op) {
+    if (planted_ || !op->is_ok()) return false;
+    if (++oks_ <= after_oks_) return false;
+    while (!ws_.empty() && ws_.front().first + 2000 < oks_) ws_.pop_front();
+    for (const auto& [at, w] : ws_) {
+      if (TryCut(w, op)) return planted_ = true;
+    }
+    // W: an ok txn appending to two different keys.
+    size_t appends = 0;
+    for (const auto& m : op->value) appends += m[0] == "append";
+    if (appends >= 2) ws_.push_back({oks_, *op});
+    return false;
   }
-  for (size_t wi = ok_positions.size() / 2; wi < ok_positions.size(); ++wi) {
-    const json& w = (*h)[ok_positions[wi]].value;
-    for (const auto& mx : w) {
-      for (const auto& my : w) {
+  bool planted() const { return planted_; }
+  const std::string& what() const { return what_; }
+
+ private:
+  // R (`r`) reads both of W's keys seeing W's values and does not append to x.
+  bool TryCut(const Op& w, Op* r) {
+    for (const auto& mx : w.value) {
+      for (const auto& my : w.value) {
         if (mx[0] != "append" || my[0] != "append" || mx[1] == my[1]) continue;
-        for (size_t ri = wi + 1; ri < ok_positions.size() && ri < wi + 2000; ++ri) {
-          json& r = (*h)[ok_positions[ri]].value;
-          json* rx = nullptr;
-          bool sees_y = false, appends_x = false;
-          for (auto& m : r) {
-            if (m[0] == "append" && m[1] == mx[1]) appends_x = true;
-            if (m[0] != "r" || !m[2].is_array()) continue;
-            auto has = [&](const json& v) { return std::find(m[2].begin(), m[2].end(), v) != m[2].end(); };
-            if (m[1] == mx[1] && has(mx[2])) rx = &m;
-            if (m[1] == my[1] && has(my[2])) sees_y = true;
-          }
-          if (!rx || !sees_y || appends_x) continue;
-          json cut = json::array();
-          for (const auto& e : (*rx)[2]) {
-            if (e == mx[2]) break;
-            cut.push_back(e);
-          }
-          std::printf("planted: T%lld's read of key %s cut from %zu to %zu elements (before T%lld's append of %s)\n",
-                      static_cast<long long>((*h)[ok_positions[ri]].index), (*rx)[1].dump().c_str(), (*rx)[2].size(),
-                      cut.size(), static_cast<long long>((*h)[ok_positions[wi]].index), mx[2].dump().c_str());
-          (*rx)[2] = cut;
-          return true;
+        json* rx = nullptr;
+        bool sees_y = false, appends_x = false;
+        for (auto& m : r->value) {
+          if (m[0] == "append" && m[1] == mx[1]) appends_x = true;
+          if (m[0] != "r" || !m[2].is_array()) continue;
+          auto has = [&](const json& v) { return std::find(m[2].begin(), m[2].end(), v) != m[2].end(); };
+          if (m[1] == mx[1] && has(mx[2])) rx = &m;
+          if (m[1] == my[1] && has(my[2])) sees_y = true;
         }
+        if (!rx || !sees_y || appends_x) continue;
+        json cut = json::array();
+        for (const auto& e : (*rx)[2]) {
+          if (e == mx[2]) break;
+          cut.push_back(e);
+        }
+        what_ = "T" + std::to_string(r->index) + "'s read of key " + (*rx)[1].dump() + " cut from " +
+                std::to_string((*rx)[2].size()) + " to " + std::to_string(cut.size()) + " elements (before T" +
+                std::to_string(w.index) + "'s append of " + mx[2].dump() + ")";
+        (*rx)[2] = cut;
+        return true;
       }
     }
+    return false;
   }
-  return false;
+
+  size_t after_oks_;
+  size_t oks_ = 0;
+  bool planted_ = false;
+  std::string what_;
+  std::deque<std::pair<size_t, Op>> ws_;  // (ok number, W) of the last 2,000 ok txns
+};
+
+// The same for a history in memory: W from the second half of its ok txns.
+inline bool PlantGSingle(History* h) {
+  size_t oks = 0;
+  for (const Op& op : *h) oks += op.is_ok();
+  GSinglePlanter planter(oks / 2);
+  for (Op& op : *h) planter.Offer(&op);
+  return planter.planted();
 }
 
 }  // namespace faultline::testing
