@@ -23,10 +23,13 @@ std::set<std::string> Union(std::set<std::string> a, const std::set<std::string>
 }
 
 std::vector<ConsistencyModel> BuildModels() {
-  // Garbage no model allows: the store's values are not lists.
-  const std::set<std::string> garbage = {"internal", "duplicate-elements", "incompatible-order"};
+  // Garbage no model allows: the store's values are not lists (or
+  // registers), or hold what no write produced.
+  const std::set<std::string> garbage = {"internal", "duplicate-elements", "incompatible-order", "garbage-read"};
   const std::set<std::string> ru = With(garbage, {"G0"});
-  const std::set<std::string> rc = With(ru, {"G1a", "G1b", "G1c"});
+  // A dirty update is forbidden wherever G1a is (Elle: dirty-update implies
+  // G1a): a committed write built on aborted state.
+  const std::set<std::string> rc = With(ru, {"G1a", "G1b", "G1c", "dirty-update"});
   const std::set<std::string> si_cycles = {"G0", "G1c", "G-single", "G-nonadjacent"};
   const std::set<std::string> ser_cycles = {"G0", "G1c", "G-single", "G-nonadjacent", "G2-item"};
   const std::set<std::string> si = Union(rc, si_cycles);

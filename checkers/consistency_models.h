@@ -6,8 +6,11 @@
 // rw), G-nonadjacent (rw edges, none adjacent), G2-item (any cycle with rw),
 // each cycle kind also as "-process" (uses a per-process order edge) and
 // "-realtime" (uses a real-time order edge); plus the non-cycle anomalies
-// internal, duplicate-elements and incompatible-order, which no model allows
-// (they mean the store did not behave as lists at all).
+// internal, duplicate-elements, incompatible-order and garbage-read (a read
+// of a value no txn wrote), which no model allows (the store did not behave
+// as lists or registers at all), and dirty-update (a committed append after
+// a failed one in a key's version order), which every model forbidding G1a
+// forbids, as in Elle.
 //
 // A model forbids a set of anomalies; model A is stronger than B when A's set
 // contains B's. Models that forbid "-process" or "-realtime" anomalies need

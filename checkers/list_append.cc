@@ -55,8 +55,10 @@ class ListAppendCheck : public txn::TxnCheck {
                    Name(other) + " read " + ListText(&pool_[l.begin], l.len) +
                    "; neither is a prefix of the other, so no single version order explains both");
         Duplicates(id, m);
+        incompatible_.push_back(i);
       }
     }
+    std::sort(incompatible_.begin(), incompatible_.end());
     for (uint32_t k = 0; k < longest_.size(); ++k) {
       if (longest_[k].first != kNoTxn) Duplicates(longest_[k].first, mops_[longest_[k].second]);
     }
@@ -122,19 +124,30 @@ class ListAppendCheck : public txn::TxnCheck {
   }
 
   void DataEdges(TxnGraphBuilder* b) {
-    // ww along each key's version order; G1a where a failed txn's write shows.
+    // ww along each key's version order; G1a where a failed txn's write
+    // shows, garbage reads where an element no txn appended does.
     first_failed_.assign(key_json_.size(), UINT32_MAX);
+    first_garbage_.assign(key_json_.size(), UINT32_MAX);
     for (uint32_t k = 0; k < longest_.size(); ++k) {
       if (longest_[k].first == kNoTxn) continue;
       const Mop& l = mops_[longest_[k].second];
       uint32_t prev = kNoTxn;
+      uint32_t failed_at = UINT32_MAX;  // position of the failed append a committed one may follow
       for (uint32_t p = 0; p < l.len; ++p) {
         WriterMap::Slot* w = writers_.Find(k, pool_[l.begin + p]);
         if (w->txn != kNoTxn) w->observed = true;
         uint32_t cur = w->txn;
+        if (cur == kNoTxn && first_garbage_[k] == UINT32_MAX) first_garbage_[k] = p;
         if (cur != kNoTxn && txns_[cur].type == OpType::kFail) {
           if (first_failed_[k] == UINT32_MAX) first_failed_[k] = p;
+          // As Elle: the earliest failed append of a run of them is named
+          // (the widest range); info writers may have committed or not, so
+          // neither end a run nor make one a dirty update.
+          if (failed_at == UINT32_MAX) failed_at = p;
           cur = kNoTxn;
+        } else if (cur != kNoTxn && txns_[cur].type == OpType::kOk && failed_at != UINT32_MAX) {
+          DirtyUpdate(k, failed_at, p);
+          failed_at = UINT32_MAX;
         }
         if (prev != kNoTxn && cur != kNoTxn) b->Add(prev, cur, kEdgeWW);
         prev = cur;
@@ -171,6 +184,7 @@ class ListAppendCheck : public txn::TxnCheck {
             if (!last || last->txn != w) b->Add(id, w, kEdgeRW);
           }
         }
+        Garbage(id, i);
         if (m.len > first_failed_[m.key]) {
           int64_t e = pool_[mops_[longest_[m.key].second].begin + first_failed_[m.key]];
           uint32_t w = writers_.Get(m.key, e)->txn;
@@ -203,6 +217,41 @@ class ListAppendCheck : public txn::TxnCheck {
         }
       }
     }
+  }
+
+  // Key k's version order has a failed txn's append at `from` and a
+  // committed txn's at `to`, with only failed or info appends (or garbage)
+  // between: the committed write built on state that was aborted (Elle's
+  // dirty-update; txns: the failed one, the committed one).
+  void DirtyUpdate(uint32_t k, uint32_t from, uint32_t to) {
+    const Mop& l = mops_[longest_[k].second];
+    int64_t ef = pool_[l.begin + from], ec = pool_[l.begin + to];
+    uint32_t failed = writers_.Get(k, ef)->txn, committed = writers_.Get(k, ec)->txn;
+    Report("dirty-update", {failed, committed},
+           "key " + KeyText(k) + ": " + Name(committed) + ", which committed, appended " + std::to_string(ec) +
+               " after " + std::to_string(ef) + ", appended by " + Name(failed) +
+               ", which failed (did not commit); the version order " + ListText(&pool_[l.begin + from], to - from + 1) +
+               " promotes aborted state into committed state");
+  }
+
+  // A read holding an element that no txn in the history appended to its
+  // key (Elle's garbage read: no write could have produced it).
+  void Garbage(uint32_t id, uint32_t i) {
+    const Mop& m = mops_[i];
+    size_t bad = m.len;
+    if (std::binary_search(incompatible_.begin(), incompatible_.end(), i)) {
+      for (size_t p = 0; p < m.len && bad == m.len; ++p) {
+        if (!writers_.Get(m.key, pool_[m.begin + p])) bad = p;
+      }
+    } else if (m.len > first_garbage_[m.key]) {
+      bad = first_garbage_[m.key];  // a prefix of the version order: the same element
+    }
+    if (bad == m.len) return;
+    int64_t e = pool_[m.begin + bad];
+    Report("garbage-read", {id},
+           Name(id) + " read key " + KeyText(m.key) + " = " + ListText(&pool_[m.begin], m.len) + ", which holds " +
+               std::to_string(e) + ", but no txn in the history appended " + std::to_string(e) + " to " +
+               KeyText(m.key));
   }
 
   // The writer of the last element of k's version order (kNoTxn: none, or failed).
@@ -304,6 +353,8 @@ class ListAppendCheck : public txn::TxnCheck {
 
   std::vector<std::pair<uint32_t, uint32_t>> longest_;  // key -> (txn, mop) of its longest ok read
   std::vector<uint32_t> first_failed_;                   // key -> first version position a failed txn wrote
+  std::vector<uint32_t> first_garbage_;                  // key -> first version position no txn wrote
+  std::vector<uint32_t> incompatible_;                   // mops of reads not a prefix of the version order, sorted
   std::vector<std::vector<uint32_t>> unobserved_;        // key -> ok/info txns with appends no read saw
 };
 

@@ -16,8 +16,12 @@
 // with process and realtime orders when a requested consistency model needs
 // them. Also found: duplicate-elements, internal (a read not matching the
 // txn's own earlier reads and appends), G1a, G1b (a read ending at an
-// element that is not its writer's final append to that key). Cycles: see
-// txn_graph.h; kinds and models: consistency_models.h.
+// element that is not its writer's final append to that key), dirty-update
+// (in a key's version order a committed txn's append follows a failed txn's,
+// with only failed or info appends between; named: the failed and the
+// committed txn), garbage-read (an ok read holding an element no txn in the
+// history appended to that key; named: the reader and the element). Cycles:
+// see txn_graph.h; kinds and models: consistency_models.h.
 //
 // Verdict: invalid when a requested model forbids a found anomaly; else
 // unknown when the cycle search hit a time/step limit or the memory limit

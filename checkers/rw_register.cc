@@ -111,11 +111,18 @@ class RwRegisterCheck : public txn::TxnCheck {
 
   void Infer(TxnGraphBuilder* b) override {
     Scan();
-    // wr, G1a, G1b.
+    // wr, G1a, G1b, garbage reads.
     for (const auto& [v, reader] : external_) {
       if (v.nil) continue;
       const WriterMap::Slot* w = writers_.Get(v.key, v.value);
-      if (!w || w->txn == reader) continue;
+      if (!w) {
+        // No write could have produced it (Elle's garbage read).
+        Report("garbage-read", {reader},
+               Name(reader) + " read key " + KeyText(v.key) + " = " + VersionText(v) +
+                   ", but no txn in the history wrote " + VersionText(v) + " to " + KeyText(v.key));
+        continue;
+      }
+      if (w->txn == reader) continue;
       if (txns_[w->txn].type == OpType::kFail) {
         Report("G1a", {reader, w->txn},
                Name(reader) + " read key " + KeyText(v.key) + " = " + VersionText(v) + ", written by " + Name(w->txn) +

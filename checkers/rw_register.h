@@ -14,7 +14,8 @@
 // writers of k's earliest known writes). Only a txn's external reads (before
 // it writes the key) and final writes count. Also found: G1a, G1b (a read of
 // a value its writer overwrote in the same txn), internal (a read not
-// matching the txn's own earlier write or read of the key). Because orders
+// matching the txn's own earlier write or read of the key), garbage-read (an
+// external read of a value no txn in the history wrote). Because orders
 // are partial the checker is sound (every anomaly it reports is real) but
 // not complete. Cycles, models and the result format: as list-append.
 // Stateless; Check may run on several threads.

@@ -197,6 +197,68 @@ TEST(ListAppend, OkWithoutValueHasUnknownReads) {
   EXPECT_EQ(Check(t.history()).valid, Validity::kValid);
 }
 
+// Elle's dirty update: a committed append after a failed one in x's
+// version order (only failed or info appends between).
+TEST(ListAppend, DirtyUpdateCommittedAppendAfterAFailedOne) {
+  Txns t;
+  t.Invoke(0, {A("x", 1)}).Fail(0);             // T1 failed
+  t.Invoke(1, {A("x", 2)}).Info(1);             // T3 may have committed
+  t.Serial(2, {A("x", 3)});                     // T5 committed
+  t.Serial(3, {R("x", {1, 2, 3})});
+  CheckResult r = Check(t.history(), {"read-committed"});
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(Types(r), (std::vector<std::string>{"G1a", "dirty-update"})) << ExplainListAppend(r);
+  const json& a = r.details["anomalies"]["dirty-update"][0];
+  EXPECT_EQ(a["txns"][0]["name"], "T1");
+  EXPECT_EQ(a["txns"][1]["name"], "T5");
+  EXPECT_EQ(a["why"].get<std::string>(),
+            "key x: T5, which committed, appended 3 after 1, appended by T1, which failed (did not commit); "
+            "the version order [1 2 3] promotes aborted state into committed state");
+  EXPECT_NE(ExplainListAppend(r).find("dirty-update: key x: T5, which committed"), std::string::npos);
+  // Forbidden wherever G1a is: read-uncommitted allows both.
+  EXPECT_EQ(Check(t.history(), {"read-uncommitted"}).valid, Validity::kValid);
+  // (Not only through G1a.)
+  auto rc = ParseConsistencyModels("read-committed");
+  ASSERT_TRUE(rc.ok());
+  EXPECT_TRUE((*rc)[0]->forbids.count("dirty-update"));
+}
+
+TEST(ListAppend, NoDirtyUpdateWithoutACommittedAppendAfterTheFailedOne) {
+  Txns t;
+  t.Serial(0, {A("x", 1)});
+  t.Invoke(1, {A("x", 2)}).Fail(1);
+  t.Invoke(2, {A("x", 3)}).Info(2);  // unknown: not a committed append
+  t.Serial(3, {R("x", {1, 2, 3})});
+  CheckResult r = Check(t.history());
+  EXPECT_EQ(Types(r), std::vector<std::string>{"G1a"}) << ExplainListAppend(r);
+}
+
+// Elle's garbage read: an element no txn appended to that key.
+TEST(ListAppend, GarbageReadOfANeverAppendedElement) {
+  Txns t;
+  t.Serial(0, {A("x", 1)});
+  t.Serial(1, {R("x", {1, 7})});
+  t.Serial(2, {R("x", {1})});
+  CheckResult r = Check(t.history(), {"read-uncommitted"});
+  EXPECT_EQ(r.valid, Validity::kInvalid);  // no model allows it
+  EXPECT_EQ(Types(r), std::vector<std::string>{"garbage-read"}) << ExplainListAppend(r);
+  EXPECT_EQ(r.details["anomaly-counts"]["garbage-read"], 1);  // T5 read only [1]
+  const json& a = r.details["anomalies"]["garbage-read"][0];
+  EXPECT_EQ(a["txns"][0]["name"], "T3");
+  EXPECT_EQ(a["why"].get<std::string>(),
+            "T3 read key x = [1 7], which holds 7, but no txn in the history appended 7 to x");
+  // A read not on the version order is looked at element by element.
+  Txns u;
+  u.Serial(0, {A("y", 1)}).Serial(1, {A("y", 2)});
+  u.Serial(2, {R("y", {1, 2})});
+  u.Serial(3, {R("y", {9})});
+  CheckResult ru = Check(u.history(), {"serializable"});
+  EXPECT_EQ(Types(ru), (std::vector<std::string>{"garbage-read", "incompatible-order"})) << ExplainListAppend(ru);
+  EXPECT_NE(ru.details["anomalies"]["garbage-read"][0]["why"].get<std::string>().find(
+                "T7 read key y = [9], which holds 9, but no txn in the history appended 9 to y"),
+            std::string::npos);
+}
+
 TEST(ListAppend, BadInputNamesTheEvent) {
   Txns t;
   t.Serial(0, {json::array({"write", "x", 1})});

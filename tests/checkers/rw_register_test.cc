@@ -82,6 +82,20 @@ TEST(RwRegister, GSingleRealtimeStaleRead) {
   EXPECT_EQ(Check(t.history(), {"serializable"}).valid, Validity::kValid);
 }
 
+// Elle's garbage read: a value no txn wrote.
+TEST(RwRegister, GarbageReadOfANeverWrittenValue) {
+  Txns t;
+  t.Serial(0, {W("x", 1)});
+  t.Serial(1, {R("x", 5)});
+  t.Serial(2, {R("x", 1)});
+  CheckResult r = Check(t.history(), {"read-uncommitted"});
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  EXPECT_EQ(Types(r), std::vector<std::string>{"garbage-read"});
+  const json& a = r.details["anomalies"]["garbage-read"][0];
+  EXPECT_EQ(a["txns"][0]["name"], "T3");
+  EXPECT_EQ(a["why"].get<std::string>(), "T3 read key x = 5, but no txn in the history wrote 5 to x");
+}
+
 TEST(RwRegister, BadInput) {
   Txns t;
   t.Serial(0, {json::array({"append", "x", 1})});

@@ -176,7 +176,7 @@ TEST_F(TxnLoadTest, RwRegisterStreamedAsWhole) {
   auto streamed = ViaStream(path, TxnModel::kRwRegister);
   ASSERT_TRUE(whole.ok() && streamed.ok());
   EXPECT_EQ(Comparable(*streamed), Comparable(*whole));
-  EXPECT_EQ(streamed->details["anomaly-types"], json::array({"G2-item"}));
+  EXPECT_EQ(streamed->details["anomaly-types"], json::array({"G2-item", "garbage-read"}));
 }
 
 TEST_F(TxnLoadTest, MalformedInputIsWordedAlike) {
