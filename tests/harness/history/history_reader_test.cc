@@ -215,6 +215,65 @@ TEST(HistoryReaderTest, ValidationErrorsAreOneLineWithTheLocation) {
       << crashed.status().message();
 }
 
+// A sink that takes values it likes ("[...]" of one line) as text.
+class RecordingSink : public HistorySink {
+ public:
+  bool TakeValue(std::string_view text) override {
+    if (text.empty() || text[0] != '[') return false;
+    taken_text_ = std::string(text);
+    return true;
+  }
+  Status OnOp(Op&& op, int line, bool value_taken) override {
+    seen.push_back({op.index, line, value_taken ? "taken:" + taken_text_ : op.value.dump()});
+    return Status::Ok();
+  }
+  struct Seen {
+    int64_t index;
+    int line;
+    std::string value;
+    bool operator==(const Seen& o) const { return index == o.index && line == o.line && value == o.value; }
+  };
+  std::vector<Seen> seen;
+
+ private:
+  std::string taken_text_;
+};
+
+TEST(HistoryReaderTest, StreamingHandsEachOpToTheSinkWithItsLine) {
+  std::string text =
+      R"({"type":"invoke","process":3,"f":"txn","value":[["r",1,null]]})" "\n\n"
+      R"({"type":"ok","process":3,"f":"txn","value":[["r",1,[2]]],"extr\u0061":1})" "\n"  // leaves the fast path
+      R"({"index":7,"type":"info","process":"nemesis","f":"start","value":{"n1":["n2"]}})" "\n";
+  RecordingSink sink;
+  ASSERT_TRUE(StreamHistoryText(text, "h.jsonl", HistoryFormat::kAuto, &sink).ok());
+  EXPECT_EQ(sink.seen, (std::vector<RecordingSink::Seen>{{0, 1, "taken:[[\"r\",1,null]]"},
+                                                          {1, 3, "[[\"r\",1,[2]]]"},
+                                                          {7, 4, "{\"n1\":[\"n2\"]}"}}));
+  // EDN: every value as json.
+  RecordingSink edn;
+  ASSERT_TRUE(StreamHistoryText("[{:type :invoke :f :txn :value [[:r 1 nil]] :process 0}]", "h.edn",
+                                HistoryFormat::kAuto, &edn)
+                  .ok());
+  EXPECT_EQ(edn.seen, (std::vector<RecordingSink::Seen>{{0, 1, "[[\"r\",1,null]]"}}));
+}
+
+TEST(HistoryReaderTest, StreamingReportsErrorsAsTheWholeReader) {
+  // A process-model violation (line 2), then a malformed line (3): both
+  // readers name the malformed line; without it, the violation.
+  std::string violation =
+      R"({"type":"invoke","process":3,"f":"read","value":null})" "\n"
+      R"({"type":"invoke","process":3,"f":"read","value":null})" "\n";
+  for (const std::string& text : {violation + "{\"type\":\n", violation}) {
+    RecordingSink sink;
+    Status streamed = StreamHistoryText(text, "h.jsonl", HistoryFormat::kAuto, &sink);
+    auto whole = ReadHistoryText(text, "h.jsonl");
+    ASSERT_FALSE(streamed.ok());
+    ASSERT_FALSE(whole.ok());
+    EXPECT_EQ(streamed.message(), whole.status().message());
+    EXPECT_EQ(streamed.message().substr(0, 10), text.size() > violation.size() ? "h.jsonl:3:" : "h.jsonl:2:");
+  }
+}
+
 TEST(HistoryReaderTest, OpenInvocationsAtTheEndAreKept) {
   auto h = ReadHistoryText("[{:type :invoke :f :write :value 1 :process 0}]", "open.edn");
   ASSERT_TRUE(h.ok()) << h.status().message();
