@@ -143,7 +143,8 @@ class TxnLoader : public HistorySink {
   std::string error_;
 };
 
-// Loads `history` (o.name / o.lines place its errors; see TxnCheckOptions).
+// Loads `history`; `name` and `lines` (lines[i]: history[i]'s source line;
+// may be null or short: then "event i") place its errors.
 Result<TxnHistory> LoadTxnHistory(const History& history, TxnModel model, const std::string& name,
                                   const std::vector<int>* lines);
 
