@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "checkers/txn_check.h"
+#include "checkers/txn_checker.h"
 
 namespace faultline {
 namespace {
@@ -253,6 +254,10 @@ class RwRegisterCheck : public txn::TxnCheck {
 Result<CheckResult> CheckRwRegister(const History& history, const TxnCheckOptions& options) {
   RwRegisterCheck c(history, options);
   return c.Run();
+}
+
+Result<std::unique_ptr<Checker>> MakeRwRegisterChecker(const TxnCheckOptions& options) {
+  return MakeTxnChecker("rw-register", &CheckRwRegister, options);
 }
 
 }  // namespace faultline

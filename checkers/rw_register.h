@@ -20,6 +20,8 @@
 // Stateless; Check may run on several threads.
 #pragma once
 
+#include <memory>
+
 #include "checkers/checker.h"
 #include "checkers/txn_check.h"
 
@@ -27,5 +29,8 @@ namespace faultline {
 
 // Errors and details: as CheckListAppend, with model "rw-register".
 Result<CheckResult> CheckRwRegister(const History& history, const TxnCheckOptions& options);
+
+// The checker (name "rw-register"); error: an unknown consistency model.
+Result<std::unique_ptr<Checker>> MakeRwRegisterChecker(const TxnCheckOptions& options);
 
 }  // namespace faultline
