@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "harness/core/split_commas.h"
+#include "workloads/key_pool.h"
 
 namespace faultline {
 namespace {
@@ -17,33 +18,20 @@ class TxnWorkload : public Workload {
       : model_(std::move(model)), gen_(gen), check_(std::move(check)) {}
 
   GenPtr Generator() override {
-    struct State {
-      std::vector<int64_t> active;  // key ids in use
-      std::vector<int64_t> writes;  // writes issued per active key
-      int64_t next_key = 0;
-    };
-    State state;
-    for (int64_t i = 0; i < gen_.keys; ++i) {
-      state.active.push_back(state.next_key++);
-      state.writes.push_back(0);
-    }
-    return FromFn([state, gen = gen_, write = model_.write_mop](Rng& rng,
-                                                                const Context&) mutable -> std::optional<Op> {
+    return FromFn([pool = KeyPool(gen_.keys, gen_.max_writes_per_key), gen = gen_, write = model_.write_mop](
+                      Rng& rng, const Context&) mutable -> std::optional<Op> {
       Op op;
       op.f = "txn";
       op.value = json::array();
       const uint64_t length = 1 + rng.Below(static_cast<uint64_t>(gen.max_txn_length));
       for (uint64_t i = 0; i < length; ++i) {
-        const size_t slot = rng.Below(state.active.size());
-        const int64_t key = state.active[slot];
+        const size_t slot = pool.Pick(rng);
+        const int64_t key = pool.Key(slot);
         if (static_cast<int64_t>(rng.Below(100)) < gen.read_percent) {
           op.value.push_back(json::array({"r", key, nullptr}));
-          continue;
-        }
-        op.value.push_back(json::array({write, key, ++state.writes[slot]}));
-        if (state.writes[slot] >= gen.max_writes_per_key) {  // retire the key for a fresh one
-          state.active[slot] = state.next_key++;
-          state.writes[slot] = 0;
+        } else {
+          // Only writes count toward retiring a key; their values 1, 2, ... are unique per key.
+          op.value.push_back(json::array({write, key, pool.Use(slot)}));
         }
       }
       return op;
