@@ -5,6 +5,7 @@
 
 #include "checkers/consistency_models.h"
 #include "checkers/txn_check.h"
+#include "checkers/txn_checker.h"
 
 namespace faultline {
 namespace {
@@ -358,22 +359,6 @@ class ListAppendCheck : public txn::TxnCheck {
   std::vector<std::vector<uint32_t>> unobserved_;        // key -> ok/info txns with appends no read saw
 };
 
-class ListAppendChecker : public Checker {
- public:
-  explicit ListAppendChecker(ListAppendOptions o) : o_(std::move(o)) {}
-  std::string name() const override { return "list-append"; }
-  CheckResult Check(const TestInfo&, const History& history) override {
-    auto r = CheckListAppend(history, o_);
-    if (r.ok()) return *r;
-    CheckResult u;
-    u.details = {{"error", r.status().message()}};
-    return u;
-  }
-
- private:
-  ListAppendOptions o_;
-};
-
 }  // namespace
 
 Result<CheckResult> CheckListAppend(const txn::TxnHistory& history, const ListAppendOptions& options) {
@@ -388,11 +373,9 @@ Result<CheckResult> CheckListAppend(const History& history, const ListAppendOpti
 }
 
 Result<std::unique_ptr<Checker>> MakeListAppendChecker(const ListAppendOptions& options) {
-  std::string csv;
-  for (const auto& m : options.consistency_models) csv += (csv.empty() ? "" : ",") + m;
-  auto models = ParseConsistencyModels(csv);
-  if (!models.ok()) return models.status();
-  return std::unique_ptr<Checker>(new ListAppendChecker(options));
+  // A lambda picks the History overload.
+  return MakeTxnChecker(
+      "list-append", [](const History& h, const ListAppendOptions& o) { return CheckListAppend(h, o); }, options);
 }
 
 std::string ExplainListAppend(const CheckResult& result) { return ExplainTxnCheck(result); }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "checkers/txn_check.h"
+#include "checkers/txn_checker.h"
 
 namespace faultline {
 namespace {
@@ -243,6 +244,12 @@ Result<CheckResult> CheckRwRegister(const History& history, const TxnCheckOption
   auto loaded = txn::LoadTxnHistory(history, txn::TxnModel::kRwRegister, options.name, options.lines);
   if (!loaded.ok()) return loaded.status();
   return CheckRwRegister(*loaded, options);
+}
+
+Result<std::unique_ptr<Checker>> MakeRwRegisterChecker(const TxnCheckOptions& options) {
+  // A lambda picks the History overload.
+  return MakeTxnChecker(
+      "rw-register", [](const History& h, const TxnCheckOptions& o) { return CheckRwRegister(h, o); }, options);
 }
 
 }  // namespace faultline

@@ -21,6 +21,8 @@
 // Stateless; Check may run on several threads.
 #pragma once
 
+#include <memory>
+
 #include "checkers/checker.h"
 #include "checkers/txn_check.h"
 
@@ -31,5 +33,8 @@ Result<CheckResult> CheckRwRegister(const History& history, const TxnCheckOption
 // The same over a history loaded with TxnModel::kRwRegister (txn_load.h;
 // e.g. streamed from a file); its own name places the errors.
 Result<CheckResult> CheckRwRegister(const txn::TxnHistory& history, const TxnCheckOptions& options);
+
+// The checker (name "rw-register"); error: an unknown consistency model.
+Result<std::unique_ptr<Checker>> MakeRwRegisterChecker(const TxnCheckOptions& options);
 
 }  // namespace faultline

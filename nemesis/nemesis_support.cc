@@ -88,18 +88,6 @@ std::string StringOption(const NemesisOptions& options, const std::string& key,
   return it == options.end() ? fallback : it->second;
 }
 
-std::vector<std::string> SplitCommas(const std::string& text) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= text.size()) {
-    size_t comma = text.find(',', pos);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > pos) out.push_back(text.substr(pos, comma - pos));
-    pos = comma + 1;
-  }
-  return out;
-}
-
 Op CompleteFault(const Op& invoke, nlohmann::json value, const Status& status) {
   Op done = invoke;
   done.type = OpType::kInfo;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/core/op.h"
+#include "harness/core/split_commas.h"  // the option lists the nemeses parse
 #include "harness/core/status.h"
 #include "nemesis/nemesis.h"
 #include "targets/target.h"
@@ -39,8 +40,6 @@ Result<double> DoubleOption(const NemesisOptions& options, const std::string& ke
 // Option `key` or `fallback` when absent.
 std::string StringOption(const NemesisOptions& options, const std::string& key,
                          const std::string& fallback);
-// Splits "a,b,c" on commas (empty items dropped).
-std::vector<std::string> SplitCommas(const std::string& text);
 // Splits a command's output into its non-empty lines.
 std::vector<std::string> SplitLines(const std::string& text);
 

@@ -17,6 +17,7 @@
 #include "results/plots.h"
 #include "results/run_store.h"
 #include "results/timeline.h"
+#include "results/txn_cycles_html.h"
 
 namespace faultline {
 namespace fs = std::filesystem;
@@ -320,7 +321,7 @@ std::string RenderReport(const ReportInput& in) {
 
   std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>faultline: " +
                   HtmlEscape(name) + " " + word + "</title>" + ErrorCatcherScript() + "<style>" + kStyle +
-                  "</style></head><body>\n";
+                  TxnAnomaliesStyle() + "</style></head><body>\n";
   h += "<h1>faultline run: " + HtmlEscape(name) + "</h1>\n";
   h += "<div class=verdict style=\"background:" + std::string(VerdictColour(word)) + "\">Verdict: <b>" +
        word + "</b>";
@@ -404,6 +405,14 @@ std::string RenderReport(const ReportInput& in) {
         h += "<p>(no explanation: the linearizable results are not in the checker's format)</p>\n";
       }
     }
+  }
+
+  // Transactional checkers (list-append, rw-register): their anomalies, each
+  // cycle drawn, as `faultline check --report` draws them.
+  for (auto it = checkers.begin(); it != checkers.end(); ++it) {
+    if (!IsTxnCheckResult(it.value())) continue;
+    h += "<h2 id=\"txn-" + HtmlEscape(it.key()) + "\">Transactional anomalies: " + HtmlEscape(it.key()) + "</h2>\n" +
+         TxnAnomaliesSection(it.value(), "fl-txn-" + it.key());
   }
 
   int64_t threads = in.test.is_object() && in.test.value("concurrency", json()).is_number_integer()

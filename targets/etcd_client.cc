@@ -3,15 +3,53 @@
 #include <httplib.h>
 
 #include "harness/core/base64.h"
-#include <algorithm>
-
-#include "harness/core/base64.h"
 #include "harness/core/bounded_json.h"
+#include "targets/etcd_txn.h"
 
 namespace faultline {
+namespace {
+
+// gRPC's InvalidArgument: etcd validates a request (too many txn ops, a
+// request too large, ...) before proposing it, so nothing happened.
+constexpr int kGrpcInvalidArgument = 3;
+
+}  // namespace
 
 EtcdClient::EtcdClient(int client_port, std::chrono::milliseconds request_timeout)
     : HttpStoreClient("etcd", client_port, request_timeout) {}
+
+EtcdClient::Answer EtcdClient::Post(const std::string& path, const json& request, bool changes) {
+  Answer a;
+  auto res = http()->Post(path, request.dump(), "application/json");
+  if (!res) {
+    httplib::Error e = res.error();
+    // No connection: the request never left this machine.
+    if (e == httplib::Error::Connection) {
+      a.error = "cannot connect: " + httplib::to_string(e);
+      return a;
+    }
+    a.type = changes ? OpType::kInfo : OpType::kFail;
+    a.error = httplib::to_string(e);
+    return a;
+  }
+  json body = ParseBoundedJsonOrDiscarded(res->body);
+  if (res->status != 200 || !body.is_object()) {
+    std::string error = "HTTP " + std::to_string(res->status);
+    if (body.is_object() && body.contains("error") && body["error"].is_string()) {
+      error += ": " + body["error"].get<std::string>();
+    } else {
+      error += ": " + res->body.substr(0, 200);
+    }
+    bool invalid = body.is_object() && body.contains("code") && body["code"].is_number_integer() &&
+                   body["code"].get<int>() == kGrpcInvalidArgument;
+    a.type = changes && !invalid ? OpType::kInfo : OpType::kFail;
+    a.error = std::move(error);
+    return a;
+  }
+  a.ok = true;
+  a.body = std::move(body);
+  return a;
+}
 
 Op EtcdClient::Invoke(const Op& invoke) {
   Op out = invoke;
@@ -21,8 +59,9 @@ Op EtcdClient::Invoke(const Op& invoke) {
     return out;
   };
   if (!http()) return done(OpType::kFail, "etcd client is not open");
-  const std::string key = Base64Encode(KeyText(invoke.key));
   const std::string& f = invoke.f;
+  if (f == "txn") return InvokeTxn(invoke);
+  const std::string key = Base64Encode(KeyText(invoke.key));
   const json& v = invoke.value;
   const bool read = f == "read";
   json request;
@@ -46,23 +85,9 @@ Op EtcdClient::Invoke(const Op& invoke) {
     return done(OpType::kFail, "etcd client does not support f \"" + f + "\"");
   }
 
-  auto res = http()->Post(path, request.dump(), "application/json");
-  if (!res) {
-    httplib::Error e = res.error();
-    // No connection: the request never left this machine.
-    if (e == httplib::Error::Connection) return done(OpType::kFail, "cannot connect: " + httplib::to_string(e));
-    return done(read ? OpType::kFail : OpType::kInfo, httplib::to_string(e));
-  }
-  json body = ParseBoundedJsonOrDiscarded(res->body);
-  if (res->status != 200 || !body.is_object()) {
-    std::string error = "HTTP " + std::to_string(res->status);
-    if (body.is_object() && body.contains("error") && body["error"].is_string()) {
-      error += ": " + body["error"].get<std::string>();
-    } else {
-      error += ": " + res->body.substr(0, 200);
-    }
-    return done(read ? OpType::kFail : OpType::kInfo, error);
-  }
+  Answer a = Post(path, request, !read);
+  if (!a.ok) return done(a.type, a.error);
+  json& body = a.body;
   if (read) {
     out.value = nullptr;
     if (body.contains("kvs") && body["kvs"].is_array() && !body["kvs"].empty()) {
@@ -75,9 +100,40 @@ Op EtcdClient::Invoke(const Op& invoke) {
     }
     return done(OpType::kOk);
   }
-  if (f == "cas" && !body.value("succeeded", false)) {
+  if (f == "cas" && !EtcdTxnCommitted(body)) {
     return done(OpType::kFail, "precondition failed: value is not " + v[0].dump());
   }
+  return done(OpType::kOk);
+}
+
+Op EtcdClient::InvokeTxn(const Op& invoke) {
+  Op out = invoke;
+  auto done = [&](OpType type, std::string error = "") {
+    out.type = type;
+    out.error = std::move(error);
+    return out;
+  };
+  auto plan = PlanEtcdTxn(invoke.value);
+  if (!plan.ok()) return done(OpType::kFail, plan.status().message());
+  // Everything up to the commit only reads: any error there is a fail.
+  Answer read = Post("/v3/kv/txn", EtcdTxnReadRequest(*plan), false);
+  if (!read.ok) return done(OpType::kFail, "read: " + read.error);
+  auto snapshot = ParseEtcdTxnRead(read.body, *plan);
+  if (!snapshot.ok()) return done(OpType::kFail, snapshot.status().message());
+  auto applied = ApplyEtcdTxn(invoke.value, *snapshot);
+  if (!applied.ok()) return done(OpType::kFail, applied.status().message());
+  if (!plan->writes) {
+    // Read-only: the snapshot is a linearizable read of all the keys at once.
+    out.value = std::move(applied->completion);
+    return done(OpType::kOk);
+  }
+  Answer commit = Post("/v3/kv/txn", EtcdTxnCommitRequest(*plan, *snapshot, *applied), true);
+  if (!commit.ok) return done(commit.type, "commit: " + commit.error);
+  if (!EtcdTxnCommitted(commit.body)) {
+    return done(OpType::kFail, "conflict: a key changed since the read at revision " +
+                                   std::to_string(snapshot->revision) + "; nothing written");
+  }
+  out.value = std::move(applied->completion);
   return done(OpType::kOk);
 }
 

@@ -7,9 +7,14 @@
 // Ops (keyed by op.key; any JSON key):
 //   read (-> value, null if unset), write v, cas [expected, new] (fail if the
 //   value differs), set-add e, set-read (-> elements in insertion order),
-//   counter-add d, counter-read (-> number, 0 if unset).
+//   counter-add d, counter-read (-> number, 0 if unset),
+//   txn [[mop, k, v] ...] with micro-ops ["append", k, e] (k's list, absent =
+//   empty, gets e at its end), ["w", k, v] and ["r", k, null] (-> the list or
+//   value; null if unset), all under the one mutex: serializable, and strict
+//   (fs "txn" and "txn-single": any length, any keys).
 // Options (--target-opt): stale-reads=true|false (default false): reads return
-//   the state before the most recent change of that key; latency-ms=N (default
+//   the state before the most recent change of that key (in txns too);
+//   latency-ms=N (default
 //   0): each op sleeps N ms outside the lock; ops=f1,f2,... (default all):
 //   the only ops the client claims to support (to emulate a store with fewer
 //   operations); drop-adds=N (default 0 = never): every Nth set-add and
@@ -73,6 +78,8 @@ class MemoryStore {
       }
     } else if (f == "counter-read") {
       out.value = stale_reads_ ? e.previous_count : e.count;
+    } else if (f == "txn") {
+      return ApplyTxn(std::move(out));
     } else {
       return Failed(out, "unsupported op \"" + f + "\"");
     }
@@ -87,6 +94,32 @@ class MemoryStore {
     int64_t count = 0;
     int64_t previous_count = 0;
   };
+  // A txn's micro-ops in order (lock held); a malformed one fails the whole
+  // txn before any of it applies. Txn keys live apart from the other ops'.
+  Op ApplyTxn(Op out) {
+    if (!out.value.is_array()) return Failed(out, "txn value must be a list of micro-ops");
+    for (const json& m : out.value) {
+      if (!m.is_array() || m.size() != 3 || !m[0].is_string() ||
+          (m[0] != "append" && m[0] != "w" && m[0] != "r")) {
+        return Failed(out, "bad micro-op " + m.dump() + " (want [\"append\"|\"w\"|\"r\", k, v])");
+      }
+    }
+    for (json& m : out.value) {
+      Entry& e = entries_["txn:" + m[1].dump()];
+      if (m[0] == "r") {
+        m[2] = stale_reads_ ? e.previous : e.value;
+        continue;
+      }
+      e.previous = e.value;
+      if (m[0] == "w") {
+        e.value = m[2];
+      } else {
+        if (!e.value.is_array()) e.value = json::array();
+        e.value.push_back(m[2]);
+      }
+    }
+    return out;
+  }
   // With drop-adds=N: true for every Nth add counted by `*seen` (lock held).
   bool DropThis(int64_t* seen) { return drop_adds_ > 0 && ++*seen % drop_adds_ == 0; }
   static Op Failed(Op out, std::string error) {
@@ -139,8 +172,8 @@ Result<Target> MakeMemoryTarget(const TargetOptions& options) {
   bool stale = false;
   int latency_ms = 0;
   int64_t drop_adds = 0;
-  const std::set<std::string> all = {"read",    "write",       "cas",         "set-add",
-                                     "set-read", "counter-add", "counter-read"};
+  const std::set<std::string> all = {"read",        "write",        "cas", "set-add",   "set-read",
+                                     "counter-add", "counter-read", "txn", "txn-single"};
   std::set<std::string> fs = all;
   for (const auto& [key, value] : options) {
     if (key == "stale-reads") {

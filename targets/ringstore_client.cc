@@ -27,7 +27,26 @@ Op RingstoreClient::Invoke(const Op& invoke) {
   const char* kJson = "application/json";
   httplib::Result res{nullptr, httplib::Error::Unknown};
   bool read = false;
-  if (f == "read") {
+  // txn: the micro-op's read result goes into its third element.
+  json* txn_read = nullptr;
+  if (f == "txn") {
+    if (!v.is_array() || v.size() != 1 || !v[0].is_array() || v[0].size() != 3 || !v[0][0].is_string()) {
+      return fail(OpType::kFail, "ringstore runs transactions of exactly one micro-op [f, k, v]");
+    }
+    const std::string mop = v[0][0].get<std::string>();
+    const std::string tk = "/kv/" + EncodePathSegment("txn-" + KeyText(v[0][1]));
+    if (mop == "append") {
+      res = c.Post(tk + "/append", json{{"element", v[0][2]}}.dump(), kJson);
+    } else if (mop == "w") {
+      res = c.Put(tk, json{{"value", v[0][2]}}.dump(), kJson);
+    } else if (mop == "r") {
+      res = c.Get(tk);
+      read = true;
+      txn_read = &out.value[0][2];
+    } else {
+      return fail(OpType::kFail, "ringstore client does not support micro-op \"" + mop + "\"");
+    }
+  } else if (f == "read") {
     res = c.Get("/kv/" + k);
     read = true;
   } else if (f == "write") {
@@ -65,7 +84,7 @@ Op RingstoreClient::Invoke(const Op& invoke) {
       if (body.is_discarded() || !body.is_object() || !body.contains("value")) {
         return fail(OpType::kInfo, "malformed answer: " + res->body.substr(0, 200));
       }
-      out.value = body["value"];
+      (txn_read ? *txn_read : out.value) = body["value"];
     }
     return out;
   }

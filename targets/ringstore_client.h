@@ -7,6 +7,11 @@
 //   set-read     GET  /set/KEY                      -> list
 //   counter-add  POST /counter/KEY/add {"delta": V}
 //   counter-read GET  /counter/KEY                  -> number
+//   txn          one micro-op only (the target lists "txn-single", not "txn"):
+//                ["append", k, e]  POST /kv/txn-K/append {"element": e}
+//                ["w", k, v]       PUT  /kv/txn-K {"value": v}
+//                ["r", k, null]    GET  /kv/txn-K -> ["r", k, list or value]
+//                (K: the key's text); a longer txn is refused (fail) unsent.
 // Outcomes: HTTP 200 -> ok; an error the store marks definite (cas precondition
 // failed, no quorum before any accept, bad request) -> fail; indefinite errors,
 // timeouts and lost connections -> info. A connection that could not be

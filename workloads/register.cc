@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "checkers/linearizable.h"
+#include "workloads/key_pool.h"
 #include "workloads/workload.h"
 
 namespace faultline {
@@ -31,25 +32,12 @@ class RegisterWorkload : public Workload {
       : keys_(keys), per_key_limit_(per_key_limit), values_(values) {}
 
   GenPtr Generator() override {
-    struct State {
-      std::vector<int64_t> active;  // key ids in use
-      std::vector<int64_t> used;    // ops issued per active key
-      int64_t next_key = 0;
-    };
-    State state;
-    for (int64_t i = 0; i < keys_; ++i) {
-      state.active.push_back(state.next_key++);
-      state.used.push_back(0);
-    }
-    return FromFn([state, limit = per_key_limit_, values = values_](
+    return FromFn([pool = KeyPool(keys_, per_key_limit_), values = values_](
                       Rng& rng, const Context&) mutable -> std::optional<Op> {
-      size_t slot = rng.Below(state.active.size());
+      const size_t slot = pool.Pick(rng);
       Op op;
-      op.key = "k" + std::to_string(state.active[slot]);
-      if (++state.used[slot] >= limit) {  // retire the key; a fresh one takes its slot
-        state.active[slot] = state.next_key++;
-        state.used[slot] = 0;
-      }
+      op.key = "k" + std::to_string(pool.Key(slot));
+      pool.Use(slot);
       switch (rng.Below(3)) {
         case 0:
           op.f = "read";

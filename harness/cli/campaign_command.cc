@@ -11,7 +11,7 @@
 #include "harness/control/local_cluster.h"
 #include "harness/run/campaign_runner.h"
 #include "harness/run/campaign_spec.h"
-#include "nemesis/nemesis_support.h"
+#include "harness/core/split_commas.h"
 #include "results/campaign_page.h"
 
 namespace faultline {

@@ -78,7 +78,7 @@ int RunCheck(const std::vector<std::string>& args) {
   flags.Double("time-limit", &time_limit, "seconds per file before answering unknown (default none)");
   flags.Int("memory-limit", &memory_limit, "MB of search memory before answering unknown (default 3/4 of RAM)");
   flags.Bool("json", &json_out, "print one JSON object per file instead of text");
-  flags.String("report", &report_dir, "write results.json and linearizability.html to DIR");
+  flags.String("report", &report_dir, "write results.json and linearizability.html (list-append, rw-register: anomalies.html) to DIR");
   Status s = flags.Parse(args);
   if (!s.ok()) return BadInput(kCmd, s.message());
   if (flags.help_requested()) {

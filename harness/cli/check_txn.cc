@@ -9,6 +9,7 @@
 #include "harness/core/flags.h"
 #include "nemesis/nemesis_support.h"
 #include "results/run_store.h"
+#include "results/txn_cycles_html.h"
 
 namespace faultline {
 namespace {
@@ -74,11 +75,15 @@ int CheckTxnFiles(const std::vector<std::string>& files, const TxnCheckFlags& fl
     if (!flags.report_dir.empty()) {
       std::string dir = files.size() == 1 ? flags.report_dir : flags.report_dir + "/" + std::to_string(fi + 1);
       Status w = WriteResults(dir, out);
+      // The anomalies drawn (each cycle as a figure), beside results.json.
+      if (w.ok()) {
+        w = WriteTextFile(dir + "/anomalies.html", TxnAnomaliesPage(out[flags.model], flags.model + " check of " + file));
+      }
       if (!w.ok()) {
         std::fprintf(stderr, "faultline check: --report: %s\n", w.message().c_str());
         return kExitInfra;
       }
-      if (!flags.json_out) std::printf("  report: %s/results.json\n", dir.c_str());
+      if (!flags.json_out) std::printf("  report: %s/results.json, %s/anomalies.html\n", dir.c_str(), dir.c_str());
     }
   }
   if (any_bad) return kExitBadInput;

@@ -17,13 +17,16 @@ struct TxnCheckFlags {
   double time_limit_s = 0;
   size_t memory_limit_mb = 0;
   bool json_out = false;
-  std::string report_dir;  // results.json per file when set
+  std::string report_dir;  // results.json and anomalies.html (results/txn_cycles_html.h) per file when set
 };
 
 // Checks each file; prints one verdict line (or JSON object) per file, and
 // for anomalies their explanation. Returns the check command's exit code:
 // 0 all valid, 1 any invalid, 2 any unknown, 3 bad input (one line on stderr
 // naming the file and line), 4 when the report cannot be written.
+// With a report_dir, each file's results.json and anomalies.html (every
+// anomaly, cycles drawn) go to report_dir, or report_dir/N for the Nth file
+// of several.
 int CheckTxnFiles(const std::vector<std::string>& files, const TxnCheckFlags& flags);
 
 }  // namespace faultline

@@ -18,6 +18,7 @@
 #include "harness/cli/cli.h"
 #include "harness/cli/node_target_flags.h"
 #include "harness/run/manual_faults.h"
+#include "harness/core/split_commas.h"
 #include "nemesis/nemesis_support.h"
 
 namespace faultline {

@@ -2,24 +2,14 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "harness/core/bounded_json.h"
+#include "harness/core/split_commas.h"
 #include "targets/external/external_target.h"
 
 namespace faultline {
 
 namespace {
-
-std::vector<std::string> SplitCommas(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::stringstream in(s);
-  while (std::getline(in, cur, ',')) {
-    if (!cur.empty()) out.push_back(cur);
-  }
-  return out;
-}
 
 json MapToJson(const std::map<std::string, std::string>& m) {
   json j = json::object();
@@ -222,6 +212,8 @@ void AddTestFlags(Flags& f, TestFlagValues* v) {
   f.String("workload", &v->workload, "workload (faultline list; default register)");
   f.Strings("workload-opt", &v->workload_opts, "workload option key=value (repeatable)");
   f.Bool("linearizable", &v->linearizable, "set workload: also check linearizability (stale reads)");
+  f.String("consistency-models", &v->consistency_models,
+           "list-append/rw-register: models to check, a,b (default strict-serializable)");
   f.Double("time-limit", &v->time_limit, "seconds of main phase (default 60)");
   f.Int("concurrency", &v->concurrency, "client workers (default 5)");
   f.Double("rate", &v->rate, "total client ops/s (default 100; 0 = as fast as possible)");
@@ -334,12 +326,14 @@ Result<TestSpec> SpecFromFlags(const Flags& flags, const TestFlagValues& v) {
   node("strict-host-keys", "strict_host_keys", v.nodes.strict_host_keys);
   node("known-hosts", "known_hosts", v.nodes.known_hosts);
   node("cluster-file", "cluster_file", v.nodes.cluster_file);
-  if (v.linearizable) {
+  auto workload_opt = [&](const char* key, const std::string& value) {
     if (!j.contains("workload_opts") || !j["workload_opts"].is_object()) {
       j["workload_opts"] = json::object();
     }
-    j["workload_opts"]["linearizable"] = "true";
-  }
+    j["workload_opts"][key] = value;
+  };
+  if (v.linearizable) workload_opt("linearizable", "true");
+  if (flags.WasSet("consistency-models")) workload_opt("consistency-models", v.consistency_models);
   auto spec = SpecFromJson(j);
   if (!spec.ok() && !v.spec_file.empty()) return spec.status().Prefixed(v.spec_file);
   return spec;
@@ -393,6 +387,12 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
   std::string missing;
   for (const auto& f : r.workload->RequiredFs()) {
     if (!r.target.fs.count(f)) missing += (missing.empty() ? "" : ", ") + f;
+  }
+  if (missing == "txn" && r.target.fs.count("txn-single")) {
+    // The one refusal users meet most: a store without multi-key transactions.
+    return Status::Error("workload " + s.workload + ": target " + s.target +
+                         " runs transactions of one micro-op only (its ops have \"txn-single\", not "
+                         "\"txn\"); use --workload-opt max-txn-length=1");
   }
   if (!missing.empty()) {
     return Status::Error("workload " + s.workload + " needs ops the target " + s.target +

@@ -65,7 +65,7 @@ Result<json> ParseSpecText(std::string_view text, const std::string& name);
 // Raw values of the `faultline test` flags.
 struct TestFlagValues {
   std::string spec_file, name, target, target_spec, workload, store, nemesis, clock_strategy, partition,
-      fault_targets;
+      fault_targets, consistency_models;
   std::vector<std::string> target_opts, workload_opts, nemesis_opts;
   double time_limit = 0, rate = 0, nemesis_interval = 0, op_timeout = 0, recovery_time = 0,
          final_time_limit = 0, min_availability = 0, packet_loss = 0, clock_max_skew_ms = 0;

@@ -6,7 +6,7 @@ namespace faultline::ringstore {
 
 std::string Command::StorageKey() const {
   switch (op) {
-    case Op::kRead: case Op::kWrite: case Op::kCas: return "kv/" + key;
+    case Op::kRead: case Op::kWrite: case Op::kCas: case Op::kAppend: return "kv/" + key;
     case Op::kSetAdd: case Op::kSetRead: return "set/" + key;
     case Op::kCounterAdd: case Op::kCounterRead: return "counter/" + key;
   }
@@ -38,6 +38,18 @@ Change ApplyChange(const Command& cmd, const nlohmann::json& current) {
         c.outcome = Outcome::Error(409, "cas precondition failed: current value is " + current.dump(), true);
         c.outcome.body["value"] = current;
       }
+      break;
+    case Op::kAppend:
+      // Unlike set-add, an element already present is appended again: a
+      // list-append checker must see the duplicates a store really makes.
+      if (!current.is_null() && !current.is_array()) {
+        c.outcome = Outcome::Error(409, "append: the value is not a list: " + current.dump(), true);
+        break;
+      }
+      c.new_value = current.is_array() ? current : nlohmann::json::array();
+      c.new_value.push_back(cmd.arg);
+      c.changed = true;
+      c.outcome = Outcome::Ok({{"ok", true}});
       break;
     case Op::kSetAdd: {
       nlohmann::json set = current.is_array() ? current : nlohmann::json::array();
@@ -77,7 +89,7 @@ bool CommandFromJson(const nlohmann::json& j, Command* out) {
     return false;
   }
   int op = j["op"].get<int>();
-  if (op < 0 || op > static_cast<int>(Op::kCounterRead)) return false;
+  if (op < 0 || op > static_cast<int>(kLastOp)) return false;
   out->op = static_cast<Op>(op);
   out->key = j["key"].get<std::string>();
   out->arg = j.value("arg", nlohmann::json());

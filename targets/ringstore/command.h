@@ -3,7 +3,8 @@
 // A Command is what the HTTP API asked for; ApplyChange is the operation as a
 // CASPaxos "change function": given the key's current value it returns the new
 // value and the answer. Every mode applies commands through it, so the
-// semantics of read/write/cas/set-add/counter-add are identical everywhere;
+// semantics of read/write/cas/append/set-add/counter-add are identical
+// everywhere;
 // only where the current value comes from differs. Pure functions, no state.
 #pragma once
 
@@ -13,12 +14,16 @@
 
 namespace faultline::ringstore {
 
-enum class Op { kRead, kWrite, kCas, kSetAdd, kSetRead, kCounterAdd, kCounterRead };
+// kAppend appends an element to the list a kv key holds (null = empty list):
+// list-append transactions of one micro-op read that list back with kRead.
+enum class Op { kRead, kWrite, kCas, kSetAdd, kSetRead, kCounterAdd, kCounterRead, kAppend };
+inline constexpr Op kLastOp = Op::kAppend;
 
 struct Command {
   Op op = Op::kRead;
   std::string key;      // the user's key: placement uses it
-  nlohmann::json arg;   // write: value; cas: [expected, new]; set-add: element; counter-add: delta
+  nlohmann::json arg;   // write: value; cas: [expected, new]; append, set-add: element;
+                        // counter-add: delta
   // The key in the replica store: "kv/", "set/" or "counter/" + key, so the
   // three data types never collide.
   std::string StorageKey() const;

@@ -7,8 +7,8 @@
 // Correct only while clocks agree: a coordinator whose clock lags stamps its
 // writes "older" than what is stored, and they silently lose — the anomaly the
 // clock nemesis and the linearizability checker are meant to expose. cas,
-// set-add and counter-add are a quorum read followed by a quorum write, not
-// atomic.
+// append, set-add and counter-add are a quorum read followed by a quorum
+// write, not atomic.
 #include "targets/ringstore/coordinator.h"
 #include "targets/ringstore/quorum_call.h"
 

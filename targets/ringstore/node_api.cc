@@ -129,6 +129,7 @@ struct ClientRoute {
 
 constexpr ClientRoute kClientRoutes[] = {
     {"POST", "kv", "cas", Op::kCas, "expected"},
+    {"POST", "kv", "append", Op::kAppend, "element"},
     {"POST", "set", "add", Op::kSetAdd, "element"},
     {"POST", "counter", "add", Op::kCounterAdd, "delta"},
     {"GET", "kv", nullptr, Op::kRead, nullptr},

@@ -62,6 +62,52 @@ TEST_F(RingstoreApiTest, SetAndCounter) {
   EXPECT_EQ(c1->Get("/kv/api-c").body["value"], nullptr);
 }
 
+// append: the kv key's list grows by one element per call, duplicates kept
+// (a list-append checker must see them); a non-list value is a definite 409.
+TEST_F(RingstoreApiTest, AppendGrowsTheKeysListAndRefusesNonLists) {
+  auto c1 = cluster_->Client(0), c2 = cluster_->Client(1), c3 = cluster_->Client(2);
+  EXPECT_EQ(c1->Post("/kv/api-l/append", json{{"element", 1}}).status, 200);
+  EXPECT_EQ(c2->Post("/kv/api-l/append", json{{"element", 2}}).status, 200);
+  EXPECT_EQ(c3->Post("/kv/api-l/append", json{{"element", 1}}).status, 200);
+  EXPECT_EQ(c2->Get("/kv/api-l").body["value"], json::array({1, 2, 1}));
+  EXPECT_EQ(c1->Put("/kv/api-n", json{{"value", 5}}).status, 200);
+  auto bad = c3->Post("/kv/api-n/append", json{{"element", 1}});
+  EXPECT_EQ(bad.status, 409) << bad.raw;
+  EXPECT_EQ(bad.body["definite"], true);
+  EXPECT_EQ(c1->Get("/kv/api-n").body["value"], 5);
+  EXPECT_EQ(c1->Post("/kv/api-l/append", json::object()).status, 400);  // no "element"
+}
+
+// The client's txn op: one micro-op per txn, each mapped to one request;
+// longer txns are refused unsent (fail).
+TEST_F(RingstoreApiTest, ClientRunsSingleMicroOpTxnsAndRefusesLongerOnes) {
+  RingstoreClient client(cluster_->port(0), std::chrono::milliseconds(5000));
+  ClusterInfo info;
+  NodeInfo node{"n1", "127.0.0.1", nullptr};
+  info.nodes.push_back(node);
+  ASSERT_TRUE(client.Open(info, node).ok());
+  auto txn = [&](json mops) {
+    Op op;
+    op.f = "txn";
+    op.value = std::move(mops);
+    return client.Invoke(op);
+  };
+  Op empty = txn(json::array({json::array({"r", 7, nullptr})}));
+  EXPECT_EQ(empty.type, OpType::kOk) << empty.error;
+  EXPECT_EQ(empty.value, json::array({json::array({"r", 7, nullptr})}));
+  EXPECT_EQ(txn(json::array({json::array({"append", 7, 1})})).type, OpType::kOk);
+  EXPECT_EQ(txn(json::array({json::array({"append", 7, 2})})).type, OpType::kOk);
+  Op read = txn(json::array({json::array({"r", 7, nullptr})}));
+  EXPECT_EQ(read.value, json::array({json::array({"r", 7, json::array({1, 2})})}));
+  EXPECT_EQ(txn(json::array({json::array({"w", 8, 5})})).type, OpType::kOk);
+  EXPECT_EQ(txn(json::array({json::array({"r", 8, nullptr})})).value, json::array({json::array({"r", 8, 5})}));
+  Op two = txn(json::array({json::array({"append", 7, 3}), json::array({"r", 7, nullptr})}));
+  EXPECT_EQ(two.type, OpType::kFail);
+  EXPECT_NE(two.error.find("one micro-op"), std::string::npos) << two.error;
+  EXPECT_EQ(cluster_->Client(1)->Get("/kv/txn-7").body["value"], json::array({1, 2})) << "nothing of it was sent";
+  client.Close();
+}
+
 TEST_F(RingstoreApiTest, HealthRingStatus) {
   auto c = cluster_->Client(1);
   auto h = c->Get("/health");

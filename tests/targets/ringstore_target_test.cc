@@ -50,7 +50,7 @@ TEST(RingstoreTargetTest, OptionsParseAndRejectWithTheKeyNamed) {
   ASSERT_TRUE(target.ok());
   EXPECT_TRUE(target->needs_nodes);
   EXPECT_EQ(target->fs, (std::set<std::string>{"read", "write", "cas", "set-add", "set-read",
-                                               "counter-add", "counter-read"}));
+                                               "counter-add", "counter-read", "txn-single"}));
   EXPECT_NE(dynamic_cast<ClockSkewable*>(target->db.get()), nullptr);
 }
 
