@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "harness/core/json_int.h"
+
 namespace faultline {
 namespace txn {
 namespace {
@@ -17,21 +19,6 @@ const Syntax& SyntaxOf(TxnModel m) {
   static const Syntax kListAppend{"list-append", "append", "appended value", true};
   static const Syntax kRwRegister{"rw-register", "w", "written value", false};
   return m == TxnModel::kListAppend ? kListAppend : kRwRegister;
-}
-
-// A JSON integer as the history readers take them (at most 18 characters,
-// so it fits int64 with no overflow check).
-bool ParseInt(std::string_view t, int64_t* out) {
-  if (t.empty() || t.size() > 18) return false;
-  size_t i = t[0] == '-' ? 1 : 0;
-  if (i == t.size()) return false;
-  int64_t v = 0;
-  for (; i < t.size(); ++i) {
-    if (t[i] < '0' || t[i] > '9') return false;
-    v = v * 10 + (t[i] - '0');
-  }
-  *out = t[0] == '-' ? -v : v;
-  return true;
 }
 
 // The text scanner of TakeValue: whitespace, plain strings, integers.
@@ -71,7 +58,7 @@ class Scan {
     Ws();
     size_t start = i_;
     while (i_ < s_.size() && (s_[i_] == '-' || (s_[i_] >= '0' && s_[i_] <= '9'))) ++i_;
-    return ParseInt(s_.substr(start, i_ - start), out);
+    return ParseJsonInt(s_.substr(start, i_ - start), out);
   }
   bool Null() {
     Ws();

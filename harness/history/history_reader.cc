@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "harness/core/bounded_json.h"
+#include "harness/core/json_int.h"
 #include "harness/history/edn.h"
 #include "harness/history/jepsen_log.h"
 
@@ -264,21 +265,6 @@ class LineScanner {
   size_t i_ = 0;
 };
 
-bool ParseInt(std::string_view t, int64_t* out) {
-  if (t.empty() || t.size() > 18) return false;
-  size_t i = 0;
-  bool neg = t[0] == '-';
-  if (neg) i = 1;
-  if (i == t.size()) return false;
-  int64_t v = 0;
-  for (; i < t.size(); ++i) {
-    if (t[i] < '0' || t[i] > '9') return false;
-    v = v * 10 + (t[i] - '0');
-  }
-  *out = neg ? -v : v;
-  return true;
-}
-
 // Anything unusual goes to the slow path, which words the error: so a value
 // the bounded parser refuses (too deep, a number out of range) is not taken
 // here either.
@@ -330,7 +316,7 @@ bool FastNestedArray(std::string_view t, size_t* i, json* out, int depth) {
       int64_t v;
       if (item == "null") {
         out->push_back(nullptr);
-      } else if (ParseInt(item, &v)) {
+      } else if (ParseJsonInt(item, &v)) {
         out->push_back(v);
       } else {
         return false;
@@ -354,7 +340,7 @@ bool FastValue(std::string_view t, json* out) {
   int64_t v;
   if (t == "null") {
     *out = nullptr;
-  } else if (ParseInt(t, &v)) {
+  } else if (ParseJsonInt(t, &v)) {
     *out = v;
   } else if (t.size() >= 2 && t.front() == '"' && t.find('\\') == std::string_view::npos) {
     *out = std::string(t.substr(1, t.size() - 2));
@@ -371,7 +357,7 @@ bool FastValue(std::string_view t, json* out) {
       while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
       if (item == "null") {
         arr.push_back(nullptr);
-      } else if (ParseInt(item, &v)) {
+      } else if (ParseJsonInt(item, &v)) {
         arr.push_back(v);
       } else {
         return FastValueSlow(t, out);
@@ -412,7 +398,7 @@ bool ParseOpLineFast(std::string_view line, Op* op, HistorySink* sink, bool* val
         seen |= kType;
       } else if (key == "process") {
         if (seen & kProcess) return false;
-        if (ParseInt(span, &num) && num >= 0) {
+        if (ParseJsonInt(span, &num) && num >= 0) {
           op->process = num;
         } else if (span == "\"nemesis\"") {
           op->process = kNemesisProcess;
@@ -427,10 +413,10 @@ bool ParseOpLineFast(std::string_view line, Op* op, HistorySink* sink, bool* val
         op->f = std::string(span.substr(1, span.size() - 2));
         seen |= kF;
       } else if (key == "index") {
-        if (!ParseInt(span, &num)) return false;
+        if (!ParseJsonInt(span, &num)) return false;
         op->index = num;
       } else if (key == "time") {
-        if (!ParseInt(span, &num)) return false;
+        if (!ParseJsonInt(span, &num)) return false;
         op->time = num;
       } else if (key == "value") {
         if (sink->TakeValue(span)) {
