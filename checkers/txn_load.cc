@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "harness/core/json_int.h"
+#include "harness/core/json_text.h"
 
 namespace faultline {
 namespace txn {
@@ -42,18 +42,7 @@ class Scan {
     return i_ == s_.size();
   }
   // A string without escapes or control characters.
-  bool String(std::string_view* out) {
-    if (!Eat('"')) return false;
-    size_t start = i_;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      if (s_[i_] == '\\' || static_cast<unsigned char>(s_[i_]) < 0x20) return false;
-      ++i_;
-    }
-    if (i_ >= s_.size()) return false;
-    *out = s_.substr(start, i_ - start);
-    ++i_;
-    return true;
-  }
+  bool String(std::string_view* out) { return Eat('"') && ScanPlainJsonString(s_, &i_, out); }
   bool Int(int64_t* out) {
     Ws();
     size_t start = i_;

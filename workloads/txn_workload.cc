@@ -1,6 +1,5 @@
 #include "workloads/txn_workload.h"
 
-#include <vector>
 
 #include "harness/core/split_commas.h"
 #include "workloads/key_pool.h"

@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "harness/core/bounded_json.h"
-#include "harness/core/json_int.h"
+#include "harness/core/json_text.h"
 #include "harness/history/edn.h"
 #include "harness/history/jepsen_log.h"
 
@@ -217,15 +217,8 @@ class LineScanner {
   bool SimpleString(std::string_view* out) {
     Ws();
     if (i_ >= s_.size() || s_[i_] != '"') return false;
-    size_t start = ++i_;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      if (s_[i_] == '\\' || static_cast<unsigned char>(s_[i_]) < 0x20) return false;
-      ++i_;
-    }
-    if (i_ >= s_.size()) return false;
-    *out = s_.substr(start, i_ - start);
     ++i_;
-    return true;
+    return ScanPlainJsonString(s_, &i_, out);
   }
   // The text of one JSON value (not validated here).
   bool ValueSpan(std::string_view* out) {
