@@ -1,69 +1,239 @@
 #include "checkers/consistency_models.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <utility>
 
 namespace faultline {
 namespace {
 
-std::set<std::string> With(std::set<std::string> base, std::initializer_list<const char*> more) {
-  for (const char* m : more) base.insert(m);
-  return base;
+using Graph = std::map<std::string, std::vector<std::string>>;
+
+// The facts of Elle's lattice (elle/consistency_model.clj), restricted to
+// transactional models. Models: each to the weaker models it implies.
+const Graph& ModelGraph() {
+  static const Graph g = {
+      {"causal-cerone", {"read-atomic"}},
+      {"consistent-view", {"cursor-stability", "monotonic-view"}},
+      {"cursor-stability", {"read-committed"}},
+      {"forward-consistent-view", {"consistent-view"}},
+      {"read-committed", {"read-uncommitted"}},
+      {"serializable", {"repeatable-read", "update-serializable", "snapshot-isolation"}},
+      {"update-serializable", {"forward-consistent-view"}},
+      {"monotonic-atomic-view", {"read-committed"}},
+      {"monotonic-view", {"read-committed"}},
+      {"monotonic-snapshot-read", {"read-committed"}},
+      {"parallel-snapshot-isolation", {"causal-cerone", "update-atomic"}},
+      {"prefix", {"causal-cerone"}},
+      {"read-atomic", {"monotonic-atomic-view"}},
+      {"repeatable-read", {"cursor-stability", "monotonic-atomic-view"}},
+      {"update-atomic", {"read-atomic"}},
+      {"snapshot-isolation",
+       {"forward-consistent-view", "monotonic-atomic-view", "monotonic-snapshot-read", "parallel-snapshot-isolation",
+        "prefix"}},
+      {"strict-serializable",
+       {"serializable", "snapshot-isolation", "strong-snapshot-isolation", "strong-session-serializable"}},
+      {"strong-session-read-uncommitted", {"read-uncommitted"}},
+      {"strong-session-read-committed", {"read-committed", "strong-session-read-uncommitted"}},
+      {"strong-read-uncommitted", {"strong-session-read-uncommitted"}},
+      {"strong-read-committed", {"strong-session-read-committed", "strong-read-uncommitted"}},
+      {"strong-session-serializable", {"serializable", "strong-session-snapshot-isolation"}},
+      {"strong-session-snapshot-isolation", {"snapshot-isolation", "strong-session-read-committed"}},
+      {"strong-snapshot-isolation", {"strong-session-snapshot-isolation", "strong-read-committed"}},
+      {"read-uncommitted", {}},
+  };
+  return g;
 }
 
-// Cycle kinds as -process / -realtime variants.
-std::set<std::string> Variant(const std::set<std::string>& cycles, const std::string& suffix) {
-  std::set<std::string> out;
-  for (const auto& c : cycles) out.insert(c + suffix);
-  return out;
+// Models: the anomalies each directly proscribes (Elle's
+// direct-proscribed-anomalies; names faultline cannot detect, such as
+// G-cursor or G-update, are kept so the closure is Elle's). garbage-read is
+// faultline's addition (see the header).
+const Graph& DirectlyProscribed() {
+  static const Graph g = {
+      {"causal-cerone", {"internal", "G1a"}},
+      {"cursor-stability", {"G1", "G-cursor", "lost-update"}},
+      {"monotonic-view", {"G1", "G-monotonic"}},
+      {"monotonic-snapshot-read", {"G1", "G-MSR"}},
+      {"consistent-view", {"G1", "G-single"}},
+      {"forward-consistent-view", {"G1", "G-SIb"}},
+      {"parallel-snapshot-isolation", {"internal", "G1a"}},
+      {"serializable", {"G1", "G2", "internal"}},
+      {"read-committed", {"G1"}},
+      {"read-uncommitted", {"G0", "duplicate-elements", "cyclic-versions", "garbage-read"}},
+      {"prefix", {"internal", "G1a"}},
+      {"snapshot-isolation", {"internal", "G1", "G-SI", "G-nonadjacent"}},
+      {"read-atomic", {"internal", "G1a", "future-read"}},
+      {"repeatable-read", {"G1", "G2-item", "lost-update"}},
+      {"update-atomic", {"lost-update"}},
+      {"strict-serializable", {"G1", "G1c-realtime", "G2-realtime"}},
+      {"strong-session-read-uncommitted", {"G0-process"}},
+      {"strong-session-read-committed", {"G1c-process"}},
+      {"strong-read-uncommitted", {"G0-realtime"}},
+      {"strong-read-committed", {"G1c-realtime"}},
+      {"strong-session-snapshot-isolation", {"internal", "G1-process", "G-nonadjacent-process"}},
+      {"strong-snapshot-isolation", {"internal", "G1-realtime", "G-nonadjacent-realtime"}},
+      {"strong-session-serializable", {"G1-process", "G2-process"}},
+      {"update-serializable", {"G1", "G-update"}},
+  };
+  return g;
 }
 
-std::set<std::string> Union(std::set<std::string> a, const std::set<std::string>& b) {
-  a.insert(b.begin(), b.end());
+// Anomalies: each to the anomalies it implies (Elle's implied-anomalies).
+const Graph& AnomalyGraph() {
+  static const Graph g = {
+      {"G0", {"G1c", "G0-process"}},
+      {"G0-process", {"G1c-process", "G0-realtime"}},
+      {"G0-realtime", {"G1c-realtime"}},
+      {"G1a", {"G1"}},
+      {"G1b", {"G1"}},
+      {"G1c", {"G1", "G1c-process"}},
+      {"G1c-process", {"G1c-realtime", "G1-process"}},
+      {"G1c-realtime", {"G1-realtime"}},
+      {"G1", {"G1-process"}},
+      {"G1-process", {"G1-realtime"}},
+      {"G-single-item", {"G-single", "G-single-item-process", "G-nonadjacent-item"}},
+      {"G-single-item-process", {"G-single-process", "G-single-item-realtime", "G-nonadjacent-item-process"}},
+      {"G-single-item-realtime", {"G-single-realtime", "G-nonadjacent-item-realtime"}},
+      {"G-single", {"G-nonadjacent", "GSIb", "G-single-process"}},
+      {"G-single-process", {"G-nonadjacent-process", "G-single-realtime"}},
+      {"G-single-realtime", {"G-nonadjacent-realtime"}},
+      {"G-nonadjacent-item", {"G-nonadjacent", "G2-item", "G-nonadjacent-item-process"}},
+      {"G-nonadjacent-item-process",
+       {"G-nonadjacent-process", "G2-item-process", "G-nonadjacent-item-realtime"}},
+      {"G-nonadjacent-item-realtime", {"G2-item-realtime", "G-nonadjacent-realtime"}},
+      {"G-nonadjacent", {"G2", "G-nonadjacent-process"}},
+      {"G-nonadjacent-process", {"G2-process", "G-nonadjacent-realtime"}},
+      {"G-nonadjacent-realtime", {"G2-realtime"}},
+      {"G2", {"G2-process"}},
+      {"G2-item", {"G2", "G2-item-process"}},
+      {"G2-item-process", {"G2-process", "G2-item-realtime"}},
+      {"G2-item-realtime", {"G2-realtime"}},
+      {"G2-process", {"G2-realtime"}},
+      {"GSIa", {"GSI"}},
+      {"GSIb", {"GSI"}},
+      {"incompatible-order", {"G1a"}},
+      {"future-read", {"G1c"}},
+      {"dirty-update", {"G1a"}},
+      {"lost-update", {"write-skew", "G2-item"}},
+      {"write-skew", {"G2"}},
+  };
+  return g;
+}
+
+// The name Elle's lattice knows a found cycle kind by: faultline's cycles
+// are over items, so G-single(-x) is G-single-item(-x), likewise
+// G-nonadjacent.
+std::string LatticeName(const std::string& kind) {
+  for (const char* base : {"G-single", "G-nonadjacent"}) {
+    std::string b = base;
+    if (kind.compare(0, b.size(), b) != 0) continue;
+    std::string rest = kind.substr(b.size());
+    if (rest.empty() || rest == "-process" || rest == "-realtime") return b + "-item" + rest;
+  }
+  return kind;
+}
+
+std::set<std::string> Reach(const Graph& g, const std::string& from) {
+  std::set<std::string> seen = {from};
+  std::vector<std::string> todo = {from};
+  while (!todo.empty()) {
+    std::string x = todo.back();
+    todo.pop_back();
+    auto it = g.find(x);
+    if (it == g.end()) continue;
+    for (const auto& y : it->second) {
+      if (seen.insert(y).second) todo.push_back(y);
+    }
+  }
+  return seen;
+}
+
+const std::map<std::string, std::string>& Aliases() {
+  static const std::map<std::string, std::string> a = {
+      {"strong-serializable", "strict-serializable"},
+      {"session-serializable", "strong-session-serializable"},
+      {"conflict-serializable", "serializable"},
+      {"PL-1", "read-uncommitted"},
+      {"PL-2", "read-committed"},
+      {"PL-2.99", "repeatable-read"},
+      {"PL-3", "serializable"},
+      {"PL-SI", "snapshot-isolation"},
+      {"PL-SS", "strict-serializable"},
+      {"PL-CS", "cursor-stability"},
+      {"PL-2+", "consistent-view"},
+      {"PL-FCV", "forward-consistent-view"},
+      {"PL-MSR", "monotonic-snapshot-read"},
+      {"PL-2L", "monotonic-view"},
+      {"PL-3U", "update-serializable"},
+      {"strong-session-PL-1", "strong-session-read-uncommitted"},
+      {"strong-session-PL-2", "strong-session-read-committed"},
+      {"strong-PL-1", "strong-read-uncommitted"},
+      {"strong-PL-2", "strong-read-committed"},
+  };
   return a;
 }
 
+bool EndsWith(const std::string& s, const char* suffix) {
+  std::string x = suffix;
+  return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
+}
+
 std::vector<ConsistencyModel> BuildModels() {
-  // Garbage no model allows: the store's values are not lists (or
-  // registers), or hold what no write produced.
-  const std::set<std::string> garbage = {"internal", "duplicate-elements", "incompatible-order", "garbage-read"};
-  const std::set<std::string> ru = With(garbage, {"G0"});
-  // A dirty update is forbidden wherever G1a is (Elle: dirty-update implies
-  // G1a): a committed write built on aborted state.
-  const std::set<std::string> rc = With(ru, {"G1a", "G1b", "G1c", "dirty-update"});
-  const std::set<std::string> si_cycles = {"G0", "G1c", "G-single", "G-nonadjacent"};
-  const std::set<std::string> ser_cycles = {"G0", "G1c", "G-single", "G-nonadjacent", "G2-item"};
-  const std::set<std::string> si = Union(rc, si_cycles);
-  // Adya's PL-2.99 forbids item anti-dependency cycles (G2-item, which Elle's
-  // narrower G-single and G-nonadjacent are cases of): for item histories it
-  // equals serializable. Every set here is closed downwards in both the data
-  // and the order dimension, which txn_graph.h's skipping relies on.
-  const std::set<std::string> rr = Union(rc, ser_cycles);
-  const std::set<std::string> ser = Union(rc, ser_cycles);
-  std::vector<ConsistencyModel> m;
-  m.push_back({"read-uncommitted", ru});
-  m.push_back({"read-committed", rc});
-  m.push_back({"repeatable-read", rr});
-  m.push_back({"snapshot-isolation", si});
-  m.push_back({"serializable", ser});
-  m.push_back({"strong-session-snapshot-isolation", Union(si, Variant(si_cycles, "-process")), true});
-  m.push_back({"strong-snapshot-isolation",
-               Union(Union(si, Variant(si_cycles, "-process")), Variant(si_cycles, "-realtime")), true, true});
-  m.push_back({"strong-session-serializable", Union(ser, Variant(ser_cycles, "-process")), true});
-  m.push_back({"strict-serializable",
-               Union(Union(ser, Variant(ser_cycles, "-process")), Variant(ser_cycles, "-realtime")), true, true});
-  return m;
+  // Every anomaly that can occur here, to invert "implies": an anomaly is
+  // forbidden when it implies a directly proscribed one.
+  std::set<std::string> anomalies;
+  for (const auto& [a, to] : AnomalyGraph()) {
+    anomalies.insert(a);
+    anomalies.insert(to.begin(), to.end());
+  }
+  for (const auto& [m, to] : DirectlyProscribed()) anomalies.insert(to.begin(), to.end());
+  std::map<std::string, std::set<std::string>> implied;
+  for (const auto& a : anomalies) implied[a] = Reach(AnomalyGraph(), a);
+
+  std::vector<ConsistencyModel> out;
+  for (const auto& [name, unused] : ModelGraph()) {
+    ConsistencyModel m;
+    m.name = name;
+    std::set<std::string> direct;
+    for (const auto& weaker : Reach(ModelGraph(), name)) {
+      if (weaker != name) m.implies.push_back(weaker);
+      auto it = DirectlyProscribed().find(weaker);
+      if (it != DirectlyProscribed().end()) direct.insert(it->second.begin(), it->second.end());
+    }
+    for (const auto& a : anomalies) {
+      for (const auto& b : implied[a]) {
+        if (direct.count(b)) {
+          m.forbids.insert(a);
+          break;
+        }
+      }
+    }
+    for (const auto& a : m.forbids) {
+      m.needs_process |= EndsWith(a, "-process");
+      m.needs_realtime |= EndsWith(a, "-realtime");
+    }
+    if (!m.forbids.empty()) out.push_back(std::move(m));
+  }
+  // Weakest first: by the number of models implied, then by name (stable
+  // and a topological order, since a model implies strictly more than any
+  // model it implies).
+  std::sort(out.begin(), out.end(), [](const ConsistencyModel& a, const ConsistencyModel& b) {
+    return std::make_pair(a.implies.size(), a.name) < std::make_pair(b.implies.size(), b.name);
+  });
+  return out;
 }
 
 bool Violates(const ConsistencyModel& m, const std::set<std::string>& found) {
   for (const auto& a : found) {
-    if (m.forbids.count(a)) return true;
+    if (m.forbids.count(LatticeName(a))) return true;
   }
   return false;
 }
 
-bool StrictlyStronger(const ConsistencyModel& a, const ConsistencyModel& b) {
-  return a.forbids.size() > b.forbids.size() &&
-         std::includes(a.forbids.begin(), a.forbids.end(), b.forbids.begin(), b.forbids.end());
+bool Implies(const ConsistencyModel& a, const ConsistencyModel& b) {
+  return std::find(a.implies.begin(), a.implies.end(), b.name) != a.implies.end();
 }
 
 }  // namespace
@@ -71,6 +241,12 @@ bool StrictlyStronger(const ConsistencyModel& a, const ConsistencyModel& b) {
 const std::vector<ConsistencyModel>& AllConsistencyModels() {
   static const std::vector<ConsistencyModel> models = BuildModels();
   return models;
+}
+
+std::set<std::string> ImpliedAnomalies(const std::string& anomaly) {
+  std::set<std::string> out = Reach(AnomalyGraph(), LatticeName(anomaly));
+  out.insert(anomaly);
+  return out;
 }
 
 std::string ConsistencyModelNames() {
@@ -88,8 +264,7 @@ Result<std::vector<const ConsistencyModel*>> ParseConsistencyModels(const std::s
     std::string word = csv.substr(pos, comma - pos);
     pos = comma + 1;
     if (word.empty()) continue;
-    if (word == "strong-serializable") word = "strict-serializable";
-    if (word == "session-serializable") word = "strong-session-serializable";
+    if (auto alias = Aliases().find(word); alias != Aliases().end()) word = alias->second;
     const ConsistencyModel* found = nullptr;
     for (const auto& m : AllConsistencyModels()) {
       if (m.name == word) found = &m;
@@ -111,7 +286,7 @@ ModelVerdict JudgeModels(const std::set<std::string>& found, const std::vector<c
   for (const auto& m : all) {
     if (!Violates(m, found)) continue;
     bool weaker_violated = false;
-    for (const auto& o : all) weaker_violated |= StrictlyStronger(m, o) && Violates(o, found);
+    for (const auto& o : all) weaker_violated |= Implies(m, o) && Violates(o, found);
     if (!weaker_violated) v.weakest_violated.push_back(m.name);
   }
   auto checkable = [&](const ConsistencyModel& m) {
@@ -120,7 +295,7 @@ ModelVerdict JudgeModels(const std::set<std::string>& found, const std::vector<c
   for (const auto& m : all) {
     if (!checkable(m) || Violates(m, found)) continue;
     bool stronger_ok = false;
-    for (const auto& o : all) stronger_ok |= checkable(o) && StrictlyStronger(o, m) && !Violates(o, found);
+    for (const auto& o : all) stronger_ok |= checkable(o) && Implies(o, m) && !Violates(o, found);
     if (!stronger_ok) v.strongest_satisfied.push_back(m.name);
   }
   return v;

@@ -10,7 +10,9 @@
 namespace faultline {
 namespace {
 
+using txn::kNoMop;
 using txn::kNoTxn;
+using txn::ReadThenWrite;
 using txn::ListText;
 using txn::Mop;
 using txn::Txn;
@@ -29,6 +31,7 @@ class ListAppendCheck : public txn::TxnCheck {
     VersionOrders();
     Internal();
     DataEdges(b);
+    ReportLostUpdates(lost_update_);
   }
 
   void VersionOrders() {
@@ -75,11 +78,16 @@ class ListAppendCheck : public txn::TxnCheck {
                std::to_string(*dup) + " more than once");
   }
 
-  // A txn's reads must agree with its own earlier reads and appends.
+  // A txn's reads must agree with its own earlier reads and appends (else
+  // internal); none may hold an element the txn appends only later (else
+  // future-read). Collects each ok txn's external read of a key it then
+  // appends to, for lost-update.
   void Internal() {
     struct KeyState {
       uint32_t key;
       bool has_read = false;
+      bool wrote = false;
+      uint32_t external_read = kNoMop;  // the first micro-op on the key, when it is a read
       std::vector<int64_t> known;    // the last read, then our appends
       std::vector<int64_t> appends;  // appends before any read
     };
@@ -101,8 +109,12 @@ class ListAppendCheck : public txn::TxnCheck {
         }
         if (m.append) {
           (s->has_read ? s->known : s->appends).push_back(m.value);
+          if (s->has_read) FutureRead(id, i);
+          if (s->external_read != kNoMop && !s->wrote) lost_update_.push_back({id, s->external_read});
+          s->wrote = true;
           continue;
         }
+        if (!s->has_read && s->appends.empty()) s->external_read = i;
         const int64_t* r = pool_.data() + m.begin;
         bool good;
         std::string expected;
@@ -121,6 +133,23 @@ class ListAppendCheck : public txn::TxnCheck {
         s->has_read = true;
         s->known.assign(r, r + m.len);
       }
+    }
+  }
+
+  // The append at mops_[i] of ok txn `id`: a future read when one of the
+  // txn's earlier reads of that key already held the appended element.
+  void FutureRead(uint32_t id, uint32_t i) {
+    const Mop& a = mops_[i];
+    for (uint32_t j = txns_[id].mop_begin; j < i; ++j) {
+      const Mop& r = mops_[j];
+      if (r.append || r.key != a.key) continue;
+      if (std::find(pool_.begin() + r.begin, pool_.begin() + r.begin + r.len, a.value) == pool_.begin() + r.begin + r.len) {
+        continue;
+      }
+      Report("future-read", {id},
+             Name(id) + " read key " + KeyText(a.key) + " = " + ListText(&pool_[r.begin], r.len) + ", which holds " +
+                 std::to_string(a.value) + ", before it appended " + std::to_string(a.value) + " itself");
+      return;
     }
   }
 
@@ -178,12 +207,10 @@ class ListAppendCheck : public txn::TxnCheck {
         const Mop& m = mops_[i];
         if (m.append) continue;
         if (m.len == mops_[longest_[m.key].second].len) {
-          // (Not to the writer of the read's last element: an intermediate
-          // read, reported as G1b, as below.)
-          const WriterMap::Slot* last = m.len > 0 ? writers_.Get(m.key, pool_[m.begin + m.len - 1]) : nullptr;
-          for (uint32_t w : unobserved_[m.key]) {
-            if (!last || last->txn != w) b->Add(id, w, kEdgeRW);
-          }
+          // (Also to the writer of the read's last element when the read
+          // was intermediate: with the wr edge that is the G-single Elle
+          // reports beside the G1b.)
+          for (uint32_t w : unobserved_[m.key]) b->Add(id, w, kEdgeRW);
         }
         Garbage(id, i);
         if (m.len > first_failed_[m.key]) {
@@ -209,12 +236,10 @@ class ListAppendCheck : public txn::TxnCheck {
         const Mop& l = mops_[longest_[m.key].second];
         if (m.len < l.len) {
           const WriterMap::Slot* w = writers_.Get(m.key, pool_[l.begin + m.len]);
-          // An intermediate read's writer also wrote the next element: that
-          // rw edge only closes a trivial cycle with the wr edge, already
-          // reported as G1b, so it is left out.
-          const WriterMap::Slot* last = m.len > 0 ? writers_.Get(m.key, pool_[m.begin + m.len - 1]) : nullptr;
-          bool intermediate = last && w && last->txn == w->txn;
-          if (w && w->txn != id && txns_[w->txn].type != OpType::kFail && !intermediate) b->Add(id, w->txn, kEdgeRW);
+          // An intermediate read's writer also wrote the next element: this
+          // rw edge and the wr edge form a G-single, reported beside the
+          // G1b as Elle does.
+          if (w && w->txn != id && txns_[w->txn].type != OpType::kFail) b->Add(id, w->txn, kEdgeRW);
         }
       }
     }
@@ -357,6 +382,7 @@ class ListAppendCheck : public txn::TxnCheck {
   std::vector<uint32_t> first_garbage_;                  // key -> first version position no txn wrote
   std::vector<uint32_t> incompatible_;                   // mops of reads not a prefix of the version order, sorted
   std::vector<std::vector<uint32_t>> unobserved_;        // key -> ok/info txns with appends no read saw
+  std::vector<ReadThenWrite> lost_update_;               // ok txns that read a key, then appended to it
 };
 
 }  // namespace

@@ -87,7 +87,10 @@ class RwRegisterCheck : public txn::TxnCheck {
           // The first mop on this key is a read: the external one.
           bool first = true;
           for (uint32_t j = t.mop_begin; j < i; ++j) first &= mops_[j].key != s.key;
-          if (first) before_.push_back({ReadVersion(m), s.last.value, id});
+          if (first) {
+            before_.push_back({ReadVersion(m), s.last.value, id});
+            lost_update_.push_back({id, i});
+          }
           break;
         }
       }
@@ -123,7 +126,13 @@ class RwRegisterCheck : public txn::TxnCheck {
                    ", but no txn in the history wrote " + VersionText(v) + " to " + KeyText(v.key));
         continue;
       }
-      if (w->txn == reader) continue;
+      if (w->txn == reader) {
+        // An external read comes before the txn's own writes of the key.
+        Report("future-read", {reader},
+               Name(reader) + " read key " + KeyText(v.key) + " = " + VersionText(v) + " before it wrote " +
+                   VersionText(v) + " to " + KeyText(v.key) + " itself");
+        continue;
+      }
       if (txns_[w->txn].type == OpType::kFail) {
         Report("G1a", {reader, w->txn},
                Name(reader) + " read key " + KeyText(v.key) + " = " + VersionText(v) + ", written by " + Name(w->txn) +
@@ -154,6 +163,19 @@ class RwRegisterCheck : public txn::TxnCheck {
       auto [lo, hi] = Readers(x);
       for (size_t i = lo; i < hi; ++i) b->Add(external_[i].second, wy, kEdgeRW);
     }
+    // A txn's intermediate write v of a key precedes its own later write of
+    // that key: every other reader of v rw-> the writer (with the wr edge,
+    // the G-single Elle reports beside the G1b).
+    for (uint32_t id = 0; id < txns_.size(); ++id) {
+      if (txns_[id].type == OpType::kFail) continue;
+      for (uint32_t i = txns_[id].mop_begin; i < txns_[id].mop_end; ++i) {
+        const Mop& m = mops_[i];
+        if (!m.append || writers_.Get(m.key, m.value)->last) continue;
+        auto [lo, hi] = Readers({m.key, false, m.value});
+        for (size_t r = lo; r < hi; ++r) b->Add(external_[r].second, id, kEdgeRW);
+      }
+    }
+    ReportLostUpdates(lost_update_);
     std::sort(non_root.begin(), non_root.end());
     // nil before every write: readers of nil -> writers of the earliest known writes.
     for (uint32_t id = 0; id < txns_.size(); ++id) {
@@ -219,6 +241,11 @@ class RwRegisterCheck : public txn::TxnCheck {
                       std::to_string(w->value) + ", so " + A + "'s read came first, so " + A + arrow + B,
                   key_json_[x.key]};
         }
+        if (!x.nil && Writer(x.key, x.value) == s.to) {
+          return {A + " read " + KeyText(x.key) + " = " + VersionText(x) + ", an intermediate write of " + B +
+                      ", which then wrote " + KeyText(x.key) + " = " + std::to_string(w->value) + ", so " + A + arrow + B,
+                  key_json_[x.key]};
+        }
         if (x.nil) {
           return {A + " read " + KeyText(x.key) + " = nil (the initial state) and " + B + " wrote " + KeyText(x.key) +
                       " = " + std::to_string(w->value) + ", so " + A + arrow + B,
@@ -231,6 +258,7 @@ class RwRegisterCheck : public txn::TxnCheck {
 
   std::vector<std::pair<Version, uint32_t>> external_;        // (value read, reader), sorted
   std::vector<std::tuple<Version, int64_t, uint32_t>> before_;  // (x, y, txn): txn read x, then wrote y
+  std::vector<txn::ReadThenWrite> lost_update_;                 // the same, as (txn, read mop)
 };
 
 }  // namespace

@@ -211,6 +211,48 @@ void TxnCheck::Report(const std::string& type, std::vector<uint32_t> ids, const 
   anomalies_[type].push_back({{"txns", txns}, {"why", why}});
 }
 
+std::string TxnCheck::ReadText(const Mop& m) const {
+  if (m.null_read) return "nil";
+  if (th_.model == TxnModel::kListAppend) return ListText(pool_.data() + m.begin, m.len);
+  return std::to_string(m.value);
+}
+
+void TxnCheck::ReportLostUpdates(std::vector<ReadThenWrite> c) {
+  // The same version: same key, both nil or neither, same value (registers)
+  // or same elements (lists).
+  auto less = [&](const ReadThenWrite& x, const ReadThenWrite& y) {
+    const Mop& a = mops_[x.mop];
+    const Mop& b = mops_[y.mop];
+    if (a.key != b.key) return a.key < b.key;
+    if (a.null_read != b.null_read) return a.null_read;
+    if (a.value != b.value) return a.value < b.value;
+    if (a.len != b.len) return a.len < b.len;
+    return std::lexicographical_compare(pool_.begin() + a.begin, pool_.begin() + a.begin + a.len,
+                                        pool_.begin() + b.begin, pool_.begin() + b.begin + b.len);
+  };
+  std::sort(c.begin(), c.end(), [&](const ReadThenWrite& x, const ReadThenWrite& y) {
+    return less(x, y) || (!less(y, x) && x.txn < y.txn);
+  });
+  for (size_t i = 0; i < c.size();) {
+    size_t j = i + 1;
+    while (j < c.size() && !less(c[i], c[j])) ++j;
+    if (j - i >= 2) {
+      const Mop& r = mops_[c[i].mop];
+      std::vector<uint32_t> ids;
+      std::string names;
+      for (size_t k = i; k < j; ++k) {
+        if (k - i < 8) ids.push_back(c[k].txn);
+        if (k - i < 6) names += (names.empty() ? "" : ", ") + Name(c[k].txn);
+      }
+      if (j - i > 6) names += " and " + std::to_string(j - i - 6) + " more";
+      Report("lost-update", ids,
+             "key " + KeyText(r.key) + ": " + names + " all read " + KeyText(r.key) + " = " + ReadText(r) +
+                 " and each then wrote " + KeyText(r.key) + ", so all but one of their updates were lost");
+    }
+    i = j;
+  }
+}
+
 std::pair<std::string, json> TxnCheck::WhyStep(const CycleStep& s) const {
   const Txn& a = txns_[s.from];
   const Txn& b = txns_[s.to];

@@ -78,6 +78,15 @@ class WriterMap {
 // "[1 2 3]"; long lists shortened to their ends and a count.
 std::string ListText(const int64_t* e, size_t n);
 
+inline constexpr uint32_t kNoMop = 0xFFFFFFFFu;
+
+// An ok txn whose first micro-op on a key is the read mops[mop], and which
+// later writes that key: the material of lost-update.
+struct ReadThenWrite {
+  uint32_t txn;
+  uint32_t mop;
+};
+
 class TxnCheck {
  public:
   TxnCheck(const TxnHistory& h, const TxnCheckOptions& o)
@@ -99,6 +108,12 @@ class TxnCheck {
   json TxnJson(uint32_t id) const;
   // Counts an anomaly of `type` and keeps the first max_reported.
   void Report(const std::string& type, std::vector<uint32_t> ids, const std::string& why);
+  // Elle's lost-update: two or more committed txns read the same version of
+  // a key (the same value, or the same list) and each then wrote that key.
+  // One anomaly per (key, version) with all of its txns.
+  void ReportLostUpdates(std::vector<ReadThenWrite> candidates);
+  // A read's result as text: "nil", a list, or a register's value.
+  std::string ReadText(const Mop& m) const;
 
   const TxnHistory& th_;
   const TxnCheckOptions& o_;

@@ -287,6 +287,21 @@ class Searcher {
     return false;
   }
 
+  // A process step whose edge is also a realtime one is named realtime, as
+  // Elle names such cycles when realtime order is checked.
+  void PreferRealtime(std::vector<CycleStep>* steps) const {
+    for (CycleStep& s : *steps) {
+      if (s.type != kEdgeProcess) continue;
+      uint32_t lo = g_.begin(s.from), hi = g_.end(s.from);
+      while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g_.target(mid) < s.to) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < g_.end(s.from) && g_.target(lo) == s.to && (g_.mask(lo) & kEdgeRealtime)) s.type = kEdgeRealtime;
+    }
+  }
+
   void SearchComponent(uint32_t c, const std::vector<uint32_t>& nodes, CycleSearchResult* result) {
     std::vector<std::pair<int, int>> found;
     std::vector<std::string> kinds;
@@ -304,6 +319,7 @@ class Searcher {
         if (aborted_) return;
         if (!ok) continue;
         found.push_back(Levels(steps));
+        if (options_.realtime) PreferRealtime(&steps);
         std::string kind = ClassifyCycle(steps);
         if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) continue;
         kinds.push_back(kind);

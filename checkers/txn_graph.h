@@ -15,7 +15,10 @@
 // edges, then with process, then realtime edges too). A kind is skipped when a
 // cycle already found in that component is at least as severe in both the
 // data and the order dimension (any model forbidding the skipped kind forbids
-// the found one too: the model table is closed that way). Each search is a
+// the found one too: Elle's lattice is closed that way, as
+// tests/checkers/consistency_lattice_test.cc checks). When realtime order is
+// searched, a process step whose edge is also realtime is named realtime
+// (so the cycle is "-realtime", as Elle names it). Each search is a
 // BFS, so each cycle is the shortest through its start. Searches are complete:
 // if a component holds a cycle of a kind, a cycle of that kind or a more
 // severe one is reported, unless the step budget or deadline ran out (then

@@ -10,7 +10,7 @@ namespace faultline {
 namespace {
 
 Result<std::unique_ptr<Workload>> MakeRwRegister(const WorkloadOptions& options) {
-  return MakeTxnWorkload({"rw-register", "w", &MakeRwRegisterChecker}, options);
+  return MakeTxnWorkload({"rw-register", "w", &MakeRwRegisterChecker, /*default_max_writes_per_key=*/4}, options);
 }
 
 Registrar<WorkloadFactory> reg("rw-register",

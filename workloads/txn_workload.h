@@ -15,7 +15,10 @@
 // key are 1, 2, 3, ...: unique per key, which the checkers rely on.
 //
 // Options (--workload-opt): keys=N (active keys, default 8), max-txn-length=N
-// (default 4), max-writes-per-key=N (default 32), read-fraction=PERCENT
+// (default 4), max-writes-per-key=N (the model's default: list-append 32, whose
+// reads give whole version orders; rw-register 4, which orders two versions
+// only when a txn reads one and overwrites it, so keys must stay young for
+// reads of the initial nil to expose write skew), read-fraction=PERCENT
 // (default 50), consistency-models=a,b (default strict-serializable; also the
 // `faultline test --consistency-models` flag). Targets: a txn of more than one
 // micro-op needs the target's fs to hold "txn" (multi-key transactions); one
@@ -37,7 +40,12 @@ struct TxnWorkloadModel {
   std::string write_mop;    // "append"
   // The checker with the workload's consistency models.
   Result<std::unique_ptr<Checker>> (*make_checker)(const TxnCheckOptions&);
+  int64_t default_max_writes_per_key = 32;
 };
+
+// The options of both transactional workloads and what each trades, for
+// `faultline test --help`.
+extern const char* const kTxnWorkloadOptionsHelp;
 
 // The workload `model.name` with `options`; error: an unknown option, a value
 // out of range or an unknown consistency model, named in one line.

@@ -6,6 +6,7 @@
 #include "harness/cli/cli.h"
 #include "harness/run/runner.h"
 #include "harness/run/test_spec.h"
+#include "workloads/txn_workload.h"
 
 namespace faultline {
 namespace {
@@ -26,8 +27,8 @@ int RunTestCommand(const std::vector<std::string>& args) {
     std::printf(
         "usage: faultline test --target T --workload W [--time-limit S] [--nemesis ...] [flags]\n"
         "Deploys T, runs W against it (with faults), checks the history; exit 0 valid,\n"
-        "1 invalid, 2 unknown, 3 bad input, 4 infrastructure error.\n\n%s",
-        flags.Usage().c_str());
+        "1 invalid, 2 unknown, 3 bad input, 4 infrastructure error.\n\n%s\n%s",
+        flags.Usage().c_str(), kTxnWorkloadOptionsHelp);
     return kExitValid;
   }
   if (!flags.positionals().empty()) {

@@ -109,6 +109,34 @@ TEST_F(TxnWorkloadTest, RwRegisterOnACorrectStoreIsValid) {
   EXPECT_GT(r["rw-register"]["txns"]["ok"].get<int64_t>(), 200);
 }
 
+// rw-register retires keys after 4 writes by default (young keys keep reads
+// of the initial nil, the version order rw-register can infer), list-append
+// after 32; `faultline test --help` says what each option trades.
+TEST_F(TxnWorkloadTest, RwRegisterKeysAreYoungByDefaultAndHelpSaysWhy) {
+  FaultlineOutput run = Run("--workload rw-register");
+  ASSERT_EQ(run.code, 0) << run.text;
+  auto h = ReadHistoryFile((Latest() / "history.jsonl").string());
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  std::map<int64_t, int64_t> highest;
+  for (const Op& op : *h) {
+    if (op.type != OpType::kInvoke || op.f != "txn") continue;
+    for (const json& m : op.value) {
+      if (m[0] == "w") highest[m[1].get<int64_t>()] = std::max(highest[m[1].get<int64_t>()], m[2].get<int64_t>());
+    }
+  }
+  ASSERT_GT(highest.size(), 8u);
+  for (const auto& [k, v] : highest) EXPECT_LE(v, 4) << "key " << k;
+  auto la = Make("list-append", {});
+  ASSERT_TRUE(la.ok());
+
+  FaultlineOutput help = Faultline("test --help");
+  EXPECT_EQ(help.code, 0);
+  for (const char* want : {"max-writes-per-key=N", "(list-append 32,", "rw-register 4)", "keys=N", "read-fraction=PERCENT",
+                           "max-txn-length=N", "consistency-models=a,b"}) {
+    EXPECT_NE(help.text.find(want), std::string::npos) << want << "\n" << help.text;
+  }
+}
+
 // stale-reads=true: every txn read returns the key's state before its latest
 // change, which a strict-serializable store never does.
 TEST_F(TxnWorkloadTest, AStoreServingStaleReadsIsInvalidWithTheAnomaliesNamed) {
