@@ -38,6 +38,13 @@ struct ClusterInfo {
   // ("worker 3: ..."), so a client may keep a copy for lines it writes later.
   // Empty outside a run (tests, `cluster heal`): then lines are dropped.
   std::function<void(const std::string&)> log;
+  // The run's workload ("list-append"); empty outside a run.
+  std::string workload;
+  // True once the run was asked to stop (SIGINT/SIGTERM): a Setup or Open
+  // waiting for something (a health check, an adapter's first answer) should
+  // give up with an error. Empty outside a run: never.
+  std::function<bool()> stop_requested;
+  bool StopRequested() const { return stop_requested && stop_requested(); }
 };
 
 // `--target-opt key=value` settings. A factory rejects keys it does not know.
@@ -102,6 +109,10 @@ struct Target {
   std::function<std::unique_ptr<Client>()> new_client;
   std::set<std::string> fs;                          // op names the client supports
   bool needs_nodes = true;                           // false for in-process targets
+  // Without nodes: how it runs instead, for errors ("target memory runs
+  // in-process; nemeses need nodes"). The run's one pseudo-node is named
+  // "local", address 127.0.0.1 (the controller), with no remote.
+  std::string without_nodes = "runs in-process";
   // Optional: the target's own counters for the run (adapter restarts, ...),
   // read once after the clients closed; results.json keeps them as "target".
   std::function<json()> stats;

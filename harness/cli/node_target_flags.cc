@@ -51,6 +51,11 @@ std::unique_ptr<ConnectedNodes> ConnectNodeTarget(const std::string& command, co
       return nullptr;
     }
     out->target = std::move(made).value();
+    if (!out->target.needs_nodes) {
+      *exit_code = BadInput(command, "target " + v.target + " " + out->target.without_nodes +
+                                         ": it has no nodes to act on");
+      return nullptr;
+    }
   }
   auto remotes = ConnectNodes(v.nodes, "");
   if (!remotes.ok()) {

@@ -1,5 +1,7 @@
 #include "harness/control/subprocess.h"
 
+#include "harness/control/child_fds.h"
+
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -71,6 +73,7 @@ Result<ExecResult> RunLocal(const std::vector<std::string>& argv, const std::str
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
   posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  AddCloseInheritedFds(&actions);  // only 0-2: not our log, sockets or other threads' pipes
   // Its own process group, so a timeout kills whatever it started too.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
@@ -200,6 +203,7 @@ Result<pid_t> SpawnDaemon(const std::vector<std::string>& argv, const std::strin
       dup2(null_fd, 0);
       dup2(log_fd, 1);
       dup2(log_fd, 2);
+      CloseInheritedFds();  // only 0-2 (log_fd, null_fd, the report pipe and whatever else)
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);

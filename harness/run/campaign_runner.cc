@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/control/child_fds.h"
 #include "harness/core/bounded_json.h"
 #include "harness/core/utc_time.h"
 #include "harness/run/interrupts.h"
@@ -73,6 +74,7 @@ int RunChild(const std::vector<std::string>& argv, const std::string& log) {
   posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_adddup2(&fa, 1, 2);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  AddCloseInheritedFds(&fa);  // the run gets only 0-2, not the campaign's logs or sockets
   // Its own process group: a Ctrl-C on the terminal reaches the campaign
   // only, which passes it on once (a second SIGINT would skip the check).
   posix_spawnattr_t attr;

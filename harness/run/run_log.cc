@@ -20,6 +20,17 @@ void RunLog::Line(const std::string& text, bool echo) {
   }
 }
 
+void RunLog::Error(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  file_ << UtcNowIso8601() << " " << text << "\n";
+  file_.flush();
+  if (tty_line_open_) std::printf("\n");
+  tty_line_open_ = false;
+  std::fflush(stdout);
+  std::fprintf(stderr, "%s\n", text.c_str());
+  std::fflush(stderr);
+}
+
 void RunLog::Status(const std::string& text, bool tty) {
   std::lock_guard<std::mutex> lock(mu_);
   if (tty) {

@@ -1,6 +1,7 @@
 // RunLog: a run's faultline.log. Every runner message goes there with a UTC
-// timestamp and is echoed to stdout; the status line (StatusReporter) is
-// rewritten in place on a terminal and logged only when stdout is not one.
+// timestamp and is echoed to stdout (an error that ends a run: to stderr);
+// the status line (StatusReporter) is rewritten in place on a terminal and
+// logged only when stdout is not one.
 // Thread-safe: workers, the status thread and the lifecycle all write to it.
 #pragma once
 
@@ -18,6 +19,9 @@ class RunLog {
 
   // One timestamped line in the log, also printed unless `echo` is false.
   void Line(const std::string& text, bool echo = true);
+  // One timestamped line in the log, also printed on stderr: an error that
+  // ends the run (the last thing a user sees).
+  void Error(const std::string& text);
   // The status line: on a terminal redrawn in place (not logged, it changes
   // every second); otherwise printed and logged like a line.
   void Status(const std::string& text, bool tty);

@@ -73,7 +73,9 @@ const TestSpec& Spec(const RunState& run) { return run.rs.spec; }
 ClusterInfo InProcessCluster(const std::string& run_dir) {
   ClusterInfo c;
   c.run_dir = run_dir;
-  c.nodes.push_back(NodeInfo{"local", "", nullptr});
+  // The controller itself: an in-process store, or a store on its loopback
+  // (an external target whose spec says "nodes": "none").
+  c.nodes.push_back(NodeInfo{"local", "127.0.0.1", nullptr});
   return c;
 }
 
@@ -105,6 +107,8 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
   run->log = std::make_unique<RunLog>(run->run_dir + "/faultline.log");
   run->cluster = InProcessCluster(run->run_dir);
   run->cluster.log = [log = run->log.get()](const std::string& line) { log->Line(line); };
+  run->cluster.workload = spec.workload;
+  run->cluster.stop_requested = [] { return InterruptGuard::Count() >= 1; };
   Status ws = WriteJsonFile(run->run_dir + "/test.json", SpecToJson(spec));
   if (!ws.ok()) {
     run->log->Line("faultline test: " + ws.message());
@@ -126,7 +130,7 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
 
 // Step 2: connect to the nodes (--nodes/--nodes-file, else the local cluster:
 // ConnectNodes says to run `faultline cluster up` when there is none), in
-// parallel. In-process targets keep the one "local" node.
+// parallel. Targets without nodes keep the one "local" node (the controller).
 Status ConnectToNodes(RunState& run) {
   if (!run.rs.target.needs_nodes) return Status::Ok();
   auto connected = ConnectNodes(Spec(run).nodes, run.run_dir);
@@ -326,20 +330,59 @@ int CheckRecordedRun(RunState& run, RunResult* result) {
   return CheckAndReport(Spec(run), *run.rs.workload, run.run_dir, run.log.get(), result->interrupted);
 }
 
-// A step failed before the main phase: log it; the scopes undo the rest.
+// A step failed before the main phase, and the scopes have undone the rest:
+// the cause is the last line (on stderr), so it is not buried under the
+// teardown's lines.
 RunResult Abort(const RunState& run, const Status& s, RunResult result) {
-  run.log->Line("faultline test: " + s.message());
+  run.history->Close();
+  run.log->Error("faultline test: " + s.message());
   IndexUnchecked(run, s.message());
   result.exit_code = kExitInfra;
   return result;
 }
 
+// SIGINT/SIGTERM before the main phase (while the Db was set up or the
+// clients were opening, e.g. waiting for adapters' first answers): the step
+// gave up, everything is undone, the (empty or short) history is on disk.
+RunResult Interrupted(const RunState& run, const Status& s, RunResult result) {
+  run.history->Close();
+  run.log->Line("interrupted before the main phase (" + s.message() + ")", false);
+  run.log->Line("verdict: unknown (interrupted before the main phase: not checked) — run " + run.run_dir);
+  IndexUnchecked(run, "interrupted before the main phase");
+  result.interrupted = true;
+  result.exit_code = kExitUnknown;
+  return result;
+}
+
+// Steps 2-7, each undone by its RAII scope. The scopes are declared in the
+// order of the steps they undo, so leaving at any point (a failed step, an
+// exception, a signal's early stop) heals the faults before the Db is torn
+// down. Returns the step that failed before the main phase (Ok when the run
+// went through); by then its scopes have undone everything.
+Status RunSteps(RunState& run) {
+  if (Status s = ConnectToNodes(run); !s.ok()) return s;
+  if (Status s = HealLeftoversAndOpenLedger(run); !s.ok()) return s;
+  DbScope db_scope(run.rs.target.db.get(), &run.cluster, run.log.get(), Spec(run).leave_db_running);
+  if (Status s = SetUpDb(run); !s.ok()) return s;
+  HealScope heal_scope(&run.rs.nemeses, run.log.get(), run.ledger.get());
+  if (Status s = SetUpNemeses(run); !s.ok()) return s;
+  auto workers = StartWorkers(run);
+  if (!workers.ok()) return workers.status();
+  {
+    StatusReporter status(run.log.get(), workers->get(), &run.board, run.run_dir);
+    RunMainPhase(run, **workers, status);
+    RunFinalPhase(run, **workers, status, heal_scope);
+  }
+  CloseClients(run, **workers);
+  CollectNodeLogs(run);
+  db_scope.Teardown();
+  return Status::Ok();
+}
+
 }  // namespace
 
-// The lifecycle of DESIGN.md §4, one step per function above. The scopes are
-// declared in the order of the steps they undo, so leaving RunTest at any
-// point (a failed step, an exception, a signal's early stop) heals the faults
-// before the Db is torn down.
+// The lifecycle of DESIGN.md §4, one step per function above (RunSteps
+// holds the scopes that undo them).
 RunResult RunTest(const TestSpec& spec) {
   RunResult result;
   RunState run;
@@ -347,28 +390,17 @@ RunResult RunTest(const TestSpec& spec) {
   if (result.exit_code != kExitValid) return result;
   result.exit_code = kExitInfra;
   InterruptGuard interrupts;
+  Status failed;
   try {
-    if (Status s = ConnectToNodes(run); !s.ok()) return Abort(run, s, result);
-    if (Status s = HealLeftoversAndOpenLedger(run); !s.ok()) return Abort(run, s, result);
-    DbScope db_scope(run.rs.target.db.get(), &run.cluster, run.log.get(), Spec(run).leave_db_running);
-    if (Status s = SetUpDb(run); !s.ok()) return Abort(run, s, result);
-    HealScope heal_scope(&run.rs.nemeses, run.log.get(), run.ledger.get());
-    if (Status s = SetUpNemeses(run); !s.ok()) return Abort(run, s, result);
-    auto workers = StartWorkers(run);
-    if (!workers.ok()) return Abort(run, workers.status(), result);
-    {
-      StatusReporter status(run.log.get(), workers->get(), &run.board, run.run_dir);
-      RunMainPhase(run, **workers, status);
-      RunFinalPhase(run, **workers, status, heal_scope);
-    }
-    CloseClients(run, **workers);
-    CollectNodeLogs(run);
-    db_scope.Teardown();
+    failed = RunSteps(run);
   } catch (const std::exception& e) {
-    run.log->Line("faultline test: error: " + std::string(e.what()));
     run.history->Close();
+    run.log->Error("faultline test: error: " + std::string(e.what()));
     IndexUnchecked(run, e.what());
     return result;
+  }
+  if (!failed.ok()) {
+    return InterruptGuard::Count() >= 1 ? Interrupted(run, failed, result) : Abort(run, failed, result);
   }
   result.exit_code = CheckRecordedRun(run, &result);
   return result;

@@ -424,11 +424,11 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
     auto list = ExplicitNodeList(s.nodes);
     if (!list.ok()) return list.status();
     if (!r.target.needs_nodes) {
-      return Status::Error("target " + s.target + " runs in-process and takes no --nodes");
+      return Status::Error("target " + s.target + " " + r.target.without_nodes + " and takes no --nodes");
     }
   }
   if (!r.nemeses.empty() && !r.target.needs_nodes) {
-    return Status::Error("target " + s.target + " runs in-process; nemeses need nodes");
+    return Status::Error("target " + s.target + " " + r.target.without_nodes + "; nemeses need nodes");
   }
   if (s.name.empty()) s.name = s.target + "-" + s.workload;
   for (char c : s.name) {

@@ -1,7 +1,9 @@
-// Boost.Process starts the adapter (argv and environment handling, the
-// process group, exec errors reported back to the parent); the reading and
-// writing is plain poll(2) on the pipe ends, because Boost.Process's streams
-// have no deadlines and its async pipes would need an io_context per worker.
+// The adapter is started with fork + execve (not Boost.Process, whose
+// exec-error pipe is made with pipe() and flagged close-on-exec afterwards on
+// one end only: an adapter forked by another worker in between inherited it,
+// and the worker starting the first adapter then waited for that pipe's EOF
+// as long as the other adapter lived). The reading and writing is plain
+// poll(2) on the pipe ends, with deadlines.
 #include "targets/external/adapter_process.h"
 
 #include <fcntl.h>
@@ -11,25 +13,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/process/args.hpp>
-#include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/extend.hpp>
-#include <boost/process/group.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
-#include <boost/process/start_dir.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
 
+#include "harness/control/child_fds.h"
+
+extern char** environ;
+
 namespace faultline {
 
-namespace bp = boost::process;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -50,12 +45,22 @@ void CloseFd(int* fd) {
   *fd = -1;
 }
 
-// A pipe whose both ends are close-on-exec: only the dup2'd copy on the
-// child's fd 0/1/2 survives exec, so no other child inherits this one.
-Result<bp::pipe> CloexecPipe() {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return Status::Error(std::string("pipe: ") + std::strerror(errno));
-  return bp::pipe(fds[0], fds[1]);
+// How long Start waits for the child to exec (or to say why it could not).
+// The child only makes a few system calls before exec; this bounds a chdir
+// into a hung network file system.
+constexpr auto kExecTimeout = std::chrono::seconds(10);
+
+// What a child that could not exec reports on its report pipe.
+struct ExecFailure {
+  int stage;  // 0: chdir, 1: exec
+  int error;  // errno
+};
+
+void ClosePair(int fds[2]) {
+  for (int i = 0; i < 2; ++i) {
+    if (fds[i] >= 0) ::close(fds[i]);
+    fds[i] = -1;
+  }
 }
 
 }  // namespace
@@ -79,13 +84,6 @@ std::string FindProgramOnPath(const std::string& name) {
   return "";
 }
 
-struct AdapterProcess::Impl {
-  bp::group group;
-  bp::child child;
-};
-
-AdapterProcess::AdapterProcess(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-
 Result<std::unique_ptr<AdapterProcess>> AdapterProcess::Start(Options options) {
   if (options.argv.empty()) return Status::Error("no adapter command");
   std::string exe = options.argv[0];
@@ -93,46 +91,128 @@ Result<std::unique_ptr<AdapterProcess>> AdapterProcess::Start(Options options) {
     exe = FindProgramOnPath(options.argv[0]);
     if (exe.empty()) return Status::Error("adapter program \"" + options.argv[0] + "\" is not on PATH");
   }
-  std::vector<std::string> args(options.argv.begin() + 1, options.argv.end());
-  bp::environment env = boost::this_process::environment();
-  for (const auto& [k, v] : options.env) env[k] = v;
-  auto in = CloexecPipe(), out = CloexecPipe(), err = CloexecPipe();
-  if (!in.ok()) return in.status();
-  if (!out.ok()) return out.status();
-  if (!err.ok()) return err.status();
-  auto impl = std::make_unique<Impl>();
-  std::error_code ec;
-  // PDEATHSIG: if the thread that started it ends without stopping it (a
-  // worker the interpreter abandoned, a controller killed by SIGKILL), the
-  // kernel kills the adapter, so none outlives the run.
+  // Everything the child needs is made here: between fork and exec it may
+  // only make async-signal-safe calls (other threads may hold malloc's lock).
+  std::vector<std::string> env_strings;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    std::string key = kv.substr(0, kv.find('='));
+    bool overridden = false;
+    for (const auto& [k, v] : options.env) overridden = overridden || k == key;
+    if (!overridden) env_strings.push_back(std::move(kv));
+  }
+  for (const auto& [k, v] : options.env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, argv;
+  for (auto& kv : env_strings) envp.push_back(kv.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = options.argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const std::string dir = options.dir;
+
+  // All four pipes close-on-exec from their creation (pipe2): no other
+  // child, forked by another thread at any moment, can keep one past exec.
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, report[2] = {-1, -1};
+  auto close_all = [&] {
+    ClosePair(in);
+    ClosePair(out);
+    ClosePair(err);
+    ClosePair(report);
+  };
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0 ||
+      ::pipe2(report, O_CLOEXEC) != 0) {
+    std::string why = std::strerror(errno);
+    close_all();
+    return Status::Error("cannot start adapter " + options.argv[0] + ": pipe: " + why);
+  }
   const pid_t parent = ::getpid();
-  auto die_with_parent = [parent](auto&) {
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    std::string why = std::strerror(errno);
+    close_all();
+    return Status::Error("cannot start adapter " + options.argv[0] + ": fork: " + why);
+  }
+  if (pid == 0) {
+    // Its own process group, so Stop kills whatever it forks too.
+    ::setpgid(0, 0);
+    // PDEATHSIG: if the thread that started it ends without stopping it (a
+    // worker the interpreter abandoned, a controller killed by SIGKILL), the
+    // kernel kills the adapter, so none outlives the run.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);  // the parent is already gone
-    // An ignored SIGPIPE (the controller's) or a blocked signal would be
-    // inherited across exec: the adapter starts with the defaults.
-    ::signal(SIGPIPE, SIG_DFL);
+    // Ignored signals (the controller's SIGPIPE) and the signal mask would
+    // be inherited across exec: the adapter starts with the defaults.
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+    }
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  };
-  impl->child =
-      bp::child(bp::exe = exe, bp::args = args, bp::std_in<*in, bp::std_out> * out, bp::std_err > *err, env,
-                bp::start_dir = options.dir, impl->group, bp::extend::on_exec_setup = die_with_parent, ec);
-  if (ec) {
-    return Status::Error("cannot start adapter " + options.argv[0] + ": " + ec.message());
+    // dup2 clears close-on-exec on the copies 0-2 only.
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ExecFailure failure{0, 0};
+    if (::chdir(dir.c_str()) == 0) {
+      // Exactly 0-2 survive exec (and the report pipe until then).
+      CloseInheritedFds(report[1]);
+      ::execve(exe.c_str(), argv.data(), envp.data());
+      failure.stage = 1;
+    }
+    failure.error = errno;
+    ssize_t ignored = ::write(report[1], &failure, sizeof failure);
+    (void)ignored;
+    ::_exit(127);
   }
-  std::unique_ptr<AdapterProcess> p(new AdapterProcess(std::move(impl)));
-  p->pid_ = p->impl_->child.id();
-  // Take our ends from the pipes (Boost closed the child's ends here).
-  p->in_ = in->native_sink();
-  in->assign_sink(-1);
-  p->out_ = out->native_source();
-  out->assign_source(-1);
-  p->err_ = err->native_source();
-  err->assign_source(-1);
-  for (int fd : {p->in_, p->out_, p->err_}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  // Also from here: a Stop before the child ran setpgid still hits the group.
+  ::setpgid(pid, pid);
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  ::close(report[1]);
+  std::unique_ptr<AdapterProcess> p(new AdapterProcess());
+  p->pid_ = pid;
+  p->in_ = in[1];
+  p->out_ = out[0];
+  p->err_ = err[0];
+  p->stopped_ = false;
+  // The report pipe's write end lives only in the child, closed by its
+  // exec: EOF means it runs the adapter; a record means it could not.
+  ExecFailure failure{0, 0};
+  size_t got = 0;
+  const auto deadline = Clock::now() + kExecTimeout;
+  bool timed_out = false;
+  while (got < sizeof failure) {
+    pollfd pfd{report[0], POLLIN, 0};
+    int wait = MillisUntil(deadline);
+    if (wait == 0) {
+      timed_out = true;
+      break;
+    }
+    int pr = ::poll(&pfd, 1, wait);
+    if (pr < 0 && errno != EINTR) break;
+    if (pr <= 0) continue;
+    ssize_t n = ::read(report[0], reinterpret_cast<char*>(&failure) + got, sizeof failure - got);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(report[0]);
   p->options_ = std::move(options);
+  if (timed_out || got == sizeof failure) {
+    p->Kill();
+    std::string what = timed_out ? "it did not start within " + std::to_string(kExecTimeout.count()) + "s"
+                       : failure.stage == 0
+                           ? "cannot enter directory " + dir + ": " + std::strerror(failure.error)
+                           : std::strerror(failure.error);
+    return Status::Error("cannot start adapter " + p->options_.argv[0] + ": " + what);
+  }
+  for (int fd : {p->in_, p->out_, p->err_}) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
   return p;
 }
 
@@ -234,16 +314,28 @@ AdapterProcess::Read AdapterProcess::ReadLine(Clock::time_point deadline, std::s
   }
 }
 
+bool AdapterProcess::Reaped() {
+  if (reaped_) return true;
+  int status = 0;
+  pid_t r;
+  while ((r = ::waitpid(pid_, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (r == pid_ || (r < 0 && errno == ECHILD)) {
+    reaped_ = true;
+    wait_status_ = status;
+  }
+  return reaped_;
+}
+
 std::string AdapterProcess::ExitDescription(std::chrono::milliseconds wait) {
   auto deadline = Clock::now() + wait;
-  std::error_code ec;
-  while (impl_->child.running(ec) && Clock::now() < deadline) {
+  while (!Reaped() && Clock::now() < deadline) {
     DrainStderr();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (impl_->child.running(ec)) return "still running";
+  if (!Reaped()) return "still running";
   DrainStderr();
-  int status = impl_->child.native_exit_code();
+  int status = wait_status_;
   if (WIFSIGNALED(status)) {
     return "killed by signal " + std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")";
   }
@@ -260,9 +352,8 @@ void AdapterProcess::Stop(std::chrono::milliseconds grace) {
   if (stopped_) return;
   stopped_ = true;
   CloseFd(&in_);  // "the run is over": the protocol says exit now
-  std::error_code ec;
   auto deadline = Clock::now() + grace;
-  while (impl_->child.running(ec) && Clock::now() < deadline) {
+  while (!Reaped() && Clock::now() < deadline) {
     pollfd fds[1] = {{err_, POLLIN, 0}};
     if (err_ >= 0) {
       ::poll(fds, 1, 10);
@@ -272,11 +363,16 @@ void AdapterProcess::Stop(std::chrono::milliseconds grace) {
     }
   }
   // Whatever is left of its process group (the adapter itself, or what it
-  // forked) goes now.
-  impl_->group.terminate(ec);
-  impl_->child.wait(ec);
-  impl_->child.detach();
-  impl_->group.detach();
+  // forked) goes now. The group id stays reserved while any member lives.
+  ::kill(-pid_, SIGKILL);
+  if (!reaped_) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    reaped_ = true;
+    wait_status_ = status;
+  }
   DrainStderr();
   CloseFd(&out_);
   CloseFd(&err_);

@@ -1,8 +1,13 @@
 // AdapterProcess: one running adapter program of an external target — a
 // child of the controller with pipes on its stdin, stdout and stderr, in its
-// own process group (so whatever it forks is killed with it). Started with
-// Boost.Process; the pipes are made close-on-exec, so one adapter's pipe ends
-// never leak into another adapter (which would hide its EOF and keep it alive).
+// own process group (so whatever it forks is killed with it).
+//
+// The child gets exactly fds 0-2 (harness/control/child_fds.h): the pipes are
+// made close-on-exec (pipe2), and the child closes every other descriptor
+// between fork and exec, so an adapter never holds another adapter's pipe
+// (which would hide that adapter's EOF, or hang the thread starting it), nor
+// the controller's log file or SSH sockets. Start returns once the program was
+// exec'd (or with why not), within a bounded time.
 //
 // Reading is line based with a deadline, and drains stderr while it waits, so
 // an adapter flooding stderr can never block on a full pipe. Each stderr line
@@ -74,15 +79,17 @@ class AdapterProcess {
   void Kill() { Stop(std::chrono::milliseconds(0)); }
 
  private:
-  struct Impl;
-  explicit AdapterProcess(std::unique_ptr<Impl> impl);
+  AdapterProcess() = default;
+  // Reaps it if it has exited (non-blocking); true when it has.
+  bool Reaped();
   // Reads what stderr has (non-blocking); true at its EOF.
   bool DrainStderr();
   void StderrLine(std::string line);
 
-  std::unique_ptr<Impl> impl_;
   Options options_;
   pid_t pid_ = 0;
+  bool reaped_ = false;
+  int wait_status_ = 0;  // valid once reaped_
   int in_ = -1, out_ = -1, err_ = -1;  // our ends of the pipes; -1 once closed
   std::string out_buf_, err_buf_;
   std::deque<std::string> err_tail_;

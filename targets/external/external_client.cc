@@ -1,6 +1,8 @@
 #include "targets/external/external_client.h"
 
+#include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -20,6 +22,8 @@ constexpr milliseconds kMinRestartDelay{50}, kMaxRestartDelay{2000};
 // A restart this soon after the previous start means the adapter keeps
 // failing: the next one waits longer.
 constexpr milliseconds kQuickFailure{1000};
+// How often a wait for init_ok looks whether the run was asked to stop.
+constexpr milliseconds kStopPoll{100};
 
 milliseconds Seconds(double s) { return milliseconds(static_cast<long long>(s * 1000)); }
 
@@ -77,6 +81,14 @@ struct StderrLimiter {
 
 }  // namespace
 
+std::string RunId(const std::string& run_dir) {
+  std::filesystem::path dir = std::filesystem::path(run_dir).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();  // a trailing '/'
+  if (dir.empty()) return "";
+  std::string test = dir.parent_path().filename().string();
+  return test.empty() ? dir.filename().string() : test + "/" + dir.filename().string();
+}
+
 json ExternalClientStats::ToJson() const {
   return json{{"adapters_started", adapters_started.load()},
               {"adapter_restarts", restarts.load()},
@@ -108,10 +120,15 @@ Status ExternalClient::Open(const ClusterInfo& cluster, const NodeInfo& node) {
   for (const auto& n : cluster.nodes) nodes.push_back({{"name", n.name}, {"address", n.address}});
   json opts = json::object();
   for (const auto& [k, v] : options_) opts[k] = v;
-  init_line_ =
-      json{{"type", "init"}, {"node", node.name}, {"address", node.address},
-           {"nodes", nodes}, {"opts", opts},      {"op_timeout_s", SecondsJson(spec_.client.op_timeout_s)}}
-          .dump();
+  init_line_ = json{{"type", "init"},
+                    {"node", node.name},
+                    {"address", node.address},
+                    {"nodes", nodes},
+                    {"opts", opts},
+                    {"op_timeout_s", SecondsJson(spec_.client.op_timeout_s)},
+                    {"workload", cluster.workload},
+                    {"run_id", RunId(cluster.run_dir)}}
+                   .dump();
   opened_ = true;
   Status s = StartAdapter();
   return s.Prefixed(node.name + ": " + spec_.name + " adapter");
@@ -144,8 +161,16 @@ Status ExternalClient::StartAdapter() {
   if (Status w = adapter_->WriteLine(init_line_, deadline); !w.ok()) {
     return fail("init: " + w.message() + " (" + adapter_->ExitDescription() + ")");
   }
+  // Waited for in slices, so a run asked to stop (SIGINT/SIGTERM) does not
+  // sit out init_timeout_s per adapter.
   std::string line;
-  switch (adapter_->ReadLine(deadline, &line)) {
+  AdapterProcess::Read read;
+  while ((read = adapter_->ReadLine(std::min(deadline, Clock::now() + kStopPoll), &line)) ==
+             AdapterProcess::Read::kTimeout &&
+         Clock::now() < deadline) {
+    if (cluster_.StopRequested()) return fail("stopped (the run was interrupted) while waiting for init_ok");
+  }
+  switch (read) {
     case AdapterProcess::Read::kLine:
       break;
     case AdapterProcess::Read::kTimeout:

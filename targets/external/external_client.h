@@ -3,13 +3,14 @@
 // (the protocol is in README "The adapter protocol"):
 //
 //   -> {"type":"init","node":"n2","address":..,"nodes":[{"name":..,"address":..}],
-//       "opts":{..},"op_timeout_s":5}
+//       "opts":{..},"op_timeout_s":5,"workload":"list-append","run_id":"test/20261126T103022.338"}
 //   <- {"type":"init_ok"}  |  {"type":"error","error":".."}
 //   -> {"type":"invoke","id":7,"f":"cas","key":"k3","value":[1,4]}
 //   <- {"id":7,"type":"ok"|"fail"|"info","value":..,"error":".."}
 //
 // Open starts the adapter and initialises it; any failure there is an
-// infrastructure error naming the node. Afterwards misbehaviour never stops
+// infrastructure error naming the node. The wait for init_ok ends early, with
+// an error, once the cluster's stop_requested says the run is stopping. Afterwards misbehaviour never stops
 // the run, it only makes that op info with the reason — no answer within
 // op_timeout_s, exit or crash (its status and last stderr lines), a line that
 // is not JSON, the wrong id, an unknown type, a line over 16 MiB — and the
@@ -34,6 +35,10 @@
 #include "targets/target.h"
 
 namespace faultline {
+
+// The init message's run_id: the run directory's last two components,
+// "<test name>/<timestamp>" (unique within a store); "" for "".
+std::string RunId(const std::string& run_dir);
 
 // Counters over all the clients of one run: the "target" part of results.json.
 struct ExternalClientStats {

@@ -6,6 +6,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "harness/control/subprocess.h"
 #include "targets/external/node_env.h"
 
 namespace faultline {
@@ -38,6 +39,7 @@ class ExternalDbBase : public Db, public HasLogs {
       : spec_(std::move(spec)), options_(std::move(options)) {}
 
   Status Setup(const ClusterInfo& cluster, const NodeInfo& node) override {
+    if (spec_.db.setup.empty()) return WaitHealthy(cluster, node, "setup");  // "nodes": "none" only
     auto r = Run(cluster, node, "setup", spec_.db.setup, spec_.db.faketime,
                  Seconds(spec_.db.start_timeout_s) + std::chrono::minutes(10));
     if (!r.ok()) return r.status();
@@ -45,15 +47,17 @@ class ExternalDbBase : public Db, public HasLogs {
   }
 
   Status Teardown(const ClusterInfo& cluster, const NodeInfo& node) override {
-    auto r = Run(cluster, node, "teardown", spec_.db.teardown, false, std::chrono::minutes(2));
-    if (!r.ok()) return r.status();
-    std::string cleanup = "rm -rf " + ShellQuote(ExternalDataDir(spec_));
+    if (!spec_.db.teardown.empty()) {
+      auto r = Run(cluster, node, "teardown", spec_.db.teardown, false, std::chrono::minutes(2));
+      if (!r.ok()) return r.status();
+    }
+    std::string cleanup = "rm -rf " + ShellQuote(ExternalDataDir(spec_, cluster));
     if (spec_.db.faketime) {
       const std::string id = "faultline_" + spec_.name + "_" + node.name;
       cleanup += "; rm -f /dev/shm/sem." + id + "_sem /dev/shm/" + id + "_shm; echo +0 > " +
                  ShellQuote(kExternalOffsetFile) + " 2>/dev/null; true";
     }
-    auto out = ExecOrError(*node.remote, cleanup);
+    auto out = Checked(node, cleanup, std::chrono::seconds(60));
     return out.ok() ? Status::Ok() : out.status().Prefixed("teardown");
   }
 
@@ -98,10 +102,8 @@ class ExternalDbBase : public Db, public HasLogs {
   Result<ExecResult> Run(const ClusterInfo& cluster, const NodeInfo& node, const std::string& what,
                          const std::string& command, bool faketime,
                          milliseconds timeout = std::chrono::seconds(60)) {
-    if (!node.remote)
-      return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
-    const std::string data = ExternalDataDir(spec_);
-    std::string script = "mkdir -p " + ShellQuote(data) + " " + ShellQuote(kExternalLogDir) +
+    const std::string data = ExternalDataDir(spec_, cluster);
+    std::string script = "mkdir -p " + ShellQuote(data) + " " + ShellQuote(ExternalLogDir(spec_, cluster)) +
                          " || exit 1\ncd " + ShellQuote(data) + " || exit 1\n";
     for (const auto& [k, v] : NodeEnvironment(spec_, cluster, node, options_)) {
       script += "export " + k + "=" + ShellQuote(v) + "\n";
@@ -150,7 +152,7 @@ class ExternalDbBase : public Db, public HasLogs {
           "export FAKETIME_SHARED=\"$(cat \"$shared\")\" LD_PRELOAD=\"$lib\"\n";
     }
     script += "exec bash -c " + ShellQuote(command) + "\n";
-    auto r = node.remote->Exec(script, "", timeout);
+    auto r = Exec(node, script, timeout);
     std::string where = spec_.name + " " + what;
     if (!r.ok()) return r.status().Prefixed(where);
     if (r->exit_code != 0) {
@@ -171,6 +173,7 @@ class ExternalDbBase : public Db, public HasLogs {
                    std::clamp(left, milliseconds(1000), milliseconds(10000)));
       if (r.ok()) return Status::Ok();
       last = r.status().message();
+      if (cluster.StopRequested()) return Status::Error(spec_.name + " " + after + ": stopped (the run was interrupted) while waiting for health (" + last + ")");
       std::this_thread::sleep_for(milliseconds(250));
     } while (Clock::now() < deadline);
     char secs[32];
@@ -180,10 +183,9 @@ class ExternalDbBase : public Db, public HasLogs {
   }
 
   std::string LogTail(const NodeInfo& node) {
-    if (spec_.db.log_files.empty() || !node.remote) return "";
+    if (spec_.db.log_files.empty()) return "";
     const std::string& file = spec_.db.log_files.front();
-    auto r =
-        node.remote->Exec("tail -n 10 " + ShellQuote(file) + " 2>/dev/null", "", std::chrono::seconds(10));
+    auto r = Exec(node, "tail -n 10 " + ShellQuote(file) + " 2>/dev/null", std::chrono::seconds(10));
     if (!r.ok() || r->out.empty()) return "; " + file + " is empty";
     return "; " + file + ": " + OneLine(r->out, 1500);
   }
@@ -191,8 +193,6 @@ class ExternalDbBase : public Db, public HasLogs {
   // Runs `body` after a prelude defining `running` (true when pid_file names
   // a live process whose cmdline contains process_match; $p is then its pid).
   Status Signal(const NodeInfo& node, const std::string& what, const std::string& body) {
-    if (!node.remote)
-      return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
     std::string prelude = "PIDFILE=" + ShellQuote(spec_.db.pid_file) +
                           "\nMATCH=" + ShellQuote(spec_.db.process_match) +
                           "\n"
@@ -203,8 +203,28 @@ class ExternalDbBase : public Db, public HasLogs {
                           // A zombie's cmdline is empty: it counts as gone.
                           "  tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -qF -- \"$MATCH\"\n"
                           "}\n";
-    auto out = ExecOrError(*node.remote, prelude + body, "", std::chrono::seconds(30));
+    auto out = Checked(node, prelude + body, std::chrono::seconds(30));
     return out.ok() ? Status::Ok() : out.status().Prefixed(node.name + ": " + what + " " + spec_.name);
+  }
+
+  // Runs a shell script on the node (its Remote), or with "nodes": "none"
+  // on the controller (bash -c, without a shell in between to quote for).
+  Result<ExecResult> Exec(const NodeInfo& node, const std::string& script, milliseconds timeout) {
+    if (node.remote) return node.remote->Exec(script, "", timeout);
+    if (!spec_.no_nodes)
+      return Status::Error(node.name + ": " + spec_.name + " needs a connected node (no remote)");
+    return RunLocal({"bash", "-c", script}, "", timeout);
+  }
+  // Exec with a non-zero exit as an error (ExecOrError's, on the controller too).
+  Result<std::string> Checked(const NodeInfo& node, const std::string& script, milliseconds timeout) {
+    if (node.remote) return ExecOrError(*node.remote, script, "", timeout);
+    auto r = Exec(node, script, timeout);
+    if (!r.ok()) return r.status();
+    if (r->exit_code != 0) {
+      std::string err = OneLine(r->err.empty() ? r->out : r->err, 600);
+      return Status::Error(node.name + ": exited " + std::to_string(r->exit_code) + (err.empty() ? "" : ": " + err));
+    }
+    return std::move(r->out);
   }
 
   const ExternalSpec spec_;

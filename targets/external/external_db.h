@@ -1,7 +1,10 @@
 // ExternalDb: the Db of a target spec (targets/external/external_spec.h) —
 // runs the spec's shell commands on each node through its Remote, verbatim
 // under `bash -c`, in FAULTLINE_DATA_DIR (created first) with the FAULTLINE_*
-// environment of targets/external/node_env.h.
+// environment of targets/external/node_env.h. With "nodes": "none" the node
+// is the controller's pseudo-node (no Remote): the commands run here, with
+// bash -c, and a missing setup or teardown does nothing. Setup's wait for
+// health gives up once the cluster's stop_requested says the run stops.
 //
 //   Setup     setup, then health every 250 ms until it exits 0 or
 //             db.start_timeout_s passes (error: node, last health output,

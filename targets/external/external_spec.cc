@@ -110,14 +110,15 @@ Status ResolveCommand(const SpecReader& r, const fs::path& dir, std::vector<std:
   return Status::Ok();
 }
 
-Status ReadDb(const SpecReader& r, const json& db, ExternalDbSpec* out) {
+Status ReadDb(const SpecReader& r, const json& db, bool no_nodes, ExternalDbSpec* out) {
   const std::string p = "db.";
   if (!db.is_object()) return r.Error("db", "must be an object");
   Status s = r.OnlyKeys(db, p,
                         {"setup", "teardown", "health", "pid_file", "process_match", "start", "kill", "pause",
                          "resume", "log_files", "start_timeout_s", "faketime"});
-  if (s.ok()) s = r.String(db, p, "setup", &out->setup, true);
-  if (s.ok()) s = r.String(db, p, "teardown", &out->teardown, true);
+  // A store on the controller may be running already: nothing to set up.
+  if (s.ok()) s = r.String(db, p, "setup", &out->setup, !no_nodes);
+  if (s.ok()) s = r.String(db, p, "teardown", &out->teardown, !no_nodes);
   if (s.ok()) s = r.String(db, p, "health", &out->health, false);
   if (s.ok()) s = r.String(db, p, "pid_file", &out->pid_file, false);
   if (s.ok()) s = r.String(db, p, "process_match", &out->process_match, false);
@@ -175,9 +176,16 @@ Result<ExternalSpec> ParseExternalSpec(std::string_view text, const std::string&
   fs::path abs = fs::absolute(path, ec).lexically_normal();
   spec.file = abs.string();
   spec.dir = abs.parent_path().string();
-  Status s = r.OnlyKeys(j, "", {"name", "fs", "db", "client"});
+  Status s = r.OnlyKeys(j, "", {"name", "fs", "nodes", "db", "client"});
   if (s.ok()) s = r.String(j, "", "name", &spec.name, true);
   if (!s.ok()) return s;
+  if (j.contains("nodes")) {
+    if (j["nodes"] != "none") {
+      return r.Error("nodes", "must be \"none\" (the store runs on the controller: no nodes, no cluster), "
+                              "or absent (the store runs on the nodes)");
+    }
+    spec.no_nodes = true;
+  }
   for (char c : spec.name) {
     if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
           c == '-' || c == '_')) {
@@ -187,8 +195,10 @@ Result<ExternalSpec> ParseExternalSpec(std::string_view text, const std::string&
   std::vector<std::string> fs_list;
   if (s = r.Strings(j, "", "fs", &fs_list, true, "op names"); !s.ok()) return s;
   spec.fs.insert(fs_list.begin(), fs_list.end());
-  if (!j.contains("db")) return r.Error("db", "is missing");
-  if (s = ReadDb(r, j["db"], &spec.db); !s.ok()) return s;
+  if (!j.contains("db") && !spec.no_nodes) return r.Error("db", "is missing");
+  if (j.contains("db")) {
+    if (s = ReadDb(r, j["db"], spec.no_nodes, &spec.db); !s.ok()) return s;
+  }
   if (!j.contains("client")) return r.Error("client", "is missing");
   const json& c = j["client"];
   if (!c.is_object()) return r.Error("client", "must be an object");
@@ -224,7 +234,8 @@ std::string DescribeExternalSpec(const ExternalSpec& s) {
   if (!s.db.log_files.empty()) caps += ", logs";
   std::string cmd;
   for (const auto& a : s.client.command) cmd += (cmd.empty() ? "" : " ") + a;
-  return s.name + " (" + s.file + ")\n  ops: " + ops + "\n  db: " + caps +
+  return s.name + " (" + s.file + ")\n  ops: " + ops +
+         (s.no_nodes ? "\n  nodes: none (the store runs on the controller; no nemeses)" : "") + "\n  db: " + caps +
          (s.db.pid_file.empty() ? "" : " (signals by pid file " + s.db.pid_file + ")") +
          "\n  adapter: " + cmd + " (op timeout " + json(s.client.op_timeout_s).dump() + " s)";
 }

@@ -9,7 +9,9 @@
 // spec is refused before anything is deployed: unknown keys, missing
 // required keys (name, fs, db.setup, db.teardown, client.command), wrong
 // types, inconsistent capabilities (pause without resume, pid_file without
-// process_match), and adapter files that do not exist. Errors are one line
+// process_match), and adapter files that do not exist. With "nodes": "none"
+// (a store on the controller itself, e.g. on 127.0.0.1) the run has no nodes:
+// db.setup and db.teardown become optional and run on the controller. Errors are one line
 // naming the file and the key ("t.json: db.setup is missing").
 // Plain values; thread-compatible.
 #pragma once
@@ -25,8 +27,8 @@
 namespace faultline {
 
 struct ExternalDbSpec {
-  std::string setup;                // required: install and start the store (all nodes at once)
-  std::string teardown;             // required: stop it and wipe its data; fine when nothing runs
+  std::string setup;                // install and start the store (all nodes at once); "": nothing
+  std::string teardown;             // stop it and wipe its data; fine when nothing runs; "": nothing
   std::string health;               // exit 0 when ready; retried until start_timeout_s ("": setup's success)
   std::string pid_file;             // absolute node path: faultline signals this pid itself
   std::string process_match;        // substring /proc/PID/cmdline must contain (required with pid_file)
@@ -56,6 +58,10 @@ struct ExternalSpec {
   std::string dir;   // its directory: the adapter's working directory
   std::string name;  // [a-z0-9_-]+: FAULTLINE_DATA_DIR is /var/lib/faultline/<name>
   std::set<std::string> fs;
+  // "nodes": "none": the store runs on the controller (no cluster, no
+  // --nodes); the db commands run there and the clients all use one
+  // pseudo-node, "local" at 127.0.0.1. setup and teardown are then optional.
+  bool no_nodes = false;
   ExternalDbSpec db;
   ExternalClientSpec client;
 };

@@ -22,7 +22,8 @@ Result<Target> MakeExternalTarget(const std::string& spec_file, const TargetOpti
   t.db = MakeExternalDb(*spec, options);
   t.new_client = [s = *spec, options, stats] { return std::make_unique<ExternalClient>(s, options, stats); };
   t.fs = spec->fs;
-  t.needs_nodes = true;
+  t.needs_nodes = !spec->no_nodes;
+  t.without_nodes = "runs its store on the controller (the spec says \"nodes\": \"none\")";
   t.stats = [stats, name = spec->name] {
     json j = stats->ToJson();
     j["spec_name"] = name;

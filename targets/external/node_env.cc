@@ -2,7 +2,15 @@
 
 namespace faultline {
 
-std::string ExternalDataDir(const ExternalSpec& spec) { return "/var/lib/faultline/" + spec.name; }
+std::string ExternalDataDir(const ExternalSpec& spec, const ClusterInfo& cluster) {
+  if (spec.no_nodes && !cluster.run_dir.empty()) return cluster.run_dir + "/" + spec.name + "-data";
+  return "/var/lib/faultline/" + spec.name;
+}
+
+std::string ExternalLogDir(const ExternalSpec& spec, const ClusterInfo& cluster) {
+  if (spec.no_nodes && !cluster.run_dir.empty()) return cluster.run_dir + "/nodes/local";
+  return kExternalLogDir;
+}
 
 std::string OptionVariable(const std::string& key) {
   std::string name = "FAULTLINE_OPT_";
@@ -21,8 +29,8 @@ EnvVars NodeEnvironment(const ExternalSpec& spec, const ClusterInfo& cluster, co
   EnvVars env = {{"FAULTLINE_NODE", node.name},
                  {"FAULTLINE_ADDRESS", node.address},
                  {"FAULTLINE_NODES", nodes},
-                 {"FAULTLINE_DATA_DIR", ExternalDataDir(spec)},
-                 {"FAULTLINE_LOG_DIR", kExternalLogDir},
+                 {"FAULTLINE_DATA_DIR", ExternalDataDir(spec, cluster)},
+                 {"FAULTLINE_LOG_DIR", ExternalLogDir(spec, cluster)},
                  {"FAULTLINE_SPEC_DIR", spec.dir}};
   for (const auto& [key, value] : options) env.emplace_back(OptionVariable(key), value);
   return env;

@@ -5,7 +5,10 @@
 // (/var/log/faultline), FAULTLINE_SPEC_DIR (the spec file's directory on the
 // controller), and FAULTLINE_OPT_<KEY> per --target-opt (key upper-cased,
 // every character other than A-Z, 0-9 and _ becoming _: "read-mode" ->
-// FAULTLINE_OPT_READ_MODE). Pure functions.
+// FAULTLINE_OPT_READ_MODE). With "nodes": "none" the store is on the
+// controller, and its data and log dirs are in the run directory instead:
+// <run_dir>/<name>-data and <run_dir>/nodes/local (where a node's logs would
+// be downloaded to). Pure functions.
 #pragma once
 
 #include <string>
@@ -21,8 +24,11 @@ using EnvVars = std::vector<std::pair<std::string, std::string>>;
 
 inline constexpr char kExternalLogDir[] = "/var/log/faultline";
 
-// /var/lib/faultline/<name>
-std::string ExternalDataDir(const ExternalSpec& spec);
+// /var/lib/faultline/<name>, or <run_dir>/<name>-data without nodes (and a
+// run directory).
+std::string ExternalDataDir(const ExternalSpec& spec, const ClusterInfo& cluster);
+// /var/log/faultline, or <run_dir>/nodes/local without nodes.
+std::string ExternalLogDir(const ExternalSpec& spec, const ClusterInfo& cluster);
 
 // "FAULTLINE_OPT_" + the key as an environment variable name.
 std::string OptionVariable(const std::string& key);

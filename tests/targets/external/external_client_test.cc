@@ -33,6 +33,8 @@ class ExternalClientTest : public ::testing::Test {
     state_ = TempDir("extclient");
     ASSERT_FALSE(state_.empty());
     cluster_.nodes = {{"n1", "127.0.0.1", nullptr}, {"n2", "127.0.0.2", nullptr}};
+    cluster_.run_dir = "/srv/store/mystore-register/20261126T103022.338";
+    cluster_.workload = "register";
     cluster_.log = [this](const std::string& line) {
       std::lock_guard<std::mutex> lock(mu_);
       log_.push_back(line);
@@ -122,13 +124,16 @@ TEST_F(ExternalClientTest, AnswersPassThroughAndTheAdapterGetsTheInitAndEnvironm
   EXPECT_EQ(Do("read").value, 4);
   EXPECT_TRUE(HasSubstr(Log(), ": init for n2 env node n2\n")) << Log();
   // The init message, keys sorted by the adapter: nodes in node order, opts
-  // as given, whole seconds without ".0".
+  // as given, whole seconds without ".0", the workload and the run id (the
+  // run directory's test name and timestamp).
   EXPECT_TRUE(
       HasSubstr(Log(),
                 ": init json: {\"address\":\"127.0.0.2\",\"node\":\"n2\",\"nodes\":["
                 "{\"address\":\"127.0.0.1\",\"name\":\"n1\"},{\"address\":\"127.0.0.2\",\"name\":\"n2\"}],"
                 "\"op_timeout_s\":2,\"opts\":{\"state\":\"" +
-                    state_ + "\"},\"type\":\"init\"}\n"))
+                    state_ +
+                    "\"},\"run_id\":\"mystore-register/20261126T103022.338\",\"type\":\"init\","
+                    "\"workload\":\"register\"}\n"))
       << Log();
   EXPECT_EQ(stats_->adapters_started.load(), 1);
   EXPECT_EQ(stats_->restarts.load(), 0);

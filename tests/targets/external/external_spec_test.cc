@@ -213,3 +213,42 @@ TEST(NodeEnvironmentTest, GivesTheNodeTheClusterTheDirsAndTheOptions) {
 
 }  // namespace
 }  // namespace faultline
+
+namespace faultline {
+namespace {
+
+// "nodes": "none" (issue 22): a store on the controller; setup and teardown
+// (and the whole db object) become optional, its data and log dirs move into
+// the run directory; any other value is refused naming the key.
+TEST_F(ExternalSpecTest, NodesNoneMakesTheDbOptionalAndPutsItsDirsInTheRunDir) {
+  json local = Minimal();
+  local["nodes"] = "none";
+  local.erase("db");
+  auto r = Parse(local);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->no_nodes);
+  EXPECT_TRUE(r->db.setup.empty());
+  ClusterInfo cluster;
+  cluster.run_dir = "/srv/store/t/20261126T103022.338";
+  cluster.nodes = {{"local", "127.0.0.1", nullptr}};
+  EXPECT_EQ(ExternalDataDir(*r, cluster), cluster.run_dir + "/mystore-data");
+  EXPECT_EQ(ExternalLogDir(*r, cluster), cluster.run_dir + "/nodes/local");
+  EXPECT_TRUE(HasSubstr(DescribeExternalSpec(*r), "nodes: none (the store runs on the controller"));
+
+  json on_nodes = Minimal();
+  EXPECT_FALSE(Parse(on_nodes)->no_nodes);
+  EXPECT_EQ(ExternalDataDir(*Parse(on_nodes), cluster), "/var/lib/faultline/mystore");
+  EXPECT_EQ(ExternalLogDir(*Parse(on_nodes), cluster), "/var/log/faultline");
+  on_nodes["db"].erase("setup");
+  EXPECT_EQ(ErrorOf(on_nodes), dir_ + "/t.json: db.setup: is missing");
+
+  json bad = Minimal();
+  bad["nodes"] = "some";
+  EXPECT_EQ(ErrorOf(bad), dir_ + "/t.json: nodes: must be \"none\" (the store runs on the controller: no "
+                                 "nodes, no cluster), or absent (the store runs on the nodes)");
+  bad["nodes"] = json::array();
+  EXPECT_TRUE(HasSubstr(ErrorOf(bad), "t.json: nodes: must be \"none\""));
+}
+
+}  // namespace
+}  // namespace faultline
