@@ -242,11 +242,12 @@ void TxnCheck::ReportLostUpdates(std::vector<ReadThenWrite> c) {
       std::string names;
       for (size_t k = i; k < j; ++k) {
         if (k - i < 8) ids.push_back(c[k].txn);
-        if (k - i < 6) names += (names.empty() ? "" : ", ") + Name(c[k].txn);
+        if (k - i < 6) names += (k == i ? "" : j - i == 2 ? " and " : ", ") + Name(c[k].txn);
       }
       if (j - i > 6) names += " and " + std::to_string(j - i - 6) + " more";
       Report("lost-update", ids,
-             "key " + KeyText(r.key) + ": " + names + " all read " + KeyText(r.key) + " = " + ReadText(r) +
+             "key " + KeyText(r.key) + ": " + names + (j - i == 2 ? " both" : " all") + " read " + KeyText(r.key) +
+                 " = " + ReadText(r) +
                  " and each then wrote " + KeyText(r.key) + ", so all but one of their updates were lost");
     }
     i = j;

@@ -287,7 +287,7 @@ TEST(ConsistencyLattice, NonRepeatableReadAndLostUpdateVerdicts) {
       EXPECT_EQ(CheckRow(row, "repeatable-read").valid, Validity::kInvalid);
       CheckResult r = CheckRow(row, "repeatable-read");
       std::string why = r.details["anomalies"]["lost-update"][0]["why"];
-      EXPECT_NE(why.find("key x: T2, T3 all read x = "), std::string::npos) << why;
+      EXPECT_NE(why.find("key x: T2 and T3 both read x = "), std::string::npos) << why;
     } else {
       EXPECT_EQ(CheckRow(row, "repeatable-read").valid, Validity::kValid);  // Elle: RR does not forbid internal
     }
