@@ -37,17 +37,26 @@ struct Tally {
   }
 };
 
-// Overall tally plus its fault/healthy split.
+// Overall tally plus its fault/healthy split (by whether any fault was
+// active, the same for every row so that rows add up); per node also the
+// part of the fault ops during a fault aimed at that node ("targeted").
 struct Split {
-  Tally all, fault, healthy;
+  Tally all, fault, healthy, targeted;
+  bool has_targeted = false;
   void Add(bool is_ok, bool is_answered, bool during_fault) {
     all.Add(is_ok, is_answered);
     (during_fault ? fault : healthy).Add(is_ok, is_answered);
+  }
+  void Add(bool is_ok, bool is_answered, bool during_fault, bool node_targeted) {
+    Add(is_ok, is_answered, during_fault);
+    has_targeted = true;
+    if (node_targeted) targeted.Add(is_ok, is_answered);
   }
   json ToJson() const {
     json j = all.ToJson();
     j["fault"] = fault.ToJson();
     j["healthy"] = healthy.ToJson();
+    if (has_targeted) j["targeted"] = targeted.ToJson();
     return j;
   }
 };
@@ -205,7 +214,7 @@ class AvailabilityChecker : public Checker {
       overall.Add(ok, answered, any_fault);
       by_f[inv.f].Add(ok, answered, any_fault);
       if (!node.empty()) {
-        by_node[node].Add(ok, answered, node_fault);
+        by_node[node].Add(ok, answered, any_fault, node_fault);
         if (answered) ok_times_by_node[node].push_back(done.time);
       }
       if (answered) ok_times.push_back(done.time);

@@ -8,10 +8,14 @@
 // answer — CONTRACTS: cas precondition failure => fail). Other fails (no
 // quorum, unreachable) and info count as unavailable.
 // Reported overall, per node (op.node; ops without a node only count overall
-// and per f) and per f, each also split into "fault" vs "healthy":
-//   - overall/per f: an op is a fault op when [invoke, completion] overlaps
-//     any active-fault interval (fault_intervals.h), else healthy;
-//   - per node: a fault op when it overlaps a fault affecting that node.
+// and per f) and per f, each also split into "fault" vs "healthy": an op is a
+// fault op when [invoke, completion] overlaps any active-fault interval
+// (fault_intervals.h), else healthy — the same rule for every row, so the
+// nodes' healthy (and fault) ops add up to the overall ones, and a node that
+// lost its quorum because others were killed is unavailable during a fault,
+// not during healthy time. Per node, "targeted" is the part of its fault ops
+// that overlapped a fault aimed at that node itself (fault_intervals.h's
+// affected nodes).
 // "partition_sides": client ops overlapping a partition that recorded its
 // "cut-off" nodes, split by whether the op's node was cut off from the
 // majority or on the majority side (present only when such a partition ran):
@@ -38,7 +42,7 @@
 // completed. A history with no client ops at all is unknown.
 //
 // details: {"ok","answered","completed","pending","availability", "fault": A, "healthy": A,
-//   "by_node": {node: A + {"fault": A, "healthy": A}}, "by_f": {f: A + ...},
+//   "by_node": {node: A + {"fault": A, "healthy": A, "targeted": A}}, "by_f": {f: A + ...},
 //   ["partition_sides": {"cut_off": A, "majority": A}],
 //   "faults": [{"fault","start_s","end_s","healed","nodes"}],
 //   "fault_time_s", "healthy_time_s", "longest_outage": {"start_s","end_s","duration_s"},

@@ -80,17 +80,21 @@ std::string AvailabilityRow(const std::string& label, const json& a) {
     return j.is_object() && j.contains(k) ? j[k].dump() : std::string("&ndash;");
   };
   auto pct = [](const json& j) { return j.is_object() && j.contains("availability") ? Percent(j["availability"]) : "&ndash;"; };
-  json fault = a.value("fault", json()), healthy = a.value("healthy", json());
+  json fault = a.value("fault", json()), healthy = a.value("healthy", json()), targeted = a.value("targeted", json());
   return "<tr><td>" + HtmlEscape(label) + "</td><td>" + num(a, "ok") + " / " + num(a, "completed") + "</td><td>" +
          pct(a) + "</td><td>" + Percent(a.value("time_availability", json())) + "</td><td>" + pct(fault) +
-         " <small>(" + num(fault, "completed") + ")</small></td><td>" + pct(healthy) + " <small>(" +
-         num(healthy, "completed") + ")</small></td></tr>\n";
+         " <small>(" + num(fault, "completed") + ")</small></td><td>" +
+         (targeted.is_object() ? pct(targeted) + " <small>(" + num(targeted, "completed") + ")</small>" : "") +
+         "</td><td>" + pct(healthy) + " <small>(" + num(healthy, "completed") + ")</small></td></tr>\n";
 }
 
 std::string AvailabilitySection(const json& a) {
   if (!a.is_object() || !a.contains("completed")) return "<p>No availability results.</p>";
-  std::string out = "<table><tr><th></th><th>ok / completed</th><th>availability (ops)</th>"
-                    "<th>by time</th><th>during faults</th><th>healthy</th></tr>\n";
+  std::string out = "<p><small>During faults: ops overlapping any active fault, on every row, so the "
+                    "nodes' rows add up to the overall one; of which targeted: the node's ops during a fault aimed "
+                    "at that node itself; healthy: ops while no fault was active. Counts of completed ops in "
+                    "brackets.</small></p>\n<table><tr><th></th><th>ok / completed</th><th>availability (ops)</th>"
+                    "<th>by time</th><th>during faults</th><th>of which targeted</th><th>healthy</th></tr>\n";
   out += AvailabilityRow("overall", a);
   if (a.contains("by_node")) for (auto it = a["by_node"].begin(); it != a["by_node"].end(); ++it)
     out += AvailabilityRow("node " + it.key(), it.value());

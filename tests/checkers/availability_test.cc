@@ -75,10 +75,21 @@ TEST(AvailabilityCheckerTest, FractionsPerNodeFaultSplitOutageAndRecovery) {
   EXPECT_EQ(d["by_node"]["n2"]["fault"]["completed"], 11);
   EXPECT_EQ(d["by_node"]["n2"]["fault"]["ok"], 0);
   EXPECT_EQ(d["by_node"]["n2"]["healthy"]["availability"], 1.0);
-  // n1 was never affected, so all its ops count as healthy for n1 ...
-  EXPECT_EQ(d["by_node"]["n1"]["fault"]["completed"], 0);
-  // ... but overall, its ops during the partition count as fault time.
+  // n2 was the target of every one of its fault ops.
+  EXPECT_EQ(d["by_node"]["n2"]["targeted"]["completed"], 11);
+  // n1 was never a target, but its ops during the partition are fault ops for
+  // n1 as overall (the same rule for every row, so rows add up) ...
+  EXPECT_EQ(d["by_node"]["n1"]["fault"]["completed"], 10);
+  EXPECT_EQ(d["by_node"]["n1"]["targeted"]["completed"], 0);
   EXPECT_EQ(d["fault"]["completed"], 21);
+  // ... and the nodes' healthy and fault ops sum to the overall ones.
+  int64_t healthy = 0, fault = 0;
+  for (auto it = d["by_node"].begin(); it != d["by_node"].end(); ++it) {
+    healthy += it.value()["healthy"]["completed"].get<int64_t>();
+    fault += it.value()["fault"]["completed"].get<int64_t>();
+  }
+  EXPECT_EQ(healthy, d["healthy"]["completed"].get<int64_t>());
+  EXPECT_EQ(fault, d["fault"]["completed"].get<int64_t>());
   EXPECT_EQ(d["fault"]["ok"], 10);
   EXPECT_EQ(d["healthy"]["availability"], 1.0);
   EXPECT_EQ(d["by_f"]["write"]["ok"], 11);
