@@ -310,6 +310,15 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto;max-height:30em;font-size:.85e
 
 }  // namespace
 
+std::string LinearizabilitySentence(const json& lin, const History& history) {
+  if (!WellFormedLinearizable(lin) || !lin.contains("failure")) return "";
+  try {
+    return DescribeCounterexample(lin["failure"], history).sentence;
+  } catch (const std::exception&) {
+    return "";  // a failure the diagram cannot place: the checker's message stays
+  }
+}
+
 std::string RenderReport(const ReportInput& in) {
   static const History kEmpty;
   const History& history = in.history ? *in.history : kEmpty;

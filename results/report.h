@@ -41,6 +41,13 @@ struct ReportInput {
 // The report as one HTML document.
 std::string RenderReport(const ReportInput& input);
 
+// The report's one-sentence account of an invalid linearizability result:
+// `lin` is results.json's "linearizable" entry, `history` the checked one.
+// Names the op, its node and time, what every linearization allows instead
+// (the last write that produced it) and the faults active (checkers/
+// counterexample.h). Empty when `lin` holds no well-formed failure.
+std::string LinearizabilitySentence(const json& lin, const History& history);
+
 // Renders and writes <run_dir>/report.html atomically. When the results hold
 // a "linearizable" entry that is not valid (and is in the checker's format),
 // it first (re)writes <run_dir>/linearizability.html, the counterexample page

@@ -32,9 +32,13 @@ std::string ShortReason(const json& details, int depth = 0) {
     const json& d = *it;
     json v = d.value("valid", json(true));
     if (v == json(true)) continue;
-    if (d.contains("failure") && d["failure"].is_object() && d["failure"].contains("message") &&
-        d["failure"]["message"].is_string()) {
-      return it.key() + ": " + d["failure"]["message"].get<std::string>();
+    // The report's sentence first (node, time, active faults, the write it
+    // contradicts), else the checker's own message.
+    for (const char* k : {"sentence", "message"}) {
+      if (d.contains("failure") && d["failure"].is_object() && d["failure"].contains(k) &&
+          d["failure"][k].is_string()) {
+        return it.key() + ": " + d["failure"][k].get<std::string>();
+      }
     }
     for (const char* k : {"reason", "error", "message", "explanation"}) {
       if (d.contains(k) && d[k].is_string()) return it.key() + ": " + d[k].get<std::string>();
@@ -110,6 +114,10 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   const CheckResult& r = job->result;
   json results = r.details;
   results["valid"] = ValidityToJson(r.valid);
+  if (results.contains("linearizable")) {
+    std::string sentence = LinearizabilitySentence(results["linearizable"], history);
+    if (!sentence.empty()) results["linearizable"]["failure"]["sentence"] = sentence;
+  }
   if (!run.crashed.is_null()) results["crashed"] = run.crashed;
   if (std::ifstream in(run_dir + "/" + kTargetStatsFile); in) {
     json stats = json::parse(in, nullptr, false);
@@ -132,7 +140,7 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   }
   char took[32];
   std::snprintf(took, sizeof took, "%.1f", secs);
-  std::string reason = ShortReason(r.details);
+  std::string reason = ShortReason(results);
   log->Line("checked in " + std::string(took) + "s; results in " + run_dir + "/results.json");
   if (rs.ok()) log->Line("report: " + run_dir + "/report.html");
   if (!run.crashed.is_null()) {

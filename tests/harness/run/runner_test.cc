@@ -105,6 +105,15 @@ TEST_F(RunnerTest, StaleReadsAreFoundInvalid) {
   json results = ReadJson(Latest() + "/results.json");
   EXPECT_EQ(results["valid"], false);
   EXPECT_EQ(results["linearizable"]["valid"], false);
+  // The verdict line says what the report's sentence says (node, time, what a
+  // linearization allows, the faults), not the checker's event numbers.
+  std::string sentence = results["linearizable"]["failure"].value("sentence", "");
+  ASSERT_FALSE(sentence.empty()) << results["linearizable"].dump(2);
+  std::string verdict = o.text.substr(o.text.find("verdict: invalid"));
+  verdict = verdict.substr(0, verdict.find('\n'));
+  EXPECT_NE(verdict.find("verdict: invalid (linearizable: " + sentence), std::string::npos) << verdict;
+  EXPECT_EQ(verdict.find("cannot be linearized"), std::string::npos) << verdict;
+  EXPECT_NE(verdict.find(" returned "), std::string::npos) << verdict;
   // The report explains the violation: the checker's counterexample (the op
   // that cannot be linearized, the prefix) plus its diagram page.
   std::string report;
