@@ -122,9 +122,12 @@ uint32_t TxnLoader::IntKey(int64_t v) {
 }
 
 uint32_t TxnLoader::StringKey(std::string_view k) {
-  auto [it, fresh] = str_keys_.try_emplace(std::string(k), static_cast<uint32_t>(h_.keys.size()));
-  if (fresh) h_.keys.push_back(std::string(k));
-  return it->second;
+  auto it = str_keys_.find(k);
+  if (it != str_keys_.end()) return it->second;
+  uint32_t id = static_cast<uint32_t>(h_.keys.size());
+  str_keys_.emplace(std::string(k), id);
+  h_.keys.push_back(std::string(k));
+  return id;
 }
 
 Result<uint32_t> TxnLoader::Key(const json& k) {
