@@ -16,7 +16,8 @@
 // as written, for messages). A key is its JSON value: the string "1" and the
 // integer 1 are two keys, and "k\u0031" is the key "k1". Integer keys and
 // strings without escapes are read from the text (the fast path, no json
-// per micro-op); a string with escapes sends its line down the json path.
+// per micro-op); a string with escapes sends its op's value down the json
+// path. true, false, null and floats are not keys (errors, as below).
 //
 // Errors, kept until Finish (one line "name:line: reason", the first txn
 // with one, in invocation order, as a whole-history check words them): a
