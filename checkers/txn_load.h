@@ -12,6 +12,13 @@
 // Other ops (nemesis, other f) are skipped. The loader is lenient about
 // pairing (the history readers validate the process model).
 //
+// Keys: integers and strings, interned to ids (TxnHistory::keys keeps each
+// as written, for messages). A key is its JSON value: the string "1" and the
+// integer 1 are two keys, and "k\u0031" is the key "k1". Integer keys and
+// strings without escapes are read from the text (the fast path, no json
+// per micro-op); a string with escapes sends its op's value down the json
+// path. true, false, null and floats are not keys (errors, as below).
+//
 // Errors, kept until Finish (one line "name:line: reason", the first txn
 // with one, in invocation order, as a whole-history check words them): a
 // txn value that is not a list of [f key value] micro-ops, a key that is
@@ -22,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -104,9 +112,11 @@ class TxnLoader : public HistorySink {
  public:
   TxnLoader(TxnModel model, std::string name);
 
-  // JSON Lines fast path: a value of the usual shape (integers, plain
-  // strings, lists of integers) is parsed here without json; anything else
-  // is left to the json path, which also words the errors.
+  // JSON Lines fast path: a value of the usual shape (micro-ops whose keys
+  // are integers or strings without escapes, values integers or lists of
+  // integers) is parsed here without json; anything else (true, false, null
+  // or a float as a key, which are errors; escapes) is left to the json
+  // path, which also words the errors.
   bool TakeValue(std::string_view text) override;
   // Never fails: errors are kept for Finish.
   Status OnOp(Op&& op, int line, bool value_taken) override;
@@ -138,7 +148,12 @@ class TxnLoader : public HistorySink {
   ParsedValue taken_, scratch_;
   std::vector<uint32_t> small_keys_;            // key value -> key id, for keys 0..2^22
   std::unordered_map<int64_t, uint32_t> int_keys_;
-  std::unordered_map<std::string, uint32_t> str_keys_;
+  // Looked up by the key's text (no string built per micro-op).
+  struct TextHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, TextHash, std::equal_to<>> str_keys_;
   uint32_t error_txn_ = kNoTxn;
   std::string error_;
 };

@@ -107,6 +107,17 @@ std::string Escaped(const History& h) {
   }
   return out;
 }
+// The same ops with each micro-op's key k written as the string "k<k>", as
+// many stores and adapters write keys.
+History WithStringKeys(const History& h) {
+  History out = h;
+  for (Op& op : out) {
+    if (!op.value.is_array()) continue;
+    for (json& m : op.value) m[1] = "k" + m[1].dump();
+  }
+  return out;
+}
+
 // EDN as Jepsen writes it: keywords, nil, spaces.
 std::string Edn(const History& h) {
   std::string out;
@@ -162,6 +173,93 @@ TEST_F(TxnLoadTest, StreamedFilesCheckExactlyAsTheWholeHistory) {
     }
   }
   EXPECT_GE(invalid, 5);  // the comparison covered anomalies, not only valid verdicts
+}
+
+// String keys take the text fast path (interned by their text) and check
+// exactly as the whole History, whose json values take the json path: the
+// same verdicts, anomalies and key texts in every message.
+TEST_F(TxnLoadTest, StringKeysStreamedCheckExactlyAsTheWholeHistory) {
+  int invalid = 0;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    testing::ListAppendGenOptions g;
+    g.seed = seed;
+    g.txns = 300;
+    g.keys = 5;
+    g.max_writes_per_key = 10;
+    g.p_info = 0.1;
+    g.p_fail = 0.1;
+    g.p_stale = seed % 2 ? 0.1 : 0;
+    g.p_fail_applied = seed % 4 == 1 ? 0.5 : 0;
+    History h = WithStringKeys(testing::GenerateListAppend(g));
+    std::string text = Jsonl(h);
+    std::string path = Write("str.jsonl", text);
+    auto whole = ViaHistory(path, TxnModel::kListAppend);
+    auto streamed = ViaStream(path, TxnModel::kListAppend);
+    ASSERT_TRUE(whole.ok()) << whole.status().message();
+    ASSERT_TRUE(streamed.ok()) << streamed.status().message();
+    EXPECT_EQ(Comparable(*streamed), Comparable(*whole)) << "seed " << seed;
+    // The same keys spelled with an escape ("\u006b1" is "k1"): every value
+    // takes the json path, and nothing else changes.
+    std::string escaped;
+    for (size_t i = 0; i < text.size(); ++i) {
+      escaped += text.compare(i, 2, "\"k") == 0 ? std::string("\"\\u006b") : std::string(1, text[i]);
+      if (text.compare(i, 2, "\"k") == 0) ++i;
+    }
+    ASSERT_NE(escaped, text);
+    auto fallback = ViaStream(Write("escaped-str.jsonl", escaped), TxnModel::kListAppend);
+    ASSERT_TRUE(fallback.ok()) << fallback.status().message();
+    EXPECT_EQ(Comparable(*fallback), Comparable(*whole)) << "seed " << seed;
+    if (whole->valid == Validity::kInvalid) {
+      ++invalid;
+      // The messages name the keys as written ("k3"), not as ids.
+      EXPECT_NE(streamed->details["anomalies"].dump().find("key k"), std::string::npos) << "seed " << seed;
+    }
+  }
+  EXPECT_GE(invalid, 3);
+}
+
+// What TakeValue (the fast path) takes: integer and escape-free string keys;
+// keys with escapes and other scalars are left to the json path.
+TEST(TxnLoad, FastPathTakesIntegerAndPlainStringKeys) {
+  txn::TxnLoader loader(TxnModel::kListAppend, "h");
+  EXPECT_TRUE(loader.TakeValue(R"([["append","k785",1],["r","k1",[1,2]],["append",-3,2],["r",7,null]])"));
+  EXPECT_TRUE(loader.TakeValue(R"([["append","",1],["append","a b:{}[],",2]])"));
+  EXPECT_FALSE(loader.TakeValue(R"([["append","k\u0031",1]])"));
+  EXPECT_FALSE(loader.TakeValue(R"([["append","k\"1",1]])"));
+  EXPECT_FALSE(loader.TakeValue(R"([["append",true,1]])"));
+  EXPECT_FALSE(loader.TakeValue(R"([["append",null,1]])"));
+  EXPECT_FALSE(loader.TakeValue(R"([["append",1.5,1]])"));
+  EXPECT_FALSE(loader.TakeValue(R"([["append",1e3,1]])"));
+}
+
+// A key with escapes leaves the fast path for its line only; it is the same
+// key as its plain spelling on a fast-path line. A string "1" and an integer
+// 1 are two keys, whichever path reads them.
+TEST_F(TxnLoadTest, KeysAreTheirJsonValues) {
+  const std::string text =
+      "{\"type\":\"invoke\",\"process\":0,\"f\":\"txn\",\"value\":[[\"append\",\"k1\",1],[\"append\",1,1]]}\n"
+      "{\"type\":\"ok\",\"process\":0,\"f\":\"txn\",\"value\":[[\"append\",\"k1\",1],[\"append\",1,1]]}\n"
+      "{\"type\":\"invoke\",\"process\":1,\"f\":\"txn\",\"value\":[[\"r\",\"k\\u0031\",null],[\"r\",\"1\",null]]}\n"
+      "{\"type\":\"ok\",\"process\":1,\"f\":\"txn\",\"value\":[[\"r\",\"k\\u0031\",[1]],[\"r\",\"1\",[1]]]}\n";
+  std::string path = Write("keys.jsonl", text);
+  auto streamed = txn::LoadTxnHistoryFile(path, HistoryFormat::kAuto, TxnModel::kListAppend);
+  ASSERT_TRUE(streamed.ok()) << streamed.status().message();
+  EXPECT_EQ(streamed->keys, (std::vector<json>{"k1", 1, "1"}));
+  ASSERT_EQ(streamed->mops.size(), 4u);
+  EXPECT_EQ(streamed->mops[2].key, streamed->mops[0].key);  // "k\u0031" is "k1"
+  EXPECT_NE(streamed->mops[3].key, streamed->mops[1].key);  // "1" is not 1
+  auto h = ReadHistoryFile(path);
+  ASSERT_TRUE(h.ok()) << h.status().message();
+  auto whole = txn::LoadTxnHistory(*h, TxnModel::kListAppend, path, nullptr);
+  ASSERT_TRUE(whole.ok()) << whole.status().message();
+  EXPECT_EQ(whole->keys, streamed->keys);
+  // The read of "1" saw 1, which was appended to 1 only: a garbage read, the
+  // same either way.
+  auto checked = Check(TxnModel::kListAppend, *streamed);
+  auto via_history = ViaHistory(path, TxnModel::kListAppend);
+  ASSERT_TRUE(checked.ok() && via_history.ok());
+  EXPECT_EQ(checked->valid, Validity::kInvalid);
+  EXPECT_EQ(Comparable(*checked), Comparable(*via_history));
 }
 
 TEST_F(TxnLoadTest, RwRegisterStreamedAsWhole) {
