@@ -16,6 +16,7 @@
 #include "checkers/checker.h"
 #include "checkers/txn_graph.h"
 #include "checkers/txn_load.h"
+#include "harness/core/huge_pages.h"
 #include "harness/core/status.h"
 
 namespace faultline {
@@ -53,7 +54,7 @@ class WriterMap {
   void Reserve(size_t n) {
     size_t cap = 16;
     while (cap < n * 2) cap <<= 1;
-    slots_.assign(cap, Slot{});
+    AssignHuge(&slots_, cap, Slot{});
     mask_ = cap - 1;
   }
   // The slot for (key, value): empty (txn == kNoTxn) when not present.

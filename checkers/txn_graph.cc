@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "harness/core/huge_pages.h"
+
 namespace faultline {
 
 const char* EdgeName(uint8_t bit) {
@@ -19,18 +21,20 @@ const char* EdgeName(uint8_t bit) {
 TxnGraph TxnGraphBuilder::Build() {
   TxnGraph g;
   g.n_ = n_;
-  g.offset_.assign(static_cast<size_t>(n_) + 1, 0);
+  AssignHuge(&g.offset_, static_cast<size_t>(n_) + 1, 0u);
   for (const Edge& e : edges_) ++g.offset_[e.from + 1];
   for (uint32_t u = 0; u < n_; ++u) g.offset_[u + 1] += g.offset_[u];
   std::vector<uint32_t> fill(g.offset_.begin(), g.offset_.end() - 1);
-  std::vector<std::pair<uint32_t, uint8_t>> sorted(edges_.size());
+  std::vector<std::pair<uint32_t, uint8_t>> sorted;
+  AssignHuge(&sorted, edges_.size(), std::pair<uint32_t, uint8_t>{0, 0});
   for (const Edge& e : edges_) sorted[fill[e.from]++] = {e.to, e.bits};
   edges_.clear();
   edges_.shrink_to_fit();
   // Per node: sort by target and merge the masks of parallel edges.
-  g.to_.reserve(sorted.size());
-  g.mask_.reserve(sorted.size());
-  std::vector<uint32_t> offset(g.offset_.size(), 0);
+  ReserveHuge(&g.to_, sorted.size());
+  ReserveHuge(&g.mask_, sorted.size());
+  std::vector<uint32_t> offset;
+  AssignHuge(&offset, g.offset_.size(), 0u);
   for (uint32_t u = 0; u < n_; ++u) {
     auto first = sorted.begin() + g.offset_[u], last = sorted.begin() + g.offset_[u + 1];
     std::sort(first, last);
@@ -82,13 +86,13 @@ class Searcher {
   Searcher(const TxnGraph& g, const CycleSearchOptions& o)
       : g_(g), options_(o), start_(std::chrono::steady_clock::now()) {
     size_t n = g.size();
-    index_.assign(n, -1);
-    low_.assign(n, 0);
-    on_stack_.assign(n, 0);
-    comp_.assign(n, kNone);
-    stamp_.assign(2 * n, 0);
-    parent_.assign(2 * n, 0);
-    ptype_.assign(2 * n, 0);
+    AssignHuge(&index_, n, -1);
+    AssignHuge(&low_, n, 0);
+    AssignHuge(&on_stack_, n, uint8_t{0});
+    AssignHuge(&comp_, n, kNone);
+    AssignHuge(&stamp_, 2 * n, 0u);
+    AssignHuge(&parent_, 2 * n, 0u);
+    AssignHuge(&ptype_, 2 * n, uint8_t{0});
   }
 
   CycleSearchResult Run() {

@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/core/huge_pages.h"
+
 namespace faultline {
 
 enum EdgeBits : uint8_t {
@@ -73,7 +75,7 @@ class TxnGraphBuilder {
     if (from != to) edges_.push_back({from, to, bits});
   }
   size_t pending() const { return edges_.size(); }
-  void Reserve(size_t edges) { edges_.reserve(edges); }
+  void Reserve(size_t edges) { ReserveHuge(&edges_, edges); }
   // Consumes the builder.
   TxnGraph Build();
 

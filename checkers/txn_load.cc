@@ -1,11 +1,9 @@
 #include "checkers/txn_load.h"
 
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdint>
 
+#include "harness/core/huge_pages.h"
 #include "harness/core/json_text.h"
 
 namespace faultline {
@@ -69,29 +67,12 @@ class Scan {
 };
 
 // Makes room in `v` for `n` more elements. It grows by doubling, as
-// push_back would; a big array's new storage is first advised to be backed
-// by transparent huge pages (where the kernel does that on request), then
-// filled. A 1,000,000-txn history's arrays are hundreds of MB, and with 4 KB
-// pages first touching them (each doubling anew) was about a quarter of the
-// load's time, in page faults. Only a hint: where madvise refuses, nothing
-// else changes.
+// push_back would, into storage advised for huge pages (huge_pages.h) before
+// it is filled.
 template <typename T>
 void MakeRoom(std::vector<T>* v, size_t n) {
-  constexpr size_t kAdviseFrom = size_t{2} << 20;  // bytes: one huge page; smaller arrays stay as they are
   if (v->size() + n <= v->capacity()) return;
-  std::vector<T> grown;
-  grown.reserve(std::max(v->size() + n, v->capacity() * 2));
-#ifdef MADV_HUGEPAGE
-  if (grown.capacity() * sizeof(T) >= kAdviseFrom) {
-    static const uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-    uintptr_t at = reinterpret_cast<uintptr_t>(grown.data());
-    uintptr_t begin = (at + page - 1) & ~(page - 1);
-    uintptr_t end = (at + grown.capacity() * sizeof(T)) & ~(page - 1);
-    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-  }
-#endif
-  grown.insert(grown.end(), v->begin(), v->end());
-  v->swap(grown);
+  ReserveHuge(v, std::max(v->size() + n, v->capacity() * 2));
 }
 
 }  // namespace
