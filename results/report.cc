@@ -152,6 +152,52 @@ bool WellFormedOp(const json& op) {
          (!op.contains("complete_position") || op.contains("complete_time"));
 }
 
+// One line on a checker's result for the report's checkers table: what it
+// found (the linearizability sentence, anomaly counts, lost elements, the
+// share of ops answered, ...) or why it could not decide. Reads the details
+// defensively (they may come from a file).
+std::string CheckerSummary(const json& d) {
+  if (!d.is_object()) return "";
+  auto str = [&](const json& j, const char* k) -> std::string {
+    return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : "";
+  };
+  auto count = [&](const char* k) -> long long {
+    return d.contains(k) && d[k].is_number_integer() ? d[k].get<long long>() : -1;
+  };
+  if (d.contains("error")) return d["error"].is_string() ? d["error"].get<std::string>() : d["error"].dump();
+  if (d.contains("failure") && d["failure"].is_object()) {
+    std::string s = str(d["failure"], "sentence");
+    return s.empty() ? str(d["failure"], "message") : s;
+  }
+  if (d.contains("anomaly-counts") && d["anomaly-counts"].is_object() && !d["anomaly-counts"].empty()) {
+    std::string s;
+    for (auto it = d["anomaly-counts"].begin(); it != d["anomaly-counts"].end(); ++it) {
+      s += (s.empty() ? "" : ", ") + it.key() + " (" + it.value().dump() + ")";
+    }
+    if (d.contains("not") && d["not"].is_array() && !d["not"].empty()) {
+      std::string models;
+      for (const json& m : d["not"]) models += (models.empty() ? "" : ", ") + (m.is_string() ? m.get<std::string>() : m.dump());
+      s += "; not " + models;
+    }
+    return s;
+  }
+  std::string out;
+  for (const char* k : {"lost_count", "unexpected_count", "stale_count", "error_count"}) {
+    long long n = count(k);
+    if (n > 0) {
+      std::string word = k;
+      word = word.substr(0, word.size() - 6);
+      out += (out.empty() ? "" : ", ") + std::to_string(n) + " " + word;
+    }
+  }
+  if (!out.empty()) return out;
+  if (std::string r = str(d, "reason"); !r.empty()) return r;
+  if (d.contains("availability") && d["availability"].is_number() && d.contains("completed")) {
+    return Fmt("%.1f%% of ", d["availability"].get<double>() * 100.0) + d["completed"].dump() + " completed ops answered";
+  }
+  return "";
+}
+
 // True when `lin` (results.json's "linearizable" entry, possibly read from
 // disk) has every field ExplainLinearizable / WriteLinearizabilityHtml read,
 // with the right types: they index the JSON without checking.
@@ -381,7 +427,7 @@ std::string RenderReport(const ReportInput& in) {
   h += "<h2>Checkers</h2>\n<table><tr><th>checker</th><th>verdict</th><th>summary</th></tr>\n";
   for (auto it = checkers.begin(); it != checkers.end(); ++it) {
     const json& d = it.value();
-    std::string summary = d.contains("error") ? (d["error"].is_string() ? d["error"].get<std::string>() : d["error"].dump()) : "";
+    std::string summary = CheckerSummary(d);
     h += "<tr><td><a href=\"#c-" + HtmlEscape(it.key()) + "\">" + HtmlEscape(it.key()) + "</a></td><td>" +
          Badge(d.value("valid", json("unknown"))) + "</td><td>" + HtmlEscape(summary) + "</td></tr>\n";
   }

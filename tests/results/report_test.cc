@@ -181,6 +181,15 @@ TEST(ReportTest, LinearizabilityFailureIsExplainedAndItsPageWritten) {
   EXPECT_NE(html.find(":read of key k 2 (event 2-3) cannot be linearized", section), std::string::npos)
       << "the failing op is named";
   EXPECT_NE(html.find("iframe src=\"linearizability.html\""), std::string::npos);
+  // The checkers table's summary says the sentence too (it was empty).
+  std::string sentence = LinearizabilitySentence(r.details["linearizable"], h);
+  ASSERT_FALSE(sentence.empty());
+  in.results["linearizable"]["failure"]["sentence"] = sentence;
+  html = RenderReport(in);
+  size_t table = html.find("<h2>Checkers</h2>");
+  ASSERT_NE(table, std::string::npos);
+  EXPECT_NE(html.find("<td>" + HtmlEscape(sentence) + "</td>", table), std::string::npos)
+      << html.substr(table, 1500);
   std::string page = ReadAll(dir + "/linearizability.html");
   EXPECT_NE(page.find("cannot be linearized"), std::string::npos);
   EXPECT_EQ(html.find("http://"), std::string::npos);
@@ -197,6 +206,28 @@ TEST(ReportTest, LinearizabilityFailureIsExplainedAndItsPageWritten) {
     EXPECT_TRUE(WriteReport(in).ok());
   }
   fs::remove_all(dir);
+}
+
+// The checkers table names what each checker found, not only its badge.
+TEST(ReportTest, CheckersTableSummarisesEachResult) {
+  History h = SampleHistory();
+  ReportInput in;
+  in.run_dir = ::testing::TempDir();
+  in.history = &h;
+  in.results = {{"valid", false},
+                {"set", {{"valid", false}, {"lost_count", 3}, {"unexpected_count", 1}, {"stale_count", 0}}},
+                {"list-append", {{"valid", false}, {"anomaly-counts", {{"G-single", 2}, {"lost-update", 1}}},
+                                 {"not", {"snapshot-isolation"}}}},
+                {"counter", {{"valid", "unknown"}, {"reason", "no reads"}}},
+                {"availability", {{"valid", true}, {"availability", 0.5}, {"completed", 10}}}};
+  std::string html = RenderReport(in);
+  size_t table = html.find("<h2>Checkers</h2>");
+  ASSERT_NE(table, std::string::npos);
+  std::string t = html.substr(table, html.find("</table>", table) - table);
+  for (const char* want : {"3 lost, 1 unexpected</td>", "G-single (2), lost-update (1); not snapshot-isolation</td>",
+                           "no reads</td>", "50.0% of 10 completed ops answered</td>"}) {
+    EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
+  }
 }
 
 TEST(ReportTest, LargeHistoriesAreSampledToABoundedSize) {
