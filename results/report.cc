@@ -375,6 +375,7 @@ std::string RenderReport(const ReportInput& in) {
   std::string word = in.results.is_null() ? "unknown" : VerdictWord(valid);
   json checkers = CheckerResults(in.results);
   checkers.erase("crashed");
+  checkers.erase("interrupted");
   std::vector<FaultInterval> faults = FaultIntervals(history);
   const json availability = checkers.contains("availability") ? checkers["availability"] : json();
 
@@ -386,6 +387,12 @@ std::string RenderReport(const ReportInput& in) {
        word + "</b>";
   if (in.results.is_null()) h += " (not checked)";
   if (in.results.is_object() && in.results.contains("crashed")) h += " &mdash; <b>crashed</b>: its controller died";
+  if (in.results.is_object() && in.results.contains("interrupted")) {
+    const json& i = in.results["interrupted"];
+    h += " &mdash; <b>interrupted</b>: checked only the " +
+         (i.is_object() && i.contains("events") ? i["events"].dump() + " " : std::string()) +
+         "events recorded before the stop";
+  }
   h += "</div>\n";
 
   // The facts of the run, and how to run it again.

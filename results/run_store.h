@@ -38,6 +38,10 @@ Result<std::string> CreateRunDir(const std::string& store_root, const std::strin
 // Writes `j` (pretty, 2-space indent) to `path` atomically and durably:
 // temporary file in the same directory, fsync, rename, fsync of the directory.
 Status WriteJsonFile(const std::string& path, const json& j);
+
+// In a run directory: present when SIGINT/SIGTERM cut the run short, so only
+// a prefix of it was recorded and checked ({"events": N}).
+inline constexpr const char* kInterruptedFile = "interrupted.json";
 // The same for arbitrary text (used for report.html).
 Status WriteTextFile(const std::string& path, const std::string& text);
 

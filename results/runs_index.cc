@@ -81,6 +81,7 @@ json DoneIndexEntry(const std::string& run, const json& test, const json& result
     e["time_availability"] = a.value("time_availability", json());
   }
   if (results.is_object() && results.contains("crashed")) e["status"] = "crashed";
+  if (results.is_object() && results.contains("interrupted")) e["interrupted"] = true;
   return e;
 }
 

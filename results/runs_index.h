@@ -7,7 +7,8 @@
 // ("running" when its directory is made, "done" when it was checked,
 // "aborted" (+ "error") when it ended unchecked, "crashed" when a later run
 // found its controller dead), "test", "started"
-// (UTC text), and once checked "valid" (true/false/"unknown"), "duration_s",
+// (UTC text), and once checked "valid" (true/false/"unknown"), "interrupted"
+// (true when a SIGINT/SIGTERM cut the run short: only a prefix was checked), "duration_s",
 // "ops", "ops_s", "availability", "time_availability". A later line for the
 // same run overrides the fields it holds. Lines are appended with one
 // write(2) on an O_APPEND descriptor, so runs of several processes never

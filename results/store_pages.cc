@@ -28,6 +28,7 @@ const char* StateColour(const std::string& s) {
   if (s == "invalid") return "#FEB5DA";
   if (s == "unknown") return "#FFAA26";
   if (s == "crashed") return "#C8C8C8";
+  if (s == "interrupted") return "#FFE0B2";
   if (s == "running") return "#B9F6CA";
   if (s == "stale") return "#E6EE9C";
   if (s == "aborted") return "#FFD180";
@@ -160,6 +161,7 @@ std::string DisplayState(const std::string& store_root, const json& e, double no
   if (status == "crashed") return "crashed";
   if (status == "unindexed") return "unindexed";
   if (status == "aborted") return "aborted";
+  if (status == "done" && e.value("interrupted", false) == true) return "interrupted";
   if (status == "running") {
     json st = ReadRunStatus(store_root + "/" + Str(e, "run"));
     double updated = st.is_object() && st.value("updated", json()).is_number() ? st["updated"].get<double>() : 0;
@@ -190,7 +192,7 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
        std::to_string(runs.size()) + " runs, " + std::to_string(shown) + " shown, newest first, grouped by test</p>\n";
   h += "<form method=get action=\"/\">test name contains <input name=test id=fl-test value=\"" + HtmlEscape(test) +
        "\"> verdict <select name=verdict>";
-  for (const char* v : {"", "valid", "invalid", "unknown", "crashed", "running", "aborted", "unindexed"}) {
+  for (const char* v : {"", "valid", "invalid", "unknown", "interrupted", "crashed", "running", "aborted", "unindexed"}) {
     h += "<option value=\"" + std::string(v) + "\"" + (verdict == v ? " selected" : "") + ">" +
          (*v ? v : "any") + "</option>";
   }
@@ -227,7 +229,7 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
       std::string started = Str(*e, "started");
       // A crashed run that was checked since still has a verdict worth seeing.
       std::string shown = state;
-      if (state == "crashed" && e->contains("valid")) {
+      if ((state == "crashed" || state == "interrupted") && e->contains("valid")) {
         const json& v = (*e)["valid"];
         shown += std::string(" (prefix ") + (v.is_boolean() ? (v.get<bool>() ? "valid" : "invalid") : "unknown") + ")";
       }

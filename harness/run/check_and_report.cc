@@ -114,6 +114,17 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   const CheckResult& r = job->result;
   json results = r.details;
   results["valid"] = ValidityToJson(r.valid);
+  // Only a prefix of the run asked for was recorded: say so wherever the
+  // run is shown (results.json, the report, serve's list). interrupted.json
+  // keeps it for later `faultline analyze` runs of the same directory.
+  const std::string interrupted_path = run_dir + "/" + kInterruptedFile;
+  if (interrupted) {
+    (void)WriteJsonFile(interrupted_path, {{"events", history.size()}});
+  } else if (std::ifstream in(interrupted_path); in) {
+    json mark = json::parse(in, nullptr, false);
+    if (mark.is_object()) interrupted = true;
+  }
+  if (interrupted) results["interrupted"] = {{"events", history.size()}};
   if (results.contains("linearizable")) {
     std::string sentence = LinearizabilitySentence(results["linearizable"], history);
     if (!sentence.empty()) results["linearizable"]["failure"]["sentence"] = sentence;
@@ -154,6 +165,9 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   log->Line("verdict: " + std::string(ValidityName(r.valid)) +
             (reason.empty() ? "" : " (" + reason + ")") + " — run " + run_dir +
             " — reproduce with --seed " + std::to_string(spec.seed));
+  // A valid prefix of an interrupted run proves nothing about the run asked
+  // for: unknown (exit 2); an invalid prefix is invalid all the same.
+  if (interrupted && r.valid == Validity::kValid) return kExitUnknown;
   return ExitCodeFor(r.valid);
 }
 

@@ -110,6 +110,22 @@ TEST(RunsIndexTest, LaterLinesOverrideCutLinesAreSkippedAndUnindexedRunsAreListe
 
 // The runner indexes its runs: running at start, done with the figures once
 // checked, aborted when a step fails before the check; and writes status.json.
+// An interrupted run is listed as such (with its prefix's verdict), not as
+// plain valid; the list can be filtered to them.
+TEST(RunsIndexTest, InterruptedRunsAreShownAsInterrupted) {
+  json e = {{"run", "t/20261206T100000.000"}, {"test", "t"}, {"status", "done"}, {"valid", true},
+            {"interrupted", true}, {"started", "2026-12-06 10:00:00"}};
+  EXPECT_EQ(DisplayState("/nonexistent", e, 0), "interrupted");
+  e.erase("interrupted");
+  EXPECT_EQ(DisplayState("/nonexistent", e, 0), "valid");
+  e["interrupted"] = true;
+  std::string page = HomePage("/nonexistent", {e}, "", "", 0);
+  EXPECT_NE(page.find("<td class=state>interrupted (prefix valid)</td>"), std::string::npos) << page;
+  EXPECT_NE(page.find("<option value=\"interrupted\""), std::string::npos);
+  EXPECT_NE(HomePage("/nonexistent", {e}, "", "interrupted", 0).find("prefix valid"), std::string::npos);
+  EXPECT_EQ(HomePage("/nonexistent", {e}, "", "valid", 0).find("prefix valid"), std::string::npos);
+}
+
 TEST(RunsIndexTest, TheRunnerIndexesDoneAndAbortedRunsAndLeavesItsStatus) {
   std::string store = TempDir("runs-index-cli");
   FaultlineOutput ok = Faultline("test --target memory --workload register --time-limit 1 --store " + store);

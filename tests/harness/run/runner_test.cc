@@ -301,12 +301,32 @@ TEST_F(RunnerTest, OneInterruptChecksWhatWasRecorded) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   child.Signal(SIGINT);
   int code = child.Wait(30);
-  ASSERT_EQ(code, 0) << child.output();
+  // A valid prefix proves nothing about the run asked for: unknown, exit 2.
+  ASSERT_EQ(code, 2) << child.output();
   const std::string& out = child.output();
   EXPECT_NE(out.find("interrupted: stopping, healing, saving"), std::string::npos) << out;
   EXPECT_NE(out.find("verdict: valid (interrupted: checked the "), std::string::npos) << out;
   json results = ReadJson(Latest() + "/results.json");
   EXPECT_EQ(results["valid"], true);
+  // Marked interrupted in results.json, the report and serve's index, and
+  // still after `faultline analyze` re-checks the directory.
+  EXPECT_GT(results["interrupted"]["events"].get<size_t>(), 200u) << results.dump().substr(0, 500);
+  std::string report;
+  {
+    std::ifstream in(Latest() + "/report.html");
+    report.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(report.find("<b>interrupted</b>: checked only the "), std::string::npos);
+  std::string index;
+  {
+    std::ifstream in(store_ + "/.runs-index.jsonl");
+    index.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  EXPECT_NE(index.find("\"interrupted\":true"), std::string::npos) << index;
+  FaultlineOutput again = Faultline("analyze " + Latest());
+  EXPECT_EQ(again.code, 2) << again.text;
+  EXPECT_NE(again.text.find("verdict: valid (interrupted: checked the "), std::string::npos) << again.text;
+  EXPECT_TRUE(ReadJson(Latest() + "/results.json").contains("interrupted"));
   size_t events = 0;
   EXPECT_EQ(ExpectValidHistoryPrefix(Latest() + "/history.jsonl", &events), 0);
   EXPECT_GT(events, 200u);
