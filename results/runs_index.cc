@@ -61,9 +61,33 @@ std::vector<json> ReadRunIndex(const std::string& store_root) {
   return out;
 }
 
+std::string RunSettings(const json& test) {
+  if (!test.is_object()) return "";
+  std::string out;
+  auto add = [&](const std::string& s) { out += (out.empty() ? "" : "; ") + s; };
+  auto pairs = [&](const char* k) {
+    if (!test.contains(k) || !test[k].is_object()) return;
+    for (auto it = test[k].begin(); it != test[k].end(); ++it) {
+      add(it.key() + "=" + (it.value().is_string() ? it.value().get<std::string>() : it.value().dump()));
+    }
+  };
+  pairs("target_opts");
+  pairs("workload_opts");
+  if (test.contains("nemesis") && test["nemesis"].is_array() && !test["nemesis"].empty()) {
+    std::string n;
+    for (const json& x : test["nemesis"]) n += (n.empty() ? "" : ",") + (x.is_string() ? x.get<std::string>() : x.dump());
+    add("nemesis " + n);
+  } else {
+    add("no faults");
+  }
+  if (test.contains("seed") && test["seed"].is_number()) add("seed " + test["seed"].dump());
+  return out;
+}
+
 json DoneIndexEntry(const std::string& run, const json& test, const json& results, const History& history) {
   json e = {{"run", run}, {"status", "done"}, {"started", RunStartTime(run)}};
   if (test.is_object() && test.contains("name")) e["test"] = test["name"];
+  if (std::string s = RunSettings(test); !s.empty()) e["settings"] = s;
   e["valid"] = results.is_object() && results.contains("valid") ? results["valid"] : json("unknown");
   int64_t first = history.empty() ? 0 : history.front().time, last = 0;
   int64_t ops = 0;

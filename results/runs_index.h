@@ -40,6 +40,10 @@ std::vector<json> ReadRunIndex(const std::string& store_root);
 
 // The "done" entry for a checked run: verdict and figures from its results
 // and history. `run` is "<test>/<timestamp>".
+// What tells runs of one test apart, in one line: target and workload
+// options, the nemeses (or "no faults") and the seed, from test.json.
+std::string RunSettings(const json& test);
+
 json DoneIndexEntry(const std::string& run, const json& test, const json& results, const History& history);
 
 // "<test>/<timestamp>" for a run directory under `store_root`, or "" when

@@ -79,7 +79,7 @@ h1{font-size:1.4em} h2{font-size:1.1em;margin:1.4em 0 .3em}
 table{border-collapse:collapse} td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left;font-size:.92em}
 .state{padding:.05em .5em;border-radius:3px} .caption{color:#666;font-size:.85em}
 .verdict{padding:.6em 1em;font-size:1.2em;border-radius:4px} iframe{width:100%;height:80vh;border:1px solid #ccc}
-section.group table{table-layout:fixed;width:66em} section.group td{white-space:nowrap;overflow:hidden}
+section.group table{table-layout:fixed;width:88em} section.group td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 form{margin:.6em 0} #live{background:#f3fff5;border:1px solid #9c9;padding:.5em 1em;white-space:pre-wrap}
 )";
 
@@ -222,8 +222,8 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
     h += "<section class=group data-test=\"" + HtmlEscape(name) + "\"><h2>" + HtmlEscape(name) + " <small>(" +
          std::to_string(groups[name].size()) + ")</small></h2>\n<table><colgroup><col style=\"width:17em\">"
          "<col style=\"width:12em\"><col style=\"width:6em\"><col style=\"width:6em\"><col style=\"width:5em\">"
-         "<col style=\"width:15em\"><col style=\"width:5em\"></colgroup><tr><th>started</th><th>verdict</th>"
-         "<th>duration</th><th>ops</th><th>ops/s</th><th>availability ops / time</th><th></th></tr>\n";
+         "<col style=\"width:15em\"><col style=\"width:5em\"><col style=\"width:22em\"></colgroup><tr><th>started</th><th>verdict</th>"
+         "<th>duration</th><th>ops</th><th>ops/s</th><th>availability ops / time</th><th></th><th>settings</th></tr>\n";
     for (const auto& [e, state] : groups[name]) {
       std::string key = Str(*e, "run");
       std::string started = Str(*e, "started");
@@ -240,6 +240,7 @@ std::string HomePage(const std::string& store_root, const std::vector<json>& run
            "</td><td>" + (Str(*e, "status") == "done" || state == "crashed"
                               ? "<a href=\"/files/" + UrlPath(key) + "/report.html\">report</a>"
                               : std::string()) +
+           "</td><td class=settings title=\"" + HtmlEscape(Str(*e, "settings")) + "\">" + HtmlEscape(Str(*e, "settings")) +
            "</td></tr>\n";
     }
     h += "</table></section>\n";

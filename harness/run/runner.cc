@@ -114,6 +114,10 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
     run->log->Line("faultline test: " + ws.message());
     return kExitInfra;
   }
+  // serve tells runs of one test apart by these, while they run too.
+  if (std::string key = RunKey(spec.store, run->run_dir); !key.empty()) {
+    (void)AppendRunIndex(spec.store, {{"run", key}, {"settings", RunSettings(SpecToJson(spec))}});
+  }
   run->log->Line("test " + spec.name + ": target " + spec.target + ", workload " + spec.workload +
                  ", " + std::to_string(spec.concurrency) + " workers, run dir " + run->run_dir);
   Rng seed_rng(spec.seed);

@@ -126,6 +126,20 @@ TEST(RunsIndexTest, InterruptedRunsAreShownAsInterrupted) {
   EXPECT_EQ(HomePage("/nonexistent", {e}, "", "valid", 0).find("prefix valid"), std::string::npos);
 }
 
+// Runs of one test are told apart by their settings (options, nemeses, seed).
+TEST(RunsIndexTest, RunSettingsTellRunsOfOneTestApart) {
+  json test = {{"name", "ringstore-register"}, {"target_opts", {{"mode", "lww"}}}, {"workload_opts", json::object()},
+               {"nemesis", {"partition", "kill"}}, {"seed", 7}};
+  EXPECT_EQ(RunSettings(test), "mode=lww; nemesis partition,kill; seed 7");
+  test["nemesis"] = json::array();
+  test["target_opts"] = json::object();
+  EXPECT_EQ(RunSettings(test), "no faults; seed 7");
+  json e = {{"run", "t/20261206T100000.000"}, {"test", "t"}, {"status", "done"}, {"valid", true},
+            {"settings", "mode=lww; nemesis partition; seed 3"}};
+  EXPECT_NE(HomePage("/nonexistent", {e}, "", "", 0).find(">mode=lww; nemesis partition; seed 3</td>"),
+            std::string::npos);
+}
+
 TEST(RunsIndexTest, TheRunnerIndexesDoneAndAbortedRunsAndLeavesItsStatus) {
   std::string store = TempDir("runs-index-cli");
   FaultlineOutput ok = Faultline("test --target memory --workload register --time-limit 1 --store " + store);
