@@ -9,7 +9,8 @@
 //   faultline fault kill n2            (= fault start kill --on n2)
 //   faultline fault status
 //   faultline fault stop [KIND]
-// Exit: 0 done, 3 bad flags or nothing to stop, 4 a node could not be
+// Exit: 0 done, 3 bad flags, nothing to stop, or a kill/pause of a store that
+// is not running (refused before anything is recorded), 4 a node could not be
 // reached or the fault could not be (fully) applied or undone.
 #include <cstdio>
 #include <map>
@@ -156,11 +157,11 @@ int Start(const std::string& sub, const std::string& kind, const std::vector<std
     }
     value = {{"nodes", targets}};
   }
-  auto done = StartManualFault(ctx, fault, value);
+  bool refused = false;
+  auto done = StartManualFault(ctx, fault, value, &refused);
   if (!done.ok()) {
     const std::string& m = done.status().message();
-    bool bad = m.rfind("unknown fault", 0) == 0 || m.find("already started") != std::string::npos ||
-               m.find("by hand is a bump") != std::string::npos || m.find("--") != std::string::npos;
+    bool bad = refused || m.find("--") != std::string::npos;  // a nemesis's bad option
     std::fprintf(stderr, "faultline fault %s: %s\n", sub.c_str(), m.c_str());
     return bad ? kExitBadInput : kExitInfra;
   }
