@@ -24,8 +24,8 @@ int RunCampaignCommand(const std::vector<std::string>& args) {
   flags.String("resume", &resume, "campaign directory of an interrupted campaign: run what is missing");
   flags.String("clusters", &clusters,
                "run on these local clusters (names) or node files, in parallel, one run per cluster "
-               "at a time (default: the local cluster)");
-  flags.String("only", &only, "run only the runs whose spec has k=v (comma list, e.g. workload=set)");
+               "at a time (default: the local cluster)", "LIST");
+  flags.String("only", &only, "run only the runs whose spec has k=v (comma list: workload=set, seed=1, mode=paxos for a target option)", "K=V,...");
   flags.Bool("dry-run", &dry_run, "print the runs and the estimated time; run nothing");
   flags.String("store", &store, "results directory (default store); campaigns go to <store>/campaigns/");
   Status parsed = flags.Parse(args);

@@ -65,25 +65,25 @@ int RunCheck(const std::vector<std::string>& args) {
   double time_limit = 0;
   long long memory_limit = 0;
   flags.String("model", &model,
-               "model: " + ModelRegistry::Get().NamesJoined() + ", or list-append / rw-register for transactions (default kv)");
+               "model: " + CheckModelNames() + " (list-append and rw-register: transactions; default kv)");
   flags.String("consistency-models", &consistency_models,
-               "with --model list-append or rw-register: models to check, comma-separated (default strict-serializable)");
+               "with --model list-append or rw-register: models to check, comma-separated (default strict-serializable)", "LIST");
   flags.String("format", &format_name, "history format: auto|jsonl|edn|jepsen-log (default auto)");
   flags.String("independent", &independent_name,
                "values are jepsen.independent [key value] tuples: yes|no|auto (default auto: EDN and Jepsen "
-               "logs whose every client op has one)");
-  flags.String("initial", &initial_text, "initial state as JSON (or EDN), e.g. 0 or '{\"x\":0,\"y\":0}'");
+               "logs whose every client op has one)", "MODE");
+  flags.String("initial", &initial_text, "initial state as JSON (or EDN), e.g. 0 or '{\"x\":0,\"y\":0}'", "JSON");
   flags.Bool("strict-reads", &strict, "an ok read of null must match null (default: matches anything)");
   flags.Bool("no-partition", &no_partition, "check all keys as one search (diagnoses the search)");
   flags.Double("time-limit", &time_limit, "seconds per file before answering unknown (default none)");
-  flags.Int("memory-limit", &memory_limit, "MB of search memory before answering unknown (default 3/4 of RAM)");
+  flags.Int("memory-limit", &memory_limit, "MB of search memory before answering unknown (default 3/4 of RAM)", "MB");
   flags.Bool("json", &json_out, "print one JSON object per file instead of text");
   flags.String("report", &report_dir, "write results.json and linearizability.html (list-append, rw-register: anomalies.html) to DIR");
   Status s = flags.Parse(args);
   if (!s.ok()) return BadInput(kCmd, s.message());
   if (flags.help_requested()) {
     std::printf("usage: faultline check [flags] FILE...\n\nChecks histories (JSONL, EDN, Jepsen logs) for "
-                "linearizability.\nExit: 0 all valid, 1 any invalid, 2 any unknown, 3 bad input.\n\n%s",
+                "linearizability,\nor with --model list-append / rw-register for transactional isolation.\nExit: 0 all valid, 1 any invalid, 2 any unknown, 3 bad input.\n\n%s",
                 flags.Usage().c_str());
     return kExitValid;
   }
@@ -111,7 +111,9 @@ int RunCheck(const std::vector<std::string>& args) {
   if (flags.WasSet("consistency-models")) {
     return BadInput(kCmd, "--consistency-models applies only to --model list-append and rw-register");
   }
-  if (!MakeModel(model).ok()) return BadInput(kCmd, "--model: " + MakeModel(model).status().message());
+  if (ModelRegistry::Get().Find(model) == nullptr) {
+    return BadInput(kCmd, "--model: unknown model \"" + model + "\" (known: " + CheckModelNames() + ")");
+  }
   LinearizableOptions options;
   options.model = model;
   options.strict_reads = strict;
@@ -147,7 +149,13 @@ int RunCheck(const std::vector<std::string>& args) {
     }
     auto result = CheckLinearizable(*history, options);
     if (!result.ok()) {
-      std::fprintf(stderr, "faultline check: %s: %s\n", file.c_str(), result.status().message().c_str());
+      std::string hint;
+      if (std::string txn = SuggestTxnModel(*history); !txn.empty()) {
+        hint = "; its ops are transactions: check them with --model " +
+               (txn.find(' ') == std::string::npos ? txn : "list-append or --model rw-register");
+      }
+      std::fprintf(stderr, "faultline check: %s: %s%s\n", file.c_str(), result.status().message().c_str(),
+                   hint.c_str());
       any_bad = true;
       continue;
     }
@@ -199,7 +207,9 @@ int RunCheck(const std::vector<std::string>& args) {
   return kExitValid;
 }
 
-const Registrar<CommandFn> kRegisterCheck("check", "check history files for linearizability (JSONL, EDN, Jepsen logs)",
+const Registrar<CommandFn> kRegisterCheck("check",
+                                          "check history files for linearizability or transactional isolation "
+                                          "(JSONL, EDN, Jepsen logs)",
                                           &RunCheck);
 
 }  // namespace

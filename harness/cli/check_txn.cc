@@ -2,8 +2,10 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "checkers/list_append.h"
+#include "checkers/model.h"
 #include "checkers/rw_register.h"
 #include "checkers/txn_load.h"
 #include "harness/core/flags.h"
@@ -23,6 +25,42 @@ Status WriteResults(const std::string& dir, const json& out) {
   return WriteJsonFile(dir + "/results.json", out);
 }
 }  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& TxnModels() {
+  static const std::vector<std::pair<std::string, std::string>> models = {
+      {"list-append", "transactions appending to and reading lists: isolation anomalies (Elle)"},
+      {"rw-register", "transactions writing and reading registers: isolation anomalies (Elle)"},
+  };
+  return models;
+}
+
+std::string CheckModelNames() {
+  std::set<std::string> names;
+  for (const auto* e : ModelRegistry::Get().All()) names.insert(e->name);
+  for (const auto& [name, summary] : TxnModels()) names.insert(name);
+  std::string joined;
+  for (const auto& n : names) joined += (joined.empty() ? "" : ", ") + n;
+  return joined;
+}
+
+std::string SuggestTxnModel(const History& history) {
+  bool txn = false, append = false, write = false;
+  for (const Op& op : history) {
+    if (op.f != "txn") continue;
+    txn = true;
+    if (!op.value.is_array()) continue;
+    for (const auto& mop : op.value) {
+      if (!mop.is_array() || mop.empty() || !mop[0].is_string()) continue;
+      const std::string f = mop[0].get<std::string>();
+      append |= f == "append";
+      write |= f == "w";
+    }
+  }
+  if (!txn) return "";
+  if (append && !write) return "list-append";
+  if (write && !append) return "rw-register";
+  return "list-append or rw-register";
+}
 
 int CheckTxnFiles(const std::vector<std::string>& files, const TxnCheckFlags& flags) {
   ListAppendOptions options;

@@ -4,11 +4,25 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/history/history_reader.h"
 
 namespace faultline {
+
+// The transactional models `check --model` takes besides the registered
+// linearizability models (ModelRegistry), each with a one-line summary.
+const std::vector<std::pair<std::string, std::string>>& TxnModels();
+
+// Every model `check --model` accepts, sorted, ", "-joined (for errors).
+std::string CheckModelNames();
+
+// For a history checked as kv that holds transactions (ops with f "txn"):
+// the model to check it with — "list-append" when a micro-op appends,
+// "rw-register" when one writes ("w"), "list-append or rw-register" when
+// they only read — or "" when there is no txn op.
+std::string SuggestTxnModel(const History& history);
 
 struct TxnCheckFlags {
   std::string model = "list-append";  // or "rw-register"

@@ -1,5 +1,6 @@
 #include "harness/cli/cli.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 
@@ -8,12 +9,22 @@ namespace faultline {
 static void PrintCommands() {
   std::printf("usage: faultline <command> [flags]   (faultline <command> --help for its flags)\n\n");
   std::printf("commands:\n");
+  int width = 0;
+  for (const auto* e : CommandRegistry::Get().All()) width = std::max(width, static_cast<int>(e->name.size()));
   for (const auto* e : CommandRegistry::Get().All()) {
-    std::printf("  %-10s %s\n", e->name.c_str(), e->summary.c_str());
+    std::printf("  %-*s  %s\n", width, e->name.c_str(), e->summary.c_str());
   }
 }
 
 int RunCli(int argc, char** argv) {
+  if (argc >= 3 && std::string(argv[1]) == "help") {
+    // `faultline help CMD [SUB]` = `faultline CMD [SUB] --help`.
+    std::vector<std::string> args(argv + 2, argv + argc);
+    args.push_back("--help");
+    std::vector<char*> forwarded = {argv[0]};
+    for (auto& a : args) forwarded.push_back(a.data());
+    return RunCli(static_cast<int>(forwarded.size()), forwarded.data());
+  }
   if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help" ||
       std::string(argv[1]) == "-h") {
     PrintCommands();

@@ -37,7 +37,7 @@ int RunUp(const std::vector<std::string>& args) {
   Flags flags("cluster up");
   AddClusterNameFlags(flags, &spec);
   flags.Int("nodes", &spec.nodes, "number of nodes n1..nN (default 5)");
-  flags.String("subnet", &spec.subnet, "private IPv4 subnet (default 10.77.0.0/24)");
+  flags.String("subnet", &spec.subnet, "private IPv4 subnet (default 10.77.0.0/24)", "CIDR");
   if (int rc = ParseOrExit("up", flags, args, "up [--nodes N] [--subnet CIDR] [--name NAME]");
       rc >= 0) {
     return rc;
@@ -65,12 +65,18 @@ int RunDown(const std::vector<std::string>& args) {
   Flags flags("cluster down");
   AddClusterNameFlags(flags, &spec);
   if (int rc = ParseOrExit("down", flags, args, "down [--name NAME]"); rc >= 0) return rc;
-  Status s = LocalClusterDown(spec);
+  bool found = false;
+  Status s = LocalClusterDown(spec, &found);
   if (!s.ok()) {
     std::fprintf(stderr, "faultline cluster down: %s\n", s.message().c_str());
     return kExitInfra;
   }
-  std::printf("cluster %s: removed\n", spec.name.c_str());
+  // Idempotent (exit 0 either way), but saying what was true.
+  if (found) {
+    std::printf("cluster %s: removed\n", spec.name.c_str());
+  } else {
+    std::printf("cluster %s: no such cluster (nothing to remove)\n", spec.name.c_str());
+  }
   return kExitValid;
 }
 

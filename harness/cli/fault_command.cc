@@ -9,7 +9,8 @@
 //   faultline fault kill n2            (= fault start kill --on n2)
 //   faultline fault status
 //   faultline fault stop [KIND]
-// Exit: 0 done, 3 bad flags or nothing to stop, 4 a node could not be
+// Exit: 0 done, 3 bad flags, nothing to stop, or a kill/pause of a store that
+// is not running (refused before anything is recorded), 4 a node could not be
 // reached or the fault could not be (fully) applied or undone.
 #include <cstdio>
 #include <map>
@@ -35,16 +36,21 @@ struct FaultFlagValues {
   long long seed = 0;
 };
 
-void AddFaultFlags(Flags& f, FaultFlagValues* v) {
+// The flags `fault <sub>` takes: every subcommand the nodes and target ones;
+// stop also what changes how a fault is undone (--clock-strategy,
+// --nemesis-opt); start also what chooses the fault.
+void AddFaultFlags(const std::string& sub, Flags& f, FaultFlagValues* v) {
   AddNodeTargetFlags(f, &v->nodes);
-  f.String("partition", &v->partition, "partition kind: one, halves, random-halves, majority, "
-                                       "majorities-ring, bridge (default majority)");
-  f.Double("clock-max-skew-ms", &v->clock_max_skew_ms, "largest clock offset (default 5000)");
-  f.String("clock-strategy", &v->clock_strategy, "faketime|system");
-  f.Double("packet-loss", &v->packet_loss, "fraction of packets dropped (default 0.2)");
-  f.String("fault-targets", &v->fault_targets, "one|minority|majority|all: which nodes");
-  f.String("on", &v->on, "kill/pause/slow exactly these nodes (comma list, e.g. n2)");
+  if (sub != "start" && sub != "stop") return;
+  f.String("clock-strategy", &v->clock_strategy, "faketime|system", "STRATEGY");
   f.Strings("nemesis-opt", &v->nemesis_opts, "nemesis option key=value (repeatable)");
+  if (sub != "start") return;
+  f.String("partition", &v->partition, "partition kind: one, halves, random-halves, majority, "
+                                       "majorities-ring, bridge (default majority)", "KIND");
+  f.Double("clock-max-skew-ms", &v->clock_max_skew_ms, "largest clock offset (default 5000)");
+  f.Double("packet-loss", &v->packet_loss, "fraction of packets dropped (default 0.2)");
+  f.String("fault-targets", &v->fault_targets, "one|minority|majority|all: which nodes", "WHICH");
+  f.String("on", &v->on, "kill/pause/slow exactly these nodes (comma list, e.g. n2)");
   f.Int("seed", &v->seed, "seed for the nemesis's random choices (default: random)");
 }
 
@@ -75,7 +81,7 @@ std::string Value(const Op& op) {
 // point into `values`).
 struct Invocation {
   explicit Invocation(const std::string& sub) : sub(sub), flags("fault " + sub) {
-    AddFaultFlags(flags, &values);
+    AddFaultFlags(sub, flags, &values);
   }
   Invocation(const Invocation&) = delete;
   Invocation& operator=(const Invocation&) = delete;
@@ -156,11 +162,11 @@ int Start(const std::string& sub, const std::string& kind, const std::vector<std
     }
     value = {{"nodes", targets}};
   }
-  auto done = StartManualFault(ctx, fault, value);
+  bool refused = false;
+  auto done = StartManualFault(ctx, fault, value, &refused);
   if (!done.ok()) {
     const std::string& m = done.status().message();
-    bool bad = m.rfind("unknown fault", 0) == 0 || m.find("already started") != std::string::npos ||
-               m.find("by hand is a bump") != std::string::npos || m.find("--") != std::string::npos;
+    bool bad = refused || m.find("--") != std::string::npos;  // a nemesis's bad option
     std::fprintf(stderr, "faultline fault %s: %s\n", sub.c_str(), m.c_str());
     return bad ? kExitBadInput : kExitInfra;
   }

@@ -1,8 +1,13 @@
 // `faultline list`: what this build can do — commands, targets, workloads,
 // nemeses, checker models (everything that registered itself).
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "checkers/model.h"
+#include "harness/cli/check_txn.h"
 #include "harness/cli/cli.h"
 #include "nemesis/nemesis.h"
 #include "targets/external/external_spec.h"
@@ -12,12 +17,21 @@
 namespace faultline {
 namespace {
 
+using Rows = std::vector<std::pair<std::string, std::string>>;  // name, summary
+
 template <typename Registry>
-void PrintSection(const char* title, const Registry& registry) {
+Rows RowsOf(const Registry& registry) {
+  Rows rows;
+  for (const auto* e : registry.All()) rows.emplace_back(e->name, e->summary);
+  return rows;
+}
+
+// A section's rows, names padded to `width` (the longest name of all sections).
+void PrintSection(const char* title, Rows rows, int width) {
+  std::sort(rows.begin(), rows.end());
   std::printf("%s:\n", title);
-  auto all = registry.All();
-  if (all.empty()) std::printf("  (none)\n");
-  for (const auto* e : all) std::printf("  %-12s %s\n", e->name.c_str(), e->summary.c_str());
+  if (rows.empty()) std::printf("  (none)\n");
+  for (const auto& [name, summary] : rows) std::printf("  %-*s  %s\n", width, name.c_str(), summary.c_str());
   std::printf("\n");
 }
 
@@ -27,17 +41,38 @@ int RunList(const std::vector<std::string>& args) {
   flags.String("target-spec", &target_spec, "also describe this external target spec file");
   Status st = flags.Parse(args);
   if (!st.ok()) return BadInput("list", st.message());
+  if (flags.help_requested()) {
+    std::printf("usage: faultline list [flags]\n\nPrints what this build can do: commands, targets, workloads, "
+                "nemeses and the models faultline check --model takes.\n\n%s",
+                flags.Usage().c_str());
+    return kExitValid;
+  }
   if (!flags.positionals().empty()) return BadInput("list", "takes no arguments");
-  PrintSection("commands", CommandRegistry::Get());
-  PrintSection("targets", TargetRegistry::Get());
+  std::string external;
   if (flags.WasSet("target-spec")) {
     auto spec = LoadExternalSpec(target_spec);
     if (!spec.ok()) return BadInput("list", spec.status().message());
-    std::printf("external target spec:\n  %s\n\n", DescribeExternalSpec(*spec).c_str());
+    external = DescribeExternalSpec(*spec);
   }
-  PrintSection("workloads", WorkloadRegistry::Get());
-  PrintSection("nemeses", NemesisRegistry::Get());
-  PrintSection("models (faultline check --model)", ModelRegistry::Get());
+  Rows models = RowsOf(ModelRegistry::Get());
+  for (const auto& m : TxnModels()) models.push_back(m);
+  const std::vector<std::pair<const char*, Rows>> sections = {
+      {"commands", RowsOf(CommandRegistry::Get())},
+      {"targets", RowsOf(TargetRegistry::Get())},
+      {"workloads", RowsOf(WorkloadRegistry::Get())},
+      {"nemeses", RowsOf(NemesisRegistry::Get())},
+      {"models (faultline check --model)", models},
+  };
+  int width = 0;
+  for (const auto& [title, rows] : sections) {
+    for (const auto& row : rows) width = std::max(width, static_cast<int>(row.first.size()));
+  }
+  for (const auto& [title, rows] : sections) {
+    PrintSection(title, rows, width);
+    if (std::string(title) == "targets" && !external.empty()) {
+      std::printf("external target spec:\n  %s\n\n", external.c_str());
+    }
+  }
   return kExitValid;
 }
 

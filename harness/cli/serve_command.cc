@@ -17,7 +17,7 @@ int RunServe(const std::vector<std::string>& args) {
   Flags flags("serve");
   ServeOptions o;
   flags.String("store", &o.store, "results directory (default store)");
-  flags.String("bind", &o.bind, "address to listen on (default 127.0.0.1: this machine only)");
+  flags.String("bind", &o.bind, "address to listen on (default 127.0.0.1: this machine only)", "ADDRESS");
   flags.Int("port", &o.port, "port (default 8080; 0 = any free port, printed)");
   Status st = flags.Parse(args);
   if (!st.ok()) return BadInput("serve", st.message());

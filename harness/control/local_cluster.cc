@@ -312,12 +312,16 @@ Status ValidateSpec(const LocalClusterSpec& spec) {
   return Status::Ok();
 }
 
-Status LocalClusterDown(const LocalClusterSpec& spec) {
+Status LocalClusterDown(const LocalClusterSpec& spec, bool* found) {
+  bool any = false;
+  if (found == nullptr) found = &any;
+  *found = false;
   if (Status s = RequireRoot(); !s.ok()) return s;
   if (Status s = CheckName(spec.name); !s.ok()) return s;
   const std::string dir = StateDir(spec);
   const std::string file = ClusterFilePath(spec.name, spec.state_root);
   std::error_code ec;
+  if (fs::exists(dir, ec) || fs::exists(file, ec)) *found = true;
   if (fs::exists(file, ec)) {
     auto c = LoadClusterFile(file);
     if (c.ok()) {
@@ -329,17 +333,19 @@ Status LocalClusterDown(const LocalClusterSpec& spec) {
   // Whatever a crash left: namespaces, links and the FORWARD rule by their
   // names (all derived from the cluster name, so other clusters are untouched).
   for (const auto& netns : ListNetns()) {
-    if (IsNodeNetns(netns, spec.name)) RemoveNetns(netns);
+    if (IsNodeNetns(netns, spec.name)) RemoveNetns(netns), *found = true;
   }
   for (const auto& link : ListLinks()) {
     if (link.rfind(VethPrefix(spec.name), 0) == 0 || link == BridgeName(spec.name)) {
       RunLocal({"ip", "link", "del", link});
+      *found = true;
     }
   }
   for (int i = 0; i < 10; ++i) {
     auto check = RunLocal(ForwardRule(BridgeName(spec.name), "-C"));
     if (!check.ok() || check->exit_code != 0) break;
     RunLocal(ForwardRule(BridgeName(spec.name), "-D"));
+    *found = true;
   }
   fs::remove_all(dir, ec);
   if (ec) return Status::Error("cannot remove " + dir + ": " + ec.message());

@@ -81,8 +81,9 @@ Status ValidateSpec(const LocalClusterSpec& spec);
 Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec);
 // Removes everything cluster `spec.name` made: node processes (by recorded pid,
 // then whatever still runs in its namespaces), namespaces, veths, bridge, its
-// FORWARD rule, state files. Idempotent: OK when nothing is left.
-Status LocalClusterDown(const LocalClusterSpec& spec);
+// FORWARD rule, state files. Idempotent: OK when nothing is left. `found`,
+// when given, is set to whether there was anything of the cluster to remove.
+Status LocalClusterDown(const LocalClusterSpec& spec, bool* found = nullptr);
 
 struct NodeHealth {
   std::string name;

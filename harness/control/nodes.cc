@@ -70,18 +70,29 @@ Result<std::vector<std::string>> ExplicitNodeList(const NodeOptions& options) {
   return out;
 }
 
+Status CheckNodeOptions(const NodeOptions& options) {
+  if (!HasExplicitNodes(options)) {
+    auto cluster = LoadClusterFile(options.cluster_file.empty() ? ClusterFilePath() : options.cluster_file);
+    return cluster.ok() ? Status::Ok() : cluster.status();
+  }
+  auto nodes = ExplicitNodeList(options);
+  if (!nodes.ok()) return nodes.status();
+  if (options.ssh_port < 1 || options.ssh_port > 65535) {
+    return Status::Error("--ssh-port " + std::to_string(options.ssh_port) + ": not a port");
+  }
+  if (!options.ssh_key.empty() && !fs::exists(options.ssh_key)) {
+    return Status::Error("--ssh-key " + options.ssh_key + ": no such file");
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<std::unique_ptr<Remote>>> ConnectNodes(const NodeOptions& options,
                                                           const std::string& run_dir) {
   std::vector<SshOptions> targets;
   if (HasExplicitNodes(options)) {
+    if (Status s = CheckNodeOptions(options); !s.ok()) return s;
     auto nodes = ExplicitNodeList(options);
     if (!nodes.ok()) return nodes.status();
-    if (options.ssh_port < 1 || options.ssh_port > 65535) {
-      return Status::Error("--ssh-port " + std::to_string(options.ssh_port) + ": not a port");
-    }
-    if (!options.ssh_key.empty() && !fs::exists(options.ssh_key)) {
-      return Status::Error("--ssh-key " + options.ssh_key + ": no such file");
-    }
     std::string known_hosts = options.known_hosts;
     if (options.strict_host_keys && known_hosts.empty()) {
       const char* home = std::getenv("HOME");

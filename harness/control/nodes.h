@@ -45,6 +45,13 @@ bool HasExplicitNodes(const NodeOptions& options);
 // list, duplicate node, an entry with spaces ("FILE:LINE: ...").
 Result<std::vector<std::string>> ExplicitNodeList(const NodeOptions& options);
 
+// What can be checked of the options without touching the network: the
+// explicit node list (as ExplicitNodeList), --ssh-port, that --ssh-key
+// exists; without explicit nodes, that the cluster file can be read. Returns
+// an error naming the problem ("--ssh-key k: no such file", "no local cluster
+// at F: ..."); OK says nothing about whether the nodes can be reached.
+Status CheckNodeOptions(const NodeOptions& options);
+
 // Connects to all nodes in parallel (SshRemote). Without explicit nodes, uses
 // the local cluster file; if there is none the error says to run `faultline
 // cluster up`. Host keys trusted on first use are recorded in

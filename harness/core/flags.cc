@@ -1,5 +1,6 @@
 #include "harness/core/flags.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -7,24 +8,71 @@
 
 namespace faultline {
 
-void Flags::String(const std::string& name, std::string* out, const std::string& help) {
-  defs_[name] = Def{Def::kString, out, help};
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
-void Flags::Int(const std::string& name, long long* out, const std::string& help) {
-  defs_[name] = Def{Def::kInt, out, help};
+
+bool Has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+}  // namespace
+
+void Flags::Define(const std::string& name, Def::Kind kind, void* out, const std::string& help,
+                   const std::string& placeholder) {
+  std::string p = placeholder;
+  const bool number = kind == Def::kInt || kind == Def::kInt32 || kind == Def::kDouble;
+  if (kind == Def::kBool) {
+    p.clear();
+  } else if (!p.empty()) {
+  } else if (EndsWith(name, "-opt")) {
+    p = "KEY=VALUE";
+  } else if (EndsWith(name, "-ms")) {
+    p = "MS";
+  } else if (number && (Has(name, "time") || Has(name, "interval") || Has(name, "timeout"))) {
+    p = "SECONDS";
+  } else if (EndsWith(name, "port")) {
+    p = "PORT";
+  } else if (EndsWith(name, "-file") || EndsWith(name, "spec") || EndsWith(name, "-key") ||
+             name == "known-hosts") {
+    p = "FILE";
+  } else if (name == "store" || name == "report" || name == "resume" || name == "state-root" ||
+             EndsWith(name, "-dir")) {
+    p = "DIR";
+  } else if (Has(help, "comma")) {
+    p = "LIST";
+  } else if (Has(help, "fraction")) {
+    p = "FRACTION";
+  } else if (number) {
+    p = "N";
+  } else {
+    p = name.substr(name.rfind('-') == std::string::npos ? 0 : name.rfind('-') + 1);
+    for (char& c : p) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  }
+  defs_[name] = Def{kind, out, help, p};
 }
-void Flags::Int(const std::string& name, int* out, const std::string& help) {
-  defs_[name] = Def{Def::kInt32, out, help};
+
+void Flags::String(const std::string& name, std::string* out, const std::string& help,
+                   const std::string& placeholder) {
+  Define(name, Def::kString, out, help, placeholder);
 }
-void Flags::Double(const std::string& name, double* out, const std::string& help) {
-  defs_[name] = Def{Def::kDouble, out, help};
+void Flags::Int(const std::string& name, long long* out, const std::string& help,
+                const std::string& placeholder) {
+  Define(name, Def::kInt, out, help, placeholder);
+}
+void Flags::Int(const std::string& name, int* out, const std::string& help, const std::string& placeholder) {
+  Define(name, Def::kInt32, out, help, placeholder);
+}
+void Flags::Double(const std::string& name, double* out, const std::string& help,
+                   const std::string& placeholder) {
+  Define(name, Def::kDouble, out, help, placeholder);
 }
 void Flags::Bool(const std::string& name, bool* out, const std::string& help) {
-  defs_[name] = Def{Def::kBool, out, help};
+  Define(name, Def::kBool, out, help, "");
 }
-void Flags::Strings(const std::string& name, std::vector<std::string>* out,
-                    const std::string& help) {
-  defs_[name] = Def{Def::kStrings, out, help};
+void Flags::Strings(const std::string& name, std::vector<std::string>* out, const std::string& help,
+                    const std::string& placeholder) {
+  Define(name, Def::kStrings, out, help, placeholder);
 }
 
 Status Flags::Parse(const std::vector<std::string>& args) {
@@ -112,12 +160,17 @@ Status Flags::Parse(const std::vector<std::string>& args) {
 }
 
 std::string Flags::Usage() const {
+  auto left = [&](const std::string& name) {
+    const Def& def = defs_.at(name);
+    return "  --" + name + (def.placeholder.empty() ? "" : " " + def.placeholder);
+  };
+  size_t width = 0;
+  for (const auto& [name, def] : defs_) width = std::max(width, left(name).size());
   std::string s;
   for (const auto& [name, def] : defs_) {
-    std::string left = "  --" + name;
-    if (def.kind != Def::kBool) left += " X";
-    if (left.size() < 26) left.resize(26, ' ');
-    s += left + " " + def.help + "\n";
+    std::string l = left(name);
+    l.resize(width, ' ');
+    s += l + "  " + def.help + "\n";
   }
   return s;
 }

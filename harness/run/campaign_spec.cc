@@ -1,6 +1,9 @@
 #include "harness/run/campaign_spec.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -45,6 +48,49 @@ bool Contains(const json& spec, const json& match) {
   }
   if (spec.is_array() && match.is_array()) return spec == match;
   return spec == match;
+}
+
+// True when `value` (a spec's setting) is what `--only k=text` asks for:
+// the same string, a number equal as a number ("1" matches 1 and "1.0"), a
+// boolean by its name, or a list holding a match.
+bool OnlyValueMatches(const json& value, const std::string& text) {
+  if (value.is_array()) {
+    for (const auto& e : value) {
+      if (OnlyValueMatches(e, text)) return true;
+    }
+    return false;
+  }
+  if (value.is_string() && value.get<std::string>() == text) return true;
+  if (value.is_boolean()) return text == (value.get<bool>() ? "true" : "false");
+  auto number = [](const std::string& t) -> std::optional<double> {
+    char* end = nullptr;
+    double d = std::strtod(t.c_str(), &end);
+    if (t.empty() || *end != '\0' || !std::isfinite(d)) return std::nullopt;
+    return d;
+  };
+  std::optional<double> want = number(text);
+  if (!want) return false;
+  if (value.is_number()) return value.get<double>() == *want;
+  if (value.is_string()) {
+    std::optional<double> have = number(value.get<std::string>());
+    return have && *have == *want;
+  }
+  return false;
+}
+
+// True when `spec` has setting `key` matching `text`: a top-level key
+// ("workload", "seed"), a dotted path ("target_opts.mode"), or a key of an
+// option object ("mode" in target_opts, workload_opts or nemesis_opts).
+bool OnlyMatches(const json& spec, const std::string& key, const std::string& text) {
+  if (spec.contains(key)) return OnlyValueMatches(spec[key], text);
+  if (auto dot = key.find('.'); dot != std::string::npos) {
+    const std::string head = key.substr(0, dot);
+    return spec.contains(head) && spec[head].is_object() && OnlyMatches(spec[head], key.substr(dot + 1), text);
+  }
+  for (const auto& [k, v] : spec.items()) {
+    if (v.is_object() && v.contains(key) && OnlyValueMatches(v[key], text)) return true;
+  }
+  return false;
 }
 
 // A matrix entry's short label: a string as is, an object's values joined
@@ -207,7 +253,7 @@ Result<CampaignSpec> LoadCampaign(const std::string& path,
         run.not_applicable = resolved.status().message();
       }
       bool keep = true;
-      for (const auto& [k, v] : only) keep = keep && run.spec.contains(k) && Contains(run.spec[k], json(v));
+      for (const auto& [k, v] : only) keep = keep && OnlyMatches(run.spec, k, v);
       if (keep) c.runs.push_back(std::move(run));
     }
     size_t d = entries.size();

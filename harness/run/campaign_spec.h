@@ -53,8 +53,11 @@ struct CampaignSpec {
 };
 
 // Reads and expands `path`. `only` (k=v pairs, from --only) keeps the runs
-// whose spec has key k with value v (a string value, or a list holding it;
-// "nemesis=partition" matches ["partition"]).
+// whose spec has setting k with value v. k is a test.json key ("workload",
+// "seed"), a dotted path ("target_opts.mode") or an option of target_opts,
+// workload_opts or nemesis_opts ("mode"); v matches a string equal to it, a
+// number equal as a number ("seed=1" matches 1), a boolean by name, or a
+// list holding a match ("nemesis=partition" matches ["partition"]).
 Result<CampaignSpec> LoadCampaign(const std::string& path,
                                   const std::vector<std::pair<std::string, std::string>>& only = {});
 

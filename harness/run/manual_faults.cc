@@ -1,5 +1,8 @@
 #include "harness/run/manual_faults.h"
 
+#include <map>
+#include <mutex>
+
 #include "harness/core/rng.h"
 #include "nemesis/faultline_chain.h"
 #include "nemesis/nemesis_support.h"
@@ -36,9 +39,56 @@ std::string TrimNewlines(std::string s) {
   return s;
 }
 
+// For kill and pause: "" when the store's process can take the fault on
+// every node it may hit (the nodes of `value`, else all), else why not
+// ("the store is not running on n2 (...)"). A kill needs a process (running
+// or paused), a pause a running one. Errors: a node could not be read. Dbs
+// other than DaemonDb cannot say: "".
+Result<std::string> WhyStoreCannotTake(const ManualFaultContext& ctx, const std::string& kind,
+                                       const json& value) {
+  auto* daemon = dynamic_cast<DaemonDb*>(ctx.db);
+  if (daemon == nullptr || (kind != "kill" && kind != "pause")) return std::string();
+  const bool named = value.is_object() && value.contains("nodes") && value["nodes"].is_array();
+  std::vector<std::string> names;
+  if (named) {
+    for (const auto& n : value["nodes"]) {
+      if (n.is_string()) names.push_back(n.get<std::string>());
+    }
+  } else {
+    names = NodeNames(*ctx.cluster);
+  }
+  const std::vector<const NodeInfo*> nodes = NodesNamed(*ctx.cluster, names);
+  std::map<std::string, std::string> states;  // node -> ProcessState
+  std::mutex mu;
+  Status read = ForEachNode(nodes, [&](const NodeInfo& n) {
+    auto state = daemon->ProcessState(n);
+    if (!state.ok()) return state.status();
+    std::lock_guard<std::mutex> lock(mu);
+    states[n.name] = *state;
+    return Status::Ok();
+  });
+  if (!read.ok()) return read;
+  std::string not_running, paused;
+  for (const NodeInfo* n : nodes) {
+    const std::string& state = states[n->name];
+    if (state == "not running") not_running += (not_running.empty() ? "" : ", ") + n->name;
+    if (state == "stopped" && kind == "pause") paused += (paused.empty() ? "" : ", ") + n->name;
+  }
+  std::string why;
+  if (!not_running.empty()) why = "the store is not running on " + not_running;
+  if (!paused.empty()) why += (why.empty() ? "" : "; ") + ("the store is already paused on " + paused);
+  if (why.empty()) return why;
+  return kind + " refused: " + why + " (faultline fault status shows each node" +
+         (named ? "" : "; name the nodes to " + kind + " with --on") + ")";
+}
+
 }  // namespace
 
-Result<Op> StartManualFault(const ManualFaultContext& ctx, const std::string& kind, const json& value) {
+Result<Op> StartManualFault(const ManualFaultContext& ctx, const std::string& kind, const json& value,
+                            bool* refused) {
+  bool refusal = false;
+  if (refused == nullptr) refused = &refusal;
+  *refused = true;
   json start_value = value;
   if (kind == "clock") {
     std::string kinds = ctx.options.count("clock") ? ctx.options.at("clock") : "bump";
@@ -49,15 +99,24 @@ Result<Op> StartManualFault(const ManualFaultContext& ctx, const std::string& ki
     if (start_value.is_null()) start_value = json::object();
     start_value["kind"] = "bump";
   }
+  if (NemesisRegistry::Get().Find(kind) == nullptr) return SetUpNemesis(ctx, kind).status();
+  *refused = false;
   auto nemesis = SetUpNemesis(ctx, kind);
   if (!nemesis.ok()) return nemesis.status();
   const std::string fault = FaultOf(**nemesis);
   auto recorded = FindManualFaults(ctx.store, *ctx.cluster);
   if (!recorded.ok()) return recorded.status();
   if (recorded->faults.contains(fault)) {
+    *refused = true;
     return Status::Error(fault + " was already started by hand on these nodes (since " +
                          recorded->faults[fault].value("since", std::string("?")) +
                          "): faultline fault stop " + fault + " first");
+  }
+  auto why_not = WhyStoreCannotTake(ctx, kind, start_value);
+  if (!why_not.ok()) return why_not.status();
+  if (!why_not->empty()) {
+    *refused = true;
+    return Status::Error(*why_not);
   }
   // Write-ahead: recorded before anything touches the nodes.
   if (Status s = RecordManualFault(ctx.store, *ctx.cluster, fault, nullptr); !s.ok()) {

@@ -38,10 +38,15 @@ struct ManualFaultContext {
 // hand is a bump (strobe and drift need a process ticking them; refused).
 // Returns the completed start op, its value saying what was done. Errors:
 // unknown kind, a fault of that kind already started by hand (stop it
-// first), setup failure, or the op's own error (then the fault stays in the
-// ledger: stop or heal undoes whatever was applied).
+// first), a kill or pause on a node whose store is not running (nothing to
+// kill or pause, and a later stop would start a store that was not running:
+// refused before anything is recorded; every node when `value` names none),
+// setup failure, or the op's own error (then the fault stays in the ledger:
+// stop or heal undoes whatever was applied). `refused`, when given, is set
+// to whether the error refuses the request itself (the kinds above up to the
+// store check) rather than reports a failure to reach or change the nodes.
 Result<Op> StartManualFault(const ManualFaultContext& ctx, const std::string& kind,
-                            const nlohmann::json& value);
+                            const nlohmann::json& value, bool* refused = nullptr);
 
 // Stops the faults started by hand on the cluster: `kind`, or every one when
 // empty (error when there is none of `kind`). Returns the completed stop ops

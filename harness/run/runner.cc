@@ -79,6 +79,23 @@ ClusterInfo InProcessCluster(const std::string& run_dir) {
   return c;
 }
 
+// OK when `store` is, or can be made, a directory: it and its nearest
+// existing ancestor must be directories. Else "--store PATH: ...".
+Status CheckStoreDir(const std::string& store) {
+  std::error_code ec;
+  fs::path p = store.empty() ? fs::path(".") : fs::path(store);
+  for (fs::path at = p;; at = at.parent_path()) {
+    if (at.empty()) at = ".";
+    auto st = fs::status(at, ec);
+    if (fs::exists(st)) {
+      if (fs::is_directory(st)) return Status::Ok();
+      return Status::Error("--store " + store + ": " +
+                           (at == p ? "is not a directory" : at.string() + " is not a directory"));
+    }
+    if (at == at.parent_path() || at == ".") return Status::Ok();
+  }
+}
+
 // Step 1: resolve the spec, fix and print the seed, create the run directory
 // with test.json and faultline.log, open history.jsonl. Returns kExitValid
 // when the run may go on, else the exit code (3 bad spec, 4 infrastructure);
@@ -91,6 +108,14 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
   }
   run->rs = std::move(*resolved);
   TestSpec& spec = run->rs.spec;
+  // What can be checked before the run exists: a usage error leaves no seed
+  // line and no run directory behind (an unreachable node is found later).
+  Status usable = CheckStoreDir(spec.store);
+  if (usable.ok() && run->rs.target.needs_nodes) usable = CheckNodeOptions(spec.nodes);
+  if (!usable.ok()) {
+    std::fprintf(stderr, "faultline test: %s\n", usable.message().c_str());
+    return kExitBadInput;
+  }
   if (!spec.seed_set) {
     std::random_device rd;
     spec.seed = ((static_cast<uint64_t>(rd()) << 32) | rd()) & ((1ULL << 62) - 1);

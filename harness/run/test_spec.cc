@@ -213,18 +213,18 @@ void AddTestFlags(Flags& f, TestFlagValues* v) {
   f.Strings("workload-opt", &v->workload_opts, "workload option key=value (repeatable)");
   f.Bool("linearizable", &v->linearizable, "set workload: also check linearizability (stale reads)");
   f.String("consistency-models", &v->consistency_models,
-           "list-append/rw-register: models to check, a,b (default strict-serializable)");
+           "list-append/rw-register: models to check, a,b (default strict-serializable)", "LIST");
   f.Double("time-limit", &v->time_limit, "seconds of main phase (default 60)");
   f.Int("concurrency", &v->concurrency, "client workers (default 5)");
-  f.Double("rate", &v->rate, "total client ops/s (default 100; 0 = as fast as possible)");
+  f.Double("rate", &v->rate, "total client ops/s (default 100; 0 = as fast as possible)", "OPS");
   f.Int("seed", &v->seed, "seed for every random choice (default: random, printed)");
-  f.String("nemesis", &v->nemesis, "faults: partition,clock,kill,pause,packet | all | none");
+  f.String("nemesis", &v->nemesis, "faults: partition,clock,kill,pause,packet | all | none", "LIST");
   f.Double("nemesis-interval", &v->nemesis_interval, "seconds between fault changes (default 10)");
-  f.String("partition", &v->partition, "partition kind (nemesis option \"partition\")");
+  f.String("partition", &v->partition, "partition kind (nemesis option \"partition\")", "KIND");
   f.Double("clock-max-skew-ms", &v->clock_max_skew_ms, "largest clock offset (nemesis option)");
   f.String("clock-strategy", &v->clock_strategy, "faketime|system (nemesis option)");
   f.Double("packet-loss", &v->packet_loss, "fraction of packets dropped (nemesis option)");
-  f.String("fault-targets", &v->fault_targets, "one|minority|majority|all (nemesis option \"targets\")");
+  f.String("fault-targets", &v->fault_targets, "one|minority|majority|all (nemesis option \"targets\")", "WHICH");
   f.Strings("nemesis-opt", &v->nemesis_opts, "nemesis option key=value (repeatable)");
   f.Bool("leave-db-running", &v->leave_db_running, "skip the final Db teardown");
   f.Int("test-count", &v->test_count, "run the test N times (default 1)");

@@ -212,6 +212,44 @@ TEST_F(FaultCommandTest, PacketDelayByHandRunsTheShaperUntilStopped) {
   }
 }
 
+// A kill or pause by hand of a store that is not running is refused (one
+// line, exit 3) before anything is recorded, so no later `fault stop` starts
+// a store that was not running before.
+TEST_F(FaultCommandTest, KillOrPauseOfAStoreThatIsNotRunningIsRefused) {
+  // A run without --leave-db-running tears the store down on every node.
+  FaultlineOutput t = Faultline("test --target ringstore --workload register --time-limit 1 "
+                                "--rate 10 --nemesis none" + at_);
+  ASSERT_TRUE(t.code == 0 || t.code == 1) << t.text;
+  FaultlineOutput s = Fault("status");
+  ASSERT_EQ(s.code, 0) << s.text;
+  ASSERT_NE(NodeLine(s.text, "n2").find("store not running"), std::string::npos) << s.text;
+
+  struct Case {
+    std::string args, says;
+  } cases[] = {
+      {"kill n2", "kill refused: the store is not running on n2 (faultline fault status shows each node)"},
+      {"pause n2 n3", "pause refused: the store is not running on n2, n3"},
+      {"start kill", "the store is not running on n1, n2, n3 (faultline fault status shows each node; "
+                     "name the nodes to kill with --on)"},
+  };
+  for (const auto& c : cases) {
+    FaultlineOutput o = Fault(c.args);
+    EXPECT_EQ(o.code, 3) << c.args << "\n" << o.text;
+    EXPECT_NE(o.text.find(c.says), std::string::npos) << c.args << "\n" << o.text;
+    EXPECT_EQ(std::count(o.text.begin(), o.text.end(), '\n'), 1) << c.args << "\n" << o.text;
+    EXPECT_EQ(o.text.find("started"), std::string::npos) << c.args << "\n" << o.text;
+  }
+  // Nothing was recorded, so there is nothing to stop and no store is started.
+  FaultlineOutput stop = Fault("stop");
+  EXPECT_EQ(stop.code, 3) << stop.text;
+  EXPECT_NE(stop.text.find("no fault was started by hand"), std::string::npos) << stop.text;
+  s = Fault("status");
+  EXPECT_NE(s.text.find("no fault recorded"), std::string::npos) << s.text;
+  for (const char* n : {"n1", "n2", "n3"}) {
+    EXPECT_NE(NodeLine(s.text, n).find("store not running"), std::string::npos) << n << "\n" << s.text;
+  }
+}
+
 TEST_F(FaultCommandTest, BadRequestsAreOneLineWithExit3) {
   struct Case {
     std::string args, says;

@@ -171,6 +171,34 @@ TEST_F(CampaignCliTest, DryRunListsAndRunsNothing) {
   EXPECT_FALSE(fs::exists(Store()));
 }
 
+// --only matches numbers as numbers (the seed) and the options nested in
+// target_opts & co by their own name or a dotted path.
+TEST_F(CampaignCliTest, OnlySelectsBySeedAndByNestedOptions) {
+  const std::string file = WriteCampaign();  // 2 targets x 2 workloads x 2 nemeses x seeds 1, 2
+  struct Case {
+    std::string only;
+    int runs;
+  } cases[] = {
+      {"seed=1", 8},
+      {"seed=2.0", 8},
+      {"stale-reads=true", 8},
+      {"target_opts.stale-reads=false", 8},
+      {"stale-reads=true,seed=2,workload=set", 2},
+      {"nemesis=partition,seed=1", 4},
+  };
+  for (const auto& c : cases) {
+    FaultlineOutput o = Faultline("campaign " + file + " --store " + Store() + " --dry-run --only " + c.only);
+    EXPECT_EQ(o.code, 0) << c.only << "\n" << o.text;
+    EXPECT_NE(o.text.find(std::to_string(c.runs) + " runs; about"), std::string::npos) << c.only << "\n" << o.text;
+  }
+  for (const char* none : {"seed=3", "stale-reads=maybe", "target_opts=x", "mode=paxos"}) {
+    FaultlineOutput o = Faultline("campaign " + file + " --store " + Store() + " --dry-run --only " + none);
+    EXPECT_EQ(o.code, 3) << none << "\n" << o.text;
+    EXPECT_NE(o.text.find("--only matches no run"), std::string::npos) << none << "\n" << o.text;
+  }
+  EXPECT_FALSE(fs::exists(Store()));
+}
+
 TEST_F(CampaignCliTest, BadCampaignFilesExit3NamingTheJsonPath) {
   struct Case {
     std::string text, says;
