@@ -213,10 +213,12 @@ Op ExternalClient::Invoke(const Op& invoke) {
     return out;
   }
   if (!adapter_) {
-    // Spaced out while adapters keep failing soon after they start: the
-    // wait after a failure doubles (50 ms .. 2 s) and resets once one lives.
+    // Spaced out while adapters keep failing (a restart that never answered
+    // init, however long its start took on a loaded machine, or one that
+    // died soon after): the wait doubles (50 ms .. 2 s) and resets once one
+    // lives.
     auto lived = last_end_ - last_start_;
-    restart_delay_ = lived < kQuickFailure
+    restart_delay_ = restart_failed_ || lived < kQuickFailure
                          ? std::clamp(restart_delay_ * 2, kMinRestartDelay, kMaxRestartDelay)
                          : milliseconds(0);
     auto wait = last_end_ + restart_delay_ - Clock::now();
@@ -227,10 +229,12 @@ Op ExternalClient::Invoke(const Op& invoke) {
     ++stats_->restarts;
     if (Status s = StartAdapter(); !s.ok()) {
       ++stats_->restarts_failed;
+      restart_failed_ = true;
       last_end_ = Clock::now();
       Log("adapter restart for " + node_.name + " failed: " + s.message());
       return Info(invoke, "adapter restart failed: " + s.message());
     }
+    restart_failed_ = false;
   }
   const int64_t id = next_id_++;
   json msg = {{"type", "invoke"}, {"id", id}, {"f", invoke.f}};

@@ -85,6 +85,7 @@ class ExternalClient final : public Client {
   std::unique_ptr<AdapterProcess> adapter_;
   int64_t next_id_ = 1;
   std::chrono::milliseconds restart_delay_{0};
+  bool restart_failed_ = false;  // the latest restart never answered init
   std::chrono::steady_clock::time_point last_start_{};  // of the latest adapter
   std::chrono::steady_clock::time_point last_end_{};    // the latest was discarded / failed init
   bool opened_ = false;
