@@ -113,6 +113,9 @@ struct Target {
   // in-process; nemeses need nodes"). The run's one pseudo-node is named
   // "local", address 127.0.0.1 (the controller), with no remote.
   std::string without_nodes = "runs in-process";
+  // What the default test name (<store>-<workload>) calls the store: the
+  // external target's spec name ("etcd-adapter"); empty: `name`.
+  std::string store_name;
   // Optional: the target's own counters for the run (adapter restarts, ...),
   // read once after the clients closed; results.json keeps them as "target".
   std::function<json()> stats;

@@ -204,7 +204,7 @@ Result<std::pair<std::string, std::string>> ParseKeyValue(const std::string& fla
 
 void AddTestFlags(Flags& f, TestFlagValues* v) {
   f.String("spec", &v->spec_file, "JSON test spec file (same settings as these flags; flags win)");
-  f.String("name", &v->name, "test name (default <target>-<workload>); runs go to store/<name>/");
+  f.String("name", &v->name, "test name (default <target>-<workload>; for an external target <spec name>-<workload>); runs go to store/<name>/");
   f.String("target", &v->target, "what to test (faultline list; default ringstore)");
   f.String("target-spec", &v->target_spec,
            "target spec JSON file for --target external (implies it when --target is not given)");
@@ -430,7 +430,7 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
   if (!r.nemeses.empty() && !r.target.needs_nodes) {
     return Status::Error("target " + s.target + " " + r.target.without_nodes + "; nemeses need nodes");
   }
-  if (s.name.empty()) s.name = s.target + "-" + s.workload;
+  if (s.name.empty()) s.name = (r.target.store_name.empty() ? s.target : r.target.store_name) + "-" + s.workload;
   for (char c : s.name) {
     if (c == '/' || c == '\0') return Status::Error("test name must not contain '/'");
   }

@@ -23,6 +23,7 @@ Result<Target> MakeExternalTarget(const std::string& spec_file, const TargetOpti
   t.new_client = [s = *spec, options, stats] { return std::make_unique<ExternalClient>(s, options, stats); };
   t.fs = spec->fs;
   t.needs_nodes = !spec->no_nodes;
+  t.store_name = spec->name;  // runs go to store/<spec name>-<workload>/, not external-<workload>
   t.without_nodes = "runs its store on the controller (the spec says \"nodes\": \"none\")";
   t.stats = [stats, name = spec->name] {
     json j = stats->ToJson();

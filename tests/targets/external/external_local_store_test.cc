@@ -144,6 +144,8 @@ TEST_F(ExternalLocalStoreTest, AStoreOnTheControllerRunsAndChecksWithNoNodes) {
   EXPECT_TRUE(HasSubstr(run.output(), "verdict: valid")) << run.output();
   const std::string run_dir = RunDir();
   ASSERT_FALSE(run_dir.empty());
+  // Named after the spec's store, not "external-register".
+  EXPECT_EQ(fs::path(run_dir).parent_path().filename(), "loopstore-register") << run_dir;
   size_t events = 0;
   ExpectValidJsonl(run_dir + "/history.jsonl", &events);
   int ok_reads = 0, ok_writes = 0;
