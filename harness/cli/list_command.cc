@@ -1,11 +1,15 @@
 // `faultline list`: what this build can do — commands, targets, workloads,
-// nemeses, checker models (everything that registered itself).
+// nemeses, checker models (everything that registered itself), and where the
+// binaries it deploys to nodes are.
 #include <cstdio>
+#include <filesystem>
 
 #include "checkers/model.h"
 #include "harness/cli/cli.h"
 #include "nemesis/nemesis.h"
+#include "nemesis/packet_shaper.h"
 #include "targets/external/external_spec.h"
+#include "targets/ringstore_db.h"
 #include "targets/target.h"
 #include "workloads/workload.h"
 
@@ -19,6 +23,19 @@ void PrintSection(const char* title, const Registry& registry) {
   if (all.empty()) std::printf("  (none)\n");
   for (const auto* e : all) std::printf("  %-12s %s\n", e->name.c_str(), e->summary.c_str());
   std::printf("\n");
+}
+
+// The binaries faultline uploads to nodes are looked up beside its own
+// executable (symlinks resolved): this says whether an installed or linked
+// faultline finds them, before any deploy fails on it.
+void PrintBinaries() {
+  std::printf("binaries (beside this faultline, uploaded to nodes):\n");
+  std::error_code ec;
+  std::string ringstore = DefaultRingstoreBinary();
+  std::printf("  %-17s %s%s\n", "ringstore", std::filesystem::exists(ringstore, ec) ? "" : "(missing) ",
+              ringstore.c_str());
+  std::string shaper = LocalShaperBinary();
+  std::printf("  %-17s %s\n", "faultline-shaper", shaper.empty() ? "(missing)" : shaper.c_str());
 }
 
 int RunList(const std::vector<std::string>& args) {
@@ -38,6 +55,7 @@ int RunList(const std::vector<std::string>& args) {
   PrintSection("workloads", WorkloadRegistry::Get());
   PrintSection("nemeses", NemesisRegistry::Get());
   PrintSection("models (faultline check --model)", ModelRegistry::Get());
+  PrintBinaries();
   return kExitValid;
 }
 
