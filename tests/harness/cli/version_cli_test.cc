@@ -18,7 +18,6 @@ TEST(VersionCliTest, DashDashVersionPrintsTheBuildsVersion) {
   EXPECT_EQ(o.text, std::string("faultline ") + FaultlineVersion() + "\n");
   EXPECT_TRUE(std::regex_match(o.text, std::regex("faultline [0-9]+\\.[0-9]+\\.[0-9]+(\\+[0-9a-f]+)?\n")))
       << o.text;
-  EXPECT_EQ(std::string(FaultlineVersion()).rfind(FAULTLINE_PROJECT_VERSION, 0), 0u) << FaultlineVersion();
 }
 
 TEST(VersionCliTest, VersionCommandIsTheSame) {

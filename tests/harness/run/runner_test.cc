@@ -437,8 +437,6 @@ TEST_F(RunnerTest, TestJsonRecordsTheVersionAndStillRunsAsASpec) {
   json spec = ReadJson(first + "/test.json");
   ASSERT_TRUE(spec.contains("faultline_version")) << spec.dump(2);
   EXPECT_EQ(spec["faultline_version"], FaultlineVersion());
-  EXPECT_EQ(spec["faultline_version"].get<std::string>().rfind(FAULTLINE_PROJECT_VERSION, 0), 0u)
-      << spec["faultline_version"];
   o = Faultline("test --spec " + first + "/test.json");
   ASSERT_EQ(o.code, 0) << o.text;
   EXPECT_NE(Latest(), first);
