@@ -11,6 +11,10 @@
 #                                            time, at nice 19
 #
 # Targets: jsonl_reader edn_reader jepsen_log_reader test_spec ringstore_request.
+# Each target's body is an entry function in tests/fuzz/*_fuzz.h, which the
+# normal test suite also replays over the corpora without sanitizers
+# (CorpusReplayTest in tests_harness); the ctest fuzz_corpora_replay runs
+# `replay` only when FAULTLINE_FUZZ_REPLAY=1.
 # New inputs go to build/fuzz/corpus/<T>/, crashes to build/fuzz/artifacts/<T>/
 # (copy a crash into tests/fuzz/corpus/<T>/ and add a unit test when fixed),
 # each run's log to build/fuzz/logs/<T>.log; the last line of each run says

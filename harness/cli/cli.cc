@@ -31,6 +31,8 @@ int RunCli(int argc, char** argv) {
     return argc < 2 ? kExitBadInput : kExitValid;
   }
   std::string name = argv[1];
+  // The spelling every tool accepts; the same as the `version` command.
+  if (name == "--version") name = "version";
   const auto* entry = CommandRegistry::Get().Find(name);
   if (!entry) {
     std::fprintf(stderr, "faultline: unknown command \"%s\" (known: %s)\n", name.c_str(),

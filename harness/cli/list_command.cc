@@ -1,7 +1,9 @@
 // `faultline list`: what this build can do — commands, targets, workloads,
-// nemeses, checker models (everything that registered itself).
+// nemeses, checker models (everything that registered itself), and where the
+// binaries it deploys to nodes are.
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,7 +12,9 @@
 #include "harness/cli/check_txn.h"
 #include "harness/cli/cli.h"
 #include "nemesis/nemesis.h"
+#include "nemesis/packet_shaper.h"
 #include "targets/external/external_spec.h"
+#include "targets/ringstore_db.h"
 #include "targets/target.h"
 #include "workloads/workload.h"
 
@@ -33,6 +37,19 @@ void PrintSection(const char* title, Rows rows, int width) {
   if (rows.empty()) std::printf("  (none)\n");
   for (const auto& [name, summary] : rows) std::printf("  %-*s  %s\n", width, name.c_str(), summary.c_str());
   std::printf("\n");
+}
+
+// The binaries faultline uploads to nodes are looked up beside its own
+// executable (symlinks resolved): this says whether an installed or linked
+// faultline finds them, before any deploy fails on it.
+void PrintBinaries() {
+  std::printf("binaries (beside this faultline, uploaded to nodes):\n");
+  std::error_code ec;
+  std::string ringstore = DefaultRingstoreBinary();
+  std::printf("  %-17s %s%s\n", "ringstore", std::filesystem::exists(ringstore, ec) ? "" : "(missing) ",
+              ringstore.c_str());
+  std::string shaper = LocalShaperBinary();
+  std::printf("  %-17s %s\n", "faultline-shaper", shaper.empty() ? "(missing)" : shaper.c_str());
 }
 
 int RunList(const std::vector<std::string>& args) {
@@ -73,6 +90,7 @@ int RunList(const std::vector<std::string>& args) {
       std::printf("external target spec:\n  %s\n\n", external.c_str());
     }
   }
+  PrintBinaries();
   return kExitValid;
 }
 

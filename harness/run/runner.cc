@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "harness/control/nodes.h"
+#include "harness/core/version.h"
 #include "harness/history/history_writer.h"
 #include "harness/run/interpreter.h"
 #include "harness/run/interrupts.h"
@@ -134,7 +135,10 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
   run->cluster.log = [log = run->log.get()](const std::string& line) { log->Line(line); };
   run->cluster.workload = spec.workload;
   run->cluster.stop_requested = [] { return InterruptGuard::Count() >= 1; };
-  Status ws = WriteJsonFile(run->run_dir + "/test.json", SpecToJson(spec));
+  // The spec plus the build that ran it, so a stored run names its faultline.
+  json test_json = SpecToJson(spec);
+  test_json["faultline_version"] = FaultlineVersion();
+  Status ws = WriteJsonFile(run->run_dir + "/test.json", test_json);
   if (!ws.ok()) {
     run->log->Line("faultline test: " + ws.message());
     return kExitInfra;

@@ -183,7 +183,11 @@ Result<TestSpec> SpecFromJson(const json& j) {
     else if (k == "final_time_limit") st = num(&s.final_time_limit_s);
     else if (k == "min_availability") st = num(&s.min_availability);
     else if (k == "nodes") st = NodesFromJson(v, &s.nodes);
-    else {
+    else if (k == "faultline_version") {
+      // Written into test.json by the run (which build made it); not a setting,
+      // so a stored test.json still works as a --spec file.
+      if (!v.is_string()) st = Status::Error("\"faultline_version\" must be a string");
+    } else {
       st = Status::Error("unknown setting \"" + k + "\"");
     }
     if (!st.ok()) return st;

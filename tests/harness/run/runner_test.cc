@@ -21,6 +21,7 @@
 
 #include "harness/core/html_escape.h"
 #include "harness/core/op.h"
+#include "harness/core/version.h"
 #include "tests/faultline_child.h"
 #include "tests/faultline_cli.h"
 
@@ -453,6 +454,22 @@ TEST_F(RunnerTest, SpecFileCarriesTheSameSettings) {
   EXPECT_EQ(spec["seed"], 7);
   EXPECT_EQ(spec["concurrency"], 3);  // the flag wins over the file
   EXPECT_EQ(spec["workload_opts"]["keys"], "2");
+}
+
+// test.json names the build that made the run, and a stored test.json is
+// still a spec file (the report's reproduce command is `test --spec`).
+TEST_F(RunnerTest, TestJsonRecordsTheVersionAndStillRunsAsASpec) {
+  FaultlineOutput o = Faultline("test --target memory --workload register --time-limit 1 --seed 3 --store " +
+                                store_);
+  ASSERT_EQ(o.code, 0) << o.text;
+  std::string first = Latest();
+  json spec = ReadJson(first + "/test.json");
+  ASSERT_TRUE(spec.contains("faultline_version")) << spec.dump(2);
+  EXPECT_EQ(spec["faultline_version"], FaultlineVersion());
+  o = Faultline("test --spec " + first + "/test.json");
+  ASSERT_EQ(o.code, 0) << o.text;
+  EXPECT_NE(Latest(), first);
+  EXPECT_EQ(ReadJson(Latest() + "/test.json")["seed"], 3);
 }
 
 TEST_F(RunnerTest, ListPrintsRegisteredParts) {
