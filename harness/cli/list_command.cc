@@ -42,14 +42,14 @@ void PrintSection(const char* title, Rows rows, int width) {
 // The binaries faultline uploads to nodes are looked up beside its own
 // executable (symlinks resolved): this says whether an installed or linked
 // faultline finds them, before any deploy fails on it.
-void PrintBinaries() {
+void PrintBinaries(int width) {
   std::printf("binaries (beside this faultline, uploaded to nodes):\n");
   std::error_code ec;
   std::string ringstore = DefaultRingstoreBinary();
-  std::printf("  %-17s %s%s\n", "ringstore", std::filesystem::exists(ringstore, ec) ? "" : "(missing) ",
+  std::printf("  %-*s  %s%s\n", width, "ringstore", std::filesystem::exists(ringstore, ec) ? "" : "(missing) ",
               ringstore.c_str());
   std::string shaper = LocalShaperBinary();
-  std::printf("  %-17s %s\n", "faultline-shaper", shaper.empty() ? "(missing)" : shaper.c_str());
+  std::printf("  %-*s  %s\n", width, "faultline-shaper", shaper.empty() ? "(missing)" : shaper.c_str());
 }
 
 int RunList(const std::vector<std::string>& args) {
@@ -84,13 +84,15 @@ int RunList(const std::vector<std::string>& args) {
   for (const auto& [title, rows] : sections) {
     for (const auto& row : rows) width = std::max(width, static_cast<int>(row.first.size()));
   }
+  // The binaries' section lines up with the others too.
+  width = std::max(width, static_cast<int>(std::string("faultline-shaper").size()));
   for (const auto& [title, rows] : sections) {
     PrintSection(title, rows, width);
     if (std::string(title) == "targets" && !external.empty()) {
       std::printf("external target spec:\n  %s\n\n", external.c_str());
     }
   }
-  PrintBinaries();
+  PrintBinaries(width);
   return kExitValid;
 }
 
