@@ -145,7 +145,7 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
   }
   // serve tells runs of one test apart by these, while they run too.
   if (std::string key = RunKey(spec.store, run->run_dir); !key.empty()) {
-    (void)AppendRunIndex(spec.store, {{"run", key}, {"settings", RunSettings(SpecToJson(spec))}});
+    (void)AppendRunIndex(spec.store, {{"run", key}, {"settings", RunSettings(test_json)}});
   }
   run->log->Line("test " + spec.name + ": target " + spec.target + ", workload " + spec.workload +
                  ", " + std::to_string(spec.concurrency) + " workers, run dir " + run->run_dir);
