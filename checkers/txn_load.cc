@@ -259,6 +259,19 @@ bool TxnLoader::ParseText(std::string_view text, ParsedValue* out) {
 
 bool TxnLoader::TakeValue(std::string_view text) { return ParseText(text, &taken_); }
 
+void TxnLoader::OnProgress(size_t done, size_t total) {
+  if (sized_ || done == 0 || done < total / 16) return;
+  sized_ = true;
+  // 1.2: the rate varies along a history (a key's lists grow, then it is
+  // retired); reserving is address space, touched only when filled.
+  double scale = 1.2 * static_cast<double>(total) / static_cast<double>(done);
+  auto reserve = [scale](auto* v) { ReserveHuge(v, static_cast<size_t>(static_cast<double>(v->size()) * scale) + 1024); };
+  reserve(&h_.txns);
+  reserve(&h_.events);
+  reserve(&h_.mops);
+  reserve(&h_.pool);
+}
+
 Status TxnLoader::OnOp(Op&& op, int line, bool value_taken) {
   AddOp(op, line, value_taken);
   return Status::Ok();

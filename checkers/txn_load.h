@@ -118,6 +118,11 @@ class TxnLoader : public HistorySink {
   // or a float as a key, which are errors; escapes) is left to the json
   // path, which also words the errors.
   bool TakeValue(std::string_view text) override;
+  // Once a sixteenth of a big text (at least 4 MB) has been read, reserves
+  // the big arrays for the whole text at the rate seen so far, plus a
+  // margin (text and micro-ops grow together: reads' elements are written
+  // out). A short estimate only means growing by doubling from there.
+  void OnProgress(size_t done, size_t total) override;
   // Never fails: errors are kept for Finish.
   Status OnOp(Op&& op, int line, bool value_taken) override;
   // For a History in memory: op number `pos`, source line `line` (<= 0:
@@ -156,6 +161,7 @@ class TxnLoader : public HistorySink {
   std::unordered_map<std::string, uint32_t, TextHash, std::equal_to<>> str_keys_;
   uint32_t error_txn_ = kNoTxn;
   std::string error_;
+  bool sized_ = false;  // OnProgress has reserved
 };
 
 // Loads `history`; `name` and `lines` (lines[i]: history[i]'s source line;
