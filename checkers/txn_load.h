@@ -153,12 +153,12 @@ class TxnLoader : public HistorySink {
   ParsedValue taken_, scratch_;
   std::vector<uint32_t> small_keys_;            // key value -> key id, for keys 0..2^22
   std::unordered_map<int64_t, uint32_t> int_keys_;
-  // Looked up by the key's text (no string built per micro-op).
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, uint32_t, TextHash, std::equal_to<>> str_keys_;
+  // String keys by their text: an open-addressed table of key ids (kNoTxn:
+  // empty; a power of two, at most half full), probed linearly from the
+  // text's hash. No string is built and nothing divides per micro-op.
+  std::vector<uint32_t> str_slots_;
+  std::vector<std::pair<size_t, std::string>> str_keys_;  // per string key: hash, text
+  std::vector<uint32_t> str_ids_;                         // per string key: its key id
   uint32_t error_txn_ = kNoTxn;
   std::string error_;
   bool sized_ = false;  // OnProgress has reserved
