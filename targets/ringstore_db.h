@@ -44,10 +44,12 @@ struct RingstoreOptions {
   int rpc_timeout_ms = 0;      // ringstore --rpc-timeout-ms; 0 = its default
   int heartbeat_timeout_ms = 0;  // ringstore --heartbeat-timeout-ms; 0 = its default
   bool faketime = true;        // preload libfaketime when the node has it (faketime=off: never)
+  bool fsync = true;           // fsync=never: ringstore --fsync never (deliberately unsafe)
 };
 
 // Parses `--target-opt` settings: mode, replicas, vnodes, port, binary,
-// start-timeout-ms, request-timeout-ms, rpc-timeout-ms, faketime (auto|off).
+// start-timeout-ms, request-timeout-ms, rpc-timeout-ms, faketime (auto|off),
+// fsync (always|never).
 // Errors name the key
 // ("target ringstore: unknown option \"x\" (known: ...)").
 Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options);
