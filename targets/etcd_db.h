@@ -39,7 +39,7 @@ struct EtcdOptions {
 // start-timeout-ms, request-timeout-ms. Errors name the key.
 Result<EtcdOptions> ParseEtcdOptions(const TargetOptions& options);
 
-class EtcdDb final : public DaemonDb {
+class EtcdDb final : public DaemonDb, public HasDataDir {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/etcd";
   static constexpr char kDir[] = "/var/lib/faultline/etcd";
@@ -57,6 +57,8 @@ class EtcdDb final : public DaemonDb {
   // Restarts the member on its data dir (rejoins the cluster) and waits until
   // its process is up and its client port answers.
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
+  // kDataDir: etcd's --data-dir (its WAL and snapshots).
+  std::string DataDir(const NodeInfo& node) override { return kDataDir; }
 
  private:
   std::vector<std::string> Args(const ClusterInfo& cluster, const NodeInfo& node) const;

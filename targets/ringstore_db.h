@@ -57,7 +57,7 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options);
 // The ringstore binary next to the running executable (/proc/self/exe's dir).
 std::string DefaultRingstoreBinary();
 
-class RingstoreDb final : public DaemonDb, public ClockSkewable {
+class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataDir {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/ringstore";
   static constexpr char kArgsFile[] = "/opt/faultline/etc/ringstore.args";
@@ -78,6 +78,8 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable {
   // Starts the daemon if it is not running and waits for /health.
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
   std::string FaketimeOffsetFile(const NodeInfo& node) override;
+  // kDataDir: replica.log and its compaction files, all ringstore keeps.
+  std::string DataDir(const NodeInfo& node) override { return kDataDir; }
 
   // http://ADDRESS:PORT of `node`'s ringstore.
   std::string BaseUrl(const NodeInfo& node) const;

@@ -185,6 +185,7 @@ class FaultFs {
         enospc_ = false;
         r = {{"cleared", true}};
         break;
+      case FsCommand::Kind::kFlush: r = Flush(); break;
       case FsCommand::Kind::kStatus: break;
     }
     size_t bytes = 0, files = 0;
@@ -216,6 +217,27 @@ class FaultFs {
       if (ops & bit) s += (s.empty() ? "" : ",") + std::string(name);
     }
     return s;
+  }
+
+  json Flush() {
+    size_t bytes = 0, files = 0;
+    json errors = json::array();
+    std::vector<ino_t> inos;
+    for (auto& [ino, c] : cache_) inos.push_back(ino);
+    for (ino_t ino : inos) {
+      bytes += Find(ino)->file.unsynced_bytes();
+      ++files;
+      if (int rc = SyncCached(ino, false); rc != 0) errors.push_back(std::string("inode ") + std::to_string(ino) + ": " + std::strerror(-rc));
+    }
+    for (const DirOp& op : journal_) {
+      if (!op.kept.empty()) unlink(op.kept.c_str());
+    }
+    size_t dir_ops = journal_.size();
+    journal_.clear();
+    sync();
+    json r = {{"flushed", {{"files", files}, {"bytes", bytes}, {"dir_ops", dir_ops}}}};
+    if (!errors.empty()) r["error"] = "flush: " + errors.dump();
+    return r;
   }
 
   json LoseUnfsynced(bool tear) {

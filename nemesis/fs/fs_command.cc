@@ -50,9 +50,10 @@ std::optional<FsCommand> ParseFsCommand(const std::string& line, std::string* er
   else if (name == "enospc") c.kind = FsCommand::Kind::kEnospc;
   else if (name == "slow") c.kind = FsCommand::Kind::kSlow;
   else if (name == "clear") c.kind = FsCommand::Kind::kClear;
+  else if (name == "flush") c.kind = FsCommand::Kind::kFlush;
   else if (name == "status") c.kind = FsCommand::Kind::kStatus;
   else {
-    *error = "unknown command \"" + name + "\" (lose-unfsynced, corrupt, eio, enospc, slow, clear, status)";
+    *error = "unknown command \"" + name + "\" (lose-unfsynced, corrupt, eio, enospc, slow, clear, flush, status)";
     return std::nullopt;
   }
   bool has_ms = false;

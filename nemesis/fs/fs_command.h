@@ -18,6 +18,9 @@
 //   enospc                    writes, creates and growth fail with ENOSPC
 //   slow ms=N [ops=all|fsync|read|write]  delay those operations by N ms
 //   clear                     end eio, enospc and slow
+//   flush                     write every unsynced byte to disk and fsync it,
+//                             make journaled directory ops durable (the
+//                             writeback of a clean shutdown: nothing lost)
 //   status                    unsynced bytes and files, active faults
 //
 // Parse is pure; errors are one line naming the word that is wrong.
@@ -37,7 +40,7 @@ enum FsOp : uint8_t { kOpRead = 1, kOpWrite = 2, kOpFsync = 4, kOpAll = 7 };
 enum class CorruptMode { kBitflip, kTruncate, kZero };
 
 struct FsCommand {
-  enum class Kind { kLoseUnfsynced, kCorrupt, kEio, kEnospc, kSlow, kClear, kStatus } kind = Kind::kStatus;
+  enum class Kind { kLoseUnfsynced, kCorrupt, kEio, kEnospc, kSlow, kClear, kFlush, kStatus } kind = Kind::kStatus;
   bool tear = false;                 // lose-unfsynced
   std::string file;                  // corrupt: relative path, "" = random
   CorruptMode mode = CorruptMode::kBitflip;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -86,16 +87,22 @@ Result<std::unique_ptr<DurableLog>> DurableLog::Open(const std::string& path, co
     uint32_t len = GetU32(data.data() + pos);
     uint32_t crc = GetU32(data.data() + pos + 4);
     if (len <= kMaxRecord && pos + 8 + len > data.size()) break;  // a record cut short: the torn tail
+    // Zeros to the end: the file grew but its last blocks never got their
+    // data (a crash between the size and the data reaching the disk): a torn
+    // tail too. No record is empty (payloads carry a version byte), so an
+    // empty one followed by anything else is corruption.
+    if (len == 0 && data.find_first_not_of('\0', pos) == std::string::npos) break;
     // A whole record whose checksum fails, or a length no record has, is
     // not what a crash leaves (a torn write is a prefix of the bytes
     // written): it is corruption, and everything from here on may include
     // promises and accepted values this node acknowledged. Starting without
     // them could break linearizability, so refuse to start.
     std::string_view payload(data.data() + pos + 8, len <= kMaxRecord ? len : 0);
-    if (len > kMaxRecord || Crc32(payload) != crc) {
+    if (len == 0 || len > kMaxRecord || Crc32(payload) != crc) {
       ::close(fd);
       return Status::Error(path + " is corrupt at byte " + std::to_string(pos) + " of " + std::to_string(data.size()) +
-                           (len > kMaxRecord ? " (a record length of " + std::to_string(len) + " bytes)"
+                           (len == 0 ? " (an empty record before non-zero bytes)"
+                           : len > kMaxRecord ? " (a record length of " + std::to_string(len) + " bytes)"
                                              : " (a record's checksum does not match)") +
                            ": refusing to start with less than this node acknowledged; repair or remove the "
                            "data directory to rejoin empty");
@@ -187,7 +194,13 @@ uint64_t DurableLog::MarkSnapshotLocked() {
 
 void DurableLog::Fail(const std::string& what) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (error_.empty()) error_ = what;
+  if (error_.empty()) {
+    error_ = what;
+    // Once, on the store's log: after a failed write or fsync nothing is
+    // acknowledged again (retrying an fsync could "succeed" over lost pages).
+    std::fprintf(stderr, "durable log failed: %s: no write is acknowledged from now on (restart to recover)\n",
+                 what.c_str());
+  }
   durable_cv_.notify_all();
 }
 

@@ -18,9 +18,10 @@
 // temporary file, fsynced and renamed over the log (then the directory is
 // fsynced), so a crash at any point leaves either the old or the new log.
 //
-// Open() replays every intact record; a torn tail (a record cut short: a
-// crash in the middle of a write) is truncated away. A whole record whose
-// checksum fails, or an impossible length, is corruption, not a crash: Open
+// Open() replays every intact record; a torn tail (a record cut short, or
+// zeros to the end: a crash in the middle of a write) is truncated away. A
+// whole record whose checksum fails, an impossible length, or an empty
+// record before non-zero bytes is corruption, not a crash: Open
 // fails rather than forget what the records after it may hold (acked
 // promises and values).
 //

@@ -315,6 +315,20 @@ TEST_F(FaultFsMount, EioEnospcAndSlowFailAndDelayWhatTheySay) {
   EXPECT_NE(Slurp(mnt_ + "/.faultline-fs").find("unknown command"), std::string::npos);
 }
 
+TEST_F(FaultFsMount, FlushWritesBackEverythingAsACleanShutdown) {
+  ASSERT_EQ(Append("a", "durable", true), 0);
+  ASSERT_EQ(Append("a", "+cached", false), 0);
+  ASSERT_EQ(Append("b", "never synced", false), 0);  // nor its directory
+  json r = Control("flush");
+  EXPECT_EQ(r["flushed"]["bytes"], 19) << r.dump();
+  EXPECT_EQ(r["flushed"]["files"], 2) << r.dump();
+  EXPECT_EQ(Slurp(real_ + "/a"), "durable+cached");
+  r = Control("lose-unfsynced");  // nothing left to lose
+  EXPECT_EQ(r["lost"]["bytes"], 0) << r.dump();
+  EXPECT_TRUE(r["lost"]["dir_ops_undone"].empty()) << r.dump();
+  EXPECT_EQ(Slurp(mnt_ + "/b"), "never synced");
+}
+
 TEST_F(FaultFsMount, UnmountLeavesTheRealDirectoryWithWhatWasFsynced) {
   ASSERT_EQ(Append("a", "durable", true), 0);
   ASSERT_EQ(Append("a", "+cached", false), 0);

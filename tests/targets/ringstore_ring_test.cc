@@ -265,6 +265,38 @@ TEST(ReplicaStoreTest, CorruptLogBeforeItsTailRefusesToOpen) {
   }
 }
 
+// Zeros to the end (the size reached the disk, the data did not) are a
+// torn tail; an empty record followed by other bytes is corruption.
+TEST(ReplicaStoreTest, ZerosToTheEndAreATornTailGarbageAfterThemIsNot) {
+  for (bool garbage_after : {false, true}) {
+    TempDir dir;
+    {
+      auto store = ReplicaStore::Open(dir.path());
+      ASSERT_TRUE(store.ok());
+      ASSERT_TRUE(store.value()->WriteIfNewer("a", Ballot{1, "n1"}, 1).ok());
+    }
+    std::string log = dir.path() + "/replica.log";
+    auto size = std::filesystem::file_size(log);
+    std::string tail(4096, '\0');
+    if (garbage_after) tail += "\x05\x00\x00\x00junk!";
+    int fd = ::open(log.c_str(), O_WRONLY | O_APPEND);
+    ASSERT_EQ(::write(fd, tail.data(), tail.size()), static_cast<ssize_t>(tail.size()));
+    ::close(fd);
+    auto store = ReplicaStore::Open(dir.path());
+    if (garbage_after) {
+      ASSERT_FALSE(store.ok());
+      EXPECT_NE(store.status().message().find("corrupt at byte " + std::to_string(size) + " of " +
+                                              std::to_string(size + tail.size()) + " (an empty record"),
+                std::string::npos)
+          << store.status().message();
+    } else {
+      ASSERT_TRUE(store.ok()) << store.status().message();
+      EXPECT_EQ(std::filesystem::file_size(log), size);
+      EXPECT_EQ(store.value()->Read("a")->value, 1);
+    }
+  }
+}
+
 // --fsync never: replies come without fdatasync (the data is in the page
 // cache only, and survives a restart of the process, not a power cut).
 TEST(ReplicaStoreTest, FsyncNeverRepliesWithoutSyncing) {
