@@ -17,6 +17,7 @@
 #include "results/plots.h"
 #include "results/run_store.h"
 #include "results/timeline.h"
+#include "results/set_html.h"
 #include "results/txn_cycles_html.h"
 
 namespace faultline {
@@ -381,7 +382,7 @@ std::string RenderReport(const ReportInput& in) {
 
   std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>faultline: " +
                   HtmlEscape(name) + " " + word + "</title>" + ErrorCatcherScript() + "<style>" + kStyle +
-                  TxnAnomaliesStyle() + "</style></head><body>\n";
+                  TxnAnomaliesStyle() + SetSectionStyle() + "</style></head><body>\n";
   h += "<h1>faultline run: " + HtmlEscape(name) + "</h1>\n";
   h += "<div class=verdict style=\"background:" + std::string(VerdictColour(word)) + "\">Verdict: <b>" +
        word + "</b>";
@@ -479,6 +480,13 @@ std::string RenderReport(const ReportInput& in) {
     if (!IsTxnCheckResult(it.value())) continue;
     h += "<h2 id=\"txn-" + HtmlEscape(it.key()) + "\">Transactional anomalies: " + HtmlEscape(it.key()) + "</h2>\n" +
          TxnAnomaliesSection(it.value(), "fl-txn-" + it.key());
+  }
+  // Set checkers: the counts, and each lost / unexpected / stale element with
+  // when it was added and last seen (Jepsen's set-full).
+  for (auto it = checkers.begin(); it != checkers.end(); ++it) {
+    if (!IsSetCheckResult(it.value())) continue;
+    h += "<h2 id=\"set-" + HtmlEscape(it.key()) + "\">Set: " + HtmlEscape(it.key()) + " " +
+         Badge(it.value().value("valid", json("unknown"))) + "</h2>\n" + SetSection(it.value(), history);
   }
 
   int64_t threads = in.test.is_object() && in.test.value("concurrency", json()).is_number_integer()
