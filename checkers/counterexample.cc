@@ -10,6 +10,7 @@
 #include "checkers/fault_labels.h"
 #include "checkers/op_pairs.h"
 #include "harness/core/html_escape.h"
+#include "harness/core/nice_numbers.h"
 
 namespace faultline {
 namespace {
@@ -423,20 +424,15 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
   double axis_y = y + 4;
   s += "<line x1=\"" + Fmt("%.0f", left) + "\" x2=\"" + Fmt("%.0f", width - right) + "\" y1=\"" + Fmt("%.1f", axis_y) +
        "\" y2=\"" + Fmt("%.1f", axis_y) + "\" stroke=\"#333\"/>";
+  // Round steps (1, 2 or 5 x 10^k), with as many decimals as the step needs.
   double span = pending_end - lo;
-  double step = std::pow(10.0, std::floor(std::log10(std::max(span, 1e-9))));
-  if (span / step < 3) step /= 4;
-  else if (span / step < 6) step /= 2;
-  // As many decimals as the step needs, so that ticks never read alike.
-  int decimals = 0;
-  while (decimals < 9 && std::fabs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6) {
-    ++decimals;
-  }
-  std::string tick_fmt = use_time ? "%." + std::to_string(decimals) + "f s" : "%.0f";
-  for (double t = std::ceil(lo / step) * step; t <= pending_end + 1e-12; t += step) {
+  double step = std::max(NiceStep(span, 10), use_time ? 1e-9 : 1.0);
+  for (double k = std::ceil(lo / step); k * step <= pending_end + step * 1e-9; k += 1) {
+    double t = k * step;
     s += "<line x1=\"" + Fmt("%.1f", x(t)) + "\" x2=\"" + Fmt("%.1f", x(t)) + "\" y1=\"" + Fmt("%.1f", axis_y) +
          "\" y2=\"" + Fmt("%.1f", axis_y + 4) + "\" stroke=\"#333\"/><text x=\"" + Fmt("%.1f", x(t)) + "\" y=\"" +
-         Fmt("%.1f", axis_y + 16) + "\" text-anchor=\"middle\">" + Fmt(tick_fmt.c_str(), t) + "</text>";
+         Fmt("%.1f", axis_y + 16) + "\" text-anchor=\"middle\">" + TickLabel(t, step) + (use_time ? " s" : "") +
+         "</text>";
   }
   s += "\n</svg>\n";
   out.svg = s;

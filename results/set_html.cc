@@ -110,7 +110,8 @@ const char* SetSectionStyle() {
   return ".set-counts td{text-align:right}.set-counts td.set-bad{background:#FEB5DA;font-weight:bold}"
          ".set-outcome{padding:0 .3em;border-radius:2px;font-size:.85em}.set-ok{background:#6DB6FE}"
          ".set-fail{background:#FEB5DA}.set-info,.set-pending{background:#FFAA26}"
-         ".set-table td{font-size:.9em;vertical-align:top}";
+         ".set-table td{font-size:.9em;vertical-align:top}"
+         ".set-scroll{max-height:30em;overflow:auto;border-bottom:1px solid #ddd}";
 }
 
 std::string SetSection(const json& d, const History& history) {
@@ -216,6 +217,7 @@ std::string SetSection(const json& d, const History& history) {
                "<td>" + added + "</td><td>" + seen + "</td><td>" + why + "</td></tr>\n";
     }
     table += "</table>\n";
+    if (list.size() > 20) table = "<div class=set-scroll>" + table + "</div>\n";  // long lists scroll
     if (c.problem) {
       h += "<h3 class=set-" + std::string(c.name) + ">" + HtmlEscape(head) + "</h3>\n" + table;
     } else {

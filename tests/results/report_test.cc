@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "checkers/availability_checker.h"
@@ -14,6 +16,7 @@
 #include "checkers/set_checker.h"
 #include "checkers/stats_checker.h"
 #include "harness/core/html_escape.h"
+#include "results/plots.h"
 #include "results/run_store.h"
 #include "results/timeline.h"
 #include "tests/checkers/history_builder.h"
@@ -193,6 +196,9 @@ TEST(ReportTest, LinearizabilityFailureIsExplainedAndItsPageWritten) {
       << html.substr(table, 1500);
   std::string page = ReadAll(dir + "/linearizability.html");
   EXPECT_NE(page.find("cannot be linearized"), std::string::npos);
+  // The search's time reads as a duration ("checked in 1.31 ms"), not "0.001310502 s".
+  EXPECT_TRUE(std::regex_search(page, std::regex("checked in [0-9]{1,3}(\\.[0-9]{1,2})? (\u00b5s|ms|s)</p>")))
+      << page.substr(0, 1500);
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
 
@@ -285,6 +291,44 @@ TEST(ReportTest, InvalidSetRunHasASetSectionWithAddedAndLastSeen) {
   // (and so did the final read: 2 stale entries).
   std::string stale = row_of("Stale (2)", "2");
   EXPECT_NE(stale.find("missing from the read ok at 0.045 s on n2, process 5"), std::string::npos) << stale;
+}
+
+// Axes read in round numbers (1, 2 or 5 x 10^k steps) and reach the run's
+// end; availability is drawn as steps across its windows, so it does not
+// seem to fall before a fault began.
+TEST(PlotsTest, RoundTicksStepsAndTheRunsEnd) {
+  auto labels = [](const std::string& svg, const std::string& anchor) {
+    std::set<std::string> out;
+    std::regex label("text-anchor=\"" + anchor + "\">([-+0-9.]+)</text>");
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), label); it != std::sregex_iterator(); ++it) {
+      out.insert((*it)[1]);
+    }
+    return out;
+  };
+  // Throughput peaking at 86 ops/s: 0, 20, ... 100, not 0, 22, 43, 64, 86.
+  HistoryBuilder b;
+  for (int i = 0; i < 86; ++i) b.OkOp(i, "read", nullptr, i * 10.0, i * 10.0 + 1, "k", "n1");
+  for (int i = 0; i < 30; ++i) b.OkOp(100 + i, "read", nullptr, 1000 + i * 30.0, 1000 + i * 30.0 + 1, "k", "n1");
+  History h = b.history();
+  std::string tp = ThroughputPlot(h, {});
+  EXPECT_EQ(labels(tp, "end"), (std::set<std::string>{"0", "20", "40", "60", "80", "100"})) << tp;
+  // A clock fault over 1-3 s of a 20 s run: the time axis reaches 20 s, the
+  // offset axis ends at a round number past the 2573 ms offset.
+  HistoryBuilder c;
+  c.Nemesis(OpType::kInvoke, "start-clock", nullptr, 1000);
+  c.Nemesis(OpType::kInfo, "start-clock", {{"kind", "bump"}, {"nodes", {"n1"}}, {"offsets-ms", {{"n1", 2573}}}},
+            1001);
+  c.StopFault("clock", 3000);
+  std::vector<FaultInterval> faults = FaultIntervals(c.history());
+  std::string clock = ClockOffsetPlot(faults, 20.0);
+  EXPECT_TRUE(labels(clock, "middle").count("20")) << clock;
+  EXPECT_EQ(labels(clock, "end"), (std::set<std::string>{"-3000", "-2000", "-1000", "0", "+1000", "+2000", "+3000"}))
+      << clock;
+  // Availability: each 1 s window's share held across the window.
+  json by_time = {{"window_s", 1.0}, {"start_s", 0.0}, {"nodes", {{"n1", {1.0, 0.5, 1.0}}}}};
+  std::string av = AvailabilityPlot(by_time, {}, 3.0);
+  EXPECT_NE(av.find("points=\"64.0,16.0 337.3,16.0 337.3,138.0 610.7,138.0 610.7,16.0 884.0,16.0 \""),
+            std::string::npos) << av;
 }
 
 TEST(ReportTest, LargeHistoriesAreSampledToABoundedSize) {
