@@ -99,10 +99,12 @@ std::string Magnitude(double ms) {
 // as a relative clause: "whose clock was 3.2 s ahead at that time". Reads
 // the clock nemesis' recorded values (bump: offsets-ms; strobe: offsets-ms
 // and period-ms, the clock flipping between true time and the offset; drift:
-// rates, the offset growing from the fault's start). Of several clock faults
-// on the node in that time, the one of largest offset. Empty when none.
+// rates, the offset growing from the fault's start). Only offsets of sign
+// `sign` count (+1 ahead, -1 behind: the direction that explains the
+// failure). Of several clock faults on the node in that time, the one of
+// largest offset. Empty when none.
 std::string ClockClause(const std::vector<FaultInterval>& faults, const std::string& node, double a_s,
-                        double b_s) {
+                        double b_s, int sign) {
   if (node.empty()) return "";
   double best = 0;
   std::string clause;
@@ -124,7 +126,7 @@ std::string ClockClause(const std::vector<FaultInterval>& faults, const std::str
       ms = v["rates"][node].get<double>() * std::max(0.0, t) * 1000.0;
       drift = true;
     }
-    if (ms == 0 || std::fabs(ms) <= std::fabs(best)) continue;
+    if (ms * sign <= 0 || std::fabs(ms) <= std::fabs(best)) continue;
     best = ms;
     std::string way = Magnitude(ms) + (ms > 0 ? " ahead" : " behind");
     if (kind == "strobe") {
@@ -204,7 +206,8 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
   // "; the 2 it returned was written on n3 (write 2 to k2 by process 5, ok at
   // 1.911 s), whose clock was 3.2 s ahead at that time": of the writes (and
   // cas) of that value to that key invoked before the read completed, not
-  // failed, the latest made on a node with a skewed clock. Empty when none.
+  // failed, the latest made on a node whose clock was ahead (its timestamp
+  // then beats later writes under last-write-wins). Empty when none.
   auto ReturnedValueClause = [&](const json& read) -> std::string {
     const json key = read.contains("key") ? read["key"] : f.value("key", json());
     const json& value = read["value"];
@@ -221,7 +224,7 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
       std::string node = !inv.node.empty() ? inv.node : done ? done->node : "";
       double a = static_cast<double>(inv.time) / 1e9;
       double b = done ? static_cast<double>(done->time) / 1e9 : static_cast<double>(read_done) / 1e9;
-      std::string clause = ClockClause(all_faults, node, a, b);
+      std::string clause = ClockClause(all_faults, node, a, b, +1);
       if (clause.empty()) continue;
       std::string what = inv.f + " " + Short(inv.value) + (key.is_null() ? "" : " to " + Short(key, 24));
       involved.insert(node);
@@ -266,7 +269,7 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
         // last-write-wins: a clock behind gives the write a timestamp older
         // than the value it should have replaced.
         if (use_time) {
-          std::string clause = ClockClause(all_faults, wn, start_of(w), completed(w) ? done_of(w) : hi);
+          std::string clause = ClockClause(all_faults, wn, start_of(w), completed(w) ? done_of(w) : hi, -1);
           if (!clause.empty()) sentence += ", written on " + wn + ", " + clause;
         }
         sentence += ")";
@@ -307,6 +310,12 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
     std::string fp;
     for (const auto& p : fault_phrases) fp += (fp.empty() ? "" : "; ") + p;
     sentence += " \u2014 at the time: " + fp + ".";
+  } else if (use_time && !active.empty()) {
+    // Only clock faults that had changed nothing by the time the op ran
+    // (e.g. a bump healed before it): they are in the window's diagram.
+    std::string fp;
+    for (const FaultInterval& iv : active) fp += (fp.empty() ? "" : "; ") + DescribeFault(iv);
+    sentence += " \u2014 no clock was skewed while it ran (earlier in the window: " + fp + ").";
   } else if (use_time) {
     sentence += " \u2014 no fault was active in the window.";
   } else {

@@ -52,7 +52,8 @@ TEST(CounterexampleTest, SentenceNamesTheOpTheWriteAndTheFaultsInTheWindow) {
 // lww under clock skew: n3's clock is bumped 3.2 s ahead, n3 writes 2, the
 // clock is reset, n1 writes 3, and a later read returns 2 (the write with the
 // future timestamp won). The sentence names the cause, though the bump is
-// over before the read: the 2 was written on n3 whose clock was ahead.
+// over before the read: the 2 was written on n3 whose clock was ahead (not
+// n1's later write of 2, made while n1's clock was behind).
 TEST(CounterexampleTest, SentenceNamesTheSkewedClockOfTheWriteTheReadReturned) {
   HistoryBuilder b;
   b.Nemesis(OpType::kInvoke, "start-clock", nullptr, 100);
@@ -61,6 +62,13 @@ TEST(CounterexampleTest, SentenceNamesTheSkewedClockOfTheWriteTheReadReturned) {
   b.OkOp(4, "write", 2, 40, 50, "k", "n2");  // the same value earlier, on an unskewed node
   b.Nemesis(OpType::kInvoke, "stop-clock", nullptr, 400);
   b.Nemesis(OpType::kInfo, "stop-clock", {{"kind", "reset"}, {"nodes", {"n3"}}, {"offsets-ms", {{"n3", 0}}}}, 401);
+  // A later write of 2 on n1 while n1's clock was behind: skewed, but the
+  // wrong way to explain the read (a clock behind makes a write lose).
+  b.Nemesis(OpType::kInvoke, "start-clock", nullptr, 420);
+  b.Nemesis(OpType::kInfo, "start-clock", {{"kind", "bump"}, {"nodes", {"n1"}}, {"offsets-ms", {{"n1", -1000}}}}, 421);
+  b.OkOp(6, "write", 2, 450, 460, "k", "n1");
+  b.Nemesis(OpType::kInvoke, "stop-clock", nullptr, 480);
+  b.Nemesis(OpType::kInfo, "stop-clock", {{"kind", "reset"}, {"nodes", {"n1"}}, {"offsets-ms", {{"n1", 0}}}}, 481);
   b.OkOp(1, "write", 3, 500, 510, "k", "n1");
   b.Invoke(2, "read", nullptr, 600, "k", "n2").Ok(2, 610, json(2));
   History h = b.history();
@@ -78,6 +86,10 @@ TEST(CounterexampleTest, SentenceNamesTheSkewedClockOfTheWriteTheReadReturned) {
       << cx.sentence;
   // The last write's node was not skewed: nothing said about it.
   EXPECT_EQ(cx.sentence.find("written on n1"), std::string::npos) << cx.sentence;
+  // The bump is in the window's diagram but over when the read ran: the
+  // sentence does not say "no fault was active in the window".
+  EXPECT_NE(cx.sentence.find("\u2014 no clock was skewed while it ran (earlier in the window: clock bump: n3 +3.2 s; clock bump: n1 -1.0 s)."),
+            std::string::npos) << cx.sentence;
 }
 
 // The other way round: the last write ran on n1 while a strobe set every
