@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "checkers/op_pairs.h"
 #include "harness/core/html_escape.h"
@@ -76,6 +77,47 @@ std::string DescribeRead(const OpFacts& f) {
   std::string s = "read ok at " + (f.complete_s ? Secs(*f.complete_s) : std::string("?"));
   if (!f.node.empty()) s += " on " + HtmlEscape(f.node);
   return s + ", process " + std::to_string(f.process);
+}
+
+// A fault that started: when (its completion), and what ("disk
+// lose-unfsynced on n2, n4").
+struct FaultStart {
+  double at_s = 0;
+  std::string what;
+};
+
+std::vector<FaultStart> FaultStarts(const History& h) {
+  std::vector<FaultStart> out;
+  for (const Op& op : h) {
+    if (!op.is_nemesis() || op.is_invoke() || op.f.rfind("start-", 0) != 0 || !op.value.is_object()) continue;
+    std::string what = op.f.substr(6);
+    if (op.value.contains("fault") && op.value["fault"].is_string()) what += " " + op.value["fault"].get<std::string>();
+    if (op.value.contains("nodes") && op.value["nodes"].is_array() && !op.value["nodes"].empty()) {
+      std::string nodes;
+      for (const json& n : op.value["nodes"]) nodes += (nodes.empty() ? "" : ", ") + Text(n);
+      what += " on " + nodes;
+    }
+    out.push_back({static_cast<double>(op.time) / 1e9, what});
+  }
+  return out;
+}
+
+// The faults that started in [from_s, to_s], for a lost element: what came
+// between its acknowledgement and the read it is missing from.
+std::string FaultsBetween(const std::vector<FaultStart>& faults, double from_s, double to_s) {
+  std::string s;
+  int shown = 0, more = 0;
+  for (const FaultStart& f : faults) {
+    if (f.at_s < from_s || f.at_s > to_s) continue;
+    if (shown == 4) {
+      ++more;
+      continue;
+    }
+    s += (s.empty() ? "" : "; ") + HtmlEscape(f.what) + " at " + Secs(f.at_s);
+    ++shown;
+  }
+  if (more) s += "; and " + std::to_string(more) + " more";
+  return s.empty() ? "none" : s;
 }
 
 struct Category {
@@ -151,6 +193,13 @@ std::string SetSection(const json& d, const History& history) {
       }
     }
   }
+  std::vector<FaultStart> faults = FaultStarts(history);
+  auto read_time = [&](const json& entry, const char* field) -> std::optional<double> {
+    if (!entry.contains(field) || !entry[field].is_number_integer()) return std::nullopt;
+    auto it = pair_of_index.find(entry[field].get<int64_t>());
+    if (it == pair_of_index.end()) return std::nullopt;
+    return Facts(history, paired.pairs[it->second]).invoke_s;
+  };
   auto read_at = [&](const json& entry, const char* field) -> std::string {
     if (!entry.contains(field) || !entry[field].is_number_integer()) return "?";
     auto it = pair_of_index.find(entry[field].get<int64_t>());
@@ -190,9 +239,10 @@ std::string SetSection(const json& d, const History& history) {
     std::string head = std::string(c.title) + " (" + std::to_string(total >= 0 ? total : static_cast<long long>(list.size())) +
                        (total > static_cast<long long>(list.size()) ? ", the first " + std::to_string(list.size()) + " listed" : "") +
                        "): " + c.what;
+    bool lost = std::string(c.name) == "lost";
     std::string table = "<table class=set-table><tr><th>element</th>" + std::string(keyed ? "<th>key</th>" : "") +
                         "<th>added (invoked&ndash;completed, outcome, node, process)</th><th>last seen</th><th>"
-                        "why</th></tr>\n";
+                        "why</th>" + (lost ? "<th>faults started after it was acknowledged</th>" : "") + "</tr>\n";
     for (const json& e : list) {
       if (!e.is_object() || !e.contains("element")) continue;
       json key = e.value("key", json());
@@ -214,7 +264,14 @@ std::string SetSection(const json& d, const History& history) {
       else if (name == "unexpected") why = HtmlEscape(e.value("reason", std::string("not added"))) + "; in the " + read_at(e, "read_index");
       else why = "present in the final read";
       table += "<tr><td>" + HtmlEscape(Text(e["element"])) + "</td>" + (keyed ? "<td>" + HtmlEscape(Text(key)) + "</td>" : "") +
-               "<td>" + added + "</td><td>" + seen + "</td><td>" + why + "</td></tr>\n";
+               "<td>" + added + "</td><td>" + seen + "</td><td>" + why + "</td>";
+      if (lost) {
+        bool acked = ef && ef->add && ef->add->complete_s.has_value();
+        double acked_s = acked ? ef->add->complete_s.value() : 0;
+        std::optional<double> final_read = read_time(e, "final_read_index");
+        table += "<td>" + (acked && final_read ? FaultsBetween(faults, acked_s, *final_read) : std::string("?")) + "</td>";
+      }
+      table += "</tr>\n";
     }
     table += "</table>\n";
     if (list.size() > 20) table = "<div class=set-scroll>" + table + "</div>\n";  // long lists scroll

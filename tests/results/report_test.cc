@@ -247,6 +247,10 @@ TEST(ReportTest, InvalidSetRunHasASetSectionWithAddedAndLastSeen) {
   b.OkOp(3, "set-add", 3, 10, 20, "set", "n3");
   b.Invoke(4, "set-read", nullptr, 30, "set", "n1").Ok(4, 35, json::array({1, 2, 3}));
   b.Invoke(5, "set-read", nullptr, 40, "set", "n2").Ok(5, 45, json::array({1, 3, 99}));
+  // A power cut on n2 after 2 was acknowledged (15 ms), and a kill before.
+  b.StartFault("kill", {"n1"}, 2).StopFault("kill", 4);
+  b.Nemesis(OpType::kInvoke, "start-disk", nullptr, 60)
+      .Nemesis(OpType::kInfo, "start-disk", json{{"fault", "lose-unfsynced"}, {"nodes", {"n2", "n3"}}}, 61);
   b.Invoke(4, "set-read", nullptr, 100, "set", "n1").Ok(4, 110, json::array({1, 3}));
   History h = b.history();
   SetOptions o;
@@ -284,6 +288,10 @@ TEST(ReportTest, InvalidSetRunHasASetSectionWithAddedAndLastSeen) {
             std::string::npos) << lost;
   EXPECT_NE(lost.find("read ok at 0.035 s on n1, process 4"), std::string::npos) << lost;
   EXPECT_NE(lost.find("missing from the final read (read ok at 0.110 s on n1, process 4)"), std::string::npos) << lost;
+  // What happened between its acknowledgement and that read: the power cut,
+  // not the earlier kill.
+  EXPECT_NE(lost.find("<td>disk lose-unfsynced on n2, n3 at 0.061 s</td>"), std::string::npos) << lost;
+  EXPECT_EQ(lost.find("kill"), std::string::npos) << lost;
   // 99 was never added; process 5's read on n2 returned it.
   std::string unexpected = row_of("Unexpected (1)", "99");
   EXPECT_NE(unexpected.find("never added</td><td>read ok at 0.045 s on n2, process 5"), std::string::npos) << unexpected;
