@@ -50,7 +50,7 @@ void AddFaultFlags(const std::string& sub, Flags& f, FaultFlagValues* v) {
   f.Double("clock-max-skew-ms", &v->clock_max_skew_ms, "largest clock offset (default 5000)");
   f.Double("packet-loss", &v->packet_loss, "fraction of packets dropped (default 0.2)");
   f.String("fault-targets", &v->fault_targets, "one|minority|majority|all: which nodes", "WHICH");
-  f.String("on", &v->on, "kill/pause/slow exactly these nodes (comma list, e.g. n2)");
+  f.String("on", &v->on, "kill/pause/slow/disk exactly these nodes (comma list, e.g. n2)");
   f.Int("seed", &v->seed, "seed for the nemesis's random choices (default: random)");
 }
 
@@ -135,7 +135,7 @@ int Start(const std::string& sub, const std::string& kind, const std::vector<std
   std::string fault = kind;
   std::vector<std::string> targets = on_nodes;
   if (sub == "start") {
-    if (flags.positionals().empty()) return BadInput("fault start", "which fault? (partition, packet, clock, kill, pause)");
+    if (flags.positionals().empty()) return BadInput("fault start", "which fault? (partition, packet, clock, kill, pause, disk)");
     fault = flags.positionals()[0];
     targets = SplitCommas(in.values.on);
   } else {
@@ -144,8 +144,8 @@ int Start(const std::string& sub, const std::string& kind, const std::vector<std
   }
   json value = nullptr;
   if (!targets.empty()) {
-    if (fault != "kill" && fault != "pause" && fault != "packet") {
-      return BadInput("fault " + sub, "--on is for kill, pause and packet (use --fault-targets for " +
+    if (fault != "kill" && fault != "pause" && fault != "packet" && fault != "disk") {
+      return BadInput("fault " + sub, "--on is for kill, pause, packet and disk (use --fault-targets for " +
                                           fault + ")");
     }
     for (const auto& t : targets) {

@@ -5,6 +5,7 @@
 //   fsync=never,  set, the same                  -> lost acknowledged adds (some seed of 3)
 //   register, disk corrupt                       -> valid; the damaged node refused to start,
 //                                                   saying why, and came back repaired
+//   by hand: fault start disk eio --on n2, fault stop -> started, recorded, stopped, unmounted
 // and after every run no node has a faultline-fs mount or process left.
 // Runs are short (12 s); the 3-seed figures are in the note. Needs root.
 #include <gtest/gtest.h>
@@ -147,6 +148,32 @@ TEST_F(DiskNemesisTest, CorruptReplicaRefusesToStartAndNothingWrongIsRead) {
     }
   }
   EXPECT_GE(refused, 1) << "no corrupted replica refused to start\n" << r.output;
+  ExpectNothingLeft();
+}
+
+TEST_F(DiskNemesisTest, ByHandStartsOnOneNodeAndStopUnmounts) {
+  std::vector<std::string> base = {"--cluster-file", cluster_->cluster_file_path(), "--store", store_,
+                                   "--target-opt", "binary=" + kRingstore};
+  auto cmd = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), kFaultline);
+    args.insert(args.end(), base.begin(), base.end());
+    return RunLocal(args);
+  };
+  auto up = cmd({"test", "--target", "ringstore", "--time-limit", "2", "--nemesis", "none", "--leave-db-running"});
+  ASSERT_TRUE(up.ok());
+  ASSERT_EQ(up->exit_code, 0) << up->out << up->err;
+  auto start = cmd({"fault", "start", "disk", "--nemesis-opt", "disk-faults=eio", "--on", "n2"});
+  ASSERT_TRUE(start.ok());
+  EXPECT_EQ(start->exit_code, 0) << start->out << start->err;
+  EXPECT_NE(start->out.find("started disk: "), std::string::npos) << start->out;
+  EXPECT_NE(start->out.find("\"fault\":\"eio\",\"nodes\":[\"n2\"]"), std::string::npos) << start->out;
+  auto status = cmd({"fault", "status"});
+  ASSERT_TRUE(status.ok());
+  EXPECT_NE(status->out.find("by hand: disk since"), std::string::npos) << status->out;
+  auto stop = cmd({"fault", "stop"});
+  ASSERT_TRUE(stop.ok());
+  EXPECT_EQ(stop->exit_code, 0) << stop->out << stop->err;
+  EXPECT_NE(stop->out.find("stopped disk"), std::string::npos) << stop->out;
   ExpectNothingLeft();
 }
 

@@ -285,7 +285,7 @@ TEST_F(FaultCommandTest, BadRequestsAreOneLineWithExit3) {
       {"start", "which fault?"},
       {"kill", "which node?"},
       {"kill n9", "unknown node \"n9\""},
-      {"start partition --on n1", "--on is for kill, pause and packet"},
+      {"start partition --on n1", "--on is for kill, pause, packet and disk"},
       {"start clock --nemesis-opt clock=strobe", "clock by hand is a bump only"},
       {"start partition --partition sideways", "--partition: unknown kind \"sideways\""},
       {"start partition --nemesis-opt bad", "--nemesis-opt: expected key=value"},
