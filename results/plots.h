@@ -11,6 +11,7 @@
 //                        window (results.json availability "by_time").
 //   ClockOffsetPlot      each node's clock offset over time, from the clock
 //                        nemesis' ops (fault_labels.h ClockOffsets).
+//   BankTotalsPlot       the bank workload's read totals over time.
 // Each returns an <svg> plus a caption, or a one-line <p> when there is
 // nothing to draw. Pure; thread-safe.
 #pragma once
@@ -32,5 +33,8 @@ std::string ThroughputPlot(const History& history, const std::vector<FaultInterv
 // `by_time`: {"window_s", "start_s", "nodes": {node: [share|null]}}.
 std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterval>& faults);
 std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults);
+// The bank checker's details (checkers/bank_checker.h): every read's total
+// over time against the expected total, wrong totals in pink.
+std::string BankTotalsPlot(const json& bank, const std::vector<FaultInterval>& faults);
 
 }  // namespace faultline

@@ -481,6 +481,15 @@ std::string RenderReport(const ReportInput& in) {
          TxnAnomaliesSection(it.value(), "fl-txn-" + it.key());
   }
 
+  // The bank workload: every read's total over time (Jepsen's bank plot).
+  if (checkers.contains("bank")) {
+    const json& bank = checkers["bank"];
+    h += "<h2 id=bank>Bank: totals of the balance reads</h2>\n<p>" + Badge(bank.value("valid", json("unknown"))) +
+         " " + HtmlEscape(bank.value("reads", json(0)).dump()) + " reads, " +
+         HtmlEscape(bank.value("error_count", json(0)).dump()) + " wrong; errors by type " +
+         HtmlEscape(bank.value("error_counts", json::object()).dump()) + "</p>\n" + BankTotalsPlot(bank, faults);
+  }
+
   int64_t threads = in.test.is_object() && in.test.value("concurrency", json()).is_number_integer()
                         ? std::max<int64_t>(0, in.test["concurrency"].get<int64_t>())
                         : 0;

@@ -25,6 +25,13 @@ struct DaemonSpec {
   std::string pid_file;  // absolute path on the node
   std::string log_file;  // stdout+stderr are appended here
   std::string work_dir;  // cwd of the daemon; created by Launch
+  // Optional: the user the daemon runs as (setpriv drops to it and its group
+  // before exec, so the pid stays the daemon's); empty: the caller's user.
+  std::string user;
+  // When true, Kill/Pause/Resume signal the daemon's whole process group
+  // (it leads one: LaunchDaemon starts it with setsid), so a store that
+  // forks workers (PostgreSQL's backends) is killed or paused as a whole.
+  bool process_group = false;
 };
 
 // Shell prelude defining PIDFILE, BIN and `running` (true when the pid file
