@@ -92,6 +92,12 @@ class BankChecker : public Checker {
     }
     if (error_count > 0) {
       result.valid = Validity::kInvalid;
+      std::string kinds;
+      for (const auto& [type, n] : counts) kinds += (kinds.empty() ? "" : ", ") + type + " (" + std::to_string(n) + ")";
+      d["message"] = std::to_string(error_count) + " of " + std::to_string(reads) + " balance reads wrong: " + kinds +
+                     (totals.empty() ? std::string()
+                                     : "; totals " + std::to_string(min_total) + ".." + std::to_string(max_total) +
+                                           ", expected " + std::to_string(options_.total));
     } else if (reads == 0) {
       result.valid = Validity::kUnknown;
       d["error"] = "no ok read-balances: nothing to check";

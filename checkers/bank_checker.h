@@ -10,7 +10,8 @@
 //   "error_count", "error_counts": {type: n}, "errors": [{"index","time_s",
 //   "type","total","balances"}] (first 100), "totals": [[time_s, total], ...]
 //   (every ok read's total in history order, evenly sampled down to 5000),
-//   "min_total", "max_total"}.
+//   "min_total", "max_total", "message" (invalid: one line, e.g. "12 of 212
+//   balance reads wrong: wrong-total (12); totals 94..106, expected 100")}.
 // Stateless; thread-safe.
 #pragma once
 

@@ -47,6 +47,7 @@ TEST(BankCheckerTest, AWrongTotalIsInvalidAndNamed) {
   EXPECT_EQ(r.details["errors"][0]["total"], 26);
   EXPECT_EQ(r.details["min_total"], 26);
   EXPECT_EQ(r.details["max_total"], 30);
+  EXPECT_EQ(r.details["message"], "1 of 2 balance reads wrong: wrong-total (1); totals 26..30, expected 30");
 }
 
 TEST(BankCheckerTest, NegativeBalancesAreErrorsUnlessAllowed) {
