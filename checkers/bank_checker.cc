@@ -76,7 +76,12 @@ class BankChecker : public Checker {
     }
     json sampled = json::array();
     const size_t step = totals.size() > kMaxTotals ? (totals.size() + kMaxTotals - 1) / kMaxTotals : 1;
-    for (size_t i = 0; i < totals.size(); i += step) sampled.push_back({totals[i].first, totals[i].second});
+    size_t wrong_kept = 0;
+    for (size_t i = 0; i < totals.size(); ++i) {
+      // Every wrong total is kept (up to kMaxTotals of them); right ones are sampled.
+      const bool wrong = totals[i].second != options_.total;
+      if (wrong ? wrong_kept++ < kMaxTotals : i % step == 0) sampled.push_back({totals[i].first, totals[i].second});
+    }
     d["reads"] = reads;
     d["transfers"] = transfers;
     d["expected_total"] = options_.total;

@@ -9,7 +9,8 @@
 // details: {"reads", "transfers": {"ok","fail","info"}, "expected_total",
 //   "error_count", "error_counts": {type: n}, "errors": [{"index","time_s",
 //   "type","total","balances"}] (first 100), "totals": [[time_s, total], ...]
-//   (every ok read's total in history order, evenly sampled down to 5000),
+//   (the ok reads' totals in history order: every wrong one, up to 5000,
+//   and the right ones sampled evenly to about 5000),
 //   "min_total", "max_total", "message" (invalid: one line, e.g. "12 of 212
 //   balance reads wrong: wrong-total (12); totals 94..106, expected 100")}.
 // Stateless; thread-safe.

@@ -447,7 +447,7 @@ std::string BankTotalsPlot(const json& bank, const std::vector<FaultInterval>& f
                                                              {"read: wrong total", "#e7298a"}};
   for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
   svg += Legend(legend, p.left + 8, p.top + 12);
-  svg += "</svg>\n<p class=caption>" + std::to_string(pts.size()) + " balance reads (sampled when many): " +
+  svg += "</svg>\n<p class=caption>" + std::to_string(pts.size()) + " balance reads plotted (right totals sampled when many): " +
          std::to_string(wrong) + " with a total other than the expected " + Fmt("%.0f", expected) + ".</p>";
   return svg;
 }

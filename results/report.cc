@@ -181,6 +181,9 @@ std::string CheckerSummary(const json& d) {
     }
     return s;
   }
+  // A checker's own one-line account (the bank checker's "N of M balance
+  // reads wrong: ...") says more than a bare count.
+  if (d.contains("message") && d["message"].is_string()) return d["message"].get<std::string>();
   std::string out;
   for (const char* k : {"lost_count", "unexpected_count", "stale_count", "error_count"}) {
     long long n = count(k);

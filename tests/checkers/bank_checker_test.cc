@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "checkers/bank_checker.h"
+#include "results/plots.h"
 #include "tests/checkers/history_builder.h"
 #include "workloads/bank.h"
 
@@ -75,6 +76,28 @@ TEST(BankCheckerTest, NoOkReadIsUnknown) {
   b.Invoke(0, "transfer", {{"from", 0}, {"to", 1}, {"amount", 4}}, 1).Ok(0, 2);
   b.Invoke(1, "read-balances", nullptr, 3).Fail(1, 4, "serialization failure");
   EXPECT_EQ(Check(b.history()).valid, Validity::kUnknown);
+}
+
+// Many reads: right totals are sampled for the plot, wrong ones all kept;
+// the plot draws the wrong one in pink and counts it.
+TEST(BankCheckerTest, PlotKeepsEveryWrongTotal) {
+  HistoryBuilder b;
+  for (int i = 0; i < 12000; ++i) {
+    b.Invoke(1, "read-balances", nullptr, 2 * i).Ok(1, 2 * i + 1, Balances(i == 7777 ? std::vector<int64_t>{9, 10, 10}
+                                                                                     : std::vector<int64_t>{10, 10, 10}));
+  }
+  CheckResult r = Check(b.history());
+  EXPECT_EQ(r.valid, Validity::kInvalid);
+  const json& totals = r.details["totals"];
+  EXPECT_LT(totals.size(), 6001u);
+  EXPECT_GT(totals.size(), 3000u);
+  int wrong = 0;
+  for (const json& t : totals) wrong += t[1] != 30;
+  EXPECT_EQ(wrong, 1);
+  std::string svg = BankTotalsPlot(r.details, {});
+  EXPECT_NE(svg.find("fill=\"#e7298a\""), std::string::npos);
+  EXPECT_NE(svg.find("1 with a total other than the expected 30"), std::string::npos);
+  EXPECT_NE(BankTotalsPlot(json::object(), {}).find("No balance reads"), std::string::npos);
 }
 
 TEST(BankOptionsTest, ParsesAndSpreadsTheTotal) {
