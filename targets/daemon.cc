@@ -48,10 +48,11 @@ Result<bool> DaemonRunning(Remote& remote, const DaemonSpec& spec) {
 }
 
 Status KillDaemon(Remote& remote, const DaemonSpec& spec) {
-  const std::string who = spec.process_group ? "-- -$p" : "$p";
   std::string script = DaemonPrelude(spec) +
-                       "if running; then\n"
-                       "  kill -CONT " + who + " 2>/dev/null; kill -KILL " + who + " 2>/dev/null\n"
+                       "if running; then\n" +
+                       (spec.children ? "  kill -STOP $p 2>/dev/null; kill -KILL $(ps -o pid= --ppid $p) 2>/dev/null\n"
+                                      : "") +
+                       "  kill -CONT $p 2>/dev/null; kill -KILL $p 2>/dev/null\n"
                        "  for i in $(seq 1 200); do running || break; sleep 0.05; done\n"
                        "  if running; then echo \"pid $p survived SIGKILL for 10s\" >&2; exit 1; fi\n"
                        "fi\n"
@@ -63,13 +64,15 @@ Status KillDaemon(Remote& remote, const DaemonSpec& spec) {
 Status PauseDaemon(Remote& remote, const DaemonSpec& spec) {
   auto out = ExecOrError(remote, DaemonPrelude(spec) + "running || { echo \"" + spec.name +
                                      " is not running (no live pid in $PIDFILE)\" >&2; exit 1; }\n"
-                                     "kill -STOP " + std::string(spec.process_group ? "-- -$p" : "$p") + "\n");
+                                     "kill -STOP $p\n" +
+                                     (spec.children ? "kill -STOP $(ps -o pid= --ppid $p) 2>/dev/null; true\n" : ""));
   return out.ok() ? Status::Ok() : out.status().Prefixed("pausing " + spec.name);
 }
 
 Status ResumeDaemon(Remote& remote, const DaemonSpec& spec) {
-  auto out = ExecOrError(remote, DaemonPrelude(spec) + "if running; then kill -CONT " +
-                                     std::string(spec.process_group ? "-- -$p" : "$p") + "; fi\n");
+  auto out = ExecOrError(remote, DaemonPrelude(spec) + "if running; then " +
+                                     (spec.children ? "kill -CONT $(ps -o pid= --ppid $p) 2>/dev/null; " : "") +
+                                     "kill -CONT $p; fi\n");
   return out.ok() ? Status::Ok() : out.status().Prefixed("resuming " + spec.name);
 }
 

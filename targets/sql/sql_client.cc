@@ -1,5 +1,8 @@
 #include "targets/sql/sql_client.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "targets/sql/sql_statements.h"
 #include "workloads/bank.h"
 
@@ -102,6 +105,9 @@ SqlConn* SqlClient::Conn(Endpoint& e, std::string* error) {
   auto conn = ConnectSql(options_.dialect, e.where, options_.request_timeout);
   if (!conn.ok()) {
     *error = "cannot connect: " + conn.status().message();
+    // A server that is down refuses at once: without a pause, a worker at
+    // --rate 0 would record thousands of these a second.
+    std::this_thread::sleep_for(std::min(options_.request_timeout, std::chrono::milliseconds(100)));
     return nullptr;
   }
   e.conn = std::move(conn).value();

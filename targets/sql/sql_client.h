@@ -15,7 +15,9 @@
 // server (the primary), and with topology=primary-replicas and
 // replica-reads=true read-only transactions go to the worker's own node
 // (the completion's `node` says which). A lost connection is replaced at
-// the next op; no connection possible: that op fails ("cannot connect").
+// the next op; no connection possible: that op fails ("cannot connect")
+// after a pause of 100 ms (at most request-timeout-ms), so a server that is
+// down is not hammered.
 //
 // The first client of a target to open creates the workload's tables (drops
 // them first) on the primary; the others wait for it (SqlSchemaOnce).

@@ -51,6 +51,10 @@ class SqlDbBase : public DaemonDb {
     if (Status s = Launch(cluster, node, **remote); !s.ok()) return s;
     return WaitUp(**remote, node);
   }
+  // On a node without a server (topology=single) there is nothing to pause.
+  Status Pause(const ClusterInfo& cluster, const NodeInfo& node) override {
+    return Serves(cluster, node) ? DaemonDb::Pause(cluster, node) : Status::Ok();
+  }
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override {
     if (!Serves(cluster, node)) return Status::Ok();
     auto remote = RemoteOf(node);
@@ -118,7 +122,7 @@ class PostgresDb final : public SqlDbBase {
   static DaemonSpec Spec(const SqlOptions& o) {
     DaemonSpec s{"postgres", o.bin_dir + "/postgres", kPgPid, kPgLog, kPgDir, "", false};
     s.user = "postgres";
-    s.process_group = true;
+    s.children = true;
     return s;
   }
 
@@ -186,7 +190,7 @@ constexpr char kMyLog[] = "/var/log/faultline/mariadb.log";
 class MariaDb final : public SqlDbBase {
  public:
   explicit MariaDb(const SqlOptions& o)
-      : SqlDbBase(o, DaemonSpec{"mariadb", "/usr/sbin/mariadbd", kMyPid, kMyLog, kMyDir, /*user=*/"", /*process_group=*/false},
+      : SqlDbBase(o, DaemonSpec{"mariadb", "/usr/sbin/mariadbd", kMyPid, kMyLog, kMyDir, /*user=*/"", /*children=*/false},
                   {kMyDir, kMyLog}) {}
 
  private:

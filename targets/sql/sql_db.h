@@ -13,7 +13,7 @@
 //   /var/log/faultline/postgres.log
 //   Replicas: pg_basebackup -R from the primary (retried until the primary
 //   answers), then hot standbys streaming from it. Kill and pause signal the
-//   postmaster's whole process group (its backends too).
+//   postmaster and its children (the backends).
 // MariaDb (Debian's mariadb-server, /usr/sbin/mariadbd, --no-defaults):
 //   /var/lib/faultline/mariadb/data    mariadb-install-db; the server runs as
 //                                      the mysql user (--user=mysql)
