@@ -18,7 +18,8 @@ std::string StatsFile(const Remote& remote) { return StateDir(remote) + "/counts
 
 DaemonSpec ShaperDaemon(const Remote& remote) {
   return {"faultline-shaper", kShaperBinary, StateDir(remote) + "/shaper.pid",
-          "/var/log/faultline/shaper-" + remote.node() + ".log", StateDir(remote)};
+          "/var/log/faultline/shaper-" + remote.node() + ".log", StateDir(remote), /*user=*/"",
+          /*children=*/false};
 }
 
 std::string Num(double v) {

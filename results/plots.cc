@@ -421,4 +421,51 @@ std::string ThroughputPlot(const History& history, const std::vector<FaultInterv
   return svg;
 }
 
+std::string BankTotalsPlot(const json& bank, const std::vector<FaultInterval>& faults) {
+  if (!bank.is_object() || !bank.contains("totals") || !bank["totals"].is_array() || bank["totals"].empty()) {
+    return "<p>No balance reads to plot.</p>";
+  }
+  const double expected = bank.value("expected_total", json(0)).is_number() ? bank["expected_total"].get<double>() : 0;
+  double lo = expected, hi = expected;
+  Plot p;
+  std::vector<std::pair<double, double>> pts;
+  for (const json& t : bank["totals"]) {
+    if (!t.is_array() || t.size() != 2 || !t[0].is_number() || !t[1].is_number()) continue;
+    pts.emplace_back(t[0].get<double>(), t[1].get<double>());
+    p.x_max = std::max(p.x_max, pts.back().first);
+    lo = std::min(lo, pts.back().second);
+    hi = std::max(hi, pts.back().second);
+  }
+  for (const auto& iv : faults) p.x_max = std::max(p.x_max, static_cast<double>(iv.end) / 1e9);
+  const double pad = std::max(1.0, (hi - lo) * 0.1);
+  lo -= pad;
+  hi += pad;
+  auto y = [&](double v) { return p.top + p.PlotH() * (1 - (v - lo) / (hi - lo)); };
+  std::map<std::string, std::string> fault_colours;
+  std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
+  svg += FaultShading(p, faults, &fault_colours);
+  std::vector<std::pair<double, std::string>> ticks = {{lo + pad, Fmt("%.0f", lo + pad)},
+                                                       {expected, Fmt("%.0f", expected)},
+                                                       {hi - pad, Fmt("%.0f", hi - pad)}};
+  svg += YAxis(p, ticks, y, "total of balances");
+  svg += XAxis(p);
+  svg += Polyline({{p.X(0), y(expected)}, {p.X(p.x_max), y(expected)}}, "#6DB6FE", 1);
+  size_t wrong = 0;
+  for (const auto& [t, total] : pts) {
+    const bool ok = total == expected;
+    wrong += !ok;
+    svg += "<circle cx=\"" + Fmt("%.1f", p.X(t)) + "\" cy=\"" + Fmt("%.1f", y(total)) + "\" r=\"" +
+           (ok ? "1.8" : "2.6") + "\" fill=\"" + (ok ? "#1f77b4" : "#e7298a") + "\"><title>" +
+           Fmt("%.3fs", t) + " total " + Fmt("%.0f", total) + "</title></circle>\n";
+  }
+  std::vector<std::pair<std::string, std::string>> legend = {{"expected total", "#6DB6FE"},
+                                                             {"read: right total", "#1f77b4"},
+                                                             {"read: wrong total", "#e7298a"}};
+  for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
+  svg += Legend(legend, p.left + 8, p.top + 12);
+  svg += "</svg>\n<p class=caption>" + std::to_string(pts.size()) + " balance reads plotted (right totals sampled when many): " +
+         std::to_string(wrong) + " with a total other than the expected " + Fmt("%.0f", expected) + ".</p>";
+  return svg;
+}
+
 }  // namespace faultline

@@ -11,6 +11,7 @@
 //                        window (results.json availability "by_time").
 //   ClockOffsetPlot      each node's clock offset over time, from the clock
 //                        nemesis' ops (fault_labels.h ClockOffsets).
+//   BankTotalsPlot       the bank workload's read totals over time.
 // Each returns an <svg> plus a caption, or a one-line <p> when there is
 // nothing to draw. Axes tick at round steps (1, 2 or 5 x 10^k:
 // harness/core/nice_numbers.h). Pure; thread-safe.
@@ -35,5 +36,8 @@ std::string ThroughputPlot(const History& history, const std::vector<FaultInterv
 // at least `end_s` (the run's end), as the other plots' do.
 std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterval>& faults, double end_s = 0);
 std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults, double end_s = 0);
+// The bank checker's details (checkers/bank_checker.h): every read's total
+// over time against the expected total, wrong totals in pink.
+std::string BankTotalsPlot(const json& bank, const std::vector<FaultInterval>& faults);
 
 }  // namespace faultline

@@ -182,6 +182,9 @@ std::string CheckerSummary(const json& d) {
     }
     return s;
   }
+  // A checker's own one-line account (the bank checker's "N of M balance
+  // reads wrong: ...") says more than a bare count.
+  if (d.contains("message") && d["message"].is_string()) return d["message"].get<std::string>();
   std::string out;
   for (const char* k : {"lost_count", "unexpected_count", "stale_count", "error_count"}) {
     long long n = count(k);
@@ -488,6 +491,15 @@ std::string RenderReport(const ReportInput& in) {
     if (!IsSetCheckResult(it.value())) continue;
     h += "<h2 id=\"set-" + HtmlEscape(it.key()) + "\">Set: " + HtmlEscape(it.key()) + " " +
          Badge(it.value().value("valid", json("unknown"))) + "</h2>\n" + SetSection(it.value(), history);
+  }
+
+  // The bank workload: every read's total over time (Jepsen's bank plot).
+  if (checkers.contains("bank")) {
+    const json& bank = checkers["bank"];
+    h += "<h2 id=bank>Bank: totals of the balance reads</h2>\n<p>" + Badge(bank.value("valid", json("unknown"))) +
+         " " + HtmlEscape(bank.value("reads", json(0)).dump()) + " reads, " +
+         HtmlEscape(bank.value("error_count", json(0)).dump()) + " wrong; errors by type " +
+         HtmlEscape(bank.value("error_counts", json::object()).dump()) + "</p>\n" + BankTotalsPlot(bank, faults);
   }
 
   int64_t threads = in.test.is_object() && in.test.value("concurrency", json()).is_number_integer()

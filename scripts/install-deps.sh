@@ -10,6 +10,7 @@ packages=(
   iproute2 iptables openssh-server openssh-client openssl libfaketime procps
   fuse3 libfuse3-dev
   etcd-server etcd-client
+  postgresql libpq-dev mariadb-server libmariadb-dev
   clang-14 libclang-rt-14-dev
   chromium
 )
@@ -29,5 +30,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "faultline: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# The database packages (postgresql, mariadb-server) would start their own
+# system-wide server; faultline deploys and stops its own servers, so keep
+# the packages' services from starting (policy-rc.d 101), unless the host
+# already has a policy.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq < /dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" < /dev/null > /dev/null

@@ -28,7 +28,11 @@ Result<bool> LaunchDaemon(Remote& remote, const DaemonSpec& spec, const std::vec
       ShellQuote(spec.log_file) + "\n"
       // setsid: its own session, so nothing that ends the SSH session's
       // process group ends the store.
-      "setsid env " + ShellJoin(env) + (env.empty() ? "" : " ") + "\"$BIN\" " + ShellJoin(args) +
+      "setsid " +
+      (spec.user.empty() ? std::string()
+                         : "setpriv --reuid=" + ShellQuote(spec.user) + " --regid=" + ShellQuote(spec.user) +
+                               " --init-groups ") +
+      "env " + ShellJoin(env) + (env.empty() ? "" : " ") + "\"$BIN\" " + ShellJoin(args) +
       " >> " + ShellQuote(spec.log_file) + " 2>&1 < /dev/null &\n"
       "echo $! > \"$PIDFILE\"\n"
       "echo started\n";
@@ -45,7 +49,9 @@ Result<bool> DaemonRunning(Remote& remote, const DaemonSpec& spec) {
 
 Status KillDaemon(Remote& remote, const DaemonSpec& spec) {
   std::string script = DaemonPrelude(spec) +
-                       "if running; then\n"
+                       "if running; then\n" +
+                       (spec.children ? "  kill -STOP $p 2>/dev/null; kill -KILL $(ps -o pid= --ppid $p) 2>/dev/null\n"
+                                      : "") +
                        "  kill -CONT $p 2>/dev/null; kill -KILL $p 2>/dev/null\n"
                        "  for i in $(seq 1 200); do running || break; sleep 0.05; done\n"
                        "  if running; then echo \"pid $p survived SIGKILL for 10s\" >&2; exit 1; fi\n"
@@ -58,12 +64,15 @@ Status KillDaemon(Remote& remote, const DaemonSpec& spec) {
 Status PauseDaemon(Remote& remote, const DaemonSpec& spec) {
   auto out = ExecOrError(remote, DaemonPrelude(spec) + "running || { echo \"" + spec.name +
                                      " is not running (no live pid in $PIDFILE)\" >&2; exit 1; }\n"
-                                     "kill -STOP $p\n");
+                                     "kill -STOP $p\n" +
+                                     (spec.children ? "kill -STOP $(ps -o pid= --ppid $p) 2>/dev/null; true\n" : ""));
   return out.ok() ? Status::Ok() : out.status().Prefixed("pausing " + spec.name);
 }
 
 Status ResumeDaemon(Remote& remote, const DaemonSpec& spec) {
-  auto out = ExecOrError(remote, DaemonPrelude(spec) + "if running; then kill -CONT $p; fi\n");
+  auto out = ExecOrError(remote, DaemonPrelude(spec) + "if running; then " +
+                                     (spec.children ? "kill -CONT $(ps -o pid= --ppid $p) 2>/dev/null; " : "") +
+                                     "kill -CONT $p; fi\n");
   return out.ok() ? Status::Ok() : out.status().Prefixed("resuming " + spec.name);
 }
 

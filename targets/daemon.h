@@ -25,6 +25,15 @@ struct DaemonSpec {
   std::string pid_file;  // absolute path on the node
   std::string log_file;  // stdout+stderr are appended here
   std::string work_dir;  // cwd of the daemon; created by Launch
+  // Optional: the user the daemon runs as (setpriv drops to it and its group
+  // before exec, so the pid stays the daemon's); empty: the caller's user.
+  std::string user;
+  // When true, Kill/Pause/Resume also signal the daemon's child processes
+  // (those whose parent is the pid in the pid file), so a store that forks
+  // workers is killed or paused as a whole: PostgreSQL's backends, which
+  // each start their own session, so a process-group signal misses them.
+  // The daemon is stopped first, so it forks none while they are listed.
+  bool children = false;
 };
 
 // Shell prelude defining PIDFILE, BIN and `running` (true when the pid file

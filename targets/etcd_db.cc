@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 const DaemonSpec EtcdDb::kSpec = {"etcd", EtcdDb::kBinary, EtcdDb::kPidFile, EtcdDb::kLogFile,
-                                  EtcdDb::kDir};
+                                  EtcdDb::kDir, /*user=*/"", /*children=*/false};
 
 namespace {
 

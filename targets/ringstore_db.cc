@@ -17,7 +17,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 const DaemonSpec kSpec = {"ringstore", RingstoreDb::kBinary, RingstoreDb::kPidFile,
-                          RingstoreDb::kLogFile, RingstoreDb::kDir};
+                          RingstoreDb::kLogFile, RingstoreDb::kDir, /*user=*/"", /*children=*/false};
 
 std::string Prelude() { return DaemonPrelude(kSpec); }
 

@@ -38,8 +38,11 @@ struct ClusterInfo {
   // ("worker 3: ..."), so a client may keep a copy for lines it writes later.
   // Empty outside a run (tests, `cluster heal`): then lines are dropped.
   std::function<void(const std::string&)> log;
-  // The run's workload ("list-append"); empty outside a run.
+  // The run's workload ("list-append") and its --workload-opt settings;
+  // empty outside a run. A target that lays out a workload's data (the SQL
+  // targets: the bank's accounts) reads them here.
   std::string workload;
+  std::map<std::string, std::string> workload_opts;
   // True once the run was asked to stop (SIGINT/SIGTERM): a Setup or Open
   // waiting for something (a health check, an adapter's first answer) should
   // give up with an error. Empty outside a run: never.

@@ -134,6 +134,7 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
   run->cluster = InProcessCluster(run->run_dir);
   run->cluster.log = [log = run->log.get()](const std::string& line) { log->Line(line); };
   run->cluster.workload = spec.workload;
+  run->cluster.workload_opts = spec.workload_opts;
   run->cluster.stop_requested = [] { return InterruptGuard::Count() >= 1; };
   // The spec plus the build that ran it, so a stored run names its faultline.
   json test_json = SpecToJson(spec);
