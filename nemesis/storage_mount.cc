@@ -15,7 +15,8 @@ std::string StateDir(const Remote& remote) { return "/var/lib/faultline/fs/" + r
 
 DaemonSpec FaultFsDaemon(const Remote& remote) {
   return {"faultline-fs", kFaultFsBinary, StateDir(remote) + "/faultline-fs.pid",
-          "/var/log/faultline/faultline-fs-" + remote.node() + ".log", StateDir(remote)};
+          "/var/log/faultline/faultline-fs-" + remote.node() + ".log", StateDir(remote), /*user=*/"",
+          /*children=*/false};
 }
 
 // Shell: D and R (the data directory and its bind point) and `mounted PATH
