@@ -30,6 +30,7 @@
 #include "nemesis/nemesis.h"
 #include "nemesis/nemesis_support.h"
 #include "nemesis/node_selection.h"
+#include "nemesis/role_targets.h"
 
 namespace faultline {
 namespace {
@@ -59,6 +60,7 @@ class ClockNemesis : public Nemesis {
   std::vector<FaultPair> Faults() const override { return {{"start-clock", "stop-clock"}}; }
 
   Status CheckTarget(Db* db) override {
+    if (Status r = CheckRolesAvailable(targets_, db, "clock: --fault-targets"); !r.ok()) return r;
     if (system_clock_ || dynamic_cast<ClockSkewable*>(db) != nullptr) return Status::Ok();
     return Status::Error(
         "clock: the target's Db has no libfaketime offset file (not ClockSkewable); "
@@ -78,6 +80,7 @@ class ClockNemesis : public Nemesis {
       }
     }
     cluster_ = cluster;
+    roles_ = dynamic_cast<HasRoles*>(db);
     return Status::Ok();
   }
 
@@ -114,9 +117,18 @@ class ClockNemesis : public Nemesis {
     if (op.value.is_object() && op.value.contains("kind") && op.value["kind"].is_string()) {
       kind = op.value["kind"].get<std::string>();
     }
-    std::string spec;
-    std::vector<std::string> nodes = PickTargets(targets_, NodeNames(cluster_), rng, &spec);
+    std::vector<std::string> specs = targets_;
+    if (op.value.is_object() && op.value.contains("targets") && op.value["targets"].is_string()) {
+      auto parsed = ParseTargetSpecs(op.value["targets"].get<std::string>());
+      if (!parsed.ok()) return CompleteFault(op, op.value, parsed.status().Prefixed("clock"));
+      specs = *parsed;
+    }
+    auto choice = PickRoleAwareTargets(specs, cluster_, roles_, rng);
+    if (!choice.ok()) return CompleteFault(op, op.value, choice.status().Prefixed("clock"));
+    std::string spec = choice->spec;
+    std::vector<std::string> nodes = choice->nodes;
     nlohmann::json value = {{"kind", kind}, {"targets", spec}};
+    if (!choice->why.empty()) value["why"] = choice->why;
     if (kind == "bump") {
       std::map<std::string, double> offsets;
       if (op.value.is_object() && op.value.contains("offsets-ms")) {
@@ -309,6 +321,7 @@ class ClockNemesis : public Nemesis {
   const double max_skew_ms_;
   const bool system_clock_;
   const std::vector<std::string> targets_;
+  HasRoles* roles_ = nullptr;
   ClusterInfo cluster_;
   ClockSkewable* skewable_ = nullptr;
 

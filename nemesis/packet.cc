@@ -381,6 +381,11 @@ Result<std::unique_ptr<Nemesis>> MakePacket(const NemesisOptions& options) {
   }
   auto targets = ParseTargetSpecs(StringOption(options, "targets", "all"));
   if (!targets.ok()) return targets.status().Prefixed("--fault-targets");
+  for (const auto& t : *targets) {
+    if (IsRoleSpec(t)) {
+      return Status::Error("--fault-targets " + t + ": packet faults take one|minority|majority|all, not roles");
+    }
+  }
   return std::unique_ptr<Nemesis>(new PacketNemesis(std::move(s), *targets));
 }
 
