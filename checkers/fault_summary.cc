@@ -26,7 +26,17 @@ std::vector<FaultKindSummary> SummarizeFaults(const History& history) {
     FaultKindSummary& s = entry(iv.fault);
     ++s.count;
     s.active_s += static_cast<double>(iv.end - iv.start) / 1e9;
-    for (const auto& n : iv.nodes) nodes[iv.fault].insert(n);
+    // A partition hits the nodes it cuts off (all of them hold grudges).
+    const json* cut = iv.value.is_object() && iv.value.contains("cut-off") && iv.value["cut-off"].is_array()
+                          ? &iv.value["cut-off"]
+                          : nullptr;
+    if (cut != nullptr) {
+      for (const auto& n : *cut) {
+        if (n.is_string()) nodes[iv.fault].insert(n.get<std::string>());
+      }
+    } else {
+      for (const auto& n : iv.nodes) nodes[iv.fault].insert(n);
+    }
     std::string spec;
     for (const char* k : {"targets", "kind"}) {
       if (iv.value.is_object() && iv.value.contains(k) && iv.value[k].is_string()) {

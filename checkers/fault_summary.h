@@ -18,7 +18,7 @@ struct FaultKindSummary {
   std::string fault;                 // "partition"
   int64_t count = 0;                 // intervals (starts that took)
   double active_s = 0;               // their total length
-  std::vector<std::string> nodes;    // every node hit, sorted
+  std::vector<std::string> nodes;    // every node hit (a partition: cut off), sorted
   std::vector<std::string> targets;  // target specs / kinds, in first-use order ("majority", "leader")
   int64_t waited = 0;                // its ops that waited for the previous fault op
   double waited_max_s = 0;

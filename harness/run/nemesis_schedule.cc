@@ -32,7 +32,7 @@ class TimedScheduleBase : public Generator {
     op.process = ctx.table->ProcessOf(t);
     op.time = std::max(ctx.time, due);
     double waited = static_cast<double>(op.time - due) / 1e9;
-    if (last_done_at_ > due && waited > kScheduleWaitNoteS) {
+    if (note_waits_ && last_done_at_ > due && waited > kScheduleWaitNoteS) {
       if (!info.is_object()) info = json::object();
       info["at"] = static_cast<double>(due - base_) / 1e9;
       info["waited-s"] = waited;
@@ -46,6 +46,7 @@ class TimedScheduleBase : public Generator {
   }
 
   int64_t base_ = -1;  // the time of the first Next: the main phase's start
+  bool note_waits_ = true;  // random schedules have no step whose time was promised
 
  private:
   std::string running_f_, last_done_f_;
@@ -56,7 +57,9 @@ class OverlapGen : public TimedScheduleBase {
  public:
   OverlapGen(std::vector<FaultPair> pairs, double interval_s)
       : pairs_(std::move(pairs)), interval_ns_(SecondsToNanos(interval_s)),
-        next_(pairs_.size(), 0), active_(pairs_.size(), false) {}
+        next_(pairs_.size(), 0), active_(pairs_.size(), false) {
+    note_waits_ = false;
+  }
 
   GenResult Next(const Context& ctx) override {
     if (pairs_.empty()) return GenResult::Exhausted();

@@ -12,8 +12,8 @@
 //     op at its time. "stop": "all" becomes a stop of every fault the schedule
 //     started and did not stop yet.
 // All of them emit ops only on the nemesis thread, one at a time: a step due
-// while the previous fault op is still running waits for it. Such an op
-// carries that wait: its "schedule" field (a history extra) holds
+// while the previous fault op is still running waits for it. A schedule
+// file's op carries that wait: its "schedule" field (a history extra) holds
 // {"step", "at" (planned seconds), "waited-s", "waited-for" (the f it waited
 // for)}. Times count from the first time the generator is asked (the start of
 // the main phase). Generators: not thread-safe (the scheduler's thread).
