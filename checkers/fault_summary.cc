@@ -49,8 +49,9 @@ std::vector<FaultKindSummary> SummarizeFaults(const History& history) {
     }
   }
   // Waits: a scheduled op's invocation says how long it waited.
-  for (const Op& op : history) {
-    if (!op.is_nemesis() || !op.is_invoke() || !op.extra.is_object() || !op.extra.contains("schedule")) continue;
+  for (const NemesisOp& nop : PairNemesisOps(history)) {
+    const Op& op = *nop.invoke;
+    if (!op.extra.is_object() || !op.extra.contains("schedule")) continue;
     const json& sch = op.extra["schedule"];
     if (!sch.is_object() || !sch.contains("waited-s") || !sch["waited-s"].is_number()) continue;
     std::string fault = op.f.substr(op.f.find('-') == std::string::npos ? 0 : op.f.find('-') + 1);

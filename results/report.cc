@@ -377,8 +377,9 @@ std::string FaultsRanSection(const History& history) {
   }
   h += "</table>\n";
   std::string waits;
-  for (const Op& op : history) {
-    if (!op.is_nemesis() || !op.is_invoke() || !op.extra.is_object()) continue;
+  for (const NemesisOp& nop : PairNemesisOps(history)) {
+    const Op& op = *nop.invoke;
+    if (!op.extra.is_object()) continue;
     const json& sch = op.extra.value("schedule", json());
     if (!sch.is_object() || !sch.contains("waited-s") || !sch["waited-s"].is_number()) continue;
     std::string step = sch.contains("step") ? "step " + sch["step"].dump() + " " : std::string();
