@@ -5,7 +5,7 @@
 //     start is drawn from the seed.
 //   - OverlapSchedule ("overlap", the default): every fault kind starts and
 //     stops on its own random schedule around `interval_s` (healthy for
-//     0.5-1.5 intervals, active for 0.5-1.5 intervals, drawn from the seed),
+//     0.25-1 interval, active for 0.5-1.5 intervals, drawn from the seed),
 //     so with several kinds they overlap: a kill can start during a partition
 //     and end after it.
 //   - FileSchedule (a schedule file, harness/run/schedule_file.h): each step's
