@@ -116,6 +116,7 @@ TEST_F(FaultScheduleTest, OverlapStartsKillsDuringPartitionsAndSaysWhatRan) {
       std::string nodes;
       for (const auto& n : k.nodes) nodes += (nodes.empty() ? "" : ",") + n;
       EXPECT_EQ(m[3].str(), nodes) << kind;
+      std::printf("  %s\n", m[0].str().c_str());
     }
     EXPECT_NE(o.text.find("verdict: valid (faults: "), std::string::npos) << o.text;
     std::ifstream in(fs::canonical(store_ / "latest") / "results.json");
