@@ -16,7 +16,9 @@
 // Strobe and drift run on a controller thread that rewrites the offsets every
 // tick. Offsets are recorded in the op values: "offsets-ms": {node: ms}.
 // Options: "clock-max-skew-ms" (default 5000), "targets" (default: pick among
-// one, minority, majority, all). Calls are serialised by a mutex; the tick
+// one, minority, majority, all; or a role: leader, primaries, non-leader,
+// asked of the Db's HasRoles). A start's value may name its own
+// {"targets": ...} or {"nodes": [...]} (schedule files). Calls are serialised by a mutex; the tick
 // thread only touches the offsets (own mutex) and is joined before any change.
 #include <algorithm>
 #include <atomic>
@@ -123,12 +125,25 @@ class ClockNemesis : public Nemesis {
       if (!parsed.ok()) return CompleteFault(op, op.value, parsed.status().Prefixed("clock"));
       specs = *parsed;
     }
-    auto choice = PickRoleAwareTargets(specs, cluster_, roles_, rng);
-    if (!choice.ok()) return CompleteFault(op, op.value, choice.status().Prefixed("clock"));
-    std::string spec = choice->spec;
-    std::vector<std::string> nodes = choice->nodes;
+    std::string spec = "explicit";
+    std::vector<std::string> nodes;
+    std::string why;
+    if (op.value.is_object() && op.value.contains("nodes") && op.value["nodes"].is_array()) {
+      for (const auto& n : op.value["nodes"]) {
+        if (!n.is_string() || NodesNamed(cluster_, {n.get<std::string>()}).empty()) {
+          return CompleteFault(op, op.value, Status::Error("clock: unknown node " + n.dump()));
+        }
+        nodes.push_back(n.get<std::string>());
+      }
+    } else {
+      auto choice = PickRoleAwareTargets(specs, cluster_, roles_, rng);
+      if (!choice.ok()) return CompleteFault(op, op.value, choice.status().Prefixed("clock"));
+      spec = choice->spec;
+      nodes = choice->nodes;
+      why = choice->why;
+    }
     nlohmann::json value = {{"kind", kind}, {"targets", spec}};
-    if (!choice->why.empty()) value["why"] = choice->why;
+    if (!why.empty()) value["why"] = why;
     if (kind == "bump") {
       std::map<std::string, double> offsets;
       if (op.value.is_object() && op.value.contains("offsets-ms")) {

@@ -146,7 +146,16 @@ class PacketNemesis : public Nemesis {
           targets.push_back(n.get<std::string>());
         }
       } else {
-        targets = PickTargets(targets_, NodeNames(cluster_), rng, &spec);
+        std::vector<std::string> specs = targets_;
+        if (op.value.is_object() && op.value.contains("targets") && op.value["targets"].is_string()) {
+          auto parsed = ParseTargetSpecs(op.value["targets"].get<std::string>());
+          if (!parsed.ok()) return CompleteFault(op, op.value, parsed.status().Prefixed("packet"));
+          for (const auto& t : *parsed) {
+            if (IsRoleSpec(t)) return CompleteFault(op, op.value, Status::Error("packet: targets " + t + ": not a role"));
+          }
+          specs = *parsed;
+        }
+        targets = PickTargets(specs, NodeNames(cluster_), rng, &spec);
       }
       for (const auto& node : targets) {
         for (const auto& other : cluster_.nodes) {

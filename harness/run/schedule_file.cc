@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "harness/core/bounded_json.h"
@@ -175,6 +176,10 @@ Result<std::vector<ScheduleStep>> ParseSchedule(const json& steps, const std::se
 
 Result<std::vector<ScheduleStep>> LoadScheduleFile(const std::string& path, const std::set<std::string>& known,
                                                    double time_limit_s) {
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
+    return Status::Error(path + ": not a regular file (the flag takes overlap, alternate or a FILE)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::Error(path + ": cannot read the schedule file (the flag takes overlap, alternate or a FILE)");
   std::string text(kMaxScheduleBytes + 1, '\0');
