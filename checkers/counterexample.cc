@@ -8,7 +8,9 @@
 
 #include "checkers/fault_intervals.h"
 #include "checkers/fault_labels.h"
+#include "checkers/op_pairs.h"
 #include "harness/core/html_escape.h"
+#include "harness/core/nice_numbers.h"
 
 namespace faultline {
 namespace {
@@ -88,6 +90,58 @@ std::string Offset(double ms) {
   return std::fabs(ms) >= 1000 ? Fmt("%+.1f s", ms / 1000) : Fmt("%+.0f ms", ms);
 }
 
+// "3.2 s" / "850 ms" (magnitude only).
+std::string Magnitude(double ms) {
+  return std::fabs(ms) >= 1000 ? Fmt("%.1f s", std::fabs(ms) / 1000) : Fmt("%.0f ms", std::fabs(ms));
+}
+
+// What a clock fault did to `node`'s clock while an op ran from a_s to b_s,
+// as a relative clause: "whose clock was 3.2 s ahead at that time". Reads
+// the clock nemesis' recorded values (bump: offsets-ms; strobe: offsets-ms
+// and period-ms, the clock flipping between true time and the offset; drift:
+// rates, the offset growing from the fault's start). Only offsets of sign
+// `sign` count (+1 ahead, -1 behind: the direction that explains the
+// failure). Of several clock faults on the node in that time, the one of
+// largest offset. Empty when none.
+std::string ClockClause(const std::vector<FaultInterval>& faults, const std::string& node, double a_s,
+                        double b_s, int sign) {
+  if (node.empty()) return "";
+  double best = 0;
+  std::string clause;
+  for (const FaultInterval& iv : faults) {
+    if (iv.fault != "clock" || !iv.value.is_object() ||
+        !Overlaps(iv, static_cast<int64_t>(a_s * 1e9), static_cast<int64_t>(b_s * 1e9), node)) {
+      continue;
+    }
+    const json& v = iv.value;
+    std::string kind = v.value("kind", json()).is_string() ? v["kind"].get<std::string>() : "";
+    double ms = 0;
+    bool drift = false;
+    if (v.contains("offsets-ms") && v["offsets-ms"].is_object() && v["offsets-ms"].contains(node) &&
+        v["offsets-ms"][node].is_number()) {
+      ms = v["offsets-ms"][node].get<double>();
+    } else if (v.contains("rates") && v["rates"].is_object() && v["rates"].contains(node) &&
+               v["rates"][node].is_number()) {
+      double t = std::min(b_s, static_cast<double>(iv.end) / 1e9) - static_cast<double>(iv.start) / 1e9;
+      ms = v["rates"][node].get<double>() * std::max(0.0, t) * 1000.0;
+      drift = true;
+    }
+    if (ms * sign <= 0 || std::fabs(ms) <= std::fabs(best)) continue;
+    best = ms;
+    std::string way = Magnitude(ms) + (ms > 0 ? " ahead" : " behind");
+    if (kind == "strobe") {
+      clause = "whose clock was strobing between true time and " + way +
+               (v.value("period-ms", json()).is_number() ? Fmt(" (every %.0f ms)", v["period-ms"].get<double>()) : "") +
+               " at that time";
+    } else if (drift) {
+      clause = "whose clock was drifting, " + way + " at that time";
+    } else {
+      clause = "whose clock was " + way + " at that time";
+    }
+  }
+  return clause;
+}
+
 }  // namespace
 
 Counterexample DescribeCounterexample(const json& f, const History& history) {
@@ -141,16 +195,49 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
   for (const auto& op : window) out.indices.push_back(IntOr(op, "index", -1));
 
   // Faults active in the window (only meaningful on a time axis).
+  // Every fault of the run too: a write's clock skew may predate the window.
+  std::vector<FaultInterval> all_faults = use_time ? FaultIntervals(history) : std::vector<FaultInterval>{};
   std::vector<FaultInterval> active;
-  if (use_time) {
-    for (const FaultInterval& iv : FaultIntervals(history)) {
-      if (Overlaps(iv, static_cast<int64_t>(lo * 1e9), static_cast<int64_t>(hi * 1e9))) active.push_back(iv);
-    }
+  for (const FaultInterval& iv : all_faults) {
+    if (Overlaps(iv, static_cast<int64_t>(lo * 1e9), static_cast<int64_t>(hi * 1e9))) active.push_back(iv);
   }
+
+  std::set<std::string> involved;  // nodes named in the sentence
+  // "; the 2 it returned was written on n3 (write 2 to k2 by process 5, ok at
+  // 1.911 s), whose clock was 3.2 s ahead at that time": of the writes (and
+  // cas) of that value to that key invoked before the read completed, not
+  // failed, the latest made on a node whose clock was ahead (its timestamp
+  // then beats later writes under last-write-wins). Empty when none.
+  auto ReturnedValueClause = [&](const json& read) -> std::string {
+    const json key = read.contains("key") ? read["key"] : f.value("key", json());
+    const json& value = read["value"];
+    int64_t read_done = static_cast<int64_t>((completed(read) ? done_of(read) : hi) * 1e9);
+    PairedOps paired = PairClientOps(history);
+    for (size_t i = paired.pairs.size(); i-- > 0;) {
+      const OpPair& p = paired.pairs[i];
+      const Op& inv = history[p.invoke];
+      if (inv.time > read_done || inv.key != key) continue;
+      bool writes = (inv.f == "write" && inv.value == value) ||
+                    (inv.f == "cas" && inv.value.is_array() && inv.value.size() == 2 && inv.value[1] == value);
+      if (!writes || PairOutcome(history, p) == OpType::kFail) continue;
+      const Op* done = p.completion ? &history[*p.completion] : nullptr;
+      std::string node = !inv.node.empty() ? inv.node : done ? done->node : "";
+      double a = static_cast<double>(inv.time) / 1e9;
+      double b = done ? static_cast<double>(done->time) / 1e9 : static_cast<double>(read_done) / 1e9;
+      std::string clause = ClockClause(all_faults, node, a, b, +1);
+      if (clause.empty()) continue;
+      std::string what = inv.f + " " + Short(inv.value) + (key.is_null() ? "" : " to " + Short(key, 24));
+      involved.insert(node);
+      return "; the " + Short(value) + " it returned was written on " + node + " (" + what + " by process " +
+             std::to_string(inv.process) +
+             (done && done->is_ok() ? Fmt(", ok at %.3f s", b) : std::string(done ? ", info" : ", never completed")) +
+             "), " + clause;
+    }
+    return "";
+  };
 
   // The sentence.
   std::string sentence;
-  std::set<std::string> involved;
   if (has_op) {
     const json& op = f["op"];
     std::string node = NodeOf(op, history);
@@ -177,9 +264,20 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
         std::string wn = NodeOf(w, history);
         if (!wn.empty()) involved.insert(wn);
         sentence += " (last write: " + OpPhrase(w, wn) + " by process " + ProcText(w) +
-                    (completed(w) ? (use_time ? Fmt(", ok at %.3f s", done_of(w)) : Fmt(", event %.0f", done_of(w))) : "") + ")";
+                    (completed(w) ? (use_time ? Fmt(", ok at %.3f s", done_of(w)) : Fmt(", event %.0f", done_of(w))) : "");
+        // A skewed clock on the write's node is the usual cause under
+        // last-write-wins: a clock behind gives the write a timestamp older
+        // than the value it should have replaced.
+        if (use_time) {
+          std::string clause = ClockClause(all_faults, wn, start_of(w), completed(w) ? done_of(w) : hi, -1);
+          if (!clause.empty()) sentence += ", written on " + wn + ", " + clause;
+        }
+        sentence += ")";
         break;
       }
+      // The write the read's value came from, when its node's clock was
+      // skewed: under last-write-wins a clock ahead lets an older write win.
+      if (use_time && fname == "read" && !op["value"].is_null()) sentence += ReturnedValueClause(op);
     } else {
       sentence += "no linearization of the ops before it allows it";
     }
@@ -212,6 +310,12 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
     std::string fp;
     for (const auto& p : fault_phrases) fp += (fp.empty() ? "" : "; ") + p;
     sentence += " \u2014 at the time: " + fp + ".";
+  } else if (use_time && !active.empty()) {
+    // Only clock faults that had changed nothing by the time the op ran
+    // (e.g. a bump healed before it): they are in the window's diagram.
+    std::string fp;
+    for (const FaultInterval& iv : active) fp += (fp.empty() ? "" : "; ") + DescribeFault(iv);
+    sentence += " \u2014 no clock was skewed while it ran (earlier in the window: " + fp + ").";
   } else if (use_time) {
     sentence += " \u2014 no fault was active in the window.";
   } else {
@@ -329,20 +433,15 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
   double axis_y = y + 4;
   s += "<line x1=\"" + Fmt("%.0f", left) + "\" x2=\"" + Fmt("%.0f", width - right) + "\" y1=\"" + Fmt("%.1f", axis_y) +
        "\" y2=\"" + Fmt("%.1f", axis_y) + "\" stroke=\"#333\"/>";
+  // Round steps (1, 2 or 5 x 10^k), with as many decimals as the step needs.
   double span = pending_end - lo;
-  double step = std::pow(10.0, std::floor(std::log10(std::max(span, 1e-9))));
-  if (span / step < 3) step /= 4;
-  else if (span / step < 6) step /= 2;
-  // As many decimals as the step needs, so that ticks never read alike.
-  int decimals = 0;
-  while (decimals < 9 && std::fabs(step * std::pow(10.0, decimals) - std::round(step * std::pow(10.0, decimals))) > 1e-6) {
-    ++decimals;
-  }
-  std::string tick_fmt = use_time ? "%." + std::to_string(decimals) + "f s" : "%.0f";
-  for (double t = std::ceil(lo / step) * step; t <= pending_end + 1e-12; t += step) {
+  double step = std::max(NiceStep(span, 10), use_time ? 1e-9 : 1.0);
+  for (double k = std::ceil(lo / step); k * step <= pending_end + step * 1e-9; k += 1) {
+    double t = k * step;
     s += "<line x1=\"" + Fmt("%.1f", x(t)) + "\" x2=\"" + Fmt("%.1f", x(t)) + "\" y1=\"" + Fmt("%.1f", axis_y) +
          "\" y2=\"" + Fmt("%.1f", axis_y + 4) + "\" stroke=\"#333\"/><text x=\"" + Fmt("%.1f", x(t)) + "\" y=\"" +
-         Fmt("%.1f", axis_y + 16) + "\" text-anchor=\"middle\">" + Fmt(tick_fmt.c_str(), t) + "</text>";
+         Fmt("%.1f", axis_y + 16) + "\" text-anchor=\"middle\">" + TickLabel(t, step) + (use_time ? " s" : "") +
+         "</text>";
   }
   s += "\n</svg>\n";
   out.svg = s;

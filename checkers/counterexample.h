@@ -8,7 +8,13 @@
 // because they are usually the explanation: clock offsets of the nodes
 // involved ("n3's clock was +4.2 s"), partitions ("partition (majority):
 // n4,n5 cut off"), killed or paused nodes. Nodes come from the history (the
-// checker's ops name events by index).
+// checker's ops name events by index). When the cause is a skewed clock on
+// the node of a write, even one skewed before the window, the sentence says
+// so — as last-write-wins goes wrong: the write the read's value came from,
+// made on a node whose clock was ahead ("the 2 it returned was written on n3
+// (...), whose clock was 3.2 s ahead at that time"), or the last write, made
+// on a node whose clock was behind (or strobing behind); from the clock
+// nemesis' recorded offsets, kind and period.
 //
 // The diagram (inline SVG, no script) draws the window on a time axis (run
 // time in seconds; event positions when the history has no times): one lane

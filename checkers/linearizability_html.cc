@@ -14,6 +14,7 @@
 #include "checkers/counterexample.h"
 #include "checkers/linearizable.h"
 #include "harness/core/html_escape.h"
+#include "harness/core/nice_numbers.h"
 
 namespace faultline {
 namespace {
@@ -62,7 +63,7 @@ Status WriteLinearizabilityHtml(const CheckResult& result, const History& histor
        HtmlEscape(d.value("model", std::string("?"))) + "</b>, " + std::to_string(d.value("ops", 0)) + " ops, " +
        std::to_string(d.value("partitions", 0)) + " independent key(s), " +
        std::to_string(d.value("configurations", 0)) + " configurations explored, " +
-       HtmlEscape(json(d.value("elapsed_s", 0.0)).dump()) + " s</p>\n";
+       "checked in " + FormatDuration(d.value("elapsed_s", 0.0)) + "</p>\n";
   if (result.valid == Validity::kUnknown) {
     h += "<p>Reason: " + HtmlEscape(d.value("reason", d.value("error", std::string("?")))) + "</p>\n";
   }

@@ -133,11 +133,36 @@ uint32_t TxnLoader::IntKey(int64_t v) {
 }
 
 uint32_t TxnLoader::StringKey(std::string_view k) {
-  auto it = str_keys_.find(k);
-  if (it != str_keys_.end()) return it->second;
+  size_t hash = std::hash<std::string_view>{}(k);
+  size_t mask = str_slots_.size() - 1;
+  if (!str_slots_.empty()) {
+    for (size_t at = hash & mask;; at = (at + 1) & mask) {
+      uint32_t s = str_slots_[at];
+      if (s == kNoTxn) break;
+      if (str_keys_[s].first == hash && str_keys_[s].second == k) return str_ids_[s];
+    }
+  }
   uint32_t id = static_cast<uint32_t>(h_.keys.size());
-  str_keys_.emplace(std::string(k), id);
   h_.keys.push_back(std::string(k));
+  str_keys_.push_back({hash, std::string(k)});
+  str_ids_.push_back(id);
+  if (str_keys_.size() * 2 > str_slots_.size()) {
+    str_slots_.assign(std::max<size_t>(64, str_slots_.size() * 2), kNoTxn);
+  } else {
+    // Only the new key: the table is big enough.
+    for (size_t at = hash & mask;; at = (at + 1) & mask) {
+      if (str_slots_[at] == kNoTxn) {
+        str_slots_[at] = static_cast<uint32_t>(str_keys_.size() - 1);
+        return id;
+      }
+    }
+  }
+  mask = str_slots_.size() - 1;
+  for (uint32_t s = 0; s < str_keys_.size(); ++s) {
+    size_t at = str_keys_[s].first & mask;
+    while (str_slots_[at] != kNoTxn) at = (at + 1) & mask;
+    str_slots_[at] = s;
+  }
   return id;
 }
 
@@ -258,6 +283,19 @@ bool TxnLoader::ParseText(std::string_view text, ParsedValue* out) {
 }
 
 bool TxnLoader::TakeValue(std::string_view text) { return ParseText(text, &taken_); }
+
+void TxnLoader::OnProgress(size_t done, size_t total) {
+  if (sized_ || done == 0 || done < total / 16) return;
+  sized_ = true;
+  // 1.2: the rate varies along a history (a key's lists grow, then it is
+  // retired); reserving is address space, touched only when filled.
+  double scale = 1.2 * static_cast<double>(total) / static_cast<double>(done);
+  auto reserve = [scale](auto* v) { ReserveHuge(v, static_cast<size_t>(static_cast<double>(v->size()) * scale) + 1024); };
+  reserve(&h_.txns);
+  reserve(&h_.events);
+  reserve(&h_.mops);
+  reserve(&h_.pool);
+}
 
 Status TxnLoader::OnOp(Op&& op, int line, bool value_taken) {
   AddOp(op, line, value_taken);

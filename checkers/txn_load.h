@@ -118,6 +118,11 @@ class TxnLoader : public HistorySink {
   // or a float as a key, which are errors; escapes) is left to the json
   // path, which also words the errors.
   bool TakeValue(std::string_view text) override;
+  // Once a sixteenth of a big text (at least 4 MB) has been read, reserves
+  // the big arrays for the whole text at the rate seen so far, plus a
+  // margin (text and micro-ops grow together: reads' elements are written
+  // out). A short estimate only means growing by doubling from there.
+  void OnProgress(size_t done, size_t total) override;
   // Never fails: errors are kept for Finish.
   Status OnOp(Op&& op, int line, bool value_taken) override;
   // For a History in memory: op number `pos`, source line `line` (<= 0:
@@ -148,14 +153,15 @@ class TxnLoader : public HistorySink {
   ParsedValue taken_, scratch_;
   std::vector<uint32_t> small_keys_;            // key value -> key id, for keys 0..2^22
   std::unordered_map<int64_t, uint32_t> int_keys_;
-  // Looked up by the key's text (no string built per micro-op).
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, uint32_t, TextHash, std::equal_to<>> str_keys_;
+  // String keys by their text: an open-addressed table of key ids (kNoTxn:
+  // empty; a power of two, at most half full), probed linearly from the
+  // text's hash. No string is built and nothing divides per micro-op.
+  std::vector<uint32_t> str_slots_;
+  std::vector<std::pair<size_t, std::string>> str_keys_;  // per string key: hash, text
+  std::vector<uint32_t> str_ids_;                         // per string key: its key id
   uint32_t error_txn_ = kNoTxn;
   std::string error_;
+  bool sized_ = false;  // OnProgress has reserved
 };
 
 // Loads `history`; `name` and `lines` (lines[i]: history[i]'s source line;

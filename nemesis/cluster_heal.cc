@@ -3,6 +3,7 @@
 #include "nemesis/faultline_chain.h"
 #include "nemesis/nemesis_support.h"
 #include "nemesis/packet_shaper.h"
+#include "nemesis/storage_mount.h"
 
 namespace faultline {
 
@@ -19,12 +20,50 @@ std::string NetworkHealCommand() {
          "tc qdisc del dev \"$d\" root && echo \"$q qdisc removed from $d\"; fi; done; fi";
 }
 
+// A data directory left mounted through faultline-fs (the disk nemesis):
+// the store is stopped, faultline-fs writes back what it holds (no data is
+// lost by healing), the mount is removed and the store starts on its real
+// directory.
+void HealStorage(const ClusterInfo& cluster, const NodeInfo& n, const std::string& dir, Killable* killable,
+                 NodeHealReport* report) {
+  auto mounted = FaultFsMounted(*n.remote, dir);
+  if (!mounted.ok()) {
+    report->errors.push_back(mounted.status().message());
+    return;
+  }
+  if (!*mounted) {
+    // A bind point without the mount (faultline-fs died): remove it too.
+    if (Status u = UnmountFaultFs(*n.remote, dir); !u.ok()) report->errors.push_back(u.message());
+    return;
+  }
+  if (killable) {
+    if (Status k = killable->Kill(cluster, n); !k.ok()) report->errors.push_back("stopping the store: " + k.message());
+  }
+  auto flushed = FaultFsCommand(*n.remote, dir, "clear");
+  if (flushed.ok()) flushed = FaultFsCommand(*n.remote, dir, "flush");
+  if (!flushed.ok()) report->errors.push_back(flushed.status().message());
+  if (Status u = UnmountFaultFs(*n.remote, dir); !u.ok()) {
+    report->errors.push_back(u.message());
+    return;
+  }
+  report->done.push_back("faultline-fs unmounted from " + dir);
+  if (killable) {
+    if (Status st = killable->Start(cluster, n); st.ok()) {
+      report->done.push_back("store restarted on its real data directory");
+    } else {
+      report->errors.push_back("restarting the store: " + st.message());
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db) {
   std::vector<NodeHealReport> reports(cluster.nodes.size());
   auto* skewable = dynamic_cast<ClockSkewable*>(db);
   auto* pausable = dynamic_cast<Pausable*>(db);
+  auto* data = dynamic_cast<HasDataDir*>(db);
+  auto* killable = dynamic_cast<Killable*>(db);
   std::vector<const NodeInfo*> nodes = AllNodes(cluster);
   ForEachNode(nodes, [&](const NodeInfo& n) {
     // ForEachNode hands out references into cluster.nodes: the index is stable.
@@ -62,6 +101,7 @@ std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db) {
         report.errors.push_back("resume: " + s.message());
       }
     }
+    if (data) HealStorage(cluster, n, data->DataDir(n), killable, &report);
     return Status::Ok();
   });
   return reports;

@@ -3,8 +3,10 @@
 // FAULTLINE iptables chains (nothing else of the firewall), deletes netem and
 // tbf qdiscs, stops the packet shaper, writes "+0" into the Db's libfaketime
 // offset file where it exists, and SIGCONTs the store through the Db's
-// Pausable capability. Killed stores
-// are not restarted (that is the Db's Setup). A clock moved with
+// Pausable capability. A data directory left mounted through faultline-fs
+// (the disk nemesis; HasDataDir) is unmounted after a writeback, the store
+// stopped for it and started again on the real directory. Other killed
+// stores are not restarted (that is the Db's Setup). A clock moved with
 // --clock-strategy system is not restored (no record survives; use NTP).
 // Runs the nodes in parallel; each node's report says what was done.
 #pragma once

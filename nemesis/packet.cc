@@ -100,8 +100,11 @@ class PacketNemesis : public Nemesis {
       if (mechanism_ == "shaper") {
         const std::string binary = LocalShaperBinary();
         if (binary.empty()) {
-          return Status::Error("packet: this kernel lacks tc netem and faultline-shaper is not built "
-                               "beside faultline (cmake --build build --target faultline-shaper)");
+          return Status::Error(std::string("packet: ") +
+                               (settings_.mechanism == "shaper" ? "packet-mechanism=shaper, but"
+                                                                : "this kernel lacks tc netem and") +
+                               " faultline-shaper is not built beside faultline (cmake --build build "
+                               "--target faultline-shaper)");
         }
         s = ForEachNode(AllNodes(cluster_), [&](const NodeInfo& n) {
           return DeployShaper(*n.remote, binary).Prefixed("packet setup");

@@ -8,6 +8,7 @@
 
 #include "checkers/op_pairs.h"
 #include "harness/core/html_escape.h"
+#include "harness/core/nice_numbers.h"
 #include "checkers/fault_labels.h"
 
 namespace faultline {
@@ -77,14 +78,14 @@ std::string XAxis(const Plot& p) {
   std::string out = "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", p.top + p.PlotH()) +
                     "\" x2=\"" + Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" +
                     Fmt("%.1f", p.top + p.PlotH()) + "\" stroke=\"#333\"/>";
-  double step = std::pow(10.0, std::floor(std::log10(std::max(p.x_max, 1e-3))));
-  if (p.x_max / step < 4) step /= 2;
-  for (double t = 0; t <= p.x_max + 1e-9; t += step) {
-    double x = p.X(t);
+  // Round steps (1, 2 or 5 x 10^k s), about one label per 80 px at most.
+  double step = NiceStep(std::max(p.x_max, 1e-3), 10);
+  for (double k = 0; k * step <= p.x_max * (1 + 1e-9); k += 1) {
+    double t = k * step, x = p.X(t);
     out += "<line x1=\"" + Fmt("%.1f", x) + "\" y1=\"" + Fmt("%.1f", p.top + p.PlotH()) + "\" x2=\"" +
            Fmt("%.1f", x) + "\" y2=\"" + Fmt("%.1f", p.top + p.PlotH() + 4) + "\" stroke=\"#333\"/>";
     out += "<text x=\"" + Fmt("%.1f", x) + "\" y=\"" + Fmt("%.1f", p.top + p.PlotH() + 16) +
-           "\" text-anchor=\"middle\">" + Fmt("%g", t) + "</text>";
+           "\" text-anchor=\"middle\">" + TickLabel(t, step) + "</text>";
   }
   out += "<text x=\"" + Fmt("%.1f", p.left + p.PlotW() / 2) + "\" y=\"" + Fmt("%.1f", p.height - 4) +
          "\" text-anchor=\"middle\">time (s)</text>";
@@ -287,7 +288,7 @@ std::string LatencyQuantilePlot(const History& history, const std::vector<FaultI
   return svg;
 }
 
-std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterval>& faults) {
+std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterval>& faults, double end_s) {
   if (!by_time.is_object() || !by_time.contains("nodes") || !by_time["nodes"].is_object() ||
       by_time["nodes"].empty() || !by_time.value("window_s", json()).is_number()) {
     return "<p>No availability over time (results.json has no availability \"by_time\").</p>";
@@ -296,7 +297,7 @@ std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterva
   Plot p;
   size_t longest = 0;
   for (const auto& [node, v] : by_time["nodes"].items()) longest = std::max(longest, v.is_array() ? v.size() : 0);
-  p.x_max = std::max(1e-3, start + static_cast<double>(longest) * w);
+  p.x_max = std::max({1e-3, start + static_cast<double>(longest) * w, end_s});
   for (const auto& iv : faults) p.x_max = std::max(p.x_max, static_cast<double>(iv.end) / 1e9);
   auto y = [&](double share) { return p.top + p.PlotH() * (1.0 - share); };
   std::map<std::string, std::string> fault_colours;
@@ -309,10 +310,14 @@ std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterva
   for (const auto& [node, v] : by_time["nodes"].items()) {
     if (!v.is_array()) continue;
     const char* colour = kSeries[i++ % std::size(kSeries)];
+    // Steps: each window's share holds across the window (a line between
+    // window centres would seem to fall before a fault began).
     std::vector<std::pair<double, double>> pts;
     for (size_t k = 0; k < v.size(); ++k) {
-      double x = p.X(start + (static_cast<double>(k) + 0.5) * w);
-      pts.emplace_back(x, v[k].is_number() ? y(v[k].get<double>()) : NAN);
+      double x0 = p.X(start + static_cast<double>(k) * w), x1 = p.X(start + static_cast<double>(k + 1) * w);
+      double yy = v[k].is_number() ? y(v[k].get<double>()) : NAN;
+      pts.emplace_back(x0, yy);
+      pts.emplace_back(x1, yy);
     }
     svg += Polyline(pts, colour);
     legend.emplace_back(node, colour);
@@ -320,14 +325,15 @@ std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterva
   for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
   svg += Legend(legend, p.left + 8, p.top + 12);
   svg += "</svg>\n<p class=caption>per node, the share of its ops answered in each " + Fmt("%g", w) +
-         " s window (gaps: the node was asked nothing).</p>";
+         " s window, drawn as a step across the window (gaps: the node was asked nothing).</p>";
   return svg;
 }
 
-std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults) {
+std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults, double end_s) {
   auto series = ClockOffsets(faults);
   if (series.empty()) return "<p>No clock faults in this run.</p>";
   Plot p;
+  p.x_max = std::max(p.x_max, end_s);
   double lim = 1;
   for (const auto& [node, pts] : series) {
     for (const auto& pt : pts) {
@@ -336,11 +342,18 @@ std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults) {
     }
   }
   for (const auto& iv : faults) p.x_max = std::max(p.x_max, static_cast<double>(iv.end) / 1e9);
+  // Symmetric about 0, to a round number past the largest offset, ticks at round steps.
+  const double step = NiceStep(lim, 3);
+  lim = std::ceil(lim / step - 1e-9) * step;
   auto y = [&](double ms) { return p.top + p.PlotH() * (0.5 - ms / (2.2 * lim)); };
+  std::vector<std::pair<double, std::string>> ticks;
+  for (double k = -std::round(lim / step); k * step <= lim * (1 + 1e-9); k += 1) {
+    ticks.emplace_back(k * step, (k > 0 ? "+" : "") + TickLabel(k * step, step));
+  }
   std::map<std::string, std::string> fault_colours;
   std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
   svg += FaultShading(p, faults, &fault_colours);
-  svg += YAxis(p, {{-lim, Fmt("%.0f", -lim)}, {0, "0"}, {lim, Fmt("%+.0f", lim)}}, y, "clock offset (ms)");
+  svg += YAxis(p, ticks, y, "clock offset (ms)");
   svg += XAxis(p);
   std::vector<std::pair<std::string, std::string>> legend;
   size_t i = 0;
@@ -384,18 +397,21 @@ std::string ThroughputPlot(const History& history, const std::vector<FaultInterv
   }
   double r_max = 1;
   for (auto& [t, v] : rate) for (double r : v) r_max = std::max(r_max, r);
+  // The axis ends at a round number above the highest rate, ticks at round steps.
+  const double r_step = NiceStep(r_max, 5);
+  r_max = std::ceil(r_max / r_step - 1e-9) * r_step;
   Plot p;
   p.x_max = std::max(t_max, static_cast<double>(n) * width_s);
   auto y = [&](double r) { return p.top + p.PlotH() * (1.0 - r / r_max); };
   std::map<std::string, std::string> fault_colours;
   std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
   svg += FaultShading(p, faults, &fault_colours);
-  for (int i = 0; i <= 4; ++i) {
-    double r = r_max * i / 4.0;
+  for (double k = 0; k * r_step <= r_max * (1 + 1e-9); k += 1) {
+    double r = k * r_step;
     svg += "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", y(r)) + "\" x2=\"" +
            Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" + Fmt("%.1f", y(r)) + "\" stroke=\"#ddd\"/>";
     svg += "<text x=\"" + Fmt("%.1f", p.left - 6) + "\" y=\"" + Fmt("%.1f", y(r) + 4) +
-           "\" text-anchor=\"end\">" + Fmt("%.0f", r) + "</text>";
+           "\" text-anchor=\"end\">" + TickLabel(r, r_step) + "</text>";
   }
   svg += "<text transform=\"translate(14," + Fmt("%.1f", p.top + p.PlotH() / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">ops/s</text>";

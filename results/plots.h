@@ -12,7 +12,8 @@
 //   ClockOffsetPlot      each node's clock offset over time, from the clock
 //                        nemesis' ops (fault_labels.h ClockOffsets).
 // Each returns an <svg> plus a caption, or a one-line <p> when there is
-// nothing to draw. Pure; thread-safe.
+// nothing to draw. Axes tick at round steps (1, 2 or 5 x 10^k:
+// harness/core/nice_numbers.h). Pure; thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -29,8 +30,10 @@ inline constexpr size_t kMaxLatencyPoints = 20000;
 std::string LatencyPlot(const History& history, const std::vector<FaultInterval>& faults);
 std::string LatencyQuantilePlot(const History& history, const std::vector<FaultInterval>& faults);
 std::string ThroughputPlot(const History& history, const std::vector<FaultInterval>& faults);
-// `by_time`: {"window_s", "start_s", "nodes": {node: [share|null]}}.
-std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterval>& faults);
-std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults);
+// `by_time`: {"window_s", "start_s", "nodes": {node: [share|null]}}; each
+// window's share drawn as a step across the window. The time axis reaches
+// at least `end_s` (the run's end), as the other plots' do.
+std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterval>& faults, double end_s = 0);
+std::string ClockOffsetPlot(const std::vector<FaultInterval>& faults, double end_s = 0);
 
 }  // namespace faultline

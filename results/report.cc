@@ -18,6 +18,7 @@
 #include "results/plots.h"
 #include "results/run_store.h"
 #include "results/timeline.h"
+#include "results/set_html.h"
 #include "results/txn_cycles_html.h"
 
 namespace faultline {
@@ -350,7 +351,8 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto;max-height:30em;font-size:.85e
 .files a{margin-right:.6em} .tl-wrap{width:100%;user-select:none} .tl-wrap canvas{display:block;cursor:crosshair}
 .tl-tip{position:absolute;z-index:2;pointer-events:none;background:#fffff0;border:1px solid #999;max-width:320px;
  white-space:pre-wrap;font-size:12px;margin:0;box-shadow:1px 1px 4px #0003}
-.tl-line{min-height:3em} .tl-controls{margin:.4em 0}
+.tl-line{min-height:3em} .tl-controls{margin:.4em 0} .tl-controls .caption{color:#333}
+.tl-key{display:inline-block;width:.9em;height:.9em;margin:0 .25em 0 .4em;vertical-align:-.1em;border:1px solid #0004}
 .sentence{background:#fff0f6;border-left:4px solid #FEB5DA;padding:.5em .8em} .cx{overflow-x:auto}
 .cx-legend span{display:inline-block;padding:2px 8px;margin-right:4px;border-radius:3px;font-size:.85em}
 )";
@@ -419,7 +421,7 @@ std::string RenderReport(const ReportInput& in) {
 
   std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>faultline: " +
                   HtmlEscape(name) + " " + word + "</title>" + ErrorCatcherScript() + "<style>" + kStyle +
-                  TxnAnomaliesStyle() + "</style></head><body>\n";
+                  TxnAnomaliesStyle() + SetSectionStyle() + "</style></head><body>\n";
   h += "<h1>faultline run: " + HtmlEscape(name) + "</h1>\n";
   h += "<div class=verdict style=\"background:" + std::string(VerdictColour(word)) + "\">Verdict: <b>" +
        word + "</b>";
@@ -520,6 +522,13 @@ std::string RenderReport(const ReportInput& in) {
     h += "<h2 id=\"txn-" + HtmlEscape(it.key()) + "\">Transactional anomalies: " + HtmlEscape(it.key()) + "</h2>\n" +
          TxnAnomaliesSection(it.value(), "fl-txn-" + it.key());
   }
+  // Set checkers: the counts, and each lost / unexpected / stale element with
+  // when it was added and last seen (Jepsen's set-full).
+  for (auto it = checkers.begin(); it != checkers.end(); ++it) {
+    if (!IsSetCheckResult(it.value())) continue;
+    h += "<h2 id=\"set-" + HtmlEscape(it.key()) + "\">Set: " + HtmlEscape(it.key()) + " " +
+         Badge(it.value().value("valid", json("unknown"))) + "</h2>\n" + SetSection(it.value(), history);
+  }
 
   int64_t threads = in.test.is_object() && in.test.value("concurrency", json()).is_number_integer()
                         ? std::max<int64_t>(0, in.test["concurrency"].get<int64_t>())
@@ -528,9 +537,10 @@ std::string RenderReport(const ReportInput& in) {
   h += "<h2>Latency</h2>\n" + LatencyPlot(history, faults) + LatencyQuantilePlot(history, faults);
   h += "<h2>Throughput</h2>\n" + ThroughputPlot(history, faults);
   h += "<h2>Availability</h2>\n" +
-       AvailabilityPlot(availability.is_object() ? availability.value("by_time", json()) : json(), faults) +
+       AvailabilityPlot(availability.is_object() ? availability.value("by_time", json()) : json(), faults,
+                        static_cast<double>(last) / 1e9) +
        AvailabilitySection(availability);
-  h += "<h2>Clock offsets</h2>\n" + ClockOffsetPlot(faults);
+  h += "<h2>Clock offsets</h2>\n" + ClockOffsetPlot(faults, static_cast<double>(last) / 1e9);
 
   std::vector<std::string> extra = ExtraHtmlFiles(in.run_dir);
   if (!extra.empty()) {

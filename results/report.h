@@ -10,7 +10,9 @@
 // (checkers/counterexample.h: the sentence, the window on a time axis with the
 // faults in it, its ops linked to the timeline; entries not in the checker's
 // format get no explanation, never a crash), a transactional checker's
-// anomalies with each cycle drawn (txn_cycles_html.h), the timeline (timeline.h), the
+// anomalies with each cycle drawn (txn_cycles_html.h), a set checker's lost /
+// unexpected / stale elements with when each was added and last seen
+// (set_html.h), the timeline (timeline.h), the
 // plots (plots.h: latency points and quantiles, throughput, availability per
 // node over time, clock offsets), the availability table (by ops and by time),
 // other HTML pages checkers left in the run directory (linked and embedded

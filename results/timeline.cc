@@ -113,7 +113,8 @@ constexpr const char* kScript = R"JS(
   var canvas = document.getElementById('fl-tl-canvas'), ctx = canvas.getContext('2d');
   var tip = document.getElementById('fl-tl-tip'), info = document.getElementById('fl-tl-line');
   var G = 96, TOP = 4, AXIS = 22, faultRows = 0;
-  var lh = Math.max(2, Math.min(16, Math.floor(480 / Math.max(L, 1))));
+  // Lane height: 28 px for a few workers, down to 2 px for hundreds (480 px of lanes at most).
+  var lh = Math.max(2, Math.min(28, Math.floor(480 / Math.max(L, 1))));
   // Fault label rows: greedy, so labels never overlap (at most 4 rows; others hover only).
   var faults = D.faults.map(function (f) { return {s: f[0], e: f[1], label: f[2], colour: FAULT[f[3] % FAULT.length], kind: f[3], detail: f[4], row: -1}; });
   // One slice of the lanes' height per fault kind: overlapping faults stack.
@@ -167,7 +168,7 @@ constexpr const char* kScript = R"JS(
       if (group % 2 === 0) { ctx.fillStyle = '#f4f4f4'; ctx.fillRect(0, top + l * lh, W, lh); }
       if (lh >= 10) {
         ctx.fillStyle = '#333';
-        ctx.fillText((l === 0 || D.lanes[l - 1][1] !== node ? (node || '?') + ' ' : '') + (D.threads > 0 ? 'w' : 'p') + D.lanes[l][0], 2, top + l * lh + lh - 3);
+        ctx.fillText((l === 0 || D.lanes[l - 1][1] !== node ? (node || '?') + ' ' : '') + (D.threads > 0 ? 'w' : 'p') + D.lanes[l][0], 2, top + l * lh + Math.round(lh / 2) + 4);
       } else if (l === 0 || D.lanes[l - 1][1] !== node) {
         ctx.fillStyle = '#333'; ctx.fillText(node || '?', 2, top + l * lh + 10);
       }
@@ -220,7 +221,7 @@ constexpr const char* kScript = R"JS(
         if (x1 - x0 > 30) {
           ctx.fillStyle = '#111';
           ctx.save(); ctx.beginPath(); ctx.rect(x0, top + lane[i] * lh, x1 - x0 - 2, lh); ctx.clip();
-          ctx.fillText(opLabel(i), x0 + 3, top + lane[i] * lh + lh - 4);
+          ctx.fillText(opLabel(i), x0 + 3, top + lane[i] * lh + Math.round(lh / 2) + 4);
           ctx.restore();
         }
       });
@@ -266,12 +267,18 @@ constexpr const char* kScript = R"JS(
   function axis(y) {
     ctx.fillStyle = '#333'; ctx.strokeStyle = '#333'; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(G, y + 0.5); ctx.lineTo(W, y + 0.5); ctx.stroke();
-    var range = (v1 - v0) / 1e6, step = Math.pow(10, Math.floor(Math.log10(range)));
-    if (range / step < 3) step /= 4; else if (range / step < 6) step /= 2;
-    for (var s = Math.ceil(v0 / 1e6 / step) * step; s <= v1 / 1e6; s += step) {
-      var x = X(s * 1e6);
+    // Round steps (1, 2 or 5 x 10^k s), at most one label per 90 px; each
+    // label centred on its tick but kept inside the canvas (the last is never clipped).
+    var range = (v1 - v0) / 1e6, raw = range / Math.max(1, Math.floor((W - G) / 90));
+    var p10 = Math.pow(10, Math.floor(Math.log10(raw))), m = raw / p10;
+    var step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p10;
+    var decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+    for (var k = Math.ceil(v0 / 1e6 / step); k * step <= v1 / 1e6; k++) {
+      var s = k * step, x = X(s * 1e6);
+      if (x < G - 0.5) continue;
       ctx.fillRect(x, y, 1, 4);
-      ctx.fillText(+s.toPrecision(8) + ' s', x - 10, y + 15);
+      var label = (Math.abs(s) < step / 2 ? 0 : s).toFixed(decimals) + ' s', tw = ctx.measureText(label).width;
+      ctx.fillText(label, Math.max(G - tw / 2, Math.min(x - tw / 2, W - tw - 2)), y + 15);
     }
   }
   function opLabel(i) {
@@ -584,8 +591,10 @@ std::string RenderTimeline(const History& history, const std::vector<FaultInterv
       "<button id=fl-tl-out type=button>zoom out</button> <button id=fl-tl-reset type=button>whole run</button> "
       "<span class=caption>wheel: zoom at the cursor; drag: pan; keys + - &larr; &rarr; 0; hover: the op; click: its "
       "history lines. "
-      "Colours: <span style=\"background:#81BFFC\">ok</span> <span style=\"background:#FF1E90\">fail</span> "
-      "<span style=\"background:#FFA400\">info</span> <span style=\"background:#FFD88A\">pending</span>; "
+      "Colours: <span class=tl-key style=\"background:#81BFFC\"></span>ok "
+      "<span class=tl-key style=\"background:#FF1E90\"></span>fail "
+      "<span class=tl-key style=\"background:#FFA400\"></span>info "
+      "<span class=tl-key style=\"background:#FFD88A\"></span>pending; "
       "bands: faults, one slice of the lanes per kind.</span></div>\n"
       "<div class=tl-wrap style=\"position:relative\"><canvas id=fl-tl-canvas></canvas>"
       "<pre id=fl-tl-tip class=tl-tip style=\"display:none\"></pre></div>\n"

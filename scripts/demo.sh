@@ -9,13 +9,13 @@
 # Environment: TIME_LIMIT (default 60), NEMESIS (default: all registered).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Only the three binaries the demo runs: the test binaries are the bulk of a
+# Only the four binaries the demo runs: the test binaries are the bulk of a
 # cold build (scripts/test.sh builds them).
-bash scripts/build.sh faultline ringstore faultline-shaper
+bash scripts/build.sh faultline ringstore faultline-shaper faultline-fs
 FL=./build/faultline
 
 # `faultline` on PATH (README quick start). A link, not a copy: /proc/self/exe
-# is then build/faultline, so it finds build/ringstore and build/faultline-shaper
+# is then build/faultline, so it finds build/ringstore, build/faultline-shaper and build/faultline-fs
 # beside it, and later builds need no reinstall. An installed faultline (not a
 # link) is left alone.
 link=/usr/local/bin/faultline

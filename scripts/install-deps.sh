@@ -8,6 +8,7 @@ packages=(
   libssh-dev nlohmann-json3-dev libboost-dev libcpp-httplib-dev
   libgtest-dev libbenchmark-dev
   iproute2 iptables openssh-server openssh-client openssl libfaketime procps
+  fuse3 libfuse3-dev
   etcd-server etcd-client
   clang-14 libclang-rt-14-dev
   chromium

@@ -41,7 +41,7 @@ struct EtcdOptions {
 // start-timeout-ms, request-timeout-ms. Errors name the key.
 Result<EtcdOptions> ParseEtcdOptions(const TargetOptions& options);
 
-class EtcdDb final : public DaemonDb, public HasRoles {
+class EtcdDb final : public DaemonDb, public HasDataDir, public HasRoles {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/etcd";
   static constexpr char kDir[] = "/var/lib/faultline/etcd";
@@ -59,6 +59,8 @@ class EtcdDb final : public DaemonDb, public HasRoles {
   // Restarts the member on its data dir (rejoins the cluster) and waits until
   // its process is up and its client port answers.
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
+  // kDataDir: etcd's --data-dir (its WAL and snapshots).
+  std::string DataDir(const NodeInfo& node) override { return kDataDir; }
   // Asks every member's endpoint status at once (2 s each); the leader is the
   // one named by the answer with the highest raft term, mapped from its
   // member id to the node that answered with that id. primaries = {leader}.

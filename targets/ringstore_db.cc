@@ -64,6 +64,11 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
       if (key == "request-timeout-ms") o.request_timeout = std::chrono::milliseconds(*v);
       if (key == "rpc-timeout-ms") o.rpc_timeout_ms = *v;
       if (key == "heartbeat-timeout-ms") o.heartbeat_timeout_ms = *v;
+    } else if (key == "fsync") {
+      if (value != "always" && value != "never") {
+        return Status::Error("target ringstore: fsync=\"" + value + "\" must be always or never");
+      }
+      o.fsync = value == "always";
     } else if (key == "binary") {
       o.binary = value;
     } else if (key == "faketime") {
@@ -73,7 +78,7 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
       o.faketime = value == "auto";
     } else {
       return Status::Error("target ringstore: unknown option \"" + key +
-                           "\" (known: binary, faketime, heartbeat-timeout-ms, mode, port, replicas, "
+                           "\" (known: binary, faketime, fsync, heartbeat-timeout-ms, mode, port, replicas, "
                            "request-timeout-ms, rpc-timeout-ms, start-timeout-ms, vnodes)");
     }
   }
@@ -188,6 +193,7 @@ Status RingstoreDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
   if (options_.heartbeat_timeout_ms > 0) {
     args += "--heartbeat-timeout-ms\n" + std::to_string(options_.heartbeat_timeout_ms) + "\n";
   }
+  if (!options_.fsync) args += "--fsync\nnever\n";
   auto written = ExecOrError(
       r,
       "mv -f " + ShellQuote(staged) + " " + ShellQuote(kBinary) + " && mkdir -p " +

@@ -44,10 +44,12 @@ struct RingstoreOptions {
   int rpc_timeout_ms = 0;      // ringstore --rpc-timeout-ms; 0 = its default
   int heartbeat_timeout_ms = 0;  // ringstore --heartbeat-timeout-ms; 0 = its default
   bool faketime = true;        // preload libfaketime when the node has it (faketime=off: never)
+  bool fsync = true;           // fsync=never: ringstore --fsync never (deliberately unsafe)
 };
 
 // Parses `--target-opt` settings: mode, replicas, vnodes, port, binary,
-// start-timeout-ms, request-timeout-ms, rpc-timeout-ms, faketime (auto|off).
+// start-timeout-ms, request-timeout-ms, rpc-timeout-ms, faketime (auto|off),
+// fsync (always|never).
 // Errors name the key
 // ("target ringstore: unknown option \"x\" (known: ...)").
 Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options);
@@ -64,7 +66,7 @@ std::string DefaultRingstoreBinary();
 // the first replica of the hottest keys), the leader is the one that led the
 // most. Errors: no node answered, no round led since the last look, or a
 // mode without key leaders (lww, eventual).
-class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasRoles {
+class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataDir, public HasRoles {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/ringstore";
   static constexpr char kArgsFile[] = "/opt/faultline/etc/ringstore.args";
@@ -85,6 +87,8 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasRoles
   // Starts the daemon if it is not running and waits for /health.
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
   std::string FaketimeOffsetFile(const NodeInfo& node) override;
+  // kDataDir: replica.log and its compaction files, all ringstore keeps.
+  std::string DataDir(const NodeInfo& node) override { return kDataDir; }
   Result<ClusterRoles> Roles(const ClusterInfo& cluster) override;
 
   // http://ADDRESS:PORT of `node`'s ringstore.

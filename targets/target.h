@@ -1,6 +1,6 @@
 // Target: what is tested — a Db (installs/starts/stops the store on nodes) and
 // a Client (talks to one node). Optional Db capabilities are separate small
-// interfaces (Killable, Pausable, HasLogs, ClockSkewable, HasRoles), discovered with
+// interfaces (Killable, Pausable, HasLogs, ClockSkewable, HasDataDir, HasRoles), discovered with
 // dynamic_cast by the nemeses and the runner.
 //
 // Threading: the runner calls Db methods for different nodes in parallel, so a
@@ -89,6 +89,15 @@ class ClockSkewable {
  public:
   virtual ~ClockSkewable() = default;
   virtual std::string FaketimeOffsetFile(const NodeInfo& node) = 0;
+};
+
+// The directory on the node where the store keeps its data: the disk
+// nemesis mounts it through faultline-fs (nemesis/storage_mount.h) while the
+// store is stopped, so it must be the store's whole durable state.
+class HasDataDir {
+ public:
+  virtual ~HasDataDir() = default;
+  virtual std::string DataDir(const NodeInfo& node) = 0;
 };
 
 // Who plays which part in the cluster right now, for faults aimed at roles

@@ -166,9 +166,8 @@ int Start(const std::string& sub, const std::string& kind, const std::vector<std
   auto done = StartManualFault(ctx, fault, value, &refused);
   if (!done.ok()) {
     const std::string& m = done.status().message();
-    bool bad = refused || m.find("--") != std::string::npos;  // a nemesis's bad option
     std::fprintf(stderr, "faultline fault %s: %s\n", sub.c_str(), m.c_str());
-    return bad ? kExitBadInput : kExitInfra;
+    return refused ? kExitBadInput : kExitInfra;
   }
   if (!done->error.empty()) {
     std::fprintf(stderr,

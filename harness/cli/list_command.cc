@@ -13,6 +13,7 @@
 #include "harness/cli/cli.h"
 #include "nemesis/nemesis.h"
 #include "nemesis/packet_shaper.h"
+#include "nemesis/storage_mount.h"
 #include "targets/external/external_spec.h"
 #include "targets/ringstore_db.h"
 #include "targets/target.h"
@@ -50,6 +51,8 @@ void PrintBinaries(int width) {
               ringstore.c_str());
   std::string shaper = LocalShaperBinary();
   std::printf("  %-*s  %s\n", width, "faultline-shaper", shaper.empty() ? "(missing)" : shaper.c_str());
+  std::string fs = LocalFaultFsBinary();
+  std::printf("  %-*s  %s\n", width, "faultline-fs", fs.empty() ? "(missing)" : fs.c_str());
 }
 
 int RunList(const std::vector<std::string>& args) {

@@ -77,6 +77,15 @@ class HistorySink {
     (void)text;
     return false;
   }
+  // JSON Lines only: now and then (every few MB of text), that `done` of the
+  // text's `total` bytes have been read. A sink that stores what it is
+  // handed can size its storage once from this (TxnLoader extrapolates)
+  // instead of growing it by doubling, which copies and first-touches the
+  // big arrays about twice.
+  virtual void OnProgress(size_t done, size_t total) {
+    (void)done;
+    (void)total;
+  }
   // Each op in file order (the sink may move from it), with "index" filled
   // in, and its 1-based source line. Error: the read stops and returns it.
   virtual Status OnOp(Op&& op, int line, bool value_taken) = 0;

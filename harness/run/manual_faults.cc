@@ -16,7 +16,13 @@ using nlohmann::json;
 namespace {
 
 // The nemesis of `kind`, made from the options and set up on the cluster.
-Result<std::unique_ptr<Nemesis>> SetUpNemesis(const ManualFaultContext& ctx, const std::string& kind) {
+// `*refused` says whether an error refuses the request itself (an unknown
+// kind, bad options, a fault the target cannot take: exit 3) rather than
+// reports that the setup failed on this machine or the nodes (a missing
+// binary, an unreachable node: exit 4).
+Result<std::unique_ptr<Nemesis>> SetUpNemesis(const ManualFaultContext& ctx, const std::string& kind,
+                                              bool* refused) {
+  *refused = true;
   const auto* entry = NemesisRegistry::Get().Find(kind);
   if (entry == nullptr) {
     return Status::Error("unknown fault \"" + kind + "\" (known: " + NemesisRegistry::Get().NamesJoined() +
@@ -25,6 +31,7 @@ Result<std::unique_ptr<Nemesis>> SetUpNemesis(const ManualFaultContext& ctx, con
   auto nemesis = entry->factory(ctx.options);
   if (!nemesis.ok()) return nemesis.status();
   if (Status fits = (*nemesis)->CheckTarget(ctx.db); !fits.ok()) return fits;
+  *refused = false;
   if (Status s = (*nemesis)->Setup(*ctx.cluster, ctx.db); !s.ok()) return s;
   return std::move(*nemesis);
 }
@@ -99,10 +106,9 @@ Result<Op> StartManualFault(const ManualFaultContext& ctx, const std::string& ki
     if (start_value.is_null()) start_value = json::object();
     start_value["kind"] = "bump";
   }
-  if (NemesisRegistry::Get().Find(kind) == nullptr) return SetUpNemesis(ctx, kind).status();
-  *refused = false;
-  auto nemesis = SetUpNemesis(ctx, kind);
+  auto nemesis = SetUpNemesis(ctx, kind, refused);
   if (!nemesis.ok()) return nemesis.status();
+  *refused = false;
   const std::string fault = FaultOf(**nemesis);
   auto recorded = FindManualFaults(ctx.store, *ctx.cluster);
   if (!recorded.ok()) return recorded.status();
@@ -148,7 +154,8 @@ Result<std::vector<Op>> StopManualFaults(const ManualFaultContext& ctx, const st
   for (const auto& fault : faults) {
     Op stop;
     stop.f = "stop-" + fault;
-    auto nemesis = SetUpNemesis(ctx, fault);
+    bool refused = false;
+    auto nemesis = SetUpNemesis(ctx, fault, &refused);
     if (!nemesis.ok()) {
       stop.error = nemesis.status().message();
       stops.push_back(stop);

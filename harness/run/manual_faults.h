@@ -43,8 +43,10 @@ struct ManualFaultContext {
 // refused before anything is recorded; every node when `value` names none),
 // setup failure, or the op's own error (then the fault stays in the ledger:
 // stop or heal undoes whatever was applied). `refused`, when given, is set
-// to whether the error refuses the request itself (the kinds above up to the
-// store check) rather than reports a failure to reach or change the nodes.
+// to whether the error refuses the request itself (an unknown kind, bad
+// options, a fault the target cannot take, and the kinds above up to the
+// store check) rather than reports a failure to reach or change the nodes or
+// to set the fault up on this machine (e.g. faultline-shaper not built).
 Result<Op> StartManualFault(const ManualFaultContext& ctx, const std::string& kind,
                             const nlohmann::json& value, bool* refused = nullptr);
 

@@ -47,13 +47,14 @@ std::string ConfigUsage() {
   return "usage: ringstore --id ID --listen HOST:PORT --peers ID=HOST:PORT,... --data-dir DIR\n"
          "                 [--replicas N (3)] [--vnodes N (64)] [--mode paxos|lww|eventual (paxos)]\n"
          "                 [--rpc-timeout-ms N (1000)] [--heartbeat-timeout-ms N (250)]\n"
+         "                 [--fsync always|never (always; never is deliberately unsafe)]\n"
          "  --peers lists every node, this one included; --id must be one of them.\n";
 }
 
 Result<Config> ParseConfig(const std::vector<std::string>& args) {
   static const std::set<std::string> kKnown = {"id", "listen", "peers", "data-dir", "replicas",
                                                "vnodes", "mode", "rpc-timeout-ms",
-                                               "heartbeat-timeout-ms"};
+                                               "heartbeat-timeout-ms", "fsync"};
   std::map<std::string, std::string> values;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -114,6 +115,11 @@ Result<Config> ParseConfig(const std::vector<std::string>& args) {
     else if (m == "lww") c.mode = Mode::kLww;
     else if (m == "eventual") c.mode = Mode::kEventual;
     else return Status::Error("--mode: \"" + m + "\" is not one of paxos, lww, eventual");
+  }
+  if (values.count("fsync")) {
+    const std::string& f = values["fsync"];
+    if (f != "always" && f != "never") return Status::Error("--fsync: \"" + f + "\" is not always or never");
+    c.fsync = f == "always";
   }
   if (values.count("rpc-timeout-ms")) {
     int ms = 0;

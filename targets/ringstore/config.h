@@ -3,6 +3,7 @@
 //   ringstore --id n1 --listen 127.0.0.1:7001
 //             --peers n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003
 //             --data-dir DIR [--replicas 3] [--vnodes 64] [--mode paxos|lww|eventual]
+//             [--fsync always|never]
 //
 // ParseConfig never exits: it returns an error line naming the offending flag,
 // which main prints before exiting with status 2. Plain value; no threads.
@@ -39,6 +40,9 @@ struct Config {
   // finds a paused leader fast; on a slow network (round trips near it)
   // it declares live peers down, so raise it there.
   double heartbeat_timeout_s = 0.25;
+  // --fsync never: replies before the log reaches the disk (deliberately
+  // unsafe, to show what a lost page cache does; see durable_log.h).
+  bool fsync = true;
 };
 
 // Parses argv[1..]. `--help` yields an error whose message is the usage text.

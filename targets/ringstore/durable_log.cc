@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -65,7 +66,7 @@ void DurableLog::Frame(std::string_view payload, std::string* out) {
 }
 
 Result<std::unique_ptr<DurableLog>> DurableLog::Open(const std::string& path, const ReplayFn& replay,
-                                                     uint64_t compact_min_bytes) {
+                                                     uint64_t compact_min_bytes, bool fsync) {
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Status::Error(Errno("open " + path));
   std::string data;
@@ -85,9 +86,27 @@ Result<std::unique_ptr<DurableLog>> DurableLog::Open(const std::string& path, co
   while (pos + 8 <= data.size()) {
     uint32_t len = GetU32(data.data() + pos);
     uint32_t crc = GetU32(data.data() + pos + 4);
-    if (len > kMaxRecord || pos + 8 + len > data.size()) break;
-    std::string_view payload(data.data() + pos + 8, len);
-    if (Crc32(payload) != crc) break;
+    if (len <= kMaxRecord && pos + 8 + len > data.size()) break;  // a record cut short: the torn tail
+    // Zeros to the end: the file grew but its last blocks never got their
+    // data (a crash between the size and the data reaching the disk): a torn
+    // tail too. No record is empty (payloads carry a version byte), so an
+    // empty one followed by anything else is corruption.
+    if (len == 0 && data.find_first_not_of('\0', pos) == std::string::npos) break;
+    // A whole record whose checksum fails, or a length no record has, is
+    // not what a crash leaves (a torn write is a prefix of the bytes
+    // written): it is corruption, and everything from here on may include
+    // promises and accepted values this node acknowledged. Starting without
+    // them could break linearizability, so refuse to start.
+    std::string_view payload(data.data() + pos + 8, len <= kMaxRecord ? len : 0);
+    if (len == 0 || len > kMaxRecord || Crc32(payload) != crc) {
+      ::close(fd);
+      return Status::Error(path + " is corrupt at byte " + std::to_string(pos) + " of " + std::to_string(data.size()) +
+                           (len == 0 ? " (an empty record before non-zero bytes)"
+                           : len > kMaxRecord ? " (a record length of " + std::to_string(len) + " bytes)"
+                                             : " (a record's checksum does not match)") +
+                           ": refusing to start with less than this node acknowledged; repair or remove the "
+                           "data directory to rejoin empty");
+    }
     replay(payload);
     pos += 8 + len;
   }
@@ -106,11 +125,11 @@ Result<std::unique_ptr<DurableLog>> DurableLog::Open(const std::string& path, co
     return Status::Error(e);
   }
   SyncDir(path);
-  return std::unique_ptr<DurableLog>(new DurableLog(path, fd, pos, compact_min_bytes));
+  return std::unique_ptr<DurableLog>(new DurableLog(path, fd, pos, compact_min_bytes, fsync));
 }
 
-DurableLog::DurableLog(std::string path, int fd, uint64_t bytes, uint64_t compact_min_bytes)
-    : path_(std::move(path)), compact_min_bytes_(compact_min_bytes), fd_(fd) {
+DurableLog::DurableLog(std::string path, int fd, uint64_t bytes, uint64_t compact_min_bytes, bool fsync)
+    : path_(std::move(path)), compact_min_bytes_(compact_min_bytes), fsync_(fsync), fd_(fd) {
   file_bytes_ = bytes;
   snapshot_bytes_ = bytes;
   writer_ = std::thread([this] { WriterLoop(); });
@@ -175,7 +194,13 @@ uint64_t DurableLog::MarkSnapshotLocked() {
 
 void DurableLog::Fail(const std::string& what) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (error_.empty()) error_ = what;
+  if (error_.empty()) {
+    error_ = what;
+    // Once, on the store's log: after a failed write or fsync nothing is
+    // acknowledged again (retrying an fsync could "succeed" over lost pages).
+    std::fprintf(stderr, "durable log failed: %s: no write is acknowledged from now on (restart to recover)\n",
+                 what.c_str());
+  }
   durable_cv_.notify_all();
 }
 
@@ -208,7 +233,9 @@ void DurableLog::WriterLoop() {
       Fail(Errno("write " + path_));
       continue;
     }
-    if (::fdatasync(fd_) != 0) {
+    // --fsync never: "durable" once written to the page cache, which a
+    // power cut (faultline's lose-unfsynced) takes away.
+    if (fsync_ && ::fdatasync(fd_) != 0) {
       Fail(Errno("fdatasync " + path_));
       continue;
     }
@@ -217,7 +244,7 @@ void DurableLog::WriterLoop() {
       std::lock_guard<std::mutex> lock(mu_);
       durable_seq_ = batch_seq;
       file_bytes_ += batch.size();
-      ++fsyncs_;
+      fsyncs_ += fsync_;
       compact = snapshotter_ && file_bytes_ > std::max(compact_min_bytes_, 4 * snapshot_bytes_);
     }
     durable_cv_.notify_all();
@@ -237,7 +264,7 @@ void DurableLog::Compact() {
   std::string tmp = path_ + ".compact";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Fail(Errno("open " + tmp));
-  if (!WriteAll(fd, image) || ::fdatasync(fd) != 0) {
+  if (!WriteAll(fd, image) || (fsync_ && ::fdatasync(fd) != 0)) {
     ::close(fd);
     return Fail(Errno("write snapshot " + tmp));
   }
@@ -245,7 +272,7 @@ void DurableLog::Compact() {
     ::close(fd);
     return Fail(Errno("rename " + tmp));
   }
-  if (!SyncDir(path_)) {
+  if (fsync_ && !SyncDir(path_)) {
     ::close(fd);
     return Fail(Errno("fsync directory of " + path_));
   }

@@ -18,8 +18,16 @@
 // temporary file, fsynced and renamed over the log (then the directory is
 // fsynced), so a crash at any point leaves either the old or the new log.
 //
-// Open() replays every intact record; a torn or corrupt tail (a crash in the
-// middle of a write) is truncated away.
+// Open() replays every intact record; a torn tail (a record cut short, or
+// zeros to the end: a crash in the middle of a write) is truncated away. A
+// whole record whose checksum fails, an impossible length, or an empty
+// record before non-zero bytes is corruption, not a crash: Open
+// fails rather than forget what the records after it may hold (acked
+// promises and values).
+//
+// fsync = false (ringstore --fsync never, a deliberately unsafe mode): a
+// batch counts as durable once written, without fdatasync — what a store
+// that fsyncs every few minutes risks, for faultline's disk nemesis to show.
 //
 // Thread safety: Append, WaitDurable, MarkSnapshotLocked and the accessors are
 // safe from any thread.
@@ -44,9 +52,10 @@ class DurableLog {
   using SnapshotFn = std::function<std::string()>;
 
   // Opens (creating if needed) the log at `path`, calling `replay` for each
-  // intact record in order. Error: the file cannot be opened/read/truncated.
+  // intact record in order. Error: the file cannot be opened/read/truncated,
+  // or it is corrupt before its tail (the message says where).
   static Result<std::unique_ptr<DurableLog>> Open(const std::string& path, const ReplayFn& replay,
-                                                 uint64_t compact_min_bytes = 32ull << 20);
+                                                 uint64_t compact_min_bytes = 32ull << 20, bool fsync = true);
   ~DurableLog();
 
   // Queues one record; returns its sequence number (1, 2, ...).
@@ -72,7 +81,7 @@ class DurableLog {
   std::string error() const;
 
  private:
-  DurableLog(std::string path, int fd, uint64_t bytes, uint64_t compact_min_bytes);
+  DurableLog(std::string path, int fd, uint64_t bytes, uint64_t compact_min_bytes, bool fsync);
   void WriterLoop();
   bool WriteAll(int fd, const std::string& data);
   void Compact();
@@ -80,6 +89,7 @@ class DurableLog {
 
   const std::string path_;
   const uint64_t compact_min_bytes_;
+  const bool fsync_;
   int fd_;
 
   mutable std::mutex mu_;

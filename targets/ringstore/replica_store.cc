@@ -70,7 +70,8 @@ bool ReplicaStore::Decode(std::string_view payload, std::string* key, KeyState* 
   return !s->value.is_discarded();
 }
 
-Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(const std::string& dir, uint64_t compact_min_bytes) {
+Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(const std::string& dir, uint64_t compact_min_bytes,
+                                                         bool fsync) {
   std::unique_ptr<ReplicaStore> store(new ReplicaStore());
   ReplicaStore* raw = store.get();
   size_t bad = 0;
@@ -86,7 +87,7 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(const std::string& dir,
         raw->max_counter_ = std::max({raw->max_counter_, s.promised.counter, s.accepted.counter});
         raw->state_[key] = std::move(s);
       },
-      compact_min_bytes);
+      compact_min_bytes, fsync);
   if (!log.ok()) return log.status();
   store->log_ = std::move(log.value());
   store->log_->SetSnapshotter([raw] { return raw->Snapshot(); });

@@ -46,9 +46,11 @@ struct Stamped {
 
 class ReplicaStore {
  public:
-  // Opens DIR/replica.log (the directory must exist). Error: I/O failure.
+  // Opens DIR/replica.log (the directory must exist). Error: I/O failure,
+  // or a log corrupt before its tail (DurableLog::Open). fsync: see
+  // DurableLog (false only for ringstore --fsync never).
   static Result<std::unique_ptr<ReplicaStore>> Open(const std::string& dir,
-                                                   uint64_t compact_min_bytes = 32ull << 20);
+                                                   uint64_t compact_min_bytes = 32ull << 20, bool fsync = true);
 
   // CASPaxos acceptor. A failed durable write returns a Status error (the
   // caller reports it as an unreachable replica).

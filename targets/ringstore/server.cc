@@ -27,7 +27,7 @@ int RunRingstore(const Config& config) {
                  ec.message().c_str());
     return 1;
   }
-  auto store = ReplicaStore::Open(config.data_dir);
+  auto store = ReplicaStore::Open(config.data_dir, 32ull << 20, config.fsync);
   if (!store.ok()) {
     std::fprintf(stderr, "ringstore: %s\n", store.status().message().c_str());
     return 1;

@@ -218,6 +218,29 @@ TEST_F(TxnLoadTest, StringKeysStreamedCheckExactlyAsTheWholeHistory) {
   EXPECT_GE(invalid, 3);
 }
 
+// A file big enough that the loader reserves its arrays from the reader's
+// progress (after 4 MB, once a sixteenth of the text is read) checks exactly as the
+// whole History: the estimate changes where the arrays live, not what they
+// hold.
+TEST_F(TxnLoadTest, BigFilesSizedFromProgressCheckAsTheWholeHistory) {
+  testing::ListAppendGenOptions g;
+  g.seed = 7;
+  g.txns = 17000;
+  g.keys = 20;
+  g.p_info = 0.05;
+  g.p_stale = 0.001;
+  History h = WithStringKeys(testing::GenerateListAppend(g));
+  std::string text = Jsonl(h);
+  ASSERT_GT(text.size(), size_t{9} << 19);  // past 4 MB: OnProgress fires
+  std::string path = Write("big.jsonl", text);
+  auto whole = ViaHistory(path, TxnModel::kListAppend);
+  auto streamed = ViaStream(path, TxnModel::kListAppend);
+  ASSERT_TRUE(whole.ok()) << whole.status().message();
+  ASSERT_TRUE(streamed.ok()) << streamed.status().message();
+  EXPECT_EQ(whole->valid, Validity::kInvalid);
+  EXPECT_EQ(Comparable(*streamed), Comparable(*whole));
+}
+
 // What TakeValue (the fast path) takes: integer and escape-free string keys;
 // keys with escapes and other scalars are left to the json path.
 TEST(TxnLoad, FastPathTakesIntegerAndPlainStringKeys) {

@@ -212,6 +212,33 @@ TEST_F(FaultCommandTest, PacketDelayByHandRunsTheShaperUntilStopped) {
   }
 }
 
+// faultline-shaper missing beside the binary is this machine's problem, not
+// a bad request: one line saying how to build it, exit 4 (as every run-time
+// environment error), and nothing recorded. The binary runs from a copy in a
+// folder without the shaper.
+TEST_F(FaultCommandTest, PacketShapingWithTheShaperMissingIsExit4) {
+  fs::path bin = store_ / "bin-without-shaper";
+  fs::create_directories(bin);
+  fs::copy_file(std::string(FAULTLINE_BINARY_DIR) + "/faultline", bin / "faultline");
+  fs::permissions(bin / "faultline", fs::perms::owner_all, fs::perm_options::add);
+  std::string cmd = (bin / "faultline").string() +
+                    " fault start packet --nemesis-opt packet-mechanism=shaper --nemesis-opt packet-delay-ms=100 "
+                    "--on n2" + at_ + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string text;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) text.append(buf, n);
+  int status = pclose(p);
+  ASSERT_TRUE(WIFEXITED(status)) << text;
+  EXPECT_EQ(WEXITSTATUS(status), 4) << text;
+  EXPECT_NE(text.find("faultline-shaper is not built"), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  FaultlineOutput s = Fault("status");
+  ASSERT_EQ(s.code, 0) << s.text;
+  EXPECT_NE(s.text.find("no fault recorded"), std::string::npos) << s.text;
+}
+
 // A kill or pause by hand of a store that is not running is refused (one
 // line, exit 3) before anything is recorded, so no later `fault stop` starts
 // a store that was not running before.

@@ -146,10 +146,12 @@ TEST(ReportBrowserTest, InvalidRunAndItsLinearizabilityPage) {
   ExpectPageRenders(run.dir() + "/report.html", 0, "report-invalid", &dom);
   EXPECT_TRUE(HasSubstr(dom, "data-timeline-drawn=\""));
   EXPECT_TRUE(HasSubstr(dom, "Verdict: <b>invalid</b>"));
-  // The counterexample: the sentence, with the nodes and the clock skew.
+  // The counterexample: the sentence, with the nodes and the clock skew, and
+  // the cause: the last write ran on n1 while the strobe set its clock back.
   EXPECT_TRUE(HasSubstr(dom, "read of k2 on n2 returned 2 (ok at 2.209 s), but the only state any linearization "
                              "allows when it took effect is 3 (last write: write 3 to k2 on n1 by process 3, ok at "
-                             "2.178 s) \u2014 at the time: n1's clock was -2.6 s"))
+                             "2.178 s, written on n1, whose clock was strobing between true time and 2.6 s behind "
+                             "(every 216 ms) at that time) \u2014 at the time: n1's clock was -2.6 s"))
       << dom.substr(0, 4000);
   // #counterexample shows the window's ops on the timeline (as the button does).
   testing::ChromiumRun linked = testing::LoadPage("file://" + run.dir() + "/report.html#counterexample");

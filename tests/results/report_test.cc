@@ -5,14 +5,18 @@
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 
 #include "checkers/availability_checker.h"
 #include "checkers/checker.h"
 #include "checkers/linearizable.h"
 #include "checkers/perf_checker.h"
+#include "checkers/set_checker.h"
 #include "checkers/stats_checker.h"
 #include "harness/core/html_escape.h"
+#include "results/plots.h"
 #include "results/run_store.h"
 #include "results/timeline.h"
 #include "tests/checkers/history_builder.h"
@@ -192,6 +196,9 @@ TEST(ReportTest, LinearizabilityFailureIsExplainedAndItsPageWritten) {
       << html.substr(table, 1500);
   std::string page = ReadAll(dir + "/linearizability.html");
   EXPECT_NE(page.find("cannot be linearized"), std::string::npos);
+  // The search's time reads as a duration ("checked in 1.31 ms"), not "0.001310502 s".
+  EXPECT_TRUE(std::regex_search(page, std::regex("checked in [0-9]{1,3}(\\.[0-9]{1,2})? (\u00b5s|ms|s)</p>")))
+      << page.substr(0, 1500);
   EXPECT_EQ(html.find("http://"), std::string::npos);
   EXPECT_EQ(html.find("https://"), std::string::npos);
 
@@ -228,6 +235,100 @@ TEST(ReportTest, CheckersTableSummarisesEachResult) {
                            "no reads</td>", "50.0% of 10 completed ops answered</td>"}) {
     EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
   }
+}
+
+// An invalid set run: the report has a set section (not only raw JSON) with
+// the counts, and each lost / unexpected / stale element with when it was
+// added (times, outcome, node, process) and when it was last seen.
+TEST(ReportTest, InvalidSetRunHasASetSectionWithAddedAndLastSeen) {
+  HistoryBuilder b;
+  b.OkOp(1, "set-add", 1, 0, 5, "set", "n1");
+  b.OkOp(2, "set-add", 2, 10, 15, "set", "n2");
+  b.OkOp(3, "set-add", 3, 10, 20, "set", "n3");
+  b.Invoke(4, "set-read", nullptr, 30, "set", "n1").Ok(4, 35, json::array({1, 2, 3}));
+  b.Invoke(5, "set-read", nullptr, 40, "set", "n2").Ok(5, 45, json::array({1, 3, 99}));
+  b.Invoke(4, "set-read", nullptr, 100, "set", "n1").Ok(4, 110, json::array({1, 3}));
+  History h = b.history();
+  SetOptions o;
+  o.linearizable = true;
+  std::vector<std::unique_ptr<Checker>> cs;
+  cs.push_back(MakeSetChecker(o));
+  ComposeChecker all(std::move(cs));
+  CheckResult r = all.Check({}, h);
+  ASSERT_EQ(r.valid, Validity::kInvalid) << r.details.dump(2);
+  ReportInput in;
+  in.run_dir = ::testing::TempDir();
+  in.history = &h;
+  in.results = r.details;
+  in.results["valid"] = ValidityToJson(r.valid);
+  std::string html = RenderReport(in);
+  size_t at = html.find("<h2 id=\"set-set\">Set: set");
+  ASSERT_NE(at, std::string::npos) << "no set section";
+  std::string sec = html.substr(at, html.find("<h2>", at + 4) - at);
+  // Counts at the top, the problems marked.
+  EXPECT_NE(sec.find("<th>attempted</th><th>acknowledged</th><th>in the final read</th><th>lost</th>"
+                     "<th>unexpected</th><th>stale</th>"), std::string::npos) << sec;
+  EXPECT_NE(sec.find("<td>3</td><td>3</td><td>2</td><td class=set-bad>1</td><td class=set-bad>1</td>"
+                     "<td class=set-bad>2</td>"), std::string::npos) << sec;
+  auto row_of = [&](const std::string& heading, const std::string& element) {
+    size_t t = sec.find(heading);
+    if (t == std::string::npos) return std::string("(no " + heading + " table)");
+    size_t r0 = sec.find("<tr><td>" + element + "</td>", t);
+    if (r0 == std::string::npos || r0 > sec.find("</table>", t)) return std::string("(no row " + element + ")");
+    return sec.substr(r0, sec.find("</tr>", r0) - r0);
+  };
+  // 2 was added on n2 by process 2 at 10-15 ms, last seen in process 4's read
+  // on n1 (ok at 35 ms), missing from the final read (110 ms).
+  std::string lost = row_of("Lost (1)", "2");
+  EXPECT_NE(lost.find("0.010&ndash;0.015 s <span class=\"set-outcome set-ok\">ok</span> on n2, process 2"),
+            std::string::npos) << lost;
+  EXPECT_NE(lost.find("read ok at 0.035 s on n1, process 4"), std::string::npos) << lost;
+  EXPECT_NE(lost.find("missing from the final read (read ok at 0.110 s on n1, process 4)"), std::string::npos) << lost;
+  // 99 was never added; process 5's read on n2 returned it.
+  std::string unexpected = row_of("Unexpected (1)", "99");
+  EXPECT_NE(unexpected.find("never added</td><td>read ok at 0.045 s on n2, process 5"), std::string::npos) << unexpected;
+  // The same read missed 2, acknowledged at 15 ms, before it began (40 ms)
+  // (and so did the final read: 2 stale entries).
+  std::string stale = row_of("Stale (2)", "2");
+  EXPECT_NE(stale.find("missing from the read ok at 0.045 s on n2, process 5"), std::string::npos) << stale;
+}
+
+// Axes read in round numbers (1, 2 or 5 x 10^k steps) and reach the run's
+// end; availability is drawn as steps across its windows, so it does not
+// seem to fall before a fault began.
+TEST(PlotsTest, RoundTicksStepsAndTheRunsEnd) {
+  auto labels = [](const std::string& svg, const std::string& anchor) {
+    std::set<std::string> out;
+    std::regex label("text-anchor=\"" + anchor + "\">([-+0-9.]+)</text>");
+    for (auto it = std::sregex_iterator(svg.begin(), svg.end(), label); it != std::sregex_iterator(); ++it) {
+      out.insert((*it)[1]);
+    }
+    return out;
+  };
+  // Throughput peaking at 86 ops/s: 0, 20, ... 100, not 0, 22, 43, 64, 86.
+  HistoryBuilder b;
+  for (int i = 0; i < 86; ++i) b.OkOp(i, "read", nullptr, i * 10.0, i * 10.0 + 1, "k", "n1");
+  for (int i = 0; i < 30; ++i) b.OkOp(100 + i, "read", nullptr, 1000 + i * 30.0, 1000 + i * 30.0 + 1, "k", "n1");
+  History h = b.history();
+  std::string tp = ThroughputPlot(h, {});
+  EXPECT_EQ(labels(tp, "end"), (std::set<std::string>{"0", "20", "40", "60", "80", "100"})) << tp;
+  // A clock fault over 1-3 s of a 20 s run: the time axis reaches 20 s, the
+  // offset axis ends at a round number past the 2573 ms offset.
+  HistoryBuilder c;
+  c.Nemesis(OpType::kInvoke, "start-clock", nullptr, 1000);
+  c.Nemesis(OpType::kInfo, "start-clock", {{"kind", "bump"}, {"nodes", {"n1"}}, {"offsets-ms", {{"n1", 2573}}}},
+            1001);
+  c.StopFault("clock", 3000);
+  std::vector<FaultInterval> faults = FaultIntervals(c.history());
+  std::string clock = ClockOffsetPlot(faults, 20.0);
+  EXPECT_TRUE(labels(clock, "middle").count("20")) << clock;
+  EXPECT_EQ(labels(clock, "end"), (std::set<std::string>{"-3000", "-2000", "-1000", "0", "+1000", "+2000", "+3000"}))
+      << clock;
+  // Availability: each 1 s window's share held across the window.
+  json by_time = {{"window_s", 1.0}, {"start_s", 0.0}, {"nodes", {{"n1", {1.0, 0.5, 1.0}}}}};
+  std::string av = AvailabilityPlot(by_time, {}, 3.0);
+  EXPECT_NE(av.find("points=\"64.0,16.0 337.3,16.0 337.3,138.0 610.7,138.0 610.7,16.0 884.0,16.0 \""),
+            std::string::npos) << av;
 }
 
 TEST(ReportTest, LargeHistoriesAreSampledToABoundedSize) {

@@ -101,6 +101,17 @@ TEST(ConfigTest, ParsesAllFlags) {
   EXPECT_EQ(c->mode, Mode::kLww);
 }
 
+TEST(ConfigTest, FsyncIsAlwaysUnlessToldNever) {
+  std::vector<std::string> base = {"--id", "n1", "--listen", "h:1", "--peers", "n1=h:1", "--data-dir", "d"};
+  EXPECT_TRUE(ParseConfig(base)->fsync);
+  auto never = base;
+  never.insert(never.end(), {"--fsync", "never"});
+  EXPECT_FALSE(ParseConfig(never)->fsync);
+  auto bad = base;
+  bad.insert(bad.end(), {"--fsync", "sometimes"});
+  EXPECT_EQ(ParseConfig(bad).status().message(), "--fsync: \"sometimes\" is not always or never");
+}
+
 TEST(ConfigTest, RejectsBadFlagsWithOneLine) {
   const std::vector<std::string> base = {"--id", "n1", "--listen", "127.0.0.1:1", "--peers", "n1=127.0.0.1:1",
                                          "--data-dir", "d"};
@@ -215,6 +226,92 @@ TEST(ReplicaStoreTest, TornTailIsCutAndEarlierRecordsSurvive) {
   }
   auto store = ReplicaStore::Open(dir.path());
   EXPECT_EQ(store.value()->Read("c")->value, 3);
+}
+
+// Corruption is not a crash: a whole record whose checksum fails (a bit
+// flipped on disk, in the middle of the log or in its last record) or an
+// impossible length makes Open refuse, naming the byte, instead of dropping
+// the acknowledged records from there on as a torn tail would.
+TEST(ReplicaStoreTest, CorruptLogBeforeItsTailRefusesToOpen) {
+  for (const char* where : {"middle", "last record", "length"}) {
+    TempDir dir;
+    {
+      auto store = ReplicaStore::Open(dir.path());
+      ASSERT_TRUE(store.ok());
+      for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(store.value()->WriteIfNewer("k" + std::to_string(i), Ballot{1, "n1"}, i).ok());
+      }
+    }
+    std::string log = dir.path() + "/replica.log";
+    auto size = std::filesystem::file_size(log);
+    size_t record = size / 3;  // the records are the same size
+    size_t at = std::string(where) == "middle"   ? record + 12      // the second record's payload
+                : std::string(where) == "length" ? record + 3       // its length's high byte
+                                                 : 2 * record + 12;  // the last record's payload
+    int fd = ::open(log.c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    unsigned char byte = 0;
+    ASSERT_EQ(::pread(fd, &byte, 1, static_cast<off_t>(at)), 1);
+    byte ^= 0x10;
+    ASSERT_EQ(::pwrite(fd, &byte, 1, static_cast<off_t>(at)), 1);
+    ::close(fd);
+    auto store = ReplicaStore::Open(dir.path());
+    ASSERT_FALSE(store.ok()) << where;
+    EXPECT_NE(store.status().message().find("is corrupt at byte " + std::to_string(at < record * 2 ? record : 2 * record)),
+              std::string::npos)
+        << where << ": " << store.status().message();
+    EXPECT_NE(store.status().message().find("refusing to start"), std::string::npos);
+    EXPECT_EQ(std::filesystem::file_size(log), size) << where << ": the log must be left as it is";
+  }
+}
+
+// Zeros to the end (the size reached the disk, the data did not) are a
+// torn tail; an empty record followed by other bytes is corruption.
+TEST(ReplicaStoreTest, ZerosToTheEndAreATornTailGarbageAfterThemIsNot) {
+  for (bool garbage_after : {false, true}) {
+    TempDir dir;
+    {
+      auto store = ReplicaStore::Open(dir.path());
+      ASSERT_TRUE(store.ok());
+      ASSERT_TRUE(store.value()->WriteIfNewer("a", Ballot{1, "n1"}, 1).ok());
+    }
+    std::string log = dir.path() + "/replica.log";
+    auto size = std::filesystem::file_size(log);
+    std::string tail(4096, '\0');
+    if (garbage_after) tail += "\x05\x00\x00\x00junk!";
+    int fd = ::open(log.c_str(), O_WRONLY | O_APPEND);
+    ASSERT_EQ(::write(fd, tail.data(), tail.size()), static_cast<ssize_t>(tail.size()));
+    ::close(fd);
+    auto store = ReplicaStore::Open(dir.path());
+    if (garbage_after) {
+      ASSERT_FALSE(store.ok());
+      EXPECT_NE(store.status().message().find("corrupt at byte " + std::to_string(size) + " of " +
+                                              std::to_string(size + tail.size()) + " (an empty record"),
+                std::string::npos)
+          << store.status().message();
+    } else {
+      ASSERT_TRUE(store.ok()) << store.status().message();
+      EXPECT_EQ(std::filesystem::file_size(log), size);
+      EXPECT_EQ(store.value()->Read("a")->value, 1);
+    }
+  }
+}
+
+// --fsync never: replies come without fdatasync (the data is in the page
+// cache only, and survives a restart of the process, not a power cut).
+TEST(ReplicaStoreTest, FsyncNeverRepliesWithoutSyncing) {
+  TempDir dir;
+  {
+    auto store = ReplicaStore::Open(dir.path(), 32ull << 20, false);
+    ASSERT_TRUE(store.ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(store.value()->WriteIfNewer("k", Ballot{static_cast<uint64_t>(i + 1), "n1"}, i).ok());
+    EXPECT_EQ(store.value()->log().fsyncs(), 0u);
+  }
+  auto store = ReplicaStore::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(store.value()->Read("k")->value, 4);
+  ASSERT_TRUE(store.value()->WriteIfNewer("k", Ballot{9, "n1"}, 9).ok());
+  EXPECT_EQ(store.value()->log().fsyncs(), 1u);  // always (the default) syncs each batch
 }
 
 TEST(ReplicaStoreTest, CompactionBoundsTheLogAndKeepsState) {

@@ -33,6 +33,11 @@ TEST(RingstoreTargetTest, OptionsParseAndRejectWithTheKeyNamed) {
   EXPECT_EQ(defaults->replicas, 3);
   // Next to the running executable (here: the test binary in the build dir).
   EXPECT_EQ(defaults->binary, std::string(FAULTLINE_BINARY_DIR) + "/ringstore");
+  EXPECT_TRUE(defaults->fsync);
+  EXPECT_FALSE(ParseRingstoreOptions({{"fsync", "never"}})->fsync);
+  auto bad_fsync = ParseRingstoreOptions({{"fsync", "weekly"}});
+  ASSERT_FALSE(bad_fsync.ok());
+  EXPECT_EQ(bad_fsync.status().message(), "target ringstore: fsync=\"weekly\" must be always or never");
 
   auto bad_mode = ParseRingstoreOptions({{"mode", "quantum"}});
   ASSERT_FALSE(bad_mode.ok());

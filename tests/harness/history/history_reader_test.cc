@@ -257,6 +257,40 @@ TEST(HistoryReaderTest, StreamingHandsEachOpToTheSinkWithItsLine) {
   EXPECT_EQ(edn.seen, (std::vector<RecordingSink::Seen>{{0, 1, "[[\"r\",1,null]]"}}));
 }
 
+// A sink that records the reader's progress reports.
+class ProgressSink : public HistorySink {
+ public:
+  void OnProgress(size_t done, size_t total) override { reports.push_back({done, total}); }
+  Status OnOp(Op&& op, int, bool) override {
+    ops += !op.is_nemesis();
+    return Status::Ok();
+  }
+  std::vector<std::pair<size_t, size_t>> reports;
+  size_t ops = 0;
+};
+
+// JSON Lines of some MB: the sink hears how far the reader is, every few
+// MB, in order, each short of the whole text's size (that is how the txn
+// loader sizes its arrays once); a small text reports nothing.
+TEST(HistoryReaderTest, StreamingReportsProgressEveryFewMegabytes) {
+  std::string text;
+  const std::string pair = R"({"type":"invoke","process":1,"f":"read","value":null})" "\n"
+                           R"({"type":"ok","process":1,"f":"read","value":12345})" "\n";
+  while (text.size() < (size_t{13} << 20)) text += pair;
+  ProgressSink sink;
+  ASSERT_TRUE(StreamHistoryText(text, "big.jsonl", HistoryFormat::kAuto, &sink).ok());
+  ASSERT_EQ(sink.reports.size(), 3u);  // past 4, 8 and 12 MB
+  for (size_t i = 0; i < sink.reports.size(); ++i) {
+    EXPECT_EQ(sink.reports[i].second, text.size());
+    EXPECT_GE(sink.reports[i].first, (i + 1) * (size_t{4} << 20));
+    EXPECT_LT(sink.reports[i].first, text.size());
+  }
+  EXPECT_EQ(sink.ops, text.size() / pair.size() * 2);
+  ProgressSink small;
+  ASSERT_TRUE(StreamHistoryText(pair, "small.jsonl", HistoryFormat::kAuto, &small).ok());
+  EXPECT_TRUE(small.reports.empty());
+}
+
 TEST(HistoryReaderTest, StreamingReportsErrorsAsTheWholeReader) {
   // A process-model violation (line 2), then a malformed line (3): both
   // readers name the malformed line; without it, the violation.
