@@ -12,15 +12,11 @@ constexpr std::string_view kStop = "stop-";
 
 bool IsHealAll(const std::string& f) { return f == "heal" || f == "heal-all"; }
 
-// One nemesis operation: its invocation and completion records.
-struct NemesisOp {
-  const Op* invoke;
-  const Op* completion;
-};
+}  // namespace
 
 // Groups nemesis records into operations. The nemesis is one sequential
 // process, so a record completes the open op when their f match.
-std::vector<NemesisOp> NemesisOps(const History& history) {
+std::vector<NemesisOp> PairNemesisOps(const History& history) {
   std::vector<const Op*> recs;
   for (const Op& op : history) {
     if (op.is_nemesis()) recs.push_back(&op);
@@ -50,6 +46,8 @@ std::vector<NemesisOp> NemesisOps(const History& history) {
   return out;
 }
 
+namespace {
+
 std::vector<std::string> NodesOf(const json& value) {
   std::vector<std::string> nodes;
   if (value.is_object() && value.contains("nodes") && value["nodes"].is_array()) {
@@ -68,7 +66,7 @@ std::vector<FaultInterval> FaultIntervals(const History& history) {
 
   std::vector<FaultInterval> done;
   std::map<std::string, FaultInterval> open;  // fault name -> open interval
-  for (const NemesisOp& nop : NemesisOps(history)) {
+  for (const NemesisOp& nop : PairNemesisOps(history)) {
     const std::string& f = nop.invoke->f;
     if (f.starts_with(kStart)) {
       std::string fault = f.substr(kStart.size());

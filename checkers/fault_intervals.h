@@ -30,6 +30,14 @@ struct FaultInterval {
   json value;                      // the start op's completed value
 };
 
+// One nemesis operation: its invocation and completion records (the same
+// record twice for a lone one). Pairs in history order.
+struct NemesisOp {
+  const Op* invoke;
+  const Op* completion;
+};
+std::vector<NemesisOp> PairNemesisOps(const History& history);
+
 // Intervals in order of their start; faults still open at the end last until
 // the latest op time in the history.
 std::vector<FaultInterval> FaultIntervals(const History& history);

@@ -16,7 +16,9 @@
 // Strobe and drift run on a controller thread that rewrites the offsets every
 // tick. Offsets are recorded in the op values: "offsets-ms": {node: ms}.
 // Options: "clock-max-skew-ms" (default 5000), "targets" (default: pick among
-// one, minority, majority, all). Calls are serialised by a mutex; the tick
+// one, minority, majority, all; or a role: leader, primaries, non-leader,
+// asked of the Db's HasRoles). A start's value may name its own
+// {"targets": ...} or {"nodes": [...]} (schedule files). Calls are serialised by a mutex; the tick
 // thread only touches the offsets (own mutex) and is joined before any change.
 #include <algorithm>
 #include <atomic>
@@ -30,6 +32,7 @@
 #include "nemesis/nemesis.h"
 #include "nemesis/nemesis_support.h"
 #include "nemesis/node_selection.h"
+#include "nemesis/role_targets.h"
 
 namespace faultline {
 namespace {
@@ -59,6 +62,7 @@ class ClockNemesis : public Nemesis {
   std::vector<FaultPair> Faults() const override { return {{"start-clock", "stop-clock"}}; }
 
   Status CheckTarget(Db* db) override {
+    if (Status r = CheckRolesAvailable(targets_, db, "clock: --fault-targets"); !r.ok()) return r;
     if (system_clock_ || dynamic_cast<ClockSkewable*>(db) != nullptr) return Status::Ok();
     return Status::Error(
         "clock: the target's Db has no libfaketime offset file (not ClockSkewable); "
@@ -78,6 +82,7 @@ class ClockNemesis : public Nemesis {
       }
     }
     cluster_ = cluster;
+    roles_ = dynamic_cast<HasRoles*>(db);
     return Status::Ok();
   }
 
@@ -114,9 +119,31 @@ class ClockNemesis : public Nemesis {
     if (op.value.is_object() && op.value.contains("kind") && op.value["kind"].is_string()) {
       kind = op.value["kind"].get<std::string>();
     }
-    std::string spec;
-    std::vector<std::string> nodes = PickTargets(targets_, NodeNames(cluster_), rng, &spec);
+    std::vector<std::string> specs = targets_;
+    if (op.value.is_object() && op.value.contains("targets") && op.value["targets"].is_string()) {
+      auto parsed = ParseTargetSpecs(op.value["targets"].get<std::string>());
+      if (!parsed.ok()) return CompleteFault(op, op.value, parsed.status().Prefixed("clock"));
+      specs = *parsed;
+    }
+    std::string spec = "explicit";
+    std::vector<std::string> nodes;
+    std::string why;
+    if (op.value.is_object() && op.value.contains("nodes") && op.value["nodes"].is_array()) {
+      for (const auto& n : op.value["nodes"]) {
+        if (!n.is_string() || NodesNamed(cluster_, {n.get<std::string>()}).empty()) {
+          return CompleteFault(op, op.value, Status::Error("clock: unknown node " + n.dump()));
+        }
+        nodes.push_back(n.get<std::string>());
+      }
+    } else {
+      auto choice = PickRoleAwareTargets(specs, cluster_, roles_, rng);
+      if (!choice.ok()) return CompleteFault(op, op.value, choice.status().Prefixed("clock"));
+      spec = choice->spec;
+      nodes = choice->nodes;
+      why = choice->why;
+    }
     nlohmann::json value = {{"kind", kind}, {"targets", spec}};
+    if (!why.empty()) value["why"] = why;
     if (kind == "bump") {
       std::map<std::string, double> offsets;
       if (op.value.is_object() && op.value.contains("offsets-ms")) {
@@ -309,6 +336,7 @@ class ClockNemesis : public Nemesis {
   const double max_skew_ms_;
   const bool system_clock_;
   const std::vector<std::string> targets_;
+  HasRoles* roles_ = nullptr;
   ClusterInfo cluster_;
   ClockSkewable* skewable_ = nullptr;
 

@@ -23,7 +23,8 @@
 //   enospc          writes fail with ENOSPC (the disk is full)
 //   slow            calls in "disk-slow-ops" (default all) are delayed by
 //                   "disk-slow-ms" (default 100)
-// until stop-disk. Targets: option "targets" as for kill. Op values record
+// until stop-disk. Targets: option "targets" as for kill (roles too; a
+// start's value may name its own {"targets"} or {"nodes"}). Op values record
 // the kind, nodes and what each node's faultline-fs reported (bytes and
 // files lost, torn write, the bytes changed).
 //
@@ -41,6 +42,7 @@
 #include "nemesis/nemesis.h"
 #include "nemesis/nemesis_support.h"
 #include "nemesis/node_selection.h"
+#include "nemesis/role_targets.h"
 #include "nemesis/storage_mount.h"
 
 namespace faultline {
@@ -72,7 +74,7 @@ class DiskNemesis : public Nemesis {
     if (!dynamic_cast<Killable*>(db)) {
       return Status::Error("disk: the target's Db cannot stop and restart its store (not Killable)");
     }
-    return Status::Ok();
+    return CheckRolesAvailable(s_.targets, db, "disk: --fault-targets");
   }
 
   Status Setup(const ClusterInfo& cluster, Db* db) override {
@@ -82,6 +84,7 @@ class DiskNemesis : public Nemesis {
     cluster_ = cluster;
     data_ = dynamic_cast<HasDataDir*>(db);
     killable_ = dynamic_cast<Killable*>(db);
+    roles_ = dynamic_cast<HasRoles*>(db);
     std::string binary = LocalFaultFsBinary();
     if (binary.empty()) return Status::Error("disk: faultline-fs is not built next to faultline (build it: scripts/build.sh)");
     return ForEachNode(AllNodes(cluster_), [&](const NodeInfo& n) -> Status {
@@ -110,7 +113,7 @@ class DiskNemesis : public Nemesis {
     if (op.f != "start-disk") return CompleteFault(op, nullptr, Status::Error("disk: unknown fault op " + op.f));
     json ignored;
     Status s = StopActive(&ignored);  // a new start first ends one never stopped
-    std::string kind, spec = "explicit";
+    std::string kind, spec = "explicit", why;
     std::vector<std::string> nodes;
     if (op.value.is_object() && op.value.contains("fault")) kind = op.value.value("fault", "");
     if (kind.empty()) kind = s_.kinds[rng.Below(s_.kinds.size())];
@@ -125,7 +128,17 @@ class DiskNemesis : public Nemesis {
         nodes.push_back(n.get<std::string>());
       }
     } else {
-      nodes = PickTargets(s_.targets, NodeNames(cluster_), rng, &spec);
+      std::vector<std::string> specs = s_.targets;
+      if (op.value.is_object() && op.value.contains("targets") && op.value["targets"].is_string()) {
+        auto parsed = ParseTargetSpecs(op.value["targets"].get<std::string>());
+        if (!parsed.ok()) return CompleteFault(op, op.value, parsed.status().Prefixed("disk"));
+        specs = *parsed;
+      }
+      auto choice = PickRoleAwareTargets(specs, cluster_, roles_, rng);
+      if (!choice.ok()) return CompleteFault(op, op.value, choice.status().Prefixed("disk"));
+      nodes = choice->nodes;
+      spec = choice->spec;
+      why = choice->why;
     }
     if (kind == "corrupt" && nodes.size() > 1) {  // one damaged replica at a time
       nodes.resize(1);
@@ -157,8 +170,9 @@ class DiskNemesis : public Nemesis {
       return Status::Ok();
     });
     if (s.ok()) s = applied;
-    return CompleteFault(op, {{"fault", kind}, {"nodes", nodes}, {"targets", spec}, {"effects", per_node}},
-                         s.Prefixed("disk"));
+    json value = {{"fault", kind}, {"nodes", nodes}, {"targets", spec}, {"effects", per_node}};
+    if (!why.empty()) value["why"] = why;
+    return CompleteFault(op, std::move(value), s.Prefixed("disk"));
   }
 
   Status Heal() override {
@@ -269,6 +283,7 @@ class DiskNemesis : public Nemesis {
   const DiskSettings s_;
   std::mutex mu_;
   ClusterInfo cluster_;
+  HasRoles* roles_ = nullptr;
   HasDataDir* data_ = nullptr;
   Killable* killable_ = nullptr;
   Active active_;

@@ -10,6 +10,15 @@ const std::vector<std::string>& TargetSpecs() {
   return kSpecs;
 }
 
+const std::vector<std::string>& RoleTargetSpecs() {
+  static const std::vector<std::string> kSpecs = {"leader", "primaries", "non-leader"};
+  return kSpecs;
+}
+
+bool IsRoleSpec(const std::string& spec) {
+  return std::find(RoleTargetSpecs().begin(), RoleTargetSpecs().end(), spec) != RoleTargetSpecs().end();
+}
+
 Result<std::vector<std::string>> ParseTargetSpecs(const std::string& text) {
   if (text.empty()) return TargetSpecs();
   std::vector<std::string> out;
@@ -18,8 +27,10 @@ Result<std::vector<std::string>> ParseTargetSpecs(const std::string& text) {
     size_t comma = text.find(',', pos);
     if (comma == std::string::npos) comma = text.size();
     std::string spec = text.substr(pos, comma - pos);
-    if (std::find(TargetSpecs().begin(), TargetSpecs().end(), spec) == TargetSpecs().end()) {
-      return Status::Error("unknown targets \"" + spec + "\" (known: one, minority, majority, all)");
+    if (std::find(TargetSpecs().begin(), TargetSpecs().end(), spec) == TargetSpecs().end() &&
+        !IsRoleSpec(spec)) {
+      return Status::Error("unknown targets \"" + spec +
+                           "\" (known: one, minority, majority, all, leader, primaries, non-leader)");
     }
     if (std::find(out.begin(), out.end(), spec) == out.end()) out.push_back(spec);
     pos = comma + 1;

@@ -149,7 +149,16 @@ class PacketNemesis : public Nemesis {
           targets.push_back(n.get<std::string>());
         }
       } else {
-        targets = PickTargets(targets_, NodeNames(cluster_), rng, &spec);
+        std::vector<std::string> specs = targets_;
+        if (op.value.is_object() && op.value.contains("targets") && op.value["targets"].is_string()) {
+          auto parsed = ParseTargetSpecs(op.value["targets"].get<std::string>());
+          if (!parsed.ok()) return CompleteFault(op, op.value, parsed.status().Prefixed("packet"));
+          for (const auto& t : *parsed) {
+            if (IsRoleSpec(t)) return CompleteFault(op, op.value, Status::Error("packet: targets " + t + ": not a role"));
+          }
+          specs = *parsed;
+        }
+        targets = PickTargets(specs, NodeNames(cluster_), rng, &spec);
       }
       for (const auto& node : targets) {
         for (const auto& other : cluster_.nodes) {
@@ -384,6 +393,11 @@ Result<std::unique_ptr<Nemesis>> MakePacket(const NemesisOptions& options) {
   }
   auto targets = ParseTargetSpecs(StringOption(options, "targets", "all"));
   if (!targets.ok()) return targets.status().Prefixed("--fault-targets");
+  for (const auto& t : *targets) {
+    if (IsRoleSpec(t)) {
+      return Status::Error("--fault-targets " + t + ": packet faults take one|minority|majority|all, not roles");
+    }
+  }
   return std::unique_ptr<Nemesis>(new PacketNemesis(std::move(s), *targets));
 }
 

@@ -3,10 +3,13 @@
 //
 // Option "partition": a kind or a comma-separated list of kinds to pick from
 // at random on each start (one, halves, random-halves, majority,
-// majorities-ring, bridge; "all" = every kind). Default "majority".
+// majorities-ring, bridge; "all" = every kind; or a role: "leader" isolates
+// the leader from the rest, "primaries" cuts the primaries off from the rest,
+// both asked of the Db's HasRoles when the partition starts). Default "majority".
 // start-partition value: null (choose), {"kind": K} or {"grudge": {...}}.
 // Completed value: {"kind", "grudge", "nodes": nodes holding a grudge,
-// "cut-off": nodes that cannot hear a majority}. stop-partition deletes this
+// "cut-off": nodes that cannot hear a majority} (+ "why" for a role kind:
+// how the role was found). stop-partition deletes this
 // nemesis's rules; Heal flushes the chain on every node.
 // Thread safety: calls are serialised by a mutex.
 #include <algorithm>
@@ -16,6 +19,7 @@
 #include "nemesis/grudge.h"
 #include "nemesis/nemesis.h"
 #include "nemesis/nemesis_support.h"
+#include "nemesis/role_targets.h"
 
 namespace faultline {
 namespace {
@@ -27,11 +31,21 @@ class PartitionNemesis : public Nemesis {
   std::string name() const override { return "partition"; }
   std::vector<FaultPair> Faults() const override { return {{"start-partition", "stop-partition"}}; }
 
+  Status CheckTarget(Db* db) override {
+    for (const auto& k : kinds_) {
+      if ((k == "leader" || k == "primaries") && dynamic_cast<HasRoles*>(db) == nullptr) {
+        return Status::Error("--partition " + k + ": the target's Db cannot tell its roles (no HasRoles)");
+      }
+    }
+    return Status::Ok();
+  }
+
   Status Setup(const ClusterInfo& cluster, Db* db) override {
     std::lock_guard<std::mutex> lock(mu_);
     Status s = RequireRemotes(cluster, "partition");
     if (!s.ok()) return s;
     cluster_ = cluster;
+    roles_ = dynamic_cast<HasRoles*>(db);
     return ForEachNode(AllNodes(cluster_), [](const NodeInfo& n) {
       return EnsureChain(*n.remote).Prefixed("partition setup");
     });
@@ -49,7 +63,7 @@ class PartitionNemesis : public Nemesis {
       return CompleteFault(op, nullptr, Status::Error("partition: unknown fault op " + op.f));
     }
     const std::vector<std::string> names = NodeNames(cluster_);
-    std::string kind;
+    std::string kind, why;
     Result<Grudge> grudge = Grudge{};
     if (op.value.is_object() && op.value.contains("grudge")) {
       kind = "explicit";
@@ -58,7 +72,11 @@ class PartitionNemesis : public Nemesis {
       kind = op.value.is_object() && op.value.contains("kind") && op.value["kind"].is_string()
                  ? op.value["kind"].get<std::string>()
                  : rng.Pick(kinds_);
-      grudge = MakeGrudge(kind, names, rng);
+      if (kind == "leader" || kind == "primaries") {
+        grudge = RoleGrudge(kind, names, &why);
+      } else {
+        grudge = MakeGrudge(kind, names, rng);
+      }
     }
     if (!grudge.ok()) return CompleteFault(op, op.value, grudge.status().Prefixed("partition"));
 
@@ -82,6 +100,7 @@ class PartitionNemesis : public Nemesis {
                             {"grudge", GrudgeToJson(*grudge)},
                             {"nodes", affected},
                             {"cut-off", CutOffNodes(*grudge, names)}};
+    if (!why.empty()) value["why"] = why;
     return CompleteFault(op, std::move(value), s.Prefixed("partition"));
   }
 
@@ -109,6 +128,23 @@ class PartitionNemesis : public Nemesis {
   }
 
  private:
+  // "leader": the leader against the rest; "primaries": the primaries against
+  // the rest. `why` gets how the roles were found.
+  Result<Grudge> RoleGrudge(const std::string& kind, const std::vector<std::string>& names, std::string* why) {
+    if (roles_ == nullptr) return Status::Error(kind + ": the target's Db reports no roles");
+    auto roles = roles_->Roles(cluster_);
+    if (!roles.ok()) return roles.status().Prefixed(kind);
+    *why = roles->why;
+    auto side = NodesForRole(kind, *roles, names);
+    if (!side.ok()) return side.status().Prefixed(kind);
+    if (side->size() >= names.size()) return Status::Error(kind + ": every node is one of them; nothing to cut off");
+    std::vector<std::string> rest;
+    for (const auto& n : names) {
+      if (std::find(side->begin(), side->end(), n) == side->end()) rest.push_back(n);
+    }
+    return CompleteGrudge({*side, rest});
+  }
+
   std::string AddressOf(const std::string& node) const {
     for (const auto& n : cluster_.nodes) {
       if (n.name == node) return n.address;
@@ -131,6 +167,7 @@ class PartitionNemesis : public Nemesis {
   std::mutex mu_;
   std::vector<std::string> kinds_;
   ClusterInfo cluster_;
+  HasRoles* roles_ = nullptr;
   std::map<std::string, std::vector<RuleSpec>> active_;  // node -> rules in place
 };
 
@@ -139,10 +176,11 @@ Result<std::unique_ptr<Nemesis>> MakePartition(const NemesisOptions& options) {
   std::vector<std::string> kinds = text == "all" ? GrudgeKinds() : SplitCommas(text);
   if (kinds.empty()) return Status::Error("partition: empty --partition");
   for (const auto& k : kinds) {
-    if (std::find(GrudgeKinds().begin(), GrudgeKinds().end(), k) == GrudgeKinds().end()) {
+    if (std::find(GrudgeKinds().begin(), GrudgeKinds().end(), k) == GrudgeKinds().end() && k != "leader" &&
+        k != "primaries") {
       return Status::Error("--partition: unknown kind \"" + k +
                            "\" (known: one, halves, random-halves, majority, majorities-ring, "
-                           "bridge, all)");
+                           "bridge, leader, primaries, all)");
     }
   }
   return std::unique_ptr<Nemesis>(new PartitionNemesis(std::move(kinds)));

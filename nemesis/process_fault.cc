@@ -2,6 +2,7 @@
 
 #include "nemesis/nemesis_support.h"
 #include "nemesis/node_selection.h"
+#include "nemesis/role_targets.h"
 
 namespace faultline {
 
@@ -11,7 +12,14 @@ Status ProcessFault::Setup(const ClusterInfo& cluster, Db* db) {
   Status s = Bind(db);
   if (!s.ok()) return s;
   cluster_ = cluster;
+  roles_ = dynamic_cast<HasRoles*>(db);
   return Status::Ok();
+}
+
+Status ProcessFault::CheckTarget(Db* db) {
+  Status s = Bind(db);
+  if (!s.ok()) return s;
+  return CheckRolesAvailable(targets_, db, fault_ + ": --fault-targets");
 }
 
 Op ProcessFault::Invoke(const Op& op, Rng& rng) {
@@ -30,7 +38,7 @@ Op ProcessFault::Invoke(const Op& op, Rng& rng) {
   }
   // A new start first undoes a previous one that was never stopped.
   Status s = UndoAll();
-  std::string spec = "explicit";
+  std::string spec = "explicit", why;
   std::vector<std::string> nodes;
   if (op.value.is_object() && op.value.contains("nodes") && op.value["nodes"].is_array()) {
     for (const auto& n : op.value["nodes"]) {
@@ -40,7 +48,21 @@ Op ProcessFault::Invoke(const Op& op, Rng& rng) {
       nodes.push_back(n.get<std::string>());
     }
   } else {
-    nodes = PickTargets(targets_, NodeNames(cluster_), rng, &spec);
+    std::vector<std::string> specs = targets_;
+    if (op.value.is_object() && op.value.contains("targets") && op.value["targets"].is_string()) {
+      auto parsed = ParseTargetSpecs(op.value["targets"].get<std::string>());
+      if (!parsed.ok()) return CompleteFault(op, op.value, parsed.status().Prefixed(fault_));
+      specs = *parsed;
+    }
+    auto choice = PickRoleAwareTargets(specs, cluster_, roles_, rng);
+    if (!choice.ok()) {
+      nlohmann::json value = op.value.is_object() ? op.value : nlohmann::json::object();
+      value["nodes"] = nlohmann::json::array();
+      return CompleteFault(op, value, choice.status().Prefixed(fault_));
+    }
+    nodes = choice->nodes;
+    spec = choice->spec;
+    why = choice->why;
   }
   Status applied = ForEachNode(NodesNamed(cluster_, nodes), [&](const NodeInfo& n) {
     // Recorded even when Apply fails half-way (e.g. killed, then an error):
@@ -52,7 +74,9 @@ Op ProcessFault::Invoke(const Op& op, Rng& rng) {
     return Apply(cluster_, n);
   });
   if (s.ok()) s = applied;
-  return CompleteFault(op, {{"nodes", nodes}, {"targets", spec}}, s.Prefixed(fault_));
+  nlohmann::json value = {{"nodes", nodes}, {"targets", spec}};
+  if (!why.empty()) value["why"] = why;
+  return CompleteFault(op, std::move(value), s.Prefixed(fault_));
 }
 
 Status ProcessFault::Heal() {

@@ -2,9 +2,12 @@
 // applied to the store's process on some target nodes and undone on exactly
 // those nodes (never by process name: the Db's capabilities use pid files).
 //
-// start-X picks targets ("targets" option: one|minority|majority|all, a comma
-// list to pick from; default all four) unless op.value is {"nodes": [...]},
-// applies the fault to them in parallel and returns {"nodes", "targets"}.
+// start-X picks targets ("targets" option: one|minority|majority|all or a
+// role, leader|primaries|non-leader, asked of the Db's HasRoles at that
+// moment; a comma list to pick from; default the four counts) unless op.value
+// is {"nodes": [...]} or {"targets": "leader"} (one start's own spec),
+// applies the fault to them in parallel and returns {"nodes", "targets"}
+// (+ "why": how a role was found).
 // stop-X undoes it on the nodes still faulted and returns {"nodes"}. Heal
 // undoes it wherever it is still applied. Calls are serialised by a mutex.
 #pragma once
@@ -29,7 +32,7 @@ class ProcessFault : public Nemesis {
     return {{"start-" + fault_, "stop-" + fault_}};
   }
   Status Setup(const ClusterInfo& cluster, Db* db) override;
-  Status CheckTarget(Db* db) override { return Bind(db); }
+  Status CheckTarget(Db* db) override;
   Op Invoke(const Op& op, Rng& rng) override;
   Status Heal() override;
   // Marks start_value["nodes"] as faulted, so stop/Heal undo them there.
@@ -49,6 +52,7 @@ class ProcessFault : public Nemesis {
   const std::string fault_;
   const std::vector<std::string> targets_;
   ClusterInfo cluster_;
+  HasRoles* roles_ = nullptr;
   std::mutex faulted_mu_;
   std::set<std::string> faulted_;  // nodes where the fault is applied
 };

@@ -18,7 +18,9 @@ namespace {
 constexpr const char* kOkPoint = "#81BFFC";
 constexpr const char* kFailPoint = "#FF1E90";
 constexpr const char* kInfoPoint = "#FFA400";
-constexpr const char* kFaultFills[] = {"#9e9e9e", "#a1887f", "#90a4ae", "#ce93d8", "#80cbc4", "#c5e1a5"};
+// Fault kinds, in order of first appearance (the timeline uses the same list):
+// distinct hues that are none of the point colours.
+constexpr const char* kFaultFills[] = {"#8d8d8d", "#26a69a", "#9575cd", "#a1887f", "#9ccc65", "#5c6bc0"};
 // Line colours for series (nodes, quantiles).
 constexpr const char* kSeries[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
 
@@ -36,18 +38,25 @@ struct Plot {
   double X(double s) const { return left + PlotW() * std::clamp(s / x_max, 0.0, 1.0); }
 };
 
+// One horizontal slice of the plot area per fault kind (in order of first
+// appearance), so faults that overlap in time are stacked, each in its own
+// slice, instead of drawn over each other.
 std::string FaultShading(const Plot& p, const std::vector<FaultInterval>& faults,
                          std::map<std::string, std::string>* colours) {
+  std::map<std::string, size_t> slice;
+  for (const FaultInterval& iv : faults) slice.try_emplace(iv.fault, slice.size());
+  const double h = p.PlotH() / static_cast<double>(std::max<size_t>(1, slice.size()));
   std::string out;
   for (const FaultInterval& iv : faults) {
     auto [it, added] = colours->try_emplace(iv.fault, "");
-    if (added) it->second = kFaultFills[(colours->size() - 1) % std::size(kFaultFills)];
+    if (added) it->second = kFaultFills[slice[iv.fault] % std::size(kFaultFills)];
     double x0 = p.X(static_cast<double>(iv.start) / 1e9), x1 = p.X(static_cast<double>(iv.end) / 1e9);
     std::string nodes;
     for (const auto& n : iv.nodes) nodes += (nodes.empty() ? "" : ",") + n;
-    out += "<rect x=\"" + Fmt("%.1f", x0) + "\" y=\"" + Fmt("%.1f", p.top) + "\" width=\"" +
-           Fmt("%.1f", std::max(1.0, x1 - x0)) + "\" height=\"" + Fmt("%.1f", p.PlotH()) +
-           "\" fill=\"" + it->second + "\" fill-opacity=\"0.25\"><title>" + HtmlEscape(iv.fault) +
+    out += "<rect class=fault data-fault=\"" + HtmlEscape(iv.fault) + "\" x=\"" + Fmt("%.1f", x0) + "\" y=\"" +
+           Fmt("%.1f", p.top + h * static_cast<double>(slice[iv.fault])) + "\" width=\"" +
+           Fmt("%.1f", std::max(1.0, x1 - x0)) + "\" height=\"" + Fmt("%.1f", h) + "\" fill=\"" + it->second +
+           "\" fill-opacity=\"0.3\"><title>" + HtmlEscape(iv.fault) +
            (nodes.empty() ? "" : " on " + HtmlEscape(nodes)) + Fmt(" %.2fs", static_cast<double>(iv.start) / 1e9) +
            Fmt("&ndash;%.2fs", static_cast<double>(iv.end) / 1e9) + " " + HtmlEscape(DescribeFault(iv)) + "</title></rect>\n";
   }
@@ -219,7 +228,7 @@ std::string LatencyPlot(const History& history, const std::vector<FaultInterval>
   if (pts.size() < total) caption += " (" + std::to_string(pts.size()) + " plotted: all fail/info first, ok sampled)";
   caption += "; marker shape by f:";
   for (size_t i = 0; i < fs.size(); ++i) caption += std::string(i ? "," : "") + " " + HtmlEscape(fs[i]) + " " + kShapeNames[i % 4];
-  caption += "; shaded: faults active.</p>";
+  caption += "; shaded: faults active, each kind in its own horizontal slice.</p>";
   return svg + caption;
 }
 

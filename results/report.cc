@@ -11,6 +11,7 @@
 
 #include "checkers/counterexample.h"
 #include "checkers/fault_intervals.h"
+#include "checkers/fault_summary.h"
 #include "checkers/linearizable.h"
 #include "checkers/op_pairs.h"
 #include "harness/core/html_escape.h"
@@ -359,6 +360,42 @@ pre{background:#f6f6f6;padding:.6em;overflow:auto;max-height:30em;font-size:.85e
 .cx-legend span{display:inline-block;padding:2px 8px;margin-right:4px;border-radius:3px;font-size:.85em}
 )";
 
+// What each fault kind did (checkers/fault_summary.h), and every schedule
+// step that had to wait for the previous fault op.
+std::string FaultsRanSection(const History& history) {
+  std::vector<FaultKindSummary> summary = SummarizeFaults(history);
+  if (summary.empty()) return "";
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  std::string h =
+      "<h2>Faults that ran</h2>\n<table><tr><th>fault</th><th>times</th><th>active</th><th>nodes</th>"
+      "<th>targets</th><th>waited</th></tr>\n";
+  for (const auto& s : summary) {
+    h += "<tr><td>" + HtmlEscape(s.fault) + "</td><td>" + std::to_string(s.count) + "</td><td>" +
+         Fmt("%.1f s", s.active_s) + "</td><td>" + HtmlEscape(joined(s.nodes)) + "</td><td>" +
+         HtmlEscape(joined(s.targets)) + "</td><td>" +
+         (s.waited ? std::to_string(s.waited) + Fmt(" (up to %.1f s)", s.waited_max_s) : std::string("0")) +
+         "</td></tr>\n";
+  }
+  h += "</table>\n";
+  std::string waits;
+  for (const NemesisOp& nop : PairNemesisOps(history)) {
+    const Op& op = *nop.invoke;
+    if (!op.extra.is_object()) continue;
+    const json& sch = op.extra.value("schedule", json());
+    if (!sch.is_object() || !sch.contains("waited-s") || !sch["waited-s"].is_number()) continue;
+    std::string step = sch.contains("step") ? "step " + sch["step"].dump() + " " : std::string();
+    waits += "<li>" + HtmlEscape(step + op.f) + Fmt(" was due at %.1f s", sch.value("at", 0.0)) +
+             Fmt(" and waited %.1f s", sch["waited-s"].get<double>()) + " for " +
+             HtmlEscape(sch.value("waited-for", std::string("the previous fault op"))) + " to finish</li>\n";
+  }
+  if (!waits.empty()) h += "<p>Scheduled fault ops that waited for the previous one:</p><ul>" + waits + "</ul>\n";
+  return h;
+}
+
 }  // namespace
 
 std::string LinearizabilitySentence(const json& lin, const History& history) {
@@ -381,6 +418,7 @@ std::string RenderReport(const ReportInput& in) {
   json checkers = CheckerResults(in.results);
   checkers.erase("crashed");
   checkers.erase("interrupted");
+  checkers.erase("faults");
   std::vector<FaultInterval> faults = FaultIntervals(history);
   const json availability = checkers.contains("availability") ? checkers["availability"] : json();
 
@@ -435,6 +473,8 @@ std::string RenderReport(const ReportInput& in) {
   }
   h += FileLinks(in.run_dir);
   for (const auto& n : in.notes) h += "<p class=note>" + HtmlEscape(n) + "</p>\n";
+
+  h += FaultsRanSection(history);
 
   h += "<h2>Checkers</h2>\n<table><tr><th>checker</th><th>verdict</th><th>summary</th></tr>\n";
   for (auto it = checkers.begin(); it != checkers.end(); ++it) {

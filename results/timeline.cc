@@ -85,7 +85,7 @@ constexpr const char* kScript = R"JS(
 (function () {
   'use strict';
   var F = 11, COL = ['#81BFFC', '#FF1E90', '#FFA400', '#FFD88A'], NAMES = ['ok', 'fail', 'info', 'pending'];
-  var FAULT = ['#9e9e9e', '#a1887f', '#90a4ae', '#ce93d8', '#80cbc4', '#c5e1a5'];
+  var FAULT = ['#8d8d8d', '#26a69a', '#9575cd', '#a1887f', '#9ccc65', '#5c6bc0'];
   var t0 = performance.now();
   var D = JSON.parse(document.getElementById('fl-tl-data').textContent);
   var O = D.ops, N = D.n, S = D.strs, L = D.lanes.length;
@@ -116,7 +116,10 @@ constexpr const char* kScript = R"JS(
   // Lane height: 28 px for a few workers, down to 2 px for hundreds (480 px of lanes at most).
   var lh = Math.max(2, Math.min(28, Math.floor(480 / Math.max(L, 1))));
   // Fault label rows: greedy, so labels never overlap (at most 4 rows; others hover only).
-  var faults = D.faults.map(function (f) { return {s: f[0], e: f[1], label: f[2], colour: FAULT[f[3] % FAULT.length], detail: f[4], row: -1}; });
+  var faults = D.faults.map(function (f) { return {s: f[0], e: f[1], label: f[2], colour: FAULT[f[3] % FAULT.length], kind: f[3], detail: f[4], row: -1}; });
+  // One slice of the lanes' height per fault kind: overlapping faults stack.
+  var kinds = 1;
+  faults.forEach(function (f) { kinds = Math.max(kinds, f.kind + 1); });
   var v0 = 0, v1 = span, W = 0, H = 0, dpr = window.devicePixelRatio || 1;
   var selected = -1, marked = {}, drawnOnce = false;
   var laneTop = function () { return TOP + faultRows * 13 + 4; };
@@ -223,14 +226,20 @@ constexpr const char* kScript = R"JS(
         }
       });
     }
-    // Fault bands across every lane, over the ops so that dense lanes do not hide them.
+    // Fault bands over the ops (so that dense lanes do not hide them), each
+    // kind in its own horizontal slice of the lanes: overlapping faults are
+    // stacked, not drawn over each other.
+    var sh = L * lh / kinds;
     faults.forEach(function (f) {
       var x0 = Math.max(G, X(f.s)), x1 = Math.min(W, X(f.e));
       if (x1 < G || x0 > W) return;
-      ctx.globalAlpha = 0.3; ctx.fillStyle = f.colour;
-      ctx.fillRect(x0, top, Math.max(1, x1 - x0), L * lh);
-      ctx.globalAlpha = 1; ctx.fillStyle = '#555';
-      ctx.fillRect(x0, top, 1, L * lh);
+      var y0 = top + f.kind * sh;
+      ctx.globalAlpha = 0.35; ctx.fillStyle = f.colour;
+      ctx.fillRect(x0, y0, Math.max(1, x1 - x0), sh);
+      ctx.globalAlpha = 1; ctx.fillStyle = f.colour;
+      ctx.fillRect(x0, y0, Math.max(1, x1 - x0), 2);
+      ctx.fillStyle = '#555';
+      ctx.fillRect(x0, y0, 1, sh);
     });
     // Highlighted ops (counterexample) and the selected one.
     ctx.lineWidth = 2;
@@ -586,7 +595,7 @@ std::string RenderTimeline(const History& history, const std::vector<FaultInterv
       "<span class=tl-key style=\"background:#FF1E90\"></span>fail "
       "<span class=tl-key style=\"background:#FFA400\"></span>info "
       "<span class=tl-key style=\"background:#FFD88A\"></span>pending; "
-      "bands: faults.</span></div>\n"
+      "bands: faults, one slice of the lanes per kind.</span></div>\n"
       "<div class=tl-wrap style=\"position:relative\"><canvas id=fl-tl-canvas></canvas>"
       "<pre id=fl-tl-tip class=tl-tip style=\"display:none\"></pre></div>\n"
       "<p id=fl-tl-status class=caption>drawing&hellip;</p><pre id=fl-tl-line class=tl-line>"

@@ -7,7 +7,9 @@
 // 240 processes), lanes grouped by the node
 // the worker talked to; one box per op from invocation to completion, coloured ok / fail / info
 // (pending: never completed, drawn to the end of the run); nemesis faults as
-// bands across all lanes labelled with what they did (fault_labels.h). The
+// bands over the lanes, each fault kind in its own horizontal slice so that
+// overlapping faults stack, labelled above the lanes with what they did
+// (fault_labels.h; labels that would collide take further rows). The
 // history is embedded once as a compact JSON array (11 small integers per
 // op, strings interned in a table, times in microseconds); the script draws
 // on one <canvas> only what is in view, merging boxes that fall on the same

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "harness/core/bounded_json.h"
+
 namespace faultline {
 
 namespace fs = std::filesystem;
@@ -160,6 +162,72 @@ Status EtcdDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
   if (!started.ok()) return started.status();
   // A restarted member may be cut off (a partition): answering at all is up.
   return WaitUp(*node.remote, node, /*any_answer=*/true);
+}
+
+Result<ClusterRoles> EtcdDb::Roles(const ClusterInfo& cluster) {
+  struct Answer {
+    bool ok = false;
+    std::string member, leader, error;
+    uint64_t term = 0;
+  };
+  std::vector<Answer> answers(cluster.nodes.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < cluster.nodes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const NodeInfo& node = cluster.nodes[i];
+      Answer& a = answers[i];
+      httplib::Client client(node.address, options_.client_port);
+      client.set_connection_timeout(std::chrono::seconds(1));
+      client.set_read_timeout(std::chrono::seconds(2));
+      auto res = client.Post("/v3/maintenance/status", "{}", "application/json");
+      if (!res) {
+        a.error = httplib::to_string(res.error());
+        return;
+      }
+      json j = ParseBoundedJsonOrDiscarded(res->body);
+      if (res->status != 200 || !j.is_object()) {
+        a.error = "HTTP " + std::to_string(res->status);
+        return;
+      }
+      // The gateway writes 64-bit ids and terms as strings.
+      auto text = [](const json& v) { return v.is_string() ? v.get<std::string>() : v.is_number() ? v.dump() : ""; };
+      a.member = text(j.value("header", json::object()).value("member_id", json()));
+      a.leader = text(j.value("leader", json()));
+      std::string term = text(j.value("raftTerm", json()));
+      a.term = term.empty() ? 0 : std::strtoull(term.c_str(), nullptr, 10);
+      a.ok = !a.member.empty();
+      if (!a.ok) a.error = "no member id in the status";
+    });
+  }
+  for (auto& t : threads) t.join();
+  const Answer* best = nullptr;
+  int answered = 0;
+  std::string errors;
+  for (size_t i = 0; i < answers.size(); ++i) {
+    const Answer& a = answers[i];
+    if (!a.ok) {
+      errors += (errors.empty() ? "" : "; ") + cluster.nodes[i].name + ": " + a.error;
+      continue;
+    }
+    ++answered;
+    if (a.leader.empty() || a.leader == "0") continue;
+    if (best == nullptr || a.term > best->term) best = &a;
+  }
+  if (answered == 0) return Status::Error("etcd endpoint status: no member answered (" + errors + ")");
+  if (best == nullptr) return Status::Error("etcd endpoint status: no member knows a leader");
+  for (size_t i = 0; i < answers.size(); ++i) {
+    if (answers[i].ok && answers[i].member == best->leader) {
+      ClusterRoles roles;
+      roles.leader = cluster.nodes[i].name;
+      roles.primaries = {roles.leader};
+      roles.why = "etcd endpoint status: " + roles.leader + " leads (member " + best->leader + ", raft term " +
+                  std::to_string(best->term) + "; " + std::to_string(answered) + " of " +
+                  std::to_string(cluster.nodes.size()) + " members answered)";
+      return roles;
+    }
+  }
+  return Status::Error("etcd endpoint status: the leader, member " + best->leader +
+                       ", did not answer its own status");
 }
 
 }  // namespace faultline

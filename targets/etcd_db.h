@@ -1,7 +1,9 @@
 // EtcdDb: deploys etcd (a third-party store: Debian's etcd-server, 3.4) as a
 // cluster over the nodes' Remotes, one member per node, and controls it for
 // the nemeses: Kill/Start and Pause/Resume by pid file (targets/daemon.h),
-// and its log. It is not ClockSkewable: etcd is a Go program, whose clock
+// and its log, and its roles (HasRoles: the raft leader, from every member's
+// endpoint status, POST /v3/maintenance/status — what `etcdctl endpoint
+// status` shows). It is not ClockSkewable: etcd is a Go program, whose clock
 // reads bypass libc, so libfaketime cannot shift it (the clock nemesis says
 // so and refuses, unless --clock-strategy system on real nodes).
 //
@@ -39,7 +41,7 @@ struct EtcdOptions {
 // start-timeout-ms, request-timeout-ms. Errors name the key.
 Result<EtcdOptions> ParseEtcdOptions(const TargetOptions& options);
 
-class EtcdDb final : public DaemonDb, public HasDataDir {
+class EtcdDb final : public DaemonDb, public HasDataDir, public HasRoles {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/etcd";
   static constexpr char kDir[] = "/var/lib/faultline/etcd";
@@ -59,6 +61,12 @@ class EtcdDb final : public DaemonDb, public HasDataDir {
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
   // kDataDir: etcd's --data-dir (its WAL and snapshots).
   std::string DataDir(const NodeInfo& node) override { return kDataDir; }
+  // Asks every member's endpoint status at once (2 s each); the leader is the
+  // one named by the answer with the highest raft term, mapped from its
+  // member id to the node that answered with that id. primaries = {leader}.
+  // Error when no member answers, none knows a leader, or the leader's own
+  // status did not answer (its id cannot be mapped to a node).
+  Result<ClusterRoles> Roles(const ClusterInfo& cluster) override;
 
  private:
   std::vector<std::string> Args(const ClusterInfo& cluster, const NodeInfo& node) const;

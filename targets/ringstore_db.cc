@@ -226,4 +226,57 @@ std::string RingstoreDb::FaketimeOffsetFile(const NodeInfo& node) {
   return it != faketime_.end() && !it->second ? "" : kOffsetFile;
 }
 
+Result<ClusterRoles> RingstoreDb::Roles(const ClusterInfo& cluster) {
+  if (options_.mode != "paxos") {
+    return Status::Error("ringstore mode " + options_.mode + " has no key leaders (roles need mode paxos)");
+  }
+  std::vector<int64_t> led(cluster.nodes.size(), -1);  // -1: no answer
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < cluster.nodes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      httplib::Client client(cluster.nodes[i].address, options_.port);
+      client.set_connection_timeout(std::chrono::seconds(1));
+      client.set_read_timeout(std::chrono::seconds(2));
+      auto res = client.Get("/status");
+      if (!res || res->status != 200) return;
+      json j = json::parse(res->body, nullptr, false);
+      if (!j.is_object() || !j.contains("coordinator") || !j["coordinator"].is_object()) return;
+      const json& c = j["coordinator"];
+      if (c.contains("led") && c["led"].is_number_unsigned()) led[i] = static_cast<int64_t>(c["led"].get<uint64_t>());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool first = led_seen_.empty();
+  std::vector<std::pair<std::string, int64_t>> deltas;  // answering nodes
+  int64_t total = 0;
+  for (size_t i = 0; i < cluster.nodes.size(); ++i) {
+    if (led[i] < 0) continue;
+    const std::string& name = cluster.nodes[i].name;
+    int64_t before = led_seen_.count(name) ? static_cast<int64_t>(led_seen_[name]) : 0;
+    int64_t d = led[i] >= before ? led[i] - before : led[i];  // a restart counts from 0 again
+    led_seen_[name] = static_cast<uint64_t>(led[i]);
+    deltas.emplace_back(name, d);
+    total += d;
+  }
+  if (deltas.empty()) return Status::Error("ringstore /status: no node answered");
+  if (total == 0) return Status::Error("ringstore /status: no node led a Paxos round since the last look");
+  ClusterRoles roles;
+  std::string counts;
+  int64_t best = -1;
+  const double mean = static_cast<double>(total) / static_cast<double>(deltas.size());
+  for (const auto& [name, d] : deltas) {
+    if (static_cast<double>(d) >= mean) roles.primaries.push_back(name);
+    if (d > best) {
+      best = d;
+      roles.leader = name;
+    }
+    counts += (counts.empty() ? "" : ", ") + name + " " + std::to_string(d);
+  }
+  roles.why = "ringstore /status: Paxos rounds led since " + std::string(first ? "the start" : "the last look") +
+              ": " + counts + " (" + std::to_string(deltas.size()) + " of " +
+              std::to_string(cluster.nodes.size()) + " answered); primaries led at least the mean, the leader the most";
+  return roles;
+}
+
 }  // namespace faultline

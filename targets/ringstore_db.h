@@ -57,7 +57,16 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options);
 // The ringstore binary next to the running executable (/proc/self/exe's dir).
 std::string DefaultRingstoreBinary();
 
-class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataDir {
+// Roles (HasRoles): ringstore has no cluster leader; in paxos mode every key
+// has a key leader, the first healthy node of its replica set, which runs the
+// key's Paxos rounds (other nodes forward to it). Roles reads each node's
+// GET /status ("coordinator.led": rounds led) and takes the rounds each node
+// led since the previous Roles call (the first call: since the store
+// started): primaries are the nodes that led at least the mean (the owners of
+// the first replica of the hottest keys), the leader is the one that led the
+// most. Errors: no node answered, no round led since the last look, or a
+// mode without key leaders (lww, eventual).
+class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataDir, public HasRoles {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/ringstore";
   static constexpr char kArgsFile[] = "/opt/faultline/etc/ringstore.args";
@@ -80,6 +89,7 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   std::string FaketimeOffsetFile(const NodeInfo& node) override;
   // kDataDir: replica.log and its compaction files, all ringstore keeps.
   std::string DataDir(const NodeInfo& node) override { return kDataDir; }
+  Result<ClusterRoles> Roles(const ClusterInfo& cluster) override;
 
   // http://ADDRESS:PORT of `node`'s ringstore.
   std::string BaseUrl(const NodeInfo& node) const;
@@ -96,6 +106,7 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   const RingstoreOptions options_;
   std::mutex mu_;
   std::map<std::string, bool> faketime_;  // node -> runs under libfaketime; guarded by mu_
+  std::map<std::string, uint64_t> led_seen_;  // node -> "led" at the last Roles; guarded by mu_
 };
 
 }  // namespace faultline

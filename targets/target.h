@@ -1,6 +1,6 @@
 // Target: what is tested — a Db (installs/starts/stops the store on nodes) and
 // a Client (talks to one node). Optional Db capabilities are separate small
-// interfaces (Killable, Pausable, HasLogs, ClockSkewable, HasDataDir), discovered with
+// interfaces (Killable, Pausable, HasLogs, ClockSkewable, HasDataDir, HasRoles), discovered with
 // dynamic_cast by the nemeses and the runner.
 //
 // Threading: the runner calls Db methods for different nodes in parallel, so a
@@ -101,6 +101,28 @@ class HasDataDir {
  public:
   virtual ~HasDataDir() = default;
   virtual std::string DataDir(const NodeInfo& node) = 0;
+};
+
+// Who plays which part in the cluster right now, for faults aimed at roles
+// (--fault-targets leader|primaries|non-leader, --partition leader|primaries).
+// `leader`: the one node that leads (empty when the store has none or none is
+// known); `primaries`: the nodes that coordinate/own the most (for a leader
+// store, the leader alone); `why`: how the store found out, in words recorded
+// in the fault op's value ("etcd endpoint status: n2 leads, raft term 3").
+struct ClusterRoles {
+  std::string leader;
+  std::vector<std::string> primaries;
+  std::string why;
+};
+
+// Roles asks the running store (called by the nemesis thread at the moment a
+// fault is applied, so it must answer within a few seconds). Error when the
+// roles cannot be told (no node answers, no leader elected): the fault op
+// then fails with that error rather than hitting a guess.
+class HasRoles {
+ public:
+  virtual ~HasRoles() = default;
+  virtual Result<ClusterRoles> Roles(const ClusterInfo& cluster) = 0;
 };
 
 class Client {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "checkers/availability_checker.h"
+#include "checkers/fault_summary.h"
 #include "checkers/perf_checker.h"
 #include "checkers/stats_checker.h"
 #include "harness/core/flags.h"
@@ -130,6 +131,9 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
     if (!sentence.empty()) results["linearizable"]["failure"]["sentence"] = sentence;
   }
   if (!run.crashed.is_null()) results["crashed"] = run.crashed;
+  // What ran: one entry per fault kind (also printed below, one line each).
+  const std::vector<FaultKindSummary> fault_summary = SummarizeFaults(history);
+  results["faults"] = FaultSummaryJson(fault_summary);
   if (std::ifstream in(run_dir + "/" + kTargetStatsFile); in) {
     json stats = json::parse(in, nullptr, false);
     if (stats.is_object()) results["target"] = stats;
@@ -152,6 +156,10 @@ int CheckAndReport(const TestSpec& spec, Workload& workload, const std::string& 
   char took[32];
   std::snprintf(took, sizeof took, "%.1f", secs);
   std::string reason = ShortReason(results);
+  for (const auto& f : fault_summary) log->Line(FaultSummaryLine(f));
+  if (std::string ran = FaultSummaryShort(fault_summary); !ran.empty()) {
+    reason = ran + (reason.empty() ? "" : "; " + reason);
+  }
   log->Line("checked in " + std::string(took) + "s; results in " + run_dir + "/results.json");
   if (rs.ok()) log->Line("report: " + run_dir + "/report.html");
   if (!run.crashed.is_null()) {

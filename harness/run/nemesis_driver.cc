@@ -1,6 +1,5 @@
 #include "harness/run/nemesis_driver.h"
 
-#include <optional>
 
 namespace faultline {
 
@@ -57,30 +56,6 @@ Op NemesisExecutor::Execute(const Op& invoke) {
   if (start) board_->Started(f.substr(6), out.value);
   if (stop) board_->Stopped(f.substr(5), out.error.empty());
   return out;
-}
-
-GenPtr NemesisSchedule(std::vector<FaultPair> pairs, double interval_s) {
-  struct State {
-    std::vector<FaultPair> pairs;
-    int current = -1;  // index of the started fault, -1 when healthy
-  };
-  State state{std::move(pairs), -1};
-  GenPtr alternate = FromFn([state](Rng& rng, const Context&) mutable -> std::optional<Op> {
-    if (state.pairs.empty()) return std::nullopt;
-    Op op;
-    if (state.current < 0) {
-      state.current = static_cast<int>(rng.Below(state.pairs.size()));
-      op.f = state.pairs[state.current].start;
-    } else {
-      op.f = state.pairs[state.current].stop;
-      state.current = -1;
-    }
-    return op;
-  });
-  std::vector<GenPtr> seq;
-  seq.push_back(Sleep(interval_s));
-  seq.push_back(Delay(interval_s, std::move(alternate)));
-  return Seq(std::move(seq));
 }
 
 }  // namespace faultline

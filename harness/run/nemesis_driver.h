@@ -1,6 +1,6 @@
-// The nemesis side of a run: which faults are active (FaultBoard), the nemesis
-// thread's executor that routes each fault op to the nemesis handling it, and
-// the default schedule that alternates start/stop ops.
+// The nemesis side of a run: which faults are active (FaultBoard) and the
+// nemesis thread's executor that routes each fault op to the nemesis handling
+// it. The schedules are in harness/run/nemesis_schedule.h.
 #pragma once
 
 #include <cstdint>
@@ -52,9 +52,5 @@ class NemesisExecutor : public Executor {
   Rng rng_;
   FaultBoard* board_;
 };
-
-// Alternates start/stop fault ops, `interval_s` seconds apart after a healthy
-// first interval; which fault to start is drawn from the seed.
-GenPtr NemesisSchedule(std::vector<FaultPair> pairs, double interval_s);
 
 }  // namespace faultline

@@ -15,6 +15,7 @@
 #include "harness/run/leftover_faults.h"
 #include "harness/run/check_and_report.h"
 #include "harness/run/nemesis_driver.h"
+#include "harness/run/nemesis_schedule.h"
 #include "harness/run/run_log.h"
 #include "harness/run/run_scopes.h"
 #include "harness/run/status_reporter.h"
@@ -265,16 +266,30 @@ void RunMainPhase(RunState& run, Interpreter& in, StatusReporter& status) {
   if (spec.rate > 0 && spec.rate < 1e9) client_gen = Stagger(1.0 / spec.rate, std::move(client_gen));
   GenPtr main_gen;
   if (run.nemesis_thread) {
-    main_gen = ClientsNemesis(std::move(client_gen), NemesisSchedule(run.faults, spec.nemesis_interval_s));
+    GenPtr schedule;
+    if (spec.nemesis_schedule == "alternate") {
+      schedule = AlternateSchedule(run.faults, spec.nemesis_interval_s);
+    } else if (spec.nemesis_schedule == "overlap") {
+      schedule = OverlapSchedule(run.faults, spec.nemesis_interval_s);
+    } else {
+      schedule = FileSchedule(run.rs.schedule);
+    }
+    main_gen = ClientsNemesis(std::move(client_gen), std::move(schedule));
   } else {
     main_gen = Clients(std::move(client_gen));
   }
   main_gen = TimeLimit(spec.time_limit_s, std::move(main_gen));
   main_gen->Seed(run.gen_rng);
   status.SetPhase("main", spec.time_limit_s);
-  run.log->Line("main phase: " + json(spec.time_limit_s).dump() + "s" +
-                (run.nemesis_thread ? ", nemesis every " + json(spec.nemesis_interval_s).dump() + "s"
-                                    : std::string()));
+  std::string faults;
+  if (run.nemesis_thread) {
+    faults = IsScheduleMode(spec.nemesis_schedule)
+                 ? ", faults " + std::string(spec.nemesis_schedule == "overlap" ? "overlapping" : "alternating") +
+                       " around every " + json(spec.nemesis_interval_s).dump() + "s"
+                 : ", faults from " + spec.nemesis_schedule + " (" + std::to_string(run.rs.schedule.size()) +
+                       " steps)";
+  }
+  run.log->Line("main phase: " + json(spec.time_limit_s).dump() + "s" + faults);
   Status s = in.Run(*main_gen, [] { return InterruptGuard::Count() >= 1; });
   if (!s.ok()) throw std::runtime_error(s.message());
   if (InterruptGuard::Count() >= 1) run.log->Line("interrupted: stopping, healing, saving");

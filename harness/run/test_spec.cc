@@ -1,6 +1,8 @@
 #include "harness/run/test_spec.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <set>
 #include <fstream>
 
 #include "harness/core/bounded_json.h"
@@ -104,6 +106,7 @@ json SpecToJson(const TestSpec& s) {
               {"seed", s.seed},
               {"nemesis", s.nemeses},
               {"nemesis_interval", s.nemesis_interval_s},
+              {"nemesis_schedule", s.nemesis_schedule},
               {"nemesis_opts", MapToJson(s.nemesis_opts)},
               {"leave_db_running", s.leave_db_running},
               {"test_count", s.test_count},
@@ -174,6 +177,12 @@ Result<TestSpec> SpecFromJson(const json& j) {
         st = Status::Error("\"nemesis\" must be a list of names or a comma-separated string");
       }
     } else if (k == "nemesis_interval") st = num(&s.nemesis_interval_s);
+    else if (k == "nemesis_schedule") {
+      st = str(&s.nemesis_schedule);
+      if (st.ok() && s.nemesis_schedule.empty()) {
+        st = Status::Error("\"nemesis_schedule\" must be overlap, alternate or a schedule file");
+      }
+    }
     else if (k == "nemesis_opts") st = ReadMap(k, v, &s.nemesis_opts);
     else if (k == "leave_db_running") st = boolean(&s.leave_db_running);
     else if (k == "test_count") st = integer(&s.test_count);
@@ -224,6 +233,9 @@ void AddTestFlags(Flags& f, TestFlagValues* v) {
   f.Int("seed", &v->seed, "seed for every random choice (default: random, printed)");
   f.String("nemesis", &v->nemesis, "faults: partition,clock,kill,pause,packet | all | none", "LIST");
   f.Double("nemesis-interval", &v->nemesis_interval, "seconds between fault changes (default 10)");
+  f.String("nemesis-schedule", &v->nemesis_schedule,
+           "overlap (default: each fault on its own schedule) | alternate (one at a time) | a schedule FILE",
+           "MODE|FILE");
   f.String("partition", &v->partition, "partition kind (nemesis option \"partition\")", "KIND");
   f.Double("clock-max-skew-ms", &v->clock_max_skew_ms, "largest clock offset (nemesis option)");
   f.String("clock-strategy", &v->clock_strategy, "faketime|system (nemesis option)");
@@ -283,6 +295,14 @@ Result<TestSpec> SpecFromFlags(const Flags& flags, const TestFlagValues& v) {
   }
   set("nemesis", "nemesis", v.nemesis);
   set("nemesis-interval", "nemesis_interval", v.nemesis_interval);
+  if (flags.WasSet("nemesis-schedule")) {
+    // A file's path absolute, so test.json names the same file from anywhere.
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(v.nemesis_schedule, ec);
+    j["nemesis_schedule"] = IsScheduleMode(v.nemesis_schedule) || v.nemesis_schedule.empty() || ec
+                                ? v.nemesis_schedule
+                                : abs.lexically_normal().string();
+  }
   set("leave-db-running", "leave_db_running", v.leave_db_running);
   set("test-count", "test_count", v.test_count);
   set("store", "store", v.store);
@@ -407,6 +427,17 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
   if (names.size() == 1 && names[0] == "all") {
     names.clear();
     for (const auto* e : NemesisRegistry::Get().All()) names.push_back(e->name);
+  }
+  if (!IsScheduleMode(s.nemesis_schedule)) {
+    std::set<std::string> known;
+    for (const auto* e : NemesisRegistry::Get().All()) known.insert(e->name);
+    auto steps = LoadScheduleFile(s.nemesis_schedule, known, s.time_limit_s);
+    if (!steps.ok()) return steps.status().Prefixed("--nemesis-schedule");
+    r.schedule = std::move(*steps);
+    // The kinds the file names run even when --nemesis does not list them.
+    for (const auto& f : ScheduleFaults(r.schedule)) {
+      if (std::find(names.begin(), names.end(), f) == names.end()) names.push_back(f);
+    }
   }
   for (const auto& name : names) {
     const auto* e = NemesisRegistry::Get().Find(name);

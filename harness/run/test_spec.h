@@ -19,6 +19,7 @@
 #include "harness/control/nodes.h"
 #include "harness/core/op.h"
 #include "harness/core/status.h"
+#include "harness/run/schedule_file.h"
 #include "nemesis/nemesis.h"
 #include "targets/target.h"
 #include "workloads/workload.h"
@@ -39,6 +40,10 @@ struct TestSpec {
   bool seed_set = false;                  // false: pick one at random
   std::vector<std::string> nemeses;       // empty = none
   double nemesis_interval_s = 10;
+  // "overlap" (each fault kind on its own random schedule), "alternate" (one
+  // fault at a time) or a schedule file (harness/run/schedule_file.h; its
+  // fault kinds join `nemeses`). --nemesis-schedule; "nemesis_schedule".
+  std::string nemesis_schedule = "overlap";
   std::map<std::string, std::string> nemesis_opts;
   bool leave_db_running = false;
   int64_t test_count = 1;
@@ -65,7 +70,7 @@ Result<json> ParseSpecText(std::string_view text, const std::string& name);
 // Raw values of the `faultline test` flags.
 struct TestFlagValues {
   std::string spec_file, name, target, target_spec, workload, store, nemesis, clock_strategy, partition,
-      fault_targets, consistency_models;
+      fault_targets, consistency_models, nemesis_schedule;
   std::vector<std::string> target_opts, workload_opts, nemesis_opts;
   double time_limit = 0, rate = 0, nemesis_interval = 0, op_timeout = 0, recovery_time = 0,
          final_time_limit = 0, min_availability = 0, packet_loss = 0, clock_max_skew_ms = 0;
@@ -88,6 +93,7 @@ struct ResolvedSpec {
   Target target;
   std::unique_ptr<Workload> workload;
   std::vector<std::unique_ptr<Nemesis>> nemeses;
+  std::vector<ScheduleStep> schedule;  // the schedule file's steps; empty for overlap/alternate
 };
 Result<ResolvedSpec> ResolveSpec(const TestSpec& spec);
 

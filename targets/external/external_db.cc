@@ -90,6 +90,48 @@ class ExternalDbBase : public Db, public HasLogs {
                   "$PIDFILE)\" >&2; exit 1; }\n"
                   "kill -STOP $p\n");
   }
+  // The roles command on the nodes in turn, until one exits 0 with
+  // {"leader": NAME, "primaries": [NAME, ...]} on stdout (names of nodes).
+  Result<ClusterRoles> DoRoles(const ClusterInfo& cluster) {
+    std::string errors;
+    for (const NodeInfo& node : cluster.nodes) {
+      auto r = Run(cluster, node, "roles", spec_.db.roles, false, std::chrono::seconds(10));
+      if (!r.ok()) {
+        errors += (errors.empty() ? "" : "; ") + r.status().message();
+        continue;
+      }
+      json j = json::parse(r->out, nullptr, false);
+      auto named = [&](const json& v) {
+        for (const NodeInfo& n : cluster.nodes) {
+          if (v.is_string() && v.get<std::string>() == n.name) return true;
+        }
+        return false;
+      };
+      ClusterRoles roles;
+      bool ok = j.is_object();
+      if (ok && j.contains("leader") && !j["leader"].is_null()) {
+        ok = named(j["leader"]);
+        if (ok) roles.leader = j["leader"].get<std::string>();
+      }
+      if (ok && j.contains("primaries")) {
+        ok = j["primaries"].is_array();
+        for (const auto& p : ok ? j["primaries"] : json::array()) {
+          if (!named(p)) {
+            ok = false;
+            break;
+          }
+          roles.primaries.push_back(p.get<std::string>());
+        }
+      }
+      if (!ok) {
+        return Status::Error(node.name + ": " + spec_.name + " roles printed " + OneLine(r->out, 200) +
+                             ", not {\"leader\": NODE, \"primaries\": [NODE, ...]} with node names");
+      }
+      roles.why = spec_.name + " roles command on " + node.name + ": " + OneLine(r->out, 200);
+      return roles;
+    }
+    return Status::Error("roles: " + errors);
+  }
   Status DoResume(const ClusterInfo& cluster, const NodeInfo& node) {
     if (spec_.db.pid_file.empty())
       return Run(cluster, node, "resume", spec_.db.resume, false).status().Prefixed(node.name);
@@ -252,25 +294,36 @@ struct PauseCap : Pausable {
     return static_cast<D*>(this)->DoResume(c, n);
   }
 };
+template <class D>
+struct RolesCap : HasRoles {
+  Result<ClusterRoles> Roles(const ClusterInfo& c) override { return static_cast<D*>(this)->DoRoles(c); }
+};
 struct ClockCap : ClockSkewable {
   std::string FaketimeOffsetFile(const NodeInfo& node) override { return kExternalOffsetFile; }
 };
 
-template <bool kKill, bool kPause, bool kClock>
+template <bool kKill, bool kPause, bool kClock, bool kRoles>
 class ExternalDb final
     : public ExternalDbBase,
-      public std::conditional_t<kKill, KillCap<ExternalDb<kKill, kPause, kClock>>, NoCapability<0>>,
-      public std::conditional_t<kPause, PauseCap<ExternalDb<kKill, kPause, kClock>>, NoCapability<1>>,
-      public std::conditional_t<kClock, ClockCap, NoCapability<2>> {
+      public std::conditional_t<kKill, KillCap<ExternalDb<kKill, kPause, kClock, kRoles>>, NoCapability<0>>,
+      public std::conditional_t<kPause, PauseCap<ExternalDb<kKill, kPause, kClock, kRoles>>, NoCapability<1>>,
+      public std::conditional_t<kClock, ClockCap, NoCapability<2>>,
+      public std::conditional_t<kRoles, RolesCap<ExternalDb<kKill, kPause, kClock, kRoles>>, NoCapability<3>> {
  public:
   using ExternalDbBase::ExternalDbBase;
 };
 
+template <bool kKill, bool kPause, bool kClock>
+std::unique_ptr<Db> WithRoles(ExternalSpec spec, TargetOptions options) {
+  if (!spec.db.roles.empty())
+    return std::make_unique<ExternalDb<kKill, kPause, kClock, true>>(std::move(spec), std::move(options));
+  return std::make_unique<ExternalDb<kKill, kPause, kClock, false>>(std::move(spec), std::move(options));
+}
+
 template <bool kKill, bool kPause>
 std::unique_ptr<Db> WithClock(ExternalSpec spec, TargetOptions options) {
-  if (spec.db.faketime)
-    return std::make_unique<ExternalDb<kKill, kPause, true>>(std::move(spec), std::move(options));
-  return std::make_unique<ExternalDb<kKill, kPause, false>>(std::move(spec), std::move(options));
+  if (spec.db.faketime) return WithRoles<kKill, kPause, true>(std::move(spec), std::move(options));
+  return WithRoles<kKill, kPause, false>(std::move(spec), std::move(options));
 }
 
 }  // namespace

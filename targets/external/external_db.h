@@ -17,6 +17,9 @@
 //             not become healthy is logged and the error returned (the kill
 //             nemesis records it and tries again at its next stop)
 //   Pause/Resume  SIGSTOP/SIGCONT to the pid, or the pause/resume commands
+//   Roles     the roles command on the nodes in turn until one exits 0; its
+//             stdout must be {"leader": NODE, "primaries": [NODE, ...]}
+//             (either may be left out); "why" quotes it
 // Signals go only to a pid read from pid_file whose /proc/PID/cmdline
 // contains process_match, so a stale pid is never signalled.
 // With "faketime": true, setup and start run with libfaketime preloaded
@@ -28,7 +31,7 @@
 // a clear error. Teardown removes the pair.
 //
 // MakeExternalDb returns an object that is Killable / Pausable /
-// ClockSkewable exactly when the spec gives that capability, so nemeses the
+// ClockSkewable / HasRoles exactly when the spec gives that capability, so nemeses the
 // store cannot take are refused before deploying (as for built-in targets).
 // Thread safety: calls for distinct nodes may overlap (Remote is thread-safe).
 #pragma once

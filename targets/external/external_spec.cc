@@ -115,7 +115,7 @@ Status ReadDb(const SpecReader& r, const json& db, bool no_nodes, ExternalDbSpec
   if (!db.is_object()) return r.Error("db", "must be an object");
   Status s = r.OnlyKeys(db, p,
                         {"setup", "teardown", "health", "pid_file", "process_match", "start", "kill", "pause",
-                         "resume", "log_files", "start_timeout_s", "faketime"});
+                         "resume", "roles", "log_files", "start_timeout_s", "faketime"});
   // A store on the controller may be running already: nothing to set up.
   if (s.ok()) s = r.String(db, p, "setup", &out->setup, !no_nodes);
   if (s.ok()) s = r.String(db, p, "teardown", &out->teardown, !no_nodes);
@@ -126,6 +126,7 @@ Status ReadDb(const SpecReader& r, const json& db, bool no_nodes, ExternalDbSpec
   if (s.ok()) s = r.String(db, p, "kill", &out->kill, false);
   if (s.ok()) s = r.String(db, p, "pause", &out->pause, false);
   if (s.ok()) s = r.String(db, p, "resume", &out->resume, false);
+  if (s.ok()) s = r.String(db, p, "roles", &out->roles, false);
   if (s.ok()) s = r.Strings(db, p, "log_files", &out->log_files, false, "node file paths");
   if (s.ok()) s = r.Seconds(db, p, "start_timeout_s", &out->start_timeout_s);
   if (!s.ok()) return s;
@@ -231,6 +232,7 @@ std::string DescribeExternalSpec(const ExternalSpec& s) {
   if (s.db.killable()) caps += ", kill";
   if (s.db.pausable()) caps += ", pause";
   if (s.db.faketime) caps += ", clock (libfaketime)";
+  if (!s.db.roles.empty()) caps += ", roles";
   if (!s.db.log_files.empty()) caps += ", logs";
   std::string cmd;
   for (const auto& a : s.client.command) cmd += (cmd.empty() ? "" : " ") + a;

@@ -34,6 +34,9 @@ struct ExternalDbSpec {
   std::string process_match;        // substring /proc/PID/cmdline must contain (required with pid_file)
   std::string start;                // start again after a kill, keeping the data
   std::string kill, pause, resume;  // commands instead of signals by pid file
+  // Prints the cluster's roles as JSON, {"leader": "n2", "primaries": ["n2"]}
+  // (either may be missing): HasRoles, for --fault-targets leader etc.
+  std::string roles;
   std::vector<std::string> log_files;  // absolute node paths, downloaded into the run
   double start_timeout_s = 30;
   bool faketime = false;  // run setup/start under libfaketime (clock faults reach the store)

@@ -108,7 +108,12 @@ TEST_F(ExternalTargetTest, EtcdExampleIsValidUnderPartitionsAndKills) {
   if (!fs::exists("/usr/bin/etcd")) GTEST_SKIP() << "no /usr/bin/etcd (apt-get install etcd-server)";
   CliRun r = Test("--target-spec " + kSource +
                   "/targets/external/etcd.json --workload register --time-limit 15 "
-                  "--concurrency 6 --rate 100 --nemesis partition,kill --nemesis-interval 3 --seed 1");
+                  "--concurrency 6 --rate 100 --nemesis partition,kill --nemesis-interval 3 --seed 1 "
+                  // One fault at a time: overlapping, a member restarted while a
+                  // partition cuts it off cannot pass etcd.json's health check
+                  // (it needs a quorum) within 60 s, and its stop-kill records that
+                  // error, which this test counts as a failure.
+                  "--nemesis-schedule alternate");
   EXPECT_EQ(r.out.code, 0) << r.out.text;
   std::set<std::string> faults;
   for (const auto& op : r.ops) {

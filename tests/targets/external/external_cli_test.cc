@@ -59,7 +59,7 @@ TEST_F(ExternalCliTest, BadSpecsAreOneLineNamingTheKeyExit3BeforeDeploying) {
   unknown["db"]["stat"] = "x";
   ExpectRefused(unknown, file +
                              "db.stat: unknown key (known: faketime, health, kill, log_files, pause, "
-                             "pid_file, process_match, resume, setup, start, start_timeout_s, teardown)");
+                             "pid_file, process_match, resume, roles, setup, start, start_timeout_s, teardown)");
   json fs_string = Good();
   fs_string["fs"] = "read,write";
   ExpectRefused(fs_string, file + "fs: must be a list of op names");

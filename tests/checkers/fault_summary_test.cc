@@ -1,0 +1,64 @@
+// FaultSummary: counts, active time, nodes, targets and waits per fault kind
+// from overlapping nemesis ops, and the lines printed from them.
+#include "checkers/fault_summary.h"
+
+#include <gtest/gtest.h>
+
+namespace faultline {
+namespace {
+
+// A nemesis op: its invocation (with the schedule note, if any) and completion.
+void Nemesis(History* h, const std::string& f, double t_s, json value, json schedule = nullptr) {
+  Op inv;
+  inv.type = OpType::kInfo;  // as the runner records them: two info records
+  inv.process = kNemesisProcess;
+  inv.f = f;
+  inv.time = static_cast<int64_t>(t_s * 1e9);
+  if (!schedule.is_null()) inv.extra = {{"schedule", schedule}};
+  Op done = inv;
+  done.type = OpType::kInfo;
+  done.time += 100000000;  // 0.1 s
+  done.value = std::move(value);
+  h->push_back(inv);
+  h->push_back(done);
+}
+
+TEST(FaultSummaryTest, OverlappingKindsAreCountedApart) {
+  History h;
+  Nemesis(&h, "start-partition", 2, {{"kind", "majority"}, {"nodes", {"n1", "n2", "n3"}}});
+  Nemesis(&h, "start-kill", 4, {{"targets", "leader"}, {"nodes", {"n2"}}, {"why", "etcd"}});
+  Nemesis(&h, "stop-partition", 6, {{"nodes", {"n1", "n2", "n3"}}});
+  Nemesis(&h, "stop-kill", 9, {{"nodes", {"n2"}}}, {{"step", 2}, {"at", 8.5}, {"waited-s", 0.6}, {"waited-for", "x"}});
+  Nemesis(&h, "start-kill", 12, {{"targets", "one"}, {"nodes", {"n5"}}});
+  Nemesis(&h, "stop-kill", 14, {{"nodes", {"n5"}}});
+  auto s = SummarizeFaults(h);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].fault, "partition");
+  EXPECT_EQ(s[0].count, 1);
+  EXPECT_NEAR(s[0].active_s, 4.1, 1e-9);  // start invoked at 2, stop completed at 6.1
+  EXPECT_EQ(s[0].targets, (std::vector<std::string>{"majority"}));
+  EXPECT_EQ(s[1].fault, "kill");
+  EXPECT_EQ(s[1].count, 2);
+  EXPECT_NEAR(s[1].active_s, 5.1 + 2.1, 1e-9);
+  EXPECT_EQ(s[1].nodes, (std::vector<std::string>{"n2", "n5"}));
+  EXPECT_EQ(s[1].targets, (std::vector<std::string>{"leader", "one"}));
+  EXPECT_EQ(s[1].waited, 1);
+  EXPECT_EQ(FaultSummaryLine(s[0]), "fault partition: 1 time, 4.1 s active, nodes n1,n2,n3 (targets majority)");
+  EXPECT_EQ(FaultSummaryLine(s[1]),
+            "fault kill: 2 times, 7.2 s active, nodes n2,n5 (targets leader,one); 1 step waited up to 0.6 s "
+            "for the previous fault op");
+  EXPECT_EQ(FaultSummaryShort(s), "faults: partition 1x, kill 2x");
+  json j = FaultSummaryJson(s);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[1]["count"], 2);
+  EXPECT_EQ(j[1]["nodes"], json({"n2", "n5"}));
+}
+
+TEST(FaultSummaryTest, NoFaultsNoLines) {
+  History h;
+  EXPECT_TRUE(SummarizeFaults(h).empty());
+  EXPECT_EQ(FaultSummaryShort({}), "");
+}
+
+}  // namespace
+}  // namespace faultline
