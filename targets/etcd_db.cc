@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <chrono>
 #include <thread>
 
 #include "harness/core/bounded_json.h"
@@ -164,7 +165,10 @@ Status EtcdDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
   return WaitUp(*node.remote, node, /*any_answer=*/true);
 }
 
-Result<ClusterRoles> EtcdDb::Roles(const ClusterInfo& cluster) {
+namespace {
+
+// One round of asking every member's status.
+Result<ClusterRoles> AskRoles(const ClusterInfo& cluster, int client_port) {
   struct Answer {
     bool ok = false;
     std::string member, leader, error;
@@ -176,7 +180,7 @@ Result<ClusterRoles> EtcdDb::Roles(const ClusterInfo& cluster) {
     threads.emplace_back([&, i] {
       const NodeInfo& node = cluster.nodes[i];
       Answer& a = answers[i];
-      httplib::Client client(node.address, options_.client_port);
+      httplib::Client client(node.address, client_port);
       client.set_connection_timeout(std::chrono::seconds(1));
       client.set_read_timeout(std::chrono::seconds(2));
       auto res = client.Post("/v3/maintenance/status", "{}", "application/json");
@@ -228,6 +232,23 @@ Result<ClusterRoles> EtcdDb::Roles(const ClusterInfo& cluster) {
   }
   return Status::Error("etcd endpoint status: the leader, member " + best->leader +
                        ", did not answer its own status");
+}
+
+}  // namespace
+
+Result<ClusterRoles> EtcdDb::Roles(const ClusterInfo& cluster) {
+  // Right after the leader was cut off or killed an election is under way
+  // and no member knows a leader: ask again for up to 5 s (etcd's election
+  // takes about a second; longer on a loaded machine).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    auto roles = AskRoles(cluster, options_.client_port);
+    if (roles.ok() || std::chrono::steady_clock::now() >= deadline ||
+        roles.status().message().find("no member answered") != std::string::npos) {
+      return roles;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 }  // namespace faultline

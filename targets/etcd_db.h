@@ -3,7 +3,8 @@
 // the nemeses: Kill/Start and Pause/Resume by pid file (targets/daemon.h),
 // and its log, and its roles (HasRoles: the raft leader, from every member's
 // endpoint status, POST /v3/maintenance/status — what `etcdctl endpoint
-// status` shows). It is not ClockSkewable: etcd is a Go program, whose clock
+// status` shows; while an election is under way and no member knows a leader,
+// it asks again for up to 5 s). It is not ClockSkewable: etcd is a Go program, whose clock
 // reads bypass libc, so libfaketime cannot shift it (the clock nemesis says
 // so and refuses, unless --clock-strategy system on real nodes).
 //
