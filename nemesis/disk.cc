@@ -10,7 +10,11 @@
 //                   "disk-tear" true, a random prefix of the last unsynced
 //                   write survives though earlier unsynced bytes of its file
 //                   do not, as when the kernel wrote back a later page
-//                   first); stop-disk restarts it
+//                   first); stop-disk restarts it. A create, rename or
+//                   unlink is lost unless its directory was fsynced
+//                   ("disk-dir-sync" posix, the default) or, with
+//                   "disk-dir-sync" journal, unless any fsync followed it
+//                   (ext4's and XFS's journals commit all metadata then)
 //   corrupt         the store is killed and one bit is flipped at a random
 //                   offset of a random data file (at most one node at a
 //                   time); stop-disk restarts it — a store that detects the
@@ -54,6 +58,7 @@ struct DiskSettings {
   std::vector<std::string> kinds;
   std::vector<std::string> targets;
   bool tear = false;
+  std::string dir_sync = "posix";  // or "journal" (fs_command.h)
   double eio_p = 1;
   std::string eio_ops = "fsync";
   int slow_ms = 100;
@@ -152,8 +157,10 @@ class DiskNemesis : public Nemesis {
       Result<json> r = json(nullptr);
       if (kind == "lose-unfsynced" || kind == "corrupt") {
         if (Status k = killable_->Kill(cluster_, n); !k.ok()) return k;
-        r = FaultFsCommand(*n.remote, dir, kind == "corrupt" ? "corrupt" : s_.tear ? "lose-unfsynced tear"
-                                                                                   : "lose-unfsynced");
+        r = FaultFsCommand(*n.remote, dir,
+                           kind == "corrupt" ? std::string("corrupt")
+                                             : std::string("lose-unfsynced dirs=") + s_.dir_sync +
+                                                   (s_.tear ? " tear" : ""));
       } else if (kind == "eio") {
         r = FaultFsCommand(*n.remote, dir, "eio p=" + std::to_string(s_.eio_p) + " ops=" + s_.eio_ops);
       } else if (kind == "enospc") {
@@ -312,6 +319,10 @@ Result<std::unique_ptr<Nemesis>> MakeDisk(const NemesisOptions& options) {
   std::string tear = StringOption(options, "disk-tear", "false");
   if (tear != "true" && tear != "false") return Status::Error("--nemesis-opt disk-tear: \"" + tear + "\" is not true or false");
   s.tear = tear == "true";
+  s.dir_sync = StringOption(options, "disk-dir-sync", "posix");
+  if (s.dir_sync != "posix" && s.dir_sync != "journal") {
+    return Status::Error("--nemesis-opt disk-dir-sync: \"" + s.dir_sync + "\" is not posix or journal");
+  }
   auto p = DoubleOption(options, "disk-eio-p", 1, 0, 1);
   if (!p.ok()) return p.status();
   s.eio_p = *p;

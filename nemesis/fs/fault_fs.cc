@@ -46,9 +46,13 @@ class FaultFs {
 
   static FaultFs* Self() { return static_cast<FaultFs*>(fuse_get_context()->private_data); }
 
-  std::string Real(const char* path) const { return root_ + path; }
-  static bool IsControl(const char* path) { return std::string(path) == std::string("/") + kControlName; }
+  // "" for a null path (an unlinked file's call without fi): ENOENT, not root.
+  std::string Real(const char* path) const { return path ? root_ + path : std::string(); }
+  // With hard_remove, libfuse passes a null path for calls on an open file
+  // that was unlinked (fi then names it): neither control nor hidden.
+  static bool IsControl(const char* path) { return path && std::string(path) == std::string("/") + kControlName; }
   static bool IsHidden(const char* path) {
+    if (!path) return false;
     std::string p(path);
     return p == std::string("/") + kControlName || p == std::string("/") + kKeepDir ||
            p.rfind(std::string("/") + kKeepDir + "/", 0) == 0;
@@ -129,6 +133,9 @@ class FaultFs {
     std::string kept;  // a kept link of what unlink/rename removed ("" none)
     ino_t ino = 0;
     bool path_parent_synced = false, to_parent_synced = false;
+    // Some fsync (of any file or directory) came after it: durable on a
+    // file system whose metadata journal commits at every fsync.
+    bool journal_committed = false;
   };
   // A hard link of `real` kept in the hidden folder; "" if there is none.
   std::string Keep(const std::string& real) {
@@ -141,10 +148,16 @@ class FaultFs {
     std::lock_guard<std::mutex> l(mu_);
     journal_.push_back(std::move(op));
   }
+  // Some fsync succeeded: every op so far is in a committed journal
+  // (lose-unfsynced dirs=journal). Called with mu_ held.
+  void JournalCommitted() {
+    for (DirOp& op : journal_) op.journal_committed = true;
+  }
   // The directory `dir` (mount path) is fsynced: ops whose parents are all
   // synced are durable.
   void DirSynced(const std::string& dir) {
     std::lock_guard<std::mutex> l(mu_);
+    JournalCommitted();
     std::vector<DirOp> left;
     for (DirOp& op : journal_) {
       if (Parent(op.path) == dir) op.path_parent_synced = true;
@@ -164,7 +177,7 @@ class FaultFs {
     std::lock_guard<std::mutex> l(mu_);
     json r;
     switch (c.kind) {
-      case FsCommand::Kind::kLoseUnfsynced: r = LoseUnfsynced(c.tear); break;
+      case FsCommand::Kind::kLoseUnfsynced: r = LoseUnfsynced(c.tear, c.journal_dirs); break;
       case FsCommand::Kind::kCorrupt: r = Corrupt(c); break;
       case FsCommand::Kind::kEio:
         eio_p_ = c.p;
@@ -240,7 +253,7 @@ class FaultFs {
     return r;
   }
 
-  json LoseUnfsynced(bool tear) {
+  json LoseUnfsynced(bool tear, bool journal_dirs) {
     json r;
     size_t bytes = 0, files = 0;
     if (tear && last_ino_ && Find(last_ino_) && Find(last_ino_)->file.has_last_write()) {
@@ -260,6 +273,10 @@ class FaultFs {
     json undone = json::array();
     for (auto it = journal_.rbegin(); it != journal_.rend(); ++it) {
       const DirOp& op = *it;
+      if (journal_dirs && op.journal_committed) {
+        if (!op.kept.empty()) unlink(op.kept.c_str());
+        continue;
+      }
       std::string real = root_ + op.path, to = root_ + op.to;
       struct stat st;
       if (op.kind == "create") {
@@ -380,6 +397,16 @@ void* Init(fuse_conn_info* conn, fuse_config* cfg) {
   return fuse_get_context()->private_data;
 }
 
+// faultline-fs runs as root, so what it creates is root's: a store that runs
+// as its own user (postgres, mysql) must own the files and directories it
+// makes, or it cannot open them once the mount is gone.
+void OwnByCaller(const std::string& real, int fd = -1) {
+  const fuse_context* c = fuse_get_context();
+  if (c->uid == geteuid() && c->gid == getegid()) return;
+  int rc = fd >= 0 ? fchown(fd, c->uid, c->gid) : lchown(real.c_str(), c->uid, c->gid);
+  (void)rc;  // best effort: the file exists either way
+}
+
 int GetAttr(const char* path, struct stat* st, fuse_file_info* fi) {
   FaultFs* fs = FaultFs::Self();
   if (FaultFs::IsControl(path)) {
@@ -412,6 +439,7 @@ int MkDir(const char* path, mode_t mode) {
   if (FaultFs::IsHidden(path)) return -EPERM;
   if (fs->Full()) return -ENOSPC;
   if (mkdir(fs->Real(path).c_str(), mode) != 0) return -errno;
+  OwnByCaller(fs->Real(path));
   fs->Journal({"mkdir", path, "", "", 0});
   return 0;
 }
@@ -438,7 +466,9 @@ int RmDir(const char* path) {
 int SymLink(const char* target, const char* path) {
   FaultFs* fs = FaultFs::Self();
   if (fs->Full()) return -ENOSPC;
-  return symlink(target, fs->Real(path).c_str()) == 0 ? 0 : -errno;
+  if (symlink(target, fs->Real(path).c_str()) != 0) return -errno;
+  OwnByCaller(fs->Real(path));
+  return 0;
 }
 
 int Rename(const char* from, const char* to, unsigned int flags) {
@@ -465,11 +495,13 @@ int Link(const char* from, const char* to) {
 
 int ChMod(const char* path, mode_t mode, fuse_file_info* fi) {
   if (FaultFs::IsHidden(path)) return -EPERM;
+  if (!path) return !fi ? -EBADF : fchmod(static_cast<int>(fi->fh), mode) == 0 ? 0 : -errno;
   return chmod(FaultFs::Self()->Real(path).c_str(), mode) == 0 ? 0 : -errno;
 }
 
 int ChOwn(const char* path, uid_t uid, gid_t gid, fuse_file_info* fi) {
   if (FaultFs::IsHidden(path)) return -EPERM;
+  if (!path) return !fi ? -EBADF : fchown(static_cast<int>(fi->fh), uid, gid) == 0 ? 0 : -errno;
   return lchown(FaultFs::Self()->Real(path).c_str(), uid, gid) == 0 ? 0 : -errno;
 }
 
@@ -497,8 +529,11 @@ int OpenReal(const char* path, fuse_file_info* fi, bool create, mode_t mode) {
   bool existed = lstat(real.c_str(), &before) == 0;
   if (create && !existed && fs->Full()) return -ENOSPC;
   // O_TRUNC and O_APPEND are done here, on the cached file, not by the
-  // real file (which changes only on fsync).
-  int flags = fi->flags & ~(O_TRUNC | O_APPEND);
+  // real file (which changes only on fsync). O_DIRECT is dropped: the real
+  // file is read into and written from unaligned buffers, and the cache
+  // is what the store's direct I/O goes around anyway (as on a disk with a
+  // volatile write cache, its data is durable at fsync).
+  int flags = fi->flags & ~(O_TRUNC | O_APPEND | O_DIRECT);
   if ((flags & O_ACCMODE) == O_WRONLY) flags = (flags & ~O_ACCMODE) | O_RDWR;  // reads fill the cache's gaps
   int fd = create ? open(real.c_str(), flags | O_CREAT, mode) : open(real.c_str(), flags);
   if (fd < 0) return -errno;
@@ -508,6 +543,7 @@ int OpenReal(const char* path, fuse_file_info* fi, bool create, mode_t mode) {
     if (FaultFs::Cached* c = fs->CacheOf(fd)) c->file.Truncate(0);
   }
   if (create && !existed) {
+    OwnByCaller(real, fd);
     struct stat st;
     fstat(fd, &st);
     fs->Journal({"create", path, "", "", st.st_ino});
@@ -573,6 +609,10 @@ int Write(const char* path, const char* buf, size_t size, off_t offset, fuse_fil
   c->file.Write(offset, std::string_view(buf, size));
   struct stat st;
   if (fstat(c->fd, &st) == 0) fs->last_ino_ = st.st_ino;
+  if (fi->flags & O_DSYNC) {  // O_SYNC / O_DSYNC: each write is its own fsync
+    if (int rc = fs->SyncCached(st.st_ino, (fi->flags & O_SYNC) != O_SYNC); rc != 0) return rc;
+    fs->JournalCommitted();
+  }
   return static_cast<int>(size);
 }
 
@@ -604,6 +644,7 @@ int FSync(const char* path, int datasync, fuse_file_info* fi) {
     } else {
       rc = fs->SyncCached(st.st_ino, datasync != 0);
       if (rc == 0 && (datasync ? fdatasync(fd) : fsync(fd)) != 0) rc = -errno;
+      if (rc == 0) fs->JournalCommitted();
     }
   }
   if (!fi) close(fd);
@@ -644,7 +685,7 @@ int FSyncDir(const char* path, int datasync, fuse_file_info* fi) {
   if (fs->Fault(kOpFsync)) return -EIO;
   int fd = dirfd(reinterpret_cast<DIR*>(fi->fh));
   if (fsync(fd) != 0) return -errno;
-  fs->DirSynced(path);
+  if (path) fs->DirSynced(path);  // a removed directory has no entries left to keep
   return 0;
 }
 
@@ -656,6 +697,7 @@ int Access(const char* path, int mask) {
 
 int UTimeNs(const char* path, const timespec tv[2], fuse_file_info* fi) {
   if (FaultFs::IsControl(path)) return 0;
+  if (!path) return !fi ? -EBADF : futimens(static_cast<int>(fi->fh), tv) == 0 ? 0 : -errno;
   return utimensat(AT_FDCWD, FaultFs::Self()->Real(path).c_str(), tv, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
 }
 

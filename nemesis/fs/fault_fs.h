@@ -5,7 +5,9 @@
 // What is durable, as on a real file system after a power cut:
 // - A file's bytes and size are kept in memory (UnsyncedFile) from write or
 //   truncate until the file's fsync/fdatasync, which writes them to the
-//   real file and fsyncs it. Readers see them at once.
+//   real file and fsyncs it. Readers see them at once. A file opened with
+//   O_SYNC or O_DSYNC is written through at each write; O_DIRECT is
+//   accepted and treated as cached I/O (a disk's volatile write cache).
 // - A create, mkdir, unlink or rename is made in the real directory at once
 //   (so the passthrough stays simple) but journaled until its parent
 //   directories are fsynced; lose-unfsynced undoes the journal newest first
@@ -17,6 +19,14 @@
 //   as Linux marks the pages clean after a failed writeback ("fsyncgate"):
 //   a store that retries the fsync and acks has lost data.
 // - Unmounting drops what was never fsynced (nothing is written back).
+//
+// Files a caller other than root creates (mkdir, create, symlink) are
+// chowned to it: stores that run as their own user keep owning their files.
+// An open file that was unlinked keeps working through its descriptor
+// (libfuse passes a null path then: read, write, fsync, ftruncate), except
+// fstat, lseek(SEEK_END), fchmod, fchown and futimens, which fail with
+// ESTALE: the kernel sends them by inode with no file handle, and the
+// high-level API has no path left to give.
 //
 // The control file (kControlName, at the root, absent from readdir) takes
 // one command per write and reads back the last result as JSON. The hidden

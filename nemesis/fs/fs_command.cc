@@ -68,6 +68,10 @@ std::optional<FsCommand> ParseFsCommand(const std::string& line, std::string* er
     };
     if (c.kind == FsCommand::Kind::kLoseUnfsynced && w == "tear") {
       c.tear = true;
+    } else if (c.kind == FsCommand::Kind::kLoseUnfsynced && key == "dirs") {
+      if (value == "posix") c.journal_dirs = false;
+      else if (value == "journal") c.journal_dirs = true;
+      else return bad("is not posix or journal");
     } else if (c.kind == FsCommand::Kind::kCorrupt && key == "file" && !value.empty()) {
       if (value[0] == '/' || value.find("..") != std::string::npos) return bad("must be a path inside the mount");
       c.file = value;

@@ -3,11 +3,16 @@
 // (kControlName; invisible to readdir) and reads the control file for the
 // last command's result, one JSON line.
 //
-//   lose-unfsynced [tear]     drop every byte and size change not fsynced,
+//   lose-unfsynced [tear] [dirs=posix|journal]
+//                             drop every byte and size change not fsynced,
 //                             and undo creates and renames whose directory
 //                             was not fsynced since (a power cut); with
 //                             `tear`, a random prefix of the last unsynced
-//                             write reaches the disk first (a torn write)
+//                             write reaches the disk first (a torn write);
+//                             with dirs=journal, any fsync made every
+//                             earlier directory op durable, as ext4's and
+//                             XFS's metadata journals do (posix, the
+//                             default: only its directory's fsync does)
 //   corrupt [file=REL] [mode=bitflip|truncate|zero] [offset=N] [bytes=N]
 //                             on disk: flip one bit in each of `bytes` bytes
 //                             (default 1), cut the file at `offset`, or zero
@@ -42,6 +47,7 @@ enum class CorruptMode { kBitflip, kTruncate, kZero };
 struct FsCommand {
   enum class Kind { kLoseUnfsynced, kCorrupt, kEio, kEnospc, kSlow, kClear, kFlush, kStatus } kind = Kind::kStatus;
   bool tear = false;                 // lose-unfsynced
+  bool journal_dirs = false;         // lose-unfsynced dirs=journal
   std::string file;                  // corrupt: relative path, "" = random
   CorruptMode mode = CorruptMode::kBitflip;
   std::optional<int64_t> offset;     // corrupt: nullopt = random

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -83,6 +84,12 @@ TEST(FsCommand, ParsesEachCommandAndNamesTheWrongWord) {
   ASSERT_TRUE(lose) << error;
   EXPECT_EQ(lose->kind, FsCommand::Kind::kLoseUnfsynced);
   EXPECT_TRUE(lose->tear);
+  EXPECT_FALSE(lose->journal_dirs);
+  auto journal = ParseFsCommand("lose-unfsynced dirs=journal", &error);
+  ASSERT_TRUE(journal) << error;
+  EXPECT_TRUE(journal->journal_dirs);
+  EXPECT_FALSE(ParseFsCommand("lose-unfsynced dirs=ext4", &error));
+  EXPECT_EQ(error, "lose-unfsynced: dirs=ext4 is not posix or journal");
   auto corrupt = ParseFsCommand("corrupt file=data/log mode=zero offset=17 bytes=3", &error);
   ASSERT_TRUE(corrupt) << error;
   EXPECT_EQ(corrupt->file, "data/log");
@@ -246,6 +253,24 @@ TEST_F(FaultFsMount, DirectoryEntriesNeedTheirDirectorysFsync) {
   }
 }
 
+// dirs=journal: an fsync of any file makes every earlier directory op
+// durable (ext4's and XFS's journal commit); later ones are still lost.
+TEST_F(FaultFsMount, JournaledDirectoryOpsSurviveAnyLaterFsync) {
+  ASSERT_EQ(Append("first", "fsynced data", true), 0);  // its own fsync commits its create
+  ASSERT_EQ(std::filesystem::create_directory(mnt_ + "/sub"), true);
+  ASSERT_EQ(Append("sub/other", "x", true), 0);  // commits the mkdir too
+  ASSERT_EQ(Append("late", "never synced", false), 0);
+  json r = Control("lose-unfsynced dirs=journal");
+  EXPECT_EQ(r["lost"]["dir_ops_undone"], json::array({"create /late"})) << r.dump();
+  EXPECT_EQ(Slurp(mnt_ + "/first"), "fsynced data");
+  EXPECT_EQ(Slurp(mnt_ + "/sub/other"), "x");
+  EXPECT_FALSE(Exists("late"));
+  // The same steps under posix (the default) lose every unsynced entry.
+  ASSERT_EQ(Append("second", "fsynced data", true), 0);
+  r = Control("lose-unfsynced");
+  EXPECT_EQ(r["lost"]["dir_ops_undone"], json::array({"create /second"})) << r.dump();
+}
+
 TEST_F(FaultFsMount, CorruptChangesExactlyTheBytesItReports) {
   std::string data(4096, 'a');
   ASSERT_EQ(Append("data", data, true), 0);
@@ -337,6 +362,83 @@ TEST_F(FaultFsMount, UnmountLeavesTheRealDirectoryWithWhatWasFsynced) {
   EXPECT_EQ(Slurp(real_ + "/a"), "durable");
   Mount();
   EXPECT_EQ(Slurp(mnt_ + "/a"), "durable");
+}
+
+// InnoDB opens its files with O_DIRECT and some stores write with O_DSYNC:
+// direct I/O works (and is cached like any write until fsync), a sync
+// write is durable when it returns.
+TEST_F(FaultFsMount, DirectIoIsCachedAndSyncWritesAreDurable) {
+  int fd = open((mnt_ + "/direct").c_str(), O_RDWR | O_CREAT | O_DIRECT, 0600);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  alignas(4096) static char block[4096];
+  std::memset(block, 'd', sizeof block);
+  ASSERT_EQ(pwrite(fd, block, sizeof block, 0), 4096) << strerror(errno);
+  ASSERT_EQ(pread(fd, block, sizeof block, 0), 4096) << strerror(errno);
+  close(fd);
+  fd = open((mnt_ + "/dsync").c_str(), O_WRONLY | O_CREAT | O_DSYNC, 0600);
+  ASSERT_GE(fd, 0) << strerror(errno);
+  ASSERT_EQ(write(fd, "durable", 7), 7);
+  close(fd);
+  SyncDir(".");
+  json r = Control("lose-unfsynced");
+  EXPECT_EQ(Slurp(mnt_ + "/dsync"), "durable") << r.dump();
+  EXPECT_EQ(Slurp(mnt_ + "/direct"), "") << "a direct write without fsync is lost with the cache";
+}
+
+// libfuse passes a null path for calls on an open file that was unlinked
+// (PostgreSQL does this with its temp and init files): each call works on
+// the descriptor and faultline-fs stays up.
+TEST_F(FaultFsMount, AnUnlinkedOpenFileKeepsWorking) {
+  int fd = open((mnt_ + "/gone").c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(write(fd, "abc", 3), 3);
+  ASSERT_EQ(unlink((mnt_ + "/gone").c_str()), 0);
+  EXPECT_EQ(write(fd, "def", 3), 3);
+  EXPECT_EQ(fsync(fd), 0) << strerror(errno);
+  EXPECT_EQ(fdatasync(fd), 0) << strerror(errno);
+  EXPECT_EQ(ftruncate(fd, 2), 0) << strerror(errno);
+  // fstat and attribute changes fail with ESTALE: the kernel sends them by
+  // inode without the file handle, and the path is gone (fault_fs.h).
+  struct stat st;
+  EXPECT_EQ(fstat(fd, &st), -1);
+  EXPECT_EQ(errno, ESTALE);
+  char buf[8] = {};
+  EXPECT_EQ(pread(fd, buf, sizeof buf, 0), 2);
+  EXPECT_EQ(std::string(buf, 2), "ab");
+  close(fd);
+  EXPECT_TRUE(Mounted()) << "faultline-fs died on a call with no path";
+  ASSERT_EQ(Append("after", "x", true), 0);
+}
+
+// A store that runs as its own user (postgres, mysql) owns what it makes
+// through the mount, so it can still open it once the mount is gone.
+TEST_F(FaultFsMount, WhatAStoreUserCreatesIsItsOwn) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root (to act as another user)";
+  constexpr uid_t kNobody = 65534;
+  ASSERT_EQ(chmod(dir_.c_str(), 0755), 0);
+  ASSERT_EQ(chmod(real_.c_str(), 0777), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (setgid(kNobody) != 0 || setuid(kNobody) != 0) _exit(10);
+    if (mkdir((mnt_ + "/d").c_str(), 0700) != 0) _exit(11);
+    int fd = open((mnt_ + "/d/f").c_str(), O_WRONLY | O_CREAT, 0600);
+    if (fd < 0) _exit(12);
+    if (write(fd, "x", 1) != 1 || fsync(fd) != 0) _exit(13);
+    close(fd);
+    if (symlink("f", (mnt_ + "/d/l").c_str()) != 0) _exit(14);
+    _exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "10 setuid, 11 mkdir, 12 create, 13 write/fsync, 14 symlink failed";
+  for (const char* path : {"/d", "/d/f", "/d/l"}) {
+    struct stat st;
+    ASSERT_EQ(lstat((real_ + path).c_str(), &st), 0) << path;
+    EXPECT_EQ(st.st_uid, kNobody) << path;
+    EXPECT_EQ(st.st_gid, kNobody) << path;
+  }
 }
 
 }  // namespace
