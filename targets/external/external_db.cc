@@ -92,6 +92,12 @@ class ExternalDbBase : public Db, public HasLogs {
   }
   // The roles command on the nodes in turn, until one exits 0 with
   // {"leader": NAME, "primaries": [NAME, ...]} on stdout (names of nodes).
+  // db.data_dir on the node: absolute, or under FAULTLINE_DATA_DIR.
+  std::string SpecDataDir() const {
+    if (spec_.db.data_dir.front() == '/') return spec_.db.data_dir;
+    return ExternalDataDir(spec_, ClusterInfo{}) + "/" + spec_.db.data_dir;
+  }
+
   Result<ClusterRoles> DoRoles(const ClusterInfo& cluster) {
     std::string errors;
     for (const NodeInfo& node : cluster.nodes) {
@@ -301,23 +307,35 @@ struct RolesCap : HasRoles {
 struct ClockCap : ClockSkewable {
   std::string FaketimeOffsetFile(const NodeInfo& node) override { return kExternalOffsetFile; }
 };
+template <class D>
+struct DataDirCap : HasDataDir {
+  std::string DataDir(const NodeInfo& node) override { return static_cast<D*>(this)->SpecDataDir(); }
+};
 
-template <bool kKill, bool kPause, bool kClock, bool kRoles>
+template <bool kKill, bool kPause, bool kClock, bool kRoles, bool kData>
 class ExternalDb final
     : public ExternalDbBase,
-      public std::conditional_t<kKill, KillCap<ExternalDb<kKill, kPause, kClock, kRoles>>, NoCapability<0>>,
-      public std::conditional_t<kPause, PauseCap<ExternalDb<kKill, kPause, kClock, kRoles>>, NoCapability<1>>,
+      public std::conditional_t<kKill, KillCap<ExternalDb<kKill, kPause, kClock, kRoles, kData>>, NoCapability<0>>,
+      public std::conditional_t<kPause, PauseCap<ExternalDb<kKill, kPause, kClock, kRoles, kData>>, NoCapability<1>>,
       public std::conditional_t<kClock, ClockCap, NoCapability<2>>,
-      public std::conditional_t<kRoles, RolesCap<ExternalDb<kKill, kPause, kClock, kRoles>>, NoCapability<3>> {
+      public std::conditional_t<kRoles, RolesCap<ExternalDb<kKill, kPause, kClock, kRoles, kData>>, NoCapability<3>>,
+      public std::conditional_t<kData, DataDirCap<ExternalDb<kKill, kPause, kClock, kRoles, kData>>,
+                                NoCapability<4>> {
  public:
   using ExternalDbBase::ExternalDbBase;
 };
 
+template <bool kKill, bool kPause, bool kClock, bool kRoles>
+std::unique_ptr<Db> WithDataDir(ExternalSpec spec, TargetOptions options) {
+  if (!spec.db.data_dir.empty())
+    return std::make_unique<ExternalDb<kKill, kPause, kClock, kRoles, true>>(std::move(spec), std::move(options));
+  return std::make_unique<ExternalDb<kKill, kPause, kClock, kRoles, false>>(std::move(spec), std::move(options));
+}
+
 template <bool kKill, bool kPause, bool kClock>
 std::unique_ptr<Db> WithRoles(ExternalSpec spec, TargetOptions options) {
-  if (!spec.db.roles.empty())
-    return std::make_unique<ExternalDb<kKill, kPause, kClock, true>>(std::move(spec), std::move(options));
-  return std::make_unique<ExternalDb<kKill, kPause, kClock, false>>(std::move(spec), std::move(options));
+  if (!spec.db.roles.empty()) return WithDataDir<kKill, kPause, kClock, true>(std::move(spec), std::move(options));
+  return WithDataDir<kKill, kPause, kClock, false>(std::move(spec), std::move(options));
 }
 
 template <bool kKill, bool kPause>

@@ -17,6 +17,8 @@
 //             not become healthy is logged and the error returned (the kill
 //             nemesis records it and tries again at its next stop)
 //   Pause/Resume  SIGSTOP/SIGCONT to the pid, or the pause/resume commands
+//   DataDir   db.data_dir (absolute, or under FAULTLINE_DATA_DIR): the
+//             directory the disk nemesis mounts through faultline-fs
 //   Roles     the roles command on the nodes in turn until one exits 0; its
 //             stdout must be {"leader": NODE, "primaries": [NODE, ...]}
 //             (either may be left out); "why" quotes it
@@ -31,7 +33,7 @@
 // a clear error. Teardown removes the pair.
 //
 // MakeExternalDb returns an object that is Killable / Pausable /
-// ClockSkewable / HasRoles exactly when the spec gives that capability, so nemeses the
+// ClockSkewable / HasRoles / HasDataDir exactly when the spec gives that capability, so nemeses the
 // store cannot take are refused before deploying (as for built-in targets).
 // Thread safety: calls for distinct nodes may overlap (Remote is thread-safe).
 #pragma once

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -115,7 +116,7 @@ Status ReadDb(const SpecReader& r, const json& db, bool no_nodes, ExternalDbSpec
   if (!db.is_object()) return r.Error("db", "must be an object");
   Status s = r.OnlyKeys(db, p,
                         {"setup", "teardown", "health", "pid_file", "process_match", "start", "kill", "pause",
-                         "resume", "roles", "log_files", "start_timeout_s", "faketime"});
+                         "resume", "roles", "data_dir", "log_files", "start_timeout_s", "faketime"});
   // A store on the controller may be running already: nothing to set up.
   if (s.ok()) s = r.String(db, p, "setup", &out->setup, !no_nodes);
   if (s.ok()) s = r.String(db, p, "teardown", &out->teardown, !no_nodes);
@@ -127,12 +128,21 @@ Status ReadDb(const SpecReader& r, const json& db, bool no_nodes, ExternalDbSpec
   if (s.ok()) s = r.String(db, p, "pause", &out->pause, false);
   if (s.ok()) s = r.String(db, p, "resume", &out->resume, false);
   if (s.ok()) s = r.String(db, p, "roles", &out->roles, false);
+  if (s.ok()) s = r.String(db, p, "data_dir", &out->data_dir, false);
   if (s.ok()) s = r.Strings(db, p, "log_files", &out->log_files, false, "node file paths");
   if (s.ok()) s = r.Seconds(db, p, "start_timeout_s", &out->start_timeout_s);
   if (!s.ok()) return s;
   if (db.contains("faketime")) {
     if (!db["faketime"].is_boolean()) return r.Error("db.faketime", "must be true or false");
     out->faketime = db["faketime"].get<bool>();
+  }
+  if (db.contains("data_dir")) {
+    const fs::path dir(out->data_dir);
+    if (out->data_dir.empty() || std::find(dir.begin(), dir.end(), "..") != dir.end()) {
+      return r.Error("db.data_dir", "must name a directory on the node without \"..\" (absolute, or relative "
+                                    "to FAULTLINE_DATA_DIR)");
+    }
+    if (no_nodes) return r.Error("db.data_dir", "means nothing with \"nodes\": \"none\" (storage faults need nodes)");
   }
   if (!out->pid_file.empty() && !fs::path(out->pid_file).is_absolute()) {
     return r.Error("db.pid_file", "must be an absolute path on the node");
@@ -233,6 +243,7 @@ std::string DescribeExternalSpec(const ExternalSpec& s) {
   if (s.db.pausable()) caps += ", pause";
   if (s.db.faketime) caps += ", clock (libfaketime)";
   if (!s.db.roles.empty()) caps += ", roles";
+  if (!s.db.data_dir.empty()) caps += ", disk (data_dir)";
   if (!s.db.log_files.empty()) caps += ", logs";
   std::string cmd;
   for (const auto& a : s.client.command) cmd += (cmd.empty() ? "" : " ") + a;

@@ -37,6 +37,10 @@ struct ExternalDbSpec {
   // Prints the cluster's roles as JSON, {"leader": "n2", "primaries": ["n2"]}
   // (either may be missing): HasRoles, for --fault-targets leader etc.
   std::string roles;
+  // The store's data directory on the node: absolute, or relative to
+  // FAULTLINE_DATA_DIR ("data"). Given, the Db is HasDataDir: the disk
+  // nemesis mounts it through faultline-fs (it needs Killable too).
+  std::string data_dir;
   std::vector<std::string> log_files;  // absolute node paths, downloaded into the run
   double start_timeout_s = 30;
   bool faketime = false;  // run setup/start under libfaketime (clock faults reach the store)

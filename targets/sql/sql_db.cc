@@ -30,10 +30,14 @@ std::string EnsurePackage(const std::string& binary, const std::string& package)
 }
 
 // The base of both: which nodes serve, waiting for a server, the log.
-class SqlDbBase : public DaemonDb {
+class SqlDbBase : public DaemonDb, public HasDataDir {
  public:
-  SqlDbBase(const SqlOptions& o, DaemonSpec spec, std::vector<std::string> wipe)
-      : DaemonDb(std::move(spec), std::move(wipe)), options_(o) {}
+  SqlDbBase(const SqlOptions& o, DaemonSpec spec, std::vector<std::string> wipe, std::string data_dir)
+      : DaemonDb(std::move(spec), std::move(wipe)), options_(o), data_dir_(std::move(data_dir)) {}
+
+  // The server's data directory (the disk nemesis mounts it through
+  // faultline-fs; on a node without a server it stays empty).
+  std::string DataDir(const NodeInfo&) override { return data_dir_; }
 
   Status Setup(const ClusterInfo& cluster, const NodeInfo& node) override {
     if (Status s = Teardown(cluster, node); !s.ok()) return s;
@@ -106,6 +110,7 @@ class SqlDbBase : public DaemonDb {
   }
 
   const SqlOptions options_;
+  const std::string data_dir_;
 };
 
 constexpr char kPgDir[] = "/var/lib/faultline/postgres";
@@ -116,7 +121,7 @@ constexpr char kPgLog[] = "/var/log/faultline/postgres.log";
 class PostgresDb final : public SqlDbBase {
  public:
   explicit PostgresDb(const SqlOptions& o)
-      : SqlDbBase(o, Spec(o), {kPgDir, kPgLog}) {}
+      : SqlDbBase(o, Spec(o), {kPgDir, kPgLog}, kPgData) {}
 
  private:
   static DaemonSpec Spec(const SqlOptions& o) {
@@ -191,7 +196,7 @@ class MariaDb final : public SqlDbBase {
  public:
   explicit MariaDb(const SqlOptions& o)
       : SqlDbBase(o, DaemonSpec{"mariadb", "/usr/sbin/mariadbd", kMyPid, kMyLog, kMyDir, /*user=*/"", /*children=*/false},
-                  {kMyDir, kMyLog}) {}
+                  {kMyDir, kMyLog}, kMyData) {}
 
  private:
   Status Install(const ClusterInfo& cluster, const NodeInfo& node, Remote& remote) override {
@@ -239,6 +244,9 @@ class MariaDb final : public SqlDbBase {
             "--skip-name-resolve",
             "--innodb-buffer-pool-size=64M",
             "--innodb-flush-log-at-trx-commit=1",
+            // The binlog is fsynced at each commit too: with InnoDB's
+            // redo log, the settings MariaDB documents as crash-safe.
+            "--sync-binlog=1",
             "--max-connections=300"};
   }
 };

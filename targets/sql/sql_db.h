@@ -1,6 +1,7 @@
 // SqlDb: deploys the SQL targets' servers on the nodes from Debian's packages
 // and controls them for the nemeses (kill/start and pause/resume by pid file,
-// targets/daemon.h; the log). Which nodes run a server: topology=single, the
+// targets/daemon.h; the data directory, HasDataDir, for the disk nemesis;
+// the log). Which nodes run a server: topology=single, the
 // first node only (on the others Setup/Kill/Start do nothing); topology=
 // primary-replicas, every node: the first the primary, the rest asynchronous
 // replicas of it.

@@ -177,5 +177,25 @@ TEST_F(DiskNemesisTest, ByHandStartsOnOneNodeAndStopUnmounts) {
   ExpectNothingLeft();
 }
 
+// A third-party store names its data directory in its target spec
+// (db.data_dir): the shipped ringstore example with fsync=never loses
+// acknowledged adds to power cuts, as the built-in target does.
+TEST_F(DiskNemesisTest, ExternalSpecDataDirIsMountedAndItsUnsyncedBytesLost) {
+  const std::string spec = std::string(FAULTLINE_SOURCE_DIR) + "/targets/external/ringstore.json";
+  auto r = RunLocal({kFaultline, "test", "--name", "ext-disk", "--store", store_, "--cluster-file",
+                     cluster_->cluster_file_path(), "--target-spec", spec, "--target-opt", "binary=" + kRingstore,
+                     "--target-opt", "fsync=never", "--workload", "set", "--time-limit", "10", "--nemesis", "disk",
+                     "--nemesis-opt", "disk-faults=lose-unfsynced", "--fault-targets", "all", "--nemesis-interval",
+                     "3", "--seed", "2"},
+                    "", std::chrono::seconds(180));
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->exit_code, 1) << r->out << r->err;
+  std::ifstream results(store_ + "/latest/results.json");
+  json j = json::parse(results, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r->out << r->err;
+  EXPECT_GT(j["set"].value("lost_count", 0), 0) << j["set"].dump();
+  ExpectNothingLeft();
+}
+
 }  // namespace
 }  // namespace faultline

@@ -58,7 +58,7 @@ TEST_F(ExternalCliTest, BadSpecsAreOneLineNamingTheKeyExit3BeforeDeploying) {
   json unknown = Good();
   unknown["db"]["stat"] = "x";
   ExpectRefused(unknown, file +
-                             "db.stat: unknown key (known: faketime, health, kill, log_files, pause, "
+                             "db.stat: unknown key (known: data_dir, faketime, health, kill, log_files, pause, "
                              "pid_file, process_match, resume, roles, setup, start, start_timeout_s, teardown)");
   json fs_string = Good();
   fs_string["fs"] = "read,write";

@@ -1,6 +1,7 @@
 // The target spec loader: the shipped examples load, every key is read, and
 // bad specs are refused with one line naming the file and the key (the CLI
 // side — exit 3 before anything is deployed — is in external_cli_test.cc).
+#include "targets/external/external_db.h"
 #include "targets/external/external_spec.h"
 
 #include <gtest/gtest.h>
@@ -248,6 +249,46 @@ TEST_F(ExternalSpecTest, NodesNoneMakesTheDbOptionalAndPutsItsDirsInTheRunDir) {
                                  "nodes, no cluster), or absent (the store runs on the nodes)");
   bad["nodes"] = json::array();
   EXPECT_TRUE(HasSubstr(ErrorOf(bad), "t.json: nodes: must be \"none\""));
+}
+
+// db.data_dir names the store's data directory for the disk nemesis: the Db
+// is HasDataDir with the path on the node, relative ones under
+// FAULTLINE_DATA_DIR; without it the Db is not (the nemesis is refused).
+TEST_F(ExternalSpecTest, DataDirMakesTheDbNameItsDataDirectory) {
+  json relative = Minimal();
+  relative["db"]["data_dir"] = "data";
+  auto spec = Parse(relative);
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  auto db = MakeExternalDb(*spec, {});
+  auto* data = dynamic_cast<HasDataDir*>(db.get());
+  ASSERT_NE(data, nullptr);
+  EXPECT_EQ(data->DataDir(NodeInfo{"n1", "10.0.0.1", nullptr}), "/var/lib/faultline/mystore/data");
+  EXPECT_TRUE(HasSubstr(DescribeExternalSpec(*spec), "disk (data_dir)"));
+
+  json absolute = Minimal();
+  absolute["db"]["data_dir"] = "/srv/mystore";
+  spec = Parse(absolute);
+  ASSERT_TRUE(spec.ok()) << spec.status().message();
+  db = MakeExternalDb(*spec, {});
+  ASSERT_NE(dynamic_cast<HasDataDir*>(db.get()), nullptr);
+  EXPECT_EQ(dynamic_cast<HasDataDir*>(db.get())->DataDir(NodeInfo{"n1", "10.0.0.1", nullptr}), "/srv/mystore");
+
+  spec = Parse(Minimal());
+  ASSERT_TRUE(spec.ok());
+  EXPECT_EQ(dynamic_cast<HasDataDir*>(MakeExternalDb(*spec, {}).get()), nullptr);
+
+  const std::string file = dir_ + "/t.json: ";
+  json up = Minimal();
+  up["db"]["data_dir"] = "../elsewhere";
+  EXPECT_TRUE(HasSubstr(ErrorOf(up), file + "db.data_dir: must name a directory on the node without \"..\""))
+      << ErrorOf(up);
+  json empty = Minimal();
+  empty["db"]["data_dir"] = "";
+  EXPECT_TRUE(HasSubstr(ErrorOf(empty), file + "db.data_dir: must name")) << ErrorOf(empty);
+  json local = Minimal();
+  local["nodes"] = "none";
+  local["db"]["data_dir"] = "data";
+  EXPECT_EQ(ErrorOf(local), file + "db.data_dir: means nothing with \"nodes\": \"none\" (storage faults need nodes)");
 }
 
 }  // namespace
