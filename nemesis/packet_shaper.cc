@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "harness/control/own_binaries.h"
 #include "targets/daemon.h"
 
 namespace faultline {
@@ -30,23 +31,10 @@ std::string Num(double v) {
 
 }  // namespace
 
-std::string LocalShaperBinary() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "";
-  fs::path beside = self.parent_path() / "faultline-shaper";
-  return fs::exists(beside, ec) ? beside.string() : "";
-}
+std::string LocalShaperBinary() { return BinaryBesideSelf("faultline-shaper"); }
 
 Status DeployShaper(Remote& remote, const std::string& local_binary) {
-  // Staged per node: nodes sharing a filesystem upload at the same time.
-  const std::string staged = std::string(kShaperBinary) + ".upload-" + remote.node();
-  auto dir = ExecOrError(remote, "mkdir -p " + ShellQuote(fs::path(kShaperBinary).parent_path().string()));
-  if (!dir.ok()) return dir.status();
-  if (Status s = remote.Upload(local_binary, staged); !s.ok()) return s.Prefixed("uploading the shaper");
-  auto moved = ExecOrError(remote, "chmod 755 " + ShellQuote(staged) + " && mv -f " + ShellQuote(staged) +
-                                       " " + ShellQuote(kShaperBinary));
-  return moved.ok() ? Status::Ok() : moved.status();
+  return DeployBinary(remote, local_binary, kShaperBinary, "the shaper");
 }
 
 Status StartShaper(Remote& remote, const ShaperSettings& s, uint64_t seed) {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "harness/control/own_binaries.h"
 #include "targets/daemon.h"
 
 namespace faultline {
@@ -29,22 +30,10 @@ std::string Paths(const std::string& data_dir) {
 
 }  // namespace
 
-std::string LocalFaultFsBinary() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "";
-  fs::path beside = self.parent_path() / "faultline-fs";
-  return fs::exists(beside, ec) ? beside.string() : "";
-}
+std::string LocalFaultFsBinary() { return BinaryBesideSelf("faultline-fs"); }
 
 Status DeployFaultFs(Remote& remote, const std::string& local_binary) {
-  const std::string staged = std::string(kFaultFsBinary) + ".upload-" + remote.node();
-  auto dir = ExecOrError(remote, "mkdir -p " + ShellQuote(fs::path(kFaultFsBinary).parent_path().string()));
-  if (!dir.ok()) return dir.status();
-  if (Status s = remote.Upload(local_binary, staged); !s.ok()) return s.Prefixed("uploading faultline-fs");
-  auto moved = ExecOrError(remote, "chmod 755 " + ShellQuote(staged) + " && mv -f " + ShellQuote(staged) + " " +
-                                       ShellQuote(kFaultFsBinary));
-  return moved.ok() ? Status::Ok() : moved.status();
+  return DeployBinary(remote, local_binary, kFaultFsBinary, "faultline-fs");
 }
 
 Status MountFaultFs(Remote& remote, const std::string& data_dir, uint64_t seed) {

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "harness/control/own_binaries.h"
+
 namespace faultline {
 
 namespace fs = std::filesystem;
@@ -35,10 +37,8 @@ Result<int> ParseIntOption(const std::string& key, const std::string& value, int
 }  // namespace
 
 std::string DefaultRingstoreBinary() {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return "ringstore";
-  return (self.parent_path() / "ringstore").string();
+  std::string beside = BinaryBesideSelf("ringstore", /*must_exist=*/false);
+  return beside.empty() ? "ringstore" : beside;
 }
 
 Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
