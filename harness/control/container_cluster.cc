@@ -165,6 +165,7 @@ Result<ContainerClusterReport> ContainerClusterUp(const ContainerClusterSpec& sp
   c.network = NetworkName(cs.name);
   c.bridge = c.network;
   c.subnet = cs.subnet;
+  c.storage_faults = spec.storage_faults;
   auto gateway = SubnetAddress(cs.subnet, 1);
   if (!gateway.ok()) return gateway.status();
   c.host_address = *gateway;

@@ -211,7 +211,8 @@ Status SaveClusterFile(const ClusterFile& c, const std::string& path) {
             {"host_address", c.host_address}, {"username", c.username}, {"ssh_key", c.ssh_key},
             {"known_hosts", c.known_hosts},   {"ssh_port", c.ssh_port}, {"nodes", nodes},
             {"password_file", c.password_file}, {"transport", c.transport},
-            {"runtime_binary", c.runtime_binary}, {"network", c.network}};
+            {"runtime_binary", c.runtime_binary}, {"network", c.network},
+            {"storage_faults", c.storage_faults}};
   std::string tmp = path + ".tmp";
   Status s = WriteFile(tmp, j.dump(2) + "\n", fs::perms(0644));
   if (!s.ok()) return s;
@@ -270,6 +271,7 @@ Result<ClusterFile> LoadClusterFile(const std::string& path) {
     c.transport = j.value("transport", "ssh");
     c.runtime_binary = j.value("runtime_binary", "");
     c.network = j.value("network", "");
+    c.storage_faults = j.value("storage_faults", false);
     // Container nodes are reached through their runtime: no key.
     c.ssh_key = c.transport == "ssh" ? j.at("ssh_key").get<std::string>() : j.value("ssh_key", "");
     c.known_hosts = j.value("known_hosts", "");

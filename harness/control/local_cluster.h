@@ -55,6 +55,8 @@ struct ClusterFile {
   std::string transport = "ssh";
   std::string runtime_binary;
   std::string network;  // container nodes: the runtime's network
+  // Container nodes: started with SYS_ADMIN and /dev/fuse (storage faults).
+  bool storage_faults = false;
   std::string subnet;
   std::string bridge;
   std::string host_address;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/control/local_cluster.h"
+#include "harness/control/node_discovery.h"
 #include "harness/control/ssh_remote.h"
 
 namespace faultline {
@@ -17,7 +18,11 @@ namespace fs = std::filesystem;
 
 void AddNodeFlags(Flags& flags, NodeOptions* out) {
   flags.Strings("nodes", &out->nodes, "nodes to test, comma-separated (host names or addresses)");
-  flags.String("nodes-file", &out->nodes_file, "file with one node per line (# comments)");
+  flags.String("nodes-file", &out->nodes_file,
+               "file with one node per line (# comments): NAME [transport=podman|docker|kubectl KEY=VALUE...]");
+  flags.String("nodes-from", &out->nodes_from,
+               "running containers/pods as nodes: podman:LABEL, docker:LABEL or kubectl:[NAMESPACE/]SELECTOR",
+               "SOURCE");
   flags.String("username", &out->username, "ssh login user (default root; others use sudo -n)");
   flags.String("ssh-key", &out->ssh_key, "ssh private key file");
   flags.String("password", &out->password, "ssh password (when no key)");
@@ -32,7 +37,7 @@ void AddNodeFlags(Flags& flags, NodeOptions* out) {
 }
 
 bool HasExplicitNodes(const NodeOptions& options) {
-  return !options.nodes.empty() || !options.nodes_file.empty();
+  return !options.nodes.empty() || !options.nodes_file.empty() || !options.nodes_from.empty();
 }
 
 Result<NodeEntry> ParseNodeLine(const std::string& line, const std::string& where) {
@@ -137,6 +142,14 @@ Result<std::vector<NodeEntry>> ExplicitNodeEntries(const NodeOptions& options) {
     for (int n = 1; std::getline(in, line); ++n) {
       if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
       if (Status s = add(line, options.nodes_file + ":" + std::to_string(n), true); !s.ok()) return s;
+    }
+  }
+  if (!options.nodes_from.empty()) {
+    auto found = DiscoverNodes(options.nodes_from);
+    if (!found.ok()) return found.status();
+    for (auto& e : *found) {
+      if (!seen.insert(e.name).second) return Status::Error("--nodes-from: node " + e.name + " given twice");
+      out.push_back(std::move(e));
     }
   }
   if (out.empty()) return Status::Error("--nodes/--nodes-file: no nodes given");

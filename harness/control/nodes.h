@@ -31,6 +31,7 @@ namespace faultline {
 struct NodeOptions {
   std::vector<std::string> nodes;  // host names or addresses; also the node names
   std::string nodes_file;          // one node per line; blank lines and # comments ignored
+  std::string nodes_from;          // podman:LABEL | docker:LABEL | kubectl:[NS/]SELECTOR (node_discovery.h)
   std::string username = "root";
   std::string ssh_key;             // private key file
   std::string password;
@@ -40,7 +41,7 @@ struct NodeOptions {
   std::string cluster_file;        // default: the local cluster's file (ClusterFilePath())
 };
 
-// Registers --nodes a,b,c (repeatable) --nodes-file --username --ssh-key
+// Registers --nodes a,b,c (repeatable) --nodes-file --nodes-from --username --ssh-key
 // --password --ssh-port --strict-host-keys --known-hosts --cluster-file.
 // After parsing, `nodes` holds each --nodes value as given (possibly a comma
 // list); ExplicitNodeList splits and checks them.
@@ -59,11 +60,12 @@ struct NodeEntry {
 // entry. Errors start with `where` ("nodes.txt:3: unknown key \"x\" ...").
 Result<NodeEntry> ParseNodeLine(const std::string& line, const std::string& where);
 
-// The entries of --nodes (ssh nodes) and --nodes-file, in order, checked as
+// The entries of --nodes (ssh nodes), --nodes-file and --nodes-from (which
+// asks the runtime for its running containers/pods), in order, checked as
 // ExplicitNodeList says.
 Result<std::vector<NodeEntry>> ExplicitNodeEntries(const NodeOptions& options);
 
-// True when --nodes or --nodes-file was given.
+// True when --nodes, --nodes-file or --nodes-from was given.
 bool HasExplicitNodes(const NodeOptions& options);
 
 // The node list from --nodes (comma-separated, possibly repeated) and
