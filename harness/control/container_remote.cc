@@ -227,7 +227,11 @@ Result<ExecResult> ContainerRemote::RunRuntime(const std::vector<std::string>& a
     if (r.status().message().find("timed out") != std::string::npos) {
       char text[32];
       std::snprintf(text, sizeof text, "%g", timeout.count() / 1000.0);
-      return Status::Error(options_.node + ": " + what + " timed out after " + text + "s");
+      // Worded as SshRemote's: "n1: command timed out after 5s: `cmd`".
+      auto tick = what.find(" `");
+      return Status::Error(options_.node + ": " + (tick == std::string::npos ? what : what.substr(0, tick)) +
+                           " timed out after " + text + "s" +
+                           (tick == std::string::npos ? "" : ":" + what.substr(tick)));
     }
     return Status::Error(options_.node + ": " + r.status().message());
   }
