@@ -13,6 +13,7 @@ packages=(
   postgresql libpq-dev mariadb-server libmariadb-dev
   clang-14 libclang-rt-14-dev
   chromium
+  podman runc podman-docker debootstrap
 )
 
 missing=()

@@ -1,9 +1,16 @@
-// `faultline cluster up|down|status`: creates, removes and inspects a local
-// cluster of namespace nodes (local_cluster.h). Exit codes: 0 done / all nodes
-// healthy, 3 bad flags or not root, 4 infrastructure failure or unhealthy node.
+// `faultline cluster up|down|status|image`: creates, removes and inspects a
+// local cluster of namespace nodes (local_cluster.h) or, with --runtime
+// podman|docker, of containers (container_cluster.h); `image` prints and
+// (re)builds the containers' node image. Exit codes: 0 done / all nodes
+// healthy, 3 bad flags, not root or runtime missing, 4 infrastructure failure
+// or unhealthy node.
 #include "harness/cli/cluster_command.h"
 
+#include <chrono>
 #include <cstdio>
+
+#include "harness/control/container_cluster.h"
+#include "harness/control/node_image.h"
 
 namespace faultline {
 
@@ -32,15 +39,61 @@ int ParseOrExit(const std::string& sub, Flags& flags, const std::vector<std::str
   return -1;
 }
 
+// The container cluster's part of `cluster up`.
+int RunContainerUp(ContainerClusterSpec spec) {
+  if (auto binary = ContainerRuntimeBinary(spec); !binary.ok()) {
+    return BadInput("cluster up", binary.status().message());
+  }
+  if (Status s = ValidateSpec(spec.cluster); !s.ok() && s.message().find("overlaps") == std::string::npos) {
+    return BadInput("cluster up", s.message());
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto r = ContainerClusterUp(spec);
+  if (!r.ok()) {
+    std::fprintf(stderr, "faultline cluster up: %s\n", r.status().message().c_str());
+    return r.status().message().find("overlaps") != std::string::npos ? kExitBadInput : kExitInfra;
+  }
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const ClusterFile& c = r->file;
+  std::printf("cluster %s: %zu %s containers on network %s (%s, host %s)\n", c.name.c_str(), c.nodes.size(),
+              c.transport.c_str(), c.network.c_str(), c.subnet.c_str(), c.host_address.c_str());
+  std::printf("image %s (%s in %.1fs)\n", r->image.c_str(), r->image_built ? "built" : "cached",
+              r->image_seconds);
+  for (const auto& n : c.nodes) {
+    std::printf("  %-4s %-15s container %s\n", n.name.c_str(), n.address.c_str(), n.container.c_str());
+  }
+  std::printf("cluster file: %s\n", ClusterFilePath(spec.cluster.name, spec.cluster.state_root).c_str());
+  std::printf("shell: %s exec -it %s bash\n", c.runtime_binary.c_str(), c.nodes.front().container.c_str());
+  std::printf("up in %.1fs\n", total);
+  return kExitValid;
+}
+
 int RunUp(const std::vector<std::string>& args) {
   LocalClusterSpec spec;
+  ContainerClusterSpec containers;
+  std::string runtime;
   Flags flags("cluster up");
   AddClusterNameFlags(flags, &spec);
   flags.Int("nodes", &spec.nodes, "number of nodes n1..nN (default 5)");
   flags.String("subnet", &spec.subnet, "private IPv4 subnet (default 10.77.0.0/24)", "CIDR");
-  if (int rc = ParseOrExit("up", flags, args, "up [--nodes N] [--subnet CIDR] [--name NAME]");
+  flags.String("runtime", &runtime,
+               "nodes as containers of this runtime: podman or docker (default: namespace nodes)");
+  flags.String("runtime-binary", &containers.binary,
+               "the runtime program (default: $FAULTLINE_PODMAN/$FAULTLINE_DOCKER, else from PATH)");
+  flags.Bool("storage-faults", &containers.storage_faults,
+             "containers: also SYS_ADMIN and /dev/fuse, for the storage faults");
+  if (int rc = ParseOrExit("up", flags, args,
+                           "up [--nodes N] [--subnet CIDR] [--name NAME] [--runtime podman|docker]");
       rc >= 0) {
     return rc;
+  }
+  if (!runtime.empty()) {
+    containers.cluster = spec;
+    containers.runtime = runtime;
+    return RunContainerUp(containers);
+  }
+  if (containers.storage_faults || !containers.binary.empty()) {
+    return BadInput("cluster up", "--storage-faults and --runtime-binary need --runtime podman|docker");
   }
   if (Status s = ValidateSpec(spec); !s.ok()) {
     // A subnet overlap with this cluster's own leftovers is cleaned by Up itself.
@@ -66,7 +119,17 @@ int RunDown(const std::vector<std::string>& args) {
   AddClusterNameFlags(flags, &spec);
   if (int rc = ParseOrExit("down", flags, args, "down [--name NAME]"); rc >= 0) return rc;
   bool found = false;
-  Status s = LocalClusterDown(spec, &found);
+  // The cluster file says which kind of cluster this is.
+  auto file = LoadClusterFile(ClusterFilePath(spec.name, spec.state_root));
+  Status s = Status::Ok();
+  if (file.ok() && file->transport != "ssh") {
+    ContainerClusterSpec c;
+    c.cluster = spec;
+    c.runtime = file->transport;
+    s = ContainerClusterDown(c, &found);
+  } else {
+    s = LocalClusterDown(spec, &found);
+  }
   if (!s.ok()) {
     std::fprintf(stderr, "faultline cluster down: %s\n", s.message().c_str());
     return kExitInfra;
@@ -85,6 +148,23 @@ int RunStatus(const std::vector<std::string>& args) {
   Flags flags("cluster status");
   AddClusterNameFlags(flags, &spec);
   if (int rc = ParseOrExit("status", flags, args, "status [--name NAME]"); rc >= 0) return rc;
+  auto file = LoadClusterFile(ClusterFilePath(spec.name, spec.state_root));
+  if (file.ok() && file->transport != "ssh") {
+    auto running = ContainerClusterStatus(*file);
+    if (!running.ok()) {
+      std::fprintf(stderr, "faultline cluster status: %s\n", running.status().message().c_str());
+      return kExitInfra;
+    }
+    bool all = true;
+    std::printf("%-5s %-16s %-16s %s\n", "node", "address", "container", file->transport.c_str());
+    for (size_t i = 0; i < running->size(); ++i) {
+      const auto& n = file->nodes[i];
+      all = all && (*running)[i].second;
+      std::printf("%-5s %-16s %-16s %s\n", n.name.c_str(), n.address.c_str(), n.container.c_str(),
+                  (*running)[i].second ? "running" : "NOT RUNNING");
+    }
+    return all ? kExitValid : kExitInfra;
+  }
   auto health = LocalClusterStatus(spec);
   if (!health.ok()) {
     std::fprintf(stderr, "faultline cluster status: %s\n", health.status().message().c_str());
@@ -99,6 +179,32 @@ int RunStatus(const std::vector<std::string>& args) {
                 h.sshd_answers ? "yes" : "NO");
   }
   return all_ok ? kExitValid : kExitInfra;
+}
+
+int RunImage(const std::vector<std::string>& args) {
+  ContainerClusterSpec spec;
+  bool rebuild = false;
+  Flags flags("cluster image");
+  flags.String("runtime", &spec.runtime, "podman (default) or docker");
+  flags.String("runtime-binary", &spec.binary, "the runtime program (default: from PATH)");
+  flags.Bool("rebuild", &rebuild, "build it again even when cached");
+  if (int rc = ParseOrExit("image", flags, args, "image [--runtime podman|docker] [--rebuild]"); rc >= 0) {
+    return rc;
+  }
+  auto binary = ContainerRuntimeBinary(spec);
+  if (!binary.ok()) return BadInput("cluster image", binary.status().message());
+  NodeImageRecipe recipe = DefaultNodeImageRecipe();
+  auto image = EnsureNodeImage(*binary, recipe, rebuild);
+  if (!image.ok()) {
+    std::fprintf(stderr, "faultline cluster image: %s\n", image.status().message().c_str());
+    return kExitInfra;
+  }
+  std::string packages;
+  for (const auto& p : recipe.packages) packages += " " + p;
+  std::printf("%s (%s in %.1fs)\nrecipe: debootstrap --variant=%s %s +%s\n", image->name.c_str(),
+              image->built ? "built" : "cached", image->seconds, recipe.variant.c_str(), recipe.suite.c_str(),
+              packages.c_str());
+  return kExitValid;
 }
 
 int RunCluster(const std::vector<std::string>& args) {
@@ -125,7 +231,11 @@ int RunCluster(const std::vector<std::string>& args) {
 }
 
 static Registrar<ClusterSubcommand> up_reg(
-    "up", "create nodes n1..nN as namespaces with sshd on a private bridge", ClusterSubcommand{&RunUp});
+    "up", "create nodes n1..nN: namespaces with sshd on a private bridge, or containers (--runtime)",
+    ClusterSubcommand{&RunUp});
+static Registrar<ClusterSubcommand> image_reg(
+    "image", "print (and build when missing, or --rebuild) the container nodes' image",
+    ClusterSubcommand{&RunImage});
 static Registrar<ClusterSubcommand> down_reg(
     "down", "remove everything the cluster made (idempotent)", ClusterSubcommand{&RunDown});
 static Registrar<ClusterSubcommand> status_reg(

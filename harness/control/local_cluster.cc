@@ -194,6 +194,8 @@ ProcessId ProcessFromJson(const json& j) {
   return p;
 }
 
+}  // namespace
+
 Status SaveClusterFile(const ClusterFile& c, const std::string& path) {
   json nodes = json::array();
   for (const auto& n : c.nodes) {
@@ -202,12 +204,15 @@ Status SaveClusterFile(const ClusterFile& c, const std::string& path) {
                      {"netns", n.netns},
                      {"veth", n.veth},
                      {"launcher", ProcessJson(n.launcher)},
-                     {"sshd", ProcessJson(n.sshd)}});
+                     {"sshd", ProcessJson(n.sshd)},
+                     {"container", n.container}});
   }
   json j = {{"name", c.name},         {"subnet", c.subnet},     {"bridge", c.bridge},
             {"host_address", c.host_address}, {"username", c.username}, {"ssh_key", c.ssh_key},
             {"known_hosts", c.known_hosts},   {"ssh_port", c.ssh_port}, {"nodes", nodes},
-            {"password_file", c.password_file}};
+            {"password_file", c.password_file}, {"transport", c.transport},
+            {"runtime_binary", c.runtime_binary}, {"network", c.network},
+            {"storage_faults", c.storage_faults}};
   std::string tmp = path + ".tmp";
   Status s = WriteFile(tmp, j.dump(2) + "\n", fs::perms(0644));
   if (!s.ok()) return s;
@@ -216,6 +221,8 @@ Status SaveClusterFile(const ClusterFile& c, const std::string& path) {
   if (ec) return Status::Error("cannot write " + path + ": " + ec.message());
   return Status::Ok();
 }
+
+namespace {
 
 // Kills every process still inside network namespace `netns` (only processes
 // this cluster started can be in it), then deletes the namespace.
@@ -261,7 +268,12 @@ Result<ClusterFile> LoadClusterFile(const std::string& path) {
     c.bridge = j.value("bridge", "");
     c.host_address = j.value("host_address", "");
     c.username = j.value("username", "root");
-    c.ssh_key = j.at("ssh_key").get<std::string>();
+    c.transport = j.value("transport", "ssh");
+    c.runtime_binary = j.value("runtime_binary", "");
+    c.network = j.value("network", "");
+    c.storage_faults = j.value("storage_faults", false);
+    // Container nodes are reached through their runtime: no key.
+    c.ssh_key = c.transport == "ssh" ? j.at("ssh_key").get<std::string>() : j.value("ssh_key", "");
     c.known_hosts = j.value("known_hosts", "");
     c.ssh_port = j.value("ssh_port", 22);
     c.password_file = j.value("password_file", "");
@@ -273,6 +285,7 @@ Result<ClusterFile> LoadClusterFile(const std::string& path) {
       node.veth = n.value("veth", "");
       node.launcher = ProcessFromJson(n.value("launcher", json()));
       node.sshd = ProcessFromJson(n.value("sshd", json()));
+      node.container = n.value("container", "");
       c.nodes.push_back(node);
     }
     if (c.nodes.empty()) return Status::Error(path + ": the cluster has no nodes");
@@ -280,6 +293,12 @@ Result<ClusterFile> LoadClusterFile(const std::string& path) {
   } catch (const std::exception& e) {
     return Status::Error(path + ": missing or malformed field: " + e.what());
   }
+}
+
+Result<std::string> SubnetAddress(const std::string& subnet, uint32_t offset) {
+  auto s = ParseSubnet(subnet);
+  if (!s.ok()) return s.status();
+  return IpString(s->base + offset);
 }
 
 Status RequireRoot() {

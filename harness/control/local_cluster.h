@@ -40,7 +40,8 @@ struct LocalClusterSpec {
 struct ClusterNode {
   std::string name;     // "n1"
   std::string address;  // "10.77.0.11"
-  std::string netns;    // "faultline-default-n1" (empty for real nodes)
+  std::string netns;    // "faultline-default-n1" (empty for real and container nodes)
+  std::string container;  // container nodes: the container's name ("pod1-n1")
   std::string veth;     // host-side veth
   ProcessId launcher;   // the `unshare` process outside the node
   ProcessId sshd;       // the node's PID 1 (sshd), as seen from the host
@@ -49,6 +50,13 @@ struct ClusterNode {
 // The cluster file `faultline test` reads when no --nodes are given.
 struct ClusterFile {
   std::string name;
+  // How nodes are reached: "ssh" (namespace nodes) or a container runtime
+  // ("podman", "docker": container_cluster.h) through `runtime_binary`.
+  std::string transport = "ssh";
+  std::string runtime_binary;
+  std::string network;  // container nodes: the runtime's network
+  // Container nodes: started with SYS_ADMIN and /dev/fuse (storage faults).
+  bool storage_faults = false;
   std::string subnet;
   std::string bridge;
   std::string host_address;
@@ -68,6 +76,13 @@ std::string ClusterFilePath(const std::string& name = "default",
 // Errors: missing file ("no local cluster at PATH: run `faultline cluster up`"),
 // malformed JSON or missing fields (naming the file).
 Result<ClusterFile> LoadClusterFile(const std::string& path);
+// Writes `c` to `path` atomically (temporary file, rename).
+Status SaveClusterFile(const ClusterFile& c, const std::string& path);
+
+// The address `offset` hosts into `subnet` ("10.96.1.0/24", 11 ->
+// "10.96.1.11"); node i of a cluster has offset 10+i, the host (gateway) 1.
+// Error when `subnet` is malformed.
+Result<std::string> SubnetAddress(const std::string& subnet, uint32_t offset);
 
 // OK when running as root; otherwise an error line saying so.
 Status RequireRoot();

@@ -5,6 +5,7 @@
 #include <set>
 #include <fstream>
 
+#include "harness/control/local_cluster.h"
 #include "harness/core/bounded_json.h"
 #include "harness/core/split_commas.h"
 #include "targets/external/external_target.h"
@@ -39,6 +40,7 @@ Status ReadMap(const std::string& key, const json& v, std::map<std::string, std:
 json NodesToJson(const NodeOptions& n) {
   return json{{"nodes", n.nodes},
               {"nodes_file", n.nodes_file},
+              {"nodes_from", n.nodes_from},
               {"username", n.username},
               {"ssh_key", n.ssh_key},
               {"password", n.password.empty() ? "" : "<hidden>"},
@@ -72,6 +74,7 @@ Status NodesFromJson(const json& j, NodeOptions* n) {
         st = Status::Error("\"nodes\": \"nodes\" must be a list of names");
       }
     } else if (k == "nodes_file") st = str(&n->nodes_file);
+    else if (k == "nodes_from") st = str(&n->nodes_from);
     else if (k == "username") st = str(&n->username);
     else if (k == "ssh_key") st = str(&n->ssh_key);
     else if (k == "password") {
@@ -343,6 +346,7 @@ Result<TestSpec> SpecFromFlags(const Flags& flags, const TestFlagValues& v) {
   };
   node("nodes", "nodes", v.nodes.nodes);
   node("nodes-file", "nodes_file", v.nodes.nodes_file);
+  node("nodes-from", "nodes_from", v.nodes.nodes_from);
   node("username", "username", v.nodes.username);
   node("ssh-key", "ssh_key", v.nodes.ssh_key);
   node("password", "password", v.nodes.password);
@@ -455,6 +459,15 @@ Result<ResolvedSpec> ResolveSpec(const TestSpec& in) {
     r.nemeses.push_back(std::move(*n));
   }
   s.nemeses = names;
+  // Storage faults mount FUSE inside the node: a container cluster made
+  // without --storage-faults cannot, so say it now rather than mid-run.
+  if (!HasExplicitNodes(s.nodes) && std::find(names.begin(), names.end(), "disk") != names.end()) {
+    auto cluster = LoadClusterFile(s.nodes.cluster_file.empty() ? ClusterFilePath() : s.nodes.cluster_file);
+    if (cluster.ok() && cluster->transport != "ssh" && !cluster->storage_faults) {
+      return Status::Error("nemesis disk: the " + cluster->transport + " containers of cluster " + cluster->name +
+                           " lack SYS_ADMIN and /dev/fuse (bring it up with `cluster up --storage-faults`)");
+    }
+  }
   if (HasExplicitNodes(s.nodes)) {
     auto list = ExplicitNodeList(s.nodes);
     if (!list.ok()) return list.status();

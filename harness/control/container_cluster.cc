@@ -1,0 +1,253 @@
+#include "harness/control/container_cluster.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "harness/control/container_remote.h"
+#include "harness/control/node_image.h"
+#include "harness/control/subprocess.h"
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kLabel[] = "faultline.cluster";
+
+std::string NetworkName(const std::string& cluster) { return "faultline-" + cluster; }
+std::string ContainerName(const std::string& cluster, const std::string& node) {
+  return cluster + "-" + node;
+}
+
+bool InPath(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(std::string(path ? path : "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+std::string LastLine(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  auto nl = text.rfind('\n');
+  return nl == std::string::npos ? text : text.substr(nl + 1);
+}
+
+// The host's hard limit for `resource`, capped at `cap`: a container may not
+// ask for more than the host allows (podman's defaults do, and are refused).
+unsigned long long HardLimit(int resource, unsigned long long cap) {
+  rlimit r{};
+  if (getrlimit(resource, &r) != 0 || r.rlim_max == RLIM_INFINITY) return cap;
+  return std::min<unsigned long long>(r.rlim_max, cap);
+}
+
+// Names of this cluster's containers, running or not.
+std::vector<std::string> ClusterContainers(const std::string& binary, const std::string& cluster) {
+  std::vector<std::string> out;
+  auto r = RunLocal({binary, "ps", "-a", "--filter", std::string("label=") + kLabel + "=" + cluster, "--format",
+                     "{{.Names}}"},
+                    "", std::chrono::seconds(60));
+  if (!r.ok() || r->exit_code != 0) return out;
+  std::istringstream lines(r->out);
+  std::string name;
+  while (lines >> name) out.push_back(name);
+  return out;
+}
+
+bool NetworkExists(const std::string& binary, const std::string& network) {
+  auto r = RunLocal({binary, "network", "inspect", network}, "", std::chrono::seconds(60));
+  return r.ok() && r->exit_code == 0;
+}
+
+// Adds what to do for the two host limits podman trips over here.
+std::string ExplainRunFailure(const std::string& err, unsigned long long nofile, unsigned long long nproc) {
+  std::string line = LastLine(err);
+  if (err.find("rlimit") != std::string::npos) {
+    line += " (the container's ulimits nofile=" + std::to_string(nofile) + " nproc=" + std::to_string(nproc) +
+            " must not exceed the host's hard limits: raise them, or run with a lower `ulimit -Hn`)";
+  } else if (err.find("crun") != std::string::npos && err.find("cgroup") != std::string::npos) {
+    line += " (crun refuses this host's cgroups: install runc)";
+  }
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> ContainerRuntimeBinary(const ContainerClusterSpec& spec) {
+  auto t = ParseContainerTransport(spec.runtime);
+  if (!t.ok() || *t == ContainerTransport::kKubectl) {
+    return Status::Error("--runtime \"" + spec.runtime + "\": expected podman or docker");
+  }
+  ContainerOptions o;
+  o.node = "cluster " + spec.cluster.name;
+  o.transport = *t;
+  o.binary = spec.binary;
+  return ResolveRuntimeBinary(o);
+}
+
+Status ContainerClusterDown(const ContainerClusterSpec& spec, bool* found) {
+  bool any = false;
+  if (found == nullptr) found = &any;
+  *found = false;
+  if (Status s = RequireRoot(); !s.ok()) return s;
+  const std::string& name = spec.cluster.name;
+  const std::string dir = spec.cluster.state_root + "/" + name;
+  std::string binary;
+  auto file = LoadClusterFile(ClusterFilePath(name, spec.cluster.state_root));
+  if (file.ok() && !file->runtime_binary.empty()) binary = file->runtime_binary;
+  if (binary.empty()) {
+    auto b = ContainerRuntimeBinary(spec);
+    if (b.ok()) binary = *b;
+  }
+  std::error_code ec;
+  if (fs::exists(dir, ec)) *found = true;
+  if (!binary.empty()) {
+    auto containers = ClusterContainers(binary, name);
+    if (!containers.empty()) {
+      *found = true;
+      std::vector<std::string> argv{binary, "rm", "-f"};
+      if (spec.runtime == "podman") argv.insert(argv.end(), {"-t", "0"});
+      argv.insert(argv.end(), containers.begin(), containers.end());
+      RunLocal(argv, "", std::chrono::seconds(120));
+    }
+    if (NetworkExists(binary, NetworkName(name))) {
+      *found = true;
+      RunLocal({binary, "network", "rm", NetworkName(name)}, "", std::chrono::seconds(60));
+    }
+  }
+  fs::remove_all(dir, ec);
+  if (ec) return Status::Error("cannot remove " + dir + ": " + ec.message());
+  if (!binary.empty()) {
+    auto left = ClusterContainers(binary, name);
+    if (!left.empty()) return Status::Error("container " + left.front() + " remains");
+    if (NetworkExists(binary, NetworkName(name))) {
+      return Status::Error("network " + NetworkName(name) + " remains");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<ContainerClusterReport> ContainerClusterUp(const ContainerClusterSpec& spec) {
+  if (Status s = RequireRoot(); !s.ok()) return s;
+  auto binary = ContainerRuntimeBinary(spec);
+  if (!binary.ok()) return binary.status();
+  const LocalClusterSpec& cs = spec.cluster;
+  if (Status s = ContainerClusterDown(spec); !s.ok()) {
+    return Status::Error("cleaning up an earlier cluster \"" + cs.name + "\": " + s.message());
+  }
+  if (Status s = ValidateSpec(cs); !s.ok()) return s;
+  if (spec.runtime == "podman" && !InPath("runc")) {
+    return Status::Error("runc not found: podman needs it here (crun refuses hybrid cgroups): apt-get install runc");
+  }
+  if (spec.storage_faults && access("/dev/fuse", F_OK) != 0) {
+    return Status::Error("--storage-faults: /dev/fuse does not exist on this host (load the fuse module)");
+  }
+  auto image = EnsureNodeImage(*binary, DefaultNodeImageRecipe(), spec.rebuild_image);
+  if (!image.ok()) return image.status();
+
+  ContainerClusterReport report;
+  report.image = image->name;
+  report.image_built = image->built;
+  report.image_seconds = image->seconds;
+  ClusterFile& c = report.file;
+  c.name = cs.name;
+  c.transport = spec.runtime;
+  c.runtime_binary = *binary;
+  c.network = NetworkName(cs.name);
+  c.bridge = c.network;
+  c.subnet = cs.subnet;
+  c.storage_faults = spec.storage_faults;
+  auto gateway = SubnetAddress(cs.subnet, 1);
+  if (!gateway.ok()) return gateway.status();
+  c.host_address = *gateway;
+  for (int i = 1; i <= cs.nodes; ++i) {
+    ClusterNode n;
+    n.name = "n" + std::to_string(i);
+    n.address = *SubnetAddress(cs.subnet, 10 + i);
+    n.container = ContainerName(cs.name, n.name);
+    c.nodes.push_back(n);
+  }
+  auto fail = [&](const Status& s) -> Result<ContainerClusterReport> {
+    ContainerClusterDown(spec);
+    return s;
+  };
+  std::error_code ec;
+  fs::create_directories(cs.state_root + "/" + cs.name, ec);
+  if (ec) return fail(Status::Error("cannot create " + cs.state_root + "/" + cs.name + ": " + ec.message()));
+
+  auto net = RunLocal({*binary, "network", "create", "--subnet", cs.subnet, "--gateway", c.host_address, "--label",
+                       std::string(kLabel) + "=" + cs.name, c.network},
+                      "", std::chrono::seconds(60));
+  if (!net.ok()) return fail(net.status());
+  if (net->exit_code != 0) {
+    return fail(Status::Error("creating network " + c.network + ": " + LastLine(net->err)));
+  }
+
+  const unsigned long long nofile = HardLimit(RLIMIT_NOFILE, 1048576);
+  const unsigned long long nproc = HardLimit(RLIMIT_NPROC, 32768);
+  std::vector<std::string> base{*binary, "run", "-d", "--init", "--network", c.network,
+                                "--label", std::string(kLabel) + "=" + cs.name,
+                                "--cap-add", "NET_ADMIN",
+                                "--ulimit", "nofile=" + std::to_string(nofile) + ":" + std::to_string(nofile),
+                                "--ulimit", "nproc=" + std::to_string(nproc) + ":" + std::to_string(nproc)};
+  if (spec.runtime == "podman") base.insert(base.begin() + 2, {"--runtime", "runc"});
+  if (spec.storage_faults) base.insert(base.end(), {"--cap-add", "SYS_ADMIN", "--device", "/dev/fuse"});
+  for (const auto& n : c.nodes) base.insert(base.end(), {"--add-host", n.name + ":" + n.address});
+
+  // The containers start in parallel: each `run` takes a second or two.
+  std::vector<Status> started(c.nodes.size(), Status::Ok());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < c.nodes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const ClusterNode& n = c.nodes[i];
+      std::vector<std::string> argv = base;
+      argv.insert(argv.end(), {"--name", n.container, "--hostname", n.name, "--ip", n.address, report.image,
+                               "sleep", "infinity"});
+      auto r = RunLocal(argv, "", std::chrono::seconds(120));
+      if (!r.ok()) {
+        started[i] = Status::Error(n.name + ": " + r.status().message());
+      } else if (r->exit_code != 0) {
+        started[i] = Status::Error(n.name + ": starting container " + n.container + ": " +
+                                   ExplainRunFailure(r->err, nofile, nproc));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : started) {
+    if (!s.ok()) return fail(s);
+  }
+  if (Status s = SaveClusterFile(c, ClusterFilePath(cs.name, cs.state_root)); !s.ok()) return fail(s);
+  for (const auto& n : c.nodes) {
+    ContainerOptions o;
+    o.node = n.name;
+    o.transport = *ParseContainerTransport(spec.runtime);
+    o.binary = *binary;
+    o.container = n.container;
+    o.address = n.address;
+    auto remote = ContainerRemote::Connect(o);
+    if (!remote.ok()) return fail(remote.status());
+  }
+  return report;
+}
+
+Result<std::vector<std::pair<std::string, bool>>> ContainerClusterStatus(const ClusterFile& file) {
+  std::vector<std::pair<std::string, bool>> out;
+  for (const auto& n : file.nodes) {
+    auto r = RunLocal({file.runtime_binary, "inspect", "--type", "container", "--format", "{{.State.Running}}",
+                       n.container},
+                      "", std::chrono::seconds(30));
+    out.emplace_back(n.name, r.ok() && r->exit_code == 0 && r->out.rfind("true", 0) == 0);
+  }
+  return out;
+}
+
+}  // namespace faultline

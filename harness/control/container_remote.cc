@@ -1,0 +1,323 @@
+#include "harness/control/container_remote.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "harness/control/subprocess.h"
+
+namespace faultline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool IsKubectl(const ContainerOptions& o) { return o.transport == ContainerTransport::kKubectl; }
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  size_t start = s.find_first_not_of(" \n");
+  return start == std::string::npos ? "" : s.substr(start);
+}
+
+std::string LastLine(const std::string& text) {
+  std::string t = Trim(text);
+  auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+// kubectl exec reports the command's own non-zero exit on stderr as its last
+// line; it is kubectl's, not the command's, so it is removed from `err`.
+void StripKubectlExitLine(std::string& err) {
+  static const std::string kLine = "command terminated with exit code ";
+  auto at = err.rfind(kLine);
+  if (at == std::string::npos || (at != 0 && err[at - 1] != '\n')) return;
+  if (err.find('\n', at) != std::string::npos && err.find('\n', at) + 1 < err.size()) return;
+  err.resize(at);
+}
+
+// True when a non-zero exit came from the runtime program rather than from
+// the command run inside the node. podman (also behind podman-docker's
+// `docker`) exits 125 for its own errors; Docker's CLI exits 1 with "Error
+// response from daemon"; kubectl exits 1 with "Error from server" or
+// "error: ..." and reports the command's own exits as "command terminated".
+bool RuntimeFailed(const ContainerOptions& o, const ExecResult& r) {
+  if (r.exit_code == 0) return false;
+  if (IsKubectl(o)) {
+    if (r.err.find("command terminated with exit code") != std::string::npos) return false;
+    return r.err.rfind("Error from server", 0) == 0 || r.err.rfind("error: ", 0) == 0 ||
+           r.err.rfind("Error: ", 0) == 0 || r.err.find("\nerror: ") != std::string::npos;
+  }
+  if (r.exit_code == 125) return true;
+  return r.out.empty() && (r.err.rfind("Error response from daemon", 0) == 0 ||
+                           r.err.rfind("Error: No such container", 0) == 0);
+}
+
+}  // namespace
+
+const char* TransportName(ContainerTransport t) {
+  switch (t) {
+    case ContainerTransport::kPodman: return "podman";
+    case ContainerTransport::kDocker: return "docker";
+    case ContainerTransport::kKubectl: return "kubectl";
+  }
+  return "?";
+}
+
+Result<ContainerTransport> ParseContainerTransport(const std::string& name) {
+  if (name == "podman") return ContainerTransport::kPodman;
+  if (name == "docker") return ContainerTransport::kDocker;
+  if (name == "kubectl") return ContainerTransport::kKubectl;
+  return Status::Error("transport \"" + name + "\" is not one of ssh, podman, docker, kubectl");
+}
+
+Result<std::string> ResolveRuntimeBinary(const ContainerOptions& options) {
+  std::string program = options.binary;
+  if (program.empty()) {
+    const char* env = nullptr;
+    switch (options.transport) {
+      case ContainerTransport::kPodman: env = std::getenv("FAULTLINE_PODMAN"); break;
+      case ContainerTransport::kDocker: env = std::getenv("FAULTLINE_DOCKER"); break;
+      case ContainerTransport::kKubectl: env = std::getenv("FAULTLINE_KUBECTL"); break;
+    }
+    program = env && *env ? env : TransportName(options.transport);
+  }
+  std::string path;
+  if (program.find('/') != std::string::npos) {
+    if (access(program.c_str(), X_OK) == 0) path = program;
+  } else {
+    const char* env_path = std::getenv("PATH");
+    std::stringstream dirs(env_path ? env_path : "/usr/local/bin:/usr/bin:/bin");
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+      if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) {
+        path = dir + "/" + program;
+        break;
+      }
+    }
+  }
+  if (path.empty()) {
+    return Status::Error(options.node + ": transport " + TransportName(options.transport) +
+                         ": program " + program + " not found (install it, or name it with binary=PATH)");
+  }
+  return path;
+}
+
+std::string WrapContainerCommand(const std::string& command, std::chrono::milliseconds timeout) {
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.3f", timeout.count() / 1000.0 + 1.0);
+  std::string quoted = ShellQuote(command);
+  std::string limit = "timeout -k 2 " + std::string(secs) + " ";
+  // bash as over SSH (stores' scripts use it); a node image without bash
+  // (alpine, busybox) still runs plain sh commands.
+  return "if command -v bash >/dev/null 2>&1; then exec " + limit + "bash -c " + quoted +
+         "; else exec " + limit + "sh -c " + quoted + "; fi";
+}
+
+std::vector<std::string> ContainerExecArgv(const ContainerOptions& o, const std::string& binary,
+                                           const std::string& shell_command) {
+  std::vector<std::string> argv{binary};
+  if (IsKubectl(o)) {
+    if (!o.kube_context.empty()) argv.insert(argv.end(), {"--context", o.kube_context});
+    argv.insert(argv.end(), {"exec", "-i"});
+    if (!o.kube_namespace.empty()) argv.insert(argv.end(), {"-n", o.kube_namespace});
+    argv.push_back(o.container);
+    if (!o.kube_container.empty()) argv.insert(argv.end(), {"-c", o.kube_container});
+    argv.insert(argv.end(), {"--", "sh", "-c", shell_command});
+    return argv;
+  }
+  argv.insert(argv.end(), {"exec", "-i", o.container, "sh", "-c", shell_command});
+  return argv;
+}
+
+std::vector<std::string> ContainerCopyArgv(const ContainerOptions& o, const std::string& binary,
+                                           const std::string& local_path, const std::string& node_path,
+                                           bool upload) {
+  std::vector<std::string> argv{binary};
+  std::string remote;
+  if (IsKubectl(o)) {
+    if (!o.kube_context.empty()) argv.insert(argv.end(), {"--context", o.kube_context});
+    remote = (o.kube_namespace.empty() ? "" : o.kube_namespace + "/") + o.container + ":" + node_path;
+  } else {
+    remote = o.container + ":" + node_path;
+  }
+  argv.push_back("cp");
+  if (upload) {
+    argv.insert(argv.end(), {local_path, remote});
+  } else {
+    argv.insert(argv.end(), {remote, local_path});
+  }
+  if (IsKubectl(o) && !o.kube_container.empty()) argv.insert(argv.end(), {"-c", o.kube_container});
+  return argv;
+}
+
+std::vector<std::string> ContainerInspectArgv(const ContainerOptions& o, const std::string& binary) {
+  if (IsKubectl(o)) {
+    std::vector<std::string> argv{binary};
+    if (!o.kube_context.empty()) argv.insert(argv.end(), {"--context", o.kube_context});
+    argv.insert(argv.end(), {"get", "pod", o.container});
+    if (!o.kube_namespace.empty()) argv.insert(argv.end(), {"-n", o.kube_namespace});
+    argv.insert(argv.end(), {"-o", "jsonpath={.status.phase} {.status.podIP}"});
+    return argv;
+  }
+  return {binary, "inspect", "--type", "container", "--format",
+          "{{.State.Running}} {{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", o.container};
+}
+
+Result<std::string> ParseInspectOutput(const ContainerOptions& o, const std::string& out) {
+  std::istringstream words(out);
+  std::string state, address;
+  words >> state;
+  while (address.empty() && words >> address) {
+  }
+  const char* what = IsKubectl(o) ? "pod" : "container";
+  bool running = IsKubectl(o) ? state == "Running" : state == "true";
+  if (!running) {
+    return Status::Error(o.node + ": " + what + " " + o.container + " is not running" +
+                         (state.empty() ? "" : " (state " + state + ")"));
+  }
+  if (address.empty()) {
+    return Status::Error(o.node + ": " + what + " " + o.container +
+                         " has no network address (give address= in the nodes file)");
+  }
+  return address;
+}
+
+Result<std::unique_ptr<ContainerRemote>> ContainerRemote::Connect(const ContainerOptions& options) {
+  if (options.container.empty()) {
+    return Status::Error(options.node + ": transport " + TransportName(options.transport) +
+                         " needs a container (container=NAME)");
+  }
+  auto binary = ResolveRuntimeBinary(options);
+  if (!binary.ok()) return binary.status();
+  ContainerOptions o = options;
+  const char* what = IsKubectl(o) ? "pod" : "container";
+  auto inspected = RunLocal(ContainerInspectArgv(o, *binary), "", std::chrono::seconds(30));
+  if (!inspected.ok()) return Status::Error(o.node + ": " + inspected.status().message());
+  if (inspected->exit_code != 0) {
+    std::string why = LastLine(inspected->err.empty() ? inspected->out : inspected->err);
+    return Status::Error(o.node + ": " + what + " " + o.container + " not found by " + *binary +
+                         (why.empty() ? "" : ": " + why));
+  }
+  auto address = ParseInspectOutput(o, inspected->out);
+  if (!address.ok()) return address.status();
+  if (o.address.empty()) o.address = *address;
+  std::unique_ptr<ContainerRemote> remote(new ContainerRemote(std::move(o), *binary));
+  auto probe = remote->Exec("true", "", std::chrono::seconds(30));
+  if (!probe.ok()) return probe.status();
+  if (probe->exit_code != 0) {
+    return Status::Error(remote->node() + ": cannot run commands in " + what + " " +
+                         remote->options_.container + " (exit " + std::to_string(probe->exit_code) +
+                         ": " + LastLine(probe->err) + ")");
+  }
+  return remote;
+}
+
+Result<ExecResult> ContainerRemote::RunRuntime(const std::vector<std::string>& argv,
+                                               const std::string& stdin_data,
+                                               std::chrono::milliseconds timeout,
+                                               const std::string& what) {
+  // The node-side `timeout` (WrapContainerCommand) ends the command a second
+  // after `timeout`; the runtime gets a few more to report it.
+  auto r = RunLocal(argv, stdin_data, timeout + std::chrono::seconds(5));
+  if (!r.ok()) {
+    if (r.status().message().find("timed out") != std::string::npos) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%g", timeout.count() / 1000.0);
+      // Worded as SshRemote's: "n1: command timed out after 5s: `cmd`".
+      auto tick = what.find(" `");
+      return Status::Error(options_.node + ": " + (tick == std::string::npos ? what : what.substr(0, tick)) +
+                           " timed out after " + text + "s" +
+                           (tick == std::string::npos ? "" : ":" + what.substr(tick)));
+    }
+    return Status::Error(options_.node + ": " + r.status().message());
+  }
+  if (RuntimeFailed(options_, *r)) {
+    return Status::Error(options_.node + ": " + TransportName(options_.transport) + " " + what +
+                         " in " + options_.container + " failed: " + LastLine(r->err));
+  }
+  if (IsKubectl(options_)) StripKubectlExitLine(r->err);
+  // podman-docker's `docker` wrapper announces itself on stderr on every call
+  // (unless /etc/containers/nodocker exists); it is not the command's output.
+  static const std::string kEmulating = "Emulate Docker CLI using podman.";
+  if (r->err.rfind(kEmulating, 0) == 0) {
+    auto nl = r->err.find('\n');
+    r->err.erase(0, nl == std::string::npos ? r->err.size() : nl + 1);
+  }
+  return r;
+}
+
+Result<ExecResult> ContainerRemote::Exec(const std::string& command, const std::string& stdin_data,
+                                         std::chrono::milliseconds timeout) {
+  auto argv = ContainerExecArgv(options_, binary_, WrapContainerCommand(command, timeout));
+  std::string shown = command.size() > 100 ? command.substr(0, 97) + "..." : command;
+  const auto start = std::chrono::steady_clock::now();
+  auto r = RunRuntime(argv, stdin_data, timeout, "command `" + shown + "`");
+  if (!r.ok()) return r.status();
+  // The node-side `timeout` ended it (124, or 137 after -k's KILL): only
+  // when the deadline has really passed, since a command may exit 124 itself.
+  if ((r->exit_code == 124 || r->exit_code == 137) &&
+      std::chrono::steady_clock::now() - start >= timeout) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", timeout.count() / 1000.0);
+    return Status::Error(options_.node + ": command timed out after " + text + "s: `" + shown + "`");
+  }
+  return r;
+}
+
+Status ContainerRemote::Upload(const std::string& local_path, const std::string& remote_path) {
+  std::error_code ec;
+  auto st = fs::status(local_path, ec);
+  if (ec || !fs::exists(st)) {
+    return Status::Error(options_.node + ": upload: " + local_path + ": no such file or directory");
+  }
+  bool dir = fs::is_directory(st);
+  std::string target_dir = dir ? remote_path : fs::path(remote_path).parent_path().string();
+  if (!target_dir.empty()) {
+    auto made = Exec("mkdir -p " + ShellQuote(target_dir), "", std::chrono::seconds(30));
+    if (!made.ok()) return made.status();
+    if (made->exit_code != 0) {
+      return Status::Error(options_.node + ": upload: cannot create " + target_dir + ": " +
+                           LastLine(made->err));
+    }
+  }
+  // "DIR/." copies the directory's contents into remote_path (cp -a semantics
+  // in podman, docker and kubectl alike).
+  std::string from = dir ? (fs::path(local_path) / ".").string() : local_path;
+  auto r = RunRuntime(ContainerCopyArgv(options_, binary_, from, remote_path, true), "",
+                      std::chrono::seconds(300), "upload of " + local_path);
+  if (!r.ok()) return r.status();
+  if (r->exit_code != 0) {
+    return Status::Error(options_.node + ": upload " + local_path + " -> " + remote_path + ": " +
+                         LastLine(r->err));
+  }
+  return Status::Ok();
+}
+
+Status ContainerRemote::Download(const std::string& remote_path, const std::string& local_path) {
+  auto kind = Exec("if [ -d " + ShellQuote(remote_path) + " ]; then echo dir; elif [ -e " +
+                       ShellQuote(remote_path) + " ]; then echo file; else echo none; fi",
+                   "", std::chrono::seconds(30));
+  if (!kind.ok()) return kind.status();
+  std::string what = Trim(kind->out);
+  if (what == "none") {
+    return Status::Error(options_.node + ": download: " + remote_path + ": no such file or directory");
+  }
+  bool dir = what == "dir";
+  std::error_code ec;
+  fs::create_directories(dir ? fs::path(local_path) : fs::path(local_path).parent_path(), ec);
+  std::string from = dir ? remote_path + "/." : remote_path;
+  auto r = RunRuntime(ContainerCopyArgv(options_, binary_, local_path, from, false), "",
+                      std::chrono::seconds(300), "download of " + remote_path);
+  if (!r.ok()) return r.status();
+  if (r->exit_code != 0) {
+    return Status::Error(options_.node + ": download " + remote_path + " -> " + local_path + ": " +
+                         LastLine(r->err));
+  }
+  return Status::Ok();
+}
+
+}  // namespace faultline
