@@ -159,6 +159,26 @@ TEST(ConfigTest, ParsesAllFlags) {
   EXPECT_EQ(c->mode, Mode::kLww);
 }
 
+TEST(ConfigTest, JoinAndHandoffFlags) {
+  std::vector<std::string> base = {"--id", "n4", "--listen", "h:4", "--peers", "n4=h:4", "--data-dir", "d"};
+  auto plain = ParseConfig(base);
+  EXPECT_TRUE(plain->join_host.empty());
+  EXPECT_FALSE(plain->handoff_unsafe);
+  auto with = base;
+  with.insert(with.end(), {"--join", "10.95.1.1:7000", "--handoff", "unsafe"});
+  auto c = ParseConfig(with);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->join_host, "10.95.1.1");
+  EXPECT_EQ(c->join_port, 7000);
+  EXPECT_TRUE(c->handoff_unsafe);
+  auto bad = base;
+  bad.insert(bad.end(), {"--join", "nohost"});
+  EXPECT_EQ(ParseConfig(bad).status().message(), "--join: \"nohost\" is not HOST:PORT");
+  bad = base;
+  bad.insert(bad.end(), {"--handoff", "maybe"});
+  EXPECT_EQ(ParseConfig(bad).status().message(), "--handoff: \"maybe\" is not safe or unsafe");
+}
+
 TEST(ConfigTest, FsyncIsAlwaysUnlessToldNever) {
   std::vector<std::string> base = {"--id", "n1", "--listen", "h:1", "--peers", "n1=h:1", "--data-dir", "d"};
   EXPECT_TRUE(ParseConfig(base)->fsync);
