@@ -258,13 +258,17 @@ Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster
     if (!res || res->status != 200) continue;
     json j = json::parse(res->body, nullptr, false);
     if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_array()) continue;
+    if (j.value("joining", false)) continue;  // a placeholder ring, not the store's
     // A node that left, or has not joined, still knows a ring: only a
     // member's own view counts.
     bool member = false;
     for (const auto& m : j["nodes"]) member |= m == n.name;
     if (!member) continue;
+    // Mid-change (joint): the members it is heading for.
+    const json& target = j.value("joint", false) && j.contains("next_nodes") && j["next_nodes"].is_array()
+                             ? j["next_nodes"] : j["nodes"];
     std::vector<std::string> out;
-    for (const auto& m : j["nodes"]) {
+    for (const auto& m : target) {
       if (m.is_string()) out.push_back(m.get<std::string>());
     }
     return out;
@@ -306,6 +310,14 @@ Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node)
   }
   auto remote = RemoteOf(node);
   if (!remote.ok()) return remote.status();
+  // Still running with its data (its leave was cut short): only ask, which
+  // aborts the leave; wiping a replica that holds accepted values is unsafe.
+  auto mine = ExecOrError(**remote, "[ -e " + ShellQuote(kLeftFile) + " ] && echo left; true");
+  if (mine.ok() && mine->find("left") == std::string::npos) {
+    auto asked = AdminCall(cluster, *members, "/admin/join",
+                           {{"id", node.name}, {"host", node.address}, {"port", options_.port}});
+    if (asked.ok()) return asked;
+  }
   if (Status s = Kill(cluster, node); !s.ok()) return s;
   // A fresh data dir: what the node held before it left is not part of the
   // ring any more.
@@ -329,6 +341,12 @@ Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node)
     }
     auto now = Members(cluster);
     return json{{"ok", true}, {"members", now.ok() ? json(*now) : json(nullptr)}};
+  }
+  if (!r.ok() && r.status().message().find("\"definite\":true") != std::string::npos) {
+    // Certainly not joined: stop it, so its own --join does not add it later
+    // behind the caller's back.
+    (void)Kill(cluster, node);
+    (void)ExecOrError(**remote, "touch " + ShellQuote(kLeftFile));
   }
   return r;
 }

@@ -18,6 +18,10 @@ constexpr const char* kLostRace = "a concurrent membership change won";
 
 Outcome Definite(int status, const std::string& message) { return Outcome::Error(status, message, true); }
 
+bool Has(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
 bool Lost(const Outcome& o) {
   return o.status == 409 && o.body.value("error", std::string()).rfind(kLostRace, 0) == 0;
 }
@@ -49,6 +53,9 @@ Outcome Membership::Join(const json& body) {
 
 Outcome Membership::JoinOnce(const Peer& peer) {
   auto cur = ring_->Current();
+  if (cur->joint() && Has(cur->ring().nodes(), peer.id) && !Has(cur->next().nodes(), peer.id)) {
+    return AbortChange(*cur);  // its leave was cut short: it stays
+  }
   if (cur->joint()) {
     const auto& nn = cur->next().nodes();
     bool same = std::find(nn.begin(), nn.end(), peer.id) != nn.end() &&
@@ -78,6 +85,9 @@ Outcome Membership::Leave(const json& body) {
 
 Outcome Membership::LeaveOnce(const std::string& id) {
   auto cur = ring_->Current();
+  if (cur->joint() && !Has(cur->ring().nodes(), id) && Has(cur->next().nodes(), id)) {
+    return AbortChange(*cur);  // its join was cut short: it never becomes a member
+  }
   if (cur->joint()) {
     const auto& nn = cur->next().nodes();
     bool same = std::find(nn.begin(), nn.end(), id) == nn.end() &&
@@ -239,6 +249,22 @@ Outcome Membership::Run(const RingConfig& joint_in, bool resume) {
   for (const Peer& p : stable->members()) members.push_back(p.id);
   return Outcome::Ok({{"ok", true}, {"epoch", stable->epoch()}, {"members", members},
                       {"moved_keys", moving.size()}, {"copied_keys", done}});
+}
+
+Outcome Membership::AbortChange(const RingConfig& joint) {
+  auto back = joint.Abort();
+  if (!back.ok()) return Definite(500, back.status().message());
+  // Safe: every round while joint had a majority of the old replicas too.
+  Outcome agreed = AgreeConfig(joint, *back, joint);
+  if (!agreed.ok()) return agreed;
+  auto adopted = ring_->Adopt(*back);
+  if (!adopted.ok()) return Outcome::Error(503, adopted.status().message(), false);
+  Broadcast(*back, joint.members());
+  ring_->SetTransfer(json::array());
+  json members = json::array();
+  for (const Peer& p : back->members()) members.push_back(p.id);
+  return Outcome::Ok({{"ok", true}, {"epoch", back->epoch()}, {"members", members}, {"aborted", true},
+                      {"moved_keys", 0}, {"copied_keys", 0}});
 }
 
 Result<json> Membership::HandleInternal(const std::string& path, const json& body) {

@@ -61,6 +61,8 @@ class Membership {
   // One attempt at each change on the current ring (mu_ held).
   Outcome JoinOnce(const Peer& peer);
   Outcome LeaveOnce(const std::string& id);
+  // Agrees and sends joint.Abort().
+  Outcome AbortChange(const RingConfig& joint);
   // Runs steps 1-4 towards `joint` (a joint config one epoch above the
   // current, or the current one when resuming).
   Outcome Run(const RingConfig& joint, bool resume);

@@ -187,7 +187,7 @@ HttpReply NodeApi::Impl::Client(const ClientRoute& route, std::string_view path,
   if (!IsUtf8(cmd.key)) return BadRequest("key must be valid UTF-8 once percent-decoded");
   cmd.op = route.op;
   auto cfg = ring->Current();
-  if (!cfg->FindMember(config.id)) {
+  if (ring->provisional() || !cfg->FindMember(config.id)) {
     // Left the ring (or not yet joined): serving would route by a ring this
     // node is not part of. Nothing ran, so the refusal is definite; the
     // members are where to go instead.
@@ -226,6 +226,7 @@ HttpReply NodeApi::Impl::Ring(std::string_view query) {
               {"joint", cfg->joint()},
               {"next_nodes", cfg->joint() ? json(cfg->next().nodes()) : json(nullptr)},
               {"transfers", ring->Transfer()},
+              {"joining", ring->provisional()},
               {"vnodes", r.vnodes()},
               {"replicas", r.replicas()}};
   std::string key;
@@ -277,6 +278,9 @@ HttpReply NodeApi::Handle(const std::string& method, const std::string& target, 
   if (method == "GET" && path == "/ring") return impl_->Ring(query);
   if (method == "GET" && path == "/status") return impl_->Status();
   if (method == "POST" && (path == "/admin/join" || path == "/admin/leave")) {
+    if (impl_->ring->provisional()) {
+      return Reply(Outcome::Error(409, impl_->config.id + " has not joined a ring yet: ask a member", true));
+    }
     json parsed;
     HttpReply error;
     if (!ParseBody(body, &parsed, &error)) return error;

@@ -69,6 +69,11 @@ std::shared_ptr<const RingConfig> RingState::Current() const {
   return current_;
 }
 
+bool RingState::provisional() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return provisional_;
+}
+
 Result<bool> RingState::Adopt(const RingConfig& config) {
   std::lock_guard<std::mutex> lock(mu_);
   if (config.epoch() <= current_->epoch() && !provisional_) return false;

@@ -36,6 +36,9 @@ class RingState {
                                                  bool provisional = false);
 
   std::shared_ptr<const RingConfig> Current() const;
+  // True while the ring is only the --join placeholder (nothing adopted
+  // yet): the node must not serve, as a one-node "ring" of its own.
+  bool provisional() const;
   uint64_t epoch() const { return Current()->epoch(); }
   // Adopts `config` when its epoch is above the current one: persists it,
   // adds its members as peers, then publishes it. Returns true when adopted
