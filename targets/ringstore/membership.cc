@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <memory>
 #include <set>
+#include <thread>
 
 namespace faultline::ringstore {
 namespace {
@@ -151,23 +152,66 @@ std::vector<std::string> Membership::Broadcast(const RingConfig& config, const s
   return wait->missed;
 }
 
+std::vector<std::string> Membership::MovingKeys(const RingConfig& joint) {
+  std::set<std::string> keys;
+  for (const std::string& k : store_->KeyList()) keys.insert(k);
+  for (const Peer& m : joint.members()) {
+    if (m.id == config_->id) continue;
+    int index = peers_->Ensure(m);
+    if (index < 0) continue;
+    RpcResult res = peers_->Call(index, "/internal/ring/keys", json::object(), std::chrono::milliseconds(10000));
+    if (!res.ok || !res.body.contains("keys") || !res.body["keys"].is_array()) continue;
+    for (const json& k : res.body["keys"]) {
+      if (k.is_string()) keys.insert(k.get<std::string>());
+    }
+  }
+  std::vector<std::string> moving;
+  for (const std::string& skey : keys) {
+    auto slash = skey.find('/');
+    if (slash == std::string::npos || skey.rfind("ring/", 0) == 0) continue;
+    if (joint.Moves(std::string_view(skey).substr(slash + 1))) moving.push_back(skey);
+  }
+  return moving;
+}
+
 Outcome Membership::Run(const RingConfig& joint_in, bool resume) {
   auto cur = ring_->Current();
   RingConfig joint = joint_in;
   const bool unsafe = config_->handoff_unsafe;
   if (unsafe) {
-    // Ownership moves at once, the data never follows.
+    // Ownership moves at once; the data follows a second later, copied from
+    // the old replicas over whatever the new owners took meanwhile.
     auto stable = joint.Finish();
     if (!stable.ok()) return Definite(500, stable.status().message());
+    std::vector<std::string> moving = MovingKeys(joint);
     Outcome agreed = AgreeConfig(*cur, *stable, joint);
     if (!agreed.ok()) return agreed;
     auto adopted = ring_->Adopt(*stable);
     if (!adopted.ok()) return Outcome::Error(503, adopted.status().message(), false);
     Broadcast(*stable, joint.members());  // the leaver too: it must stop serving
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    size_t copied = 0;
+    for (const std::string& skey : moving) {
+      const std::string key = skey.substr(skey.find('/') + 1);
+      Command read;
+      read.op = Op::kRead;
+      read.key = key;
+      read.storage_key = skey;
+      read.quorum_sets = {joint.ring().ReplicaIdsFor(key)};
+      Outcome old = coordinator_->Execute(read);
+      if (!old.ok()) continue;
+      Command write;
+      write.op = Op::kWrite;
+      write.key = key;
+      write.storage_key = skey;
+      write.arg = old.body.value("value", json());
+      write.quorum_sets = {joint.next().ReplicaIdsFor(key)};
+      if (coordinator_->Execute(write).ok()) ++copied;
+    }
     json members = json::array();
     for (const Peer& p : stable->members()) members.push_back(p.id);
-    return Outcome::Ok({{"ok", true}, {"epoch", stable->epoch()}, {"members", members}, {"moved_keys", 0},
-                        {"copied_keys", 0}, {"handoff", "unsafe"}});
+    return Outcome::Ok({{"ok", true}, {"epoch", stable->epoch()}, {"members", members}, {"moved_keys", moving.size()},
+                        {"copied_keys", copied}, {"handoff", "unsafe"}});
   }
   if (!resume) {
     Outcome agreed = AgreeConfig(*cur, joint, joint);
@@ -187,24 +231,7 @@ Outcome Membership::Run(const RingConfig& joint_in, bool resume) {
   }
 
   // Step 3: every key any reachable member stores whose replicas change.
-  std::set<std::string> keys;
-  for (const std::string& k : store_->KeyList()) keys.insert(k);
-  for (const Peer& m : joint.members()) {
-    if (m.id == config_->id) continue;
-    int index = peers_->Ensure(m);
-    if (index < 0) continue;
-    RpcResult res = peers_->Call(index, "/internal/ring/keys", json::object(), std::chrono::milliseconds(10000));
-    if (!res.ok || !res.body.contains("keys") || !res.body["keys"].is_array()) continue;
-    for (const json& k : res.body["keys"]) {
-      if (k.is_string()) keys.insert(k.get<std::string>());
-    }
-  }
-  std::vector<std::string> moving;
-  for (const std::string& skey : keys) {
-    auto slash = skey.find('/');
-    if (slash == std::string::npos || skey.rfind("ring/", 0) == 0) continue;
-    if (joint.Moves(std::string_view(skey).substr(slash + 1))) moving.push_back(skey);
-  }
+  std::vector<std::string> moving = MovingKeys(joint);
   size_t done = 0;
   auto progress = [&](const char* state) {
     ring_->SetTransfer(json::array({{{"to_epoch", joint.epoch() + 1}, {"state", state},

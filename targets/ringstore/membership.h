@@ -18,8 +18,12 @@
 // slower); the next join/leave of the same node resumes it, any other is
 // refused until then (409).
 //
-// `--handoff unsafe` agrees the stable configuration at once and copies
-// nothing: ownership moves before (and without) the data. Deliberately broken.
+// `--handoff unsafe` agrees the stable configuration at once (no joint
+// phase), and a second later copies each moved key from its old replicas
+// over its new ones with a plain write: ownership moves before the data,
+// and the late copy overwrites what the new owners took meanwhile (while a
+// new majority without the old value answers reads with nothing).
+// Deliberately broken.
 //
 // Thread safety: one change at a time per node (a mutex); the handlers are
 // safe from any thread.
@@ -61,6 +65,9 @@ class Membership {
   // One attempt at each change on the current ring (mu_ held).
   Outcome JoinOnce(const Peer& peer);
   Outcome LeaveOnce(const std::string& id);
+  // Storage keys (on any reachable member) whose replicas differ between
+  // joint's old and new rings.
+  std::vector<std::string> MovingKeys(const RingConfig& joint);
   // Agrees and sends joint.Abort().
   Outcome AbortChange(const RingConfig& joint);
   // Runs steps 1-4 towards `joint` (a joint config one epoch above the
