@@ -292,10 +292,17 @@ Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vecto
     }
     json reply = json::parse(res->body, nullptr, false);
     if (res->status == 200) return reply;
-    return Status::Error("ringstore " + name + " " + path + ": HTTP " + std::to_string(res->status) + " " +
-                         res->body.substr(0, 300));
+    std::string error = "ringstore " + name + " " + path + ": HTTP " + std::to_string(res->status) + " " +
+                        res->body.substr(0, 300);
+    // No quorum from there (cut off by a partition, say), and certainly
+    // nothing done: another member may be on the majority side.
+    if (res->status == 503 && reply.is_object() && reply.value("definite", false)) {
+      errors += (errors.empty() ? "" : "; ") + error;
+      continue;
+    }
+    return Status::Error(error);
   }
-  return Status::Error("ringstore " + path + ": no member answered (" + errors + ")");
+  return Status::Error("ringstore " + path + ": no member could (" + errors + ")");
 }
 
 Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {

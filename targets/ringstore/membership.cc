@@ -179,8 +179,8 @@ Outcome Membership::Run(const RingConfig& joint_in, bool resume) {
   RingConfig joint = joint_in;
   const bool unsafe = config_->handoff_unsafe;
   if (unsafe) {
-    // Ownership moves at once; the data follows a second later, copied from
-    // the old replicas over whatever the new owners took meanwhile.
+    // Ownership moves at once; the data follows a second later, streamed
+    // from the old owner over whatever the new owners took meanwhile.
     auto stable = joint.Finish();
     if (!stable.ok()) return Definite(500, stable.status().message());
     std::vector<std::string> moving = MovingKeys(joint);
@@ -197,7 +197,16 @@ Outcome Membership::Run(const RingConfig& joint_in, bool resume) {
       read.op = Op::kRead;
       read.key = key;
       read.storage_key = skey;
-      read.quorum_sets = {joint.ring().ReplicaIdsFor(key)};
+      // Streamed from the old owner that hands the range over (the replica
+      // the change drops), as a bootstrap streams from one node: it took no
+      // writes since the switch.
+      std::string source;
+      for (const std::string& id : joint.ring().ReplicaIdsFor(key)) {
+        auto next = joint.next().ReplicaIdsFor(key);
+        if (source.empty() && std::find(next.begin(), next.end(), id) == next.end()) source = id;
+      }
+      if (source.empty()) continue;
+      read.quorum_sets = {{source}};
       Outcome old = coordinator_->Execute(read);
       if (!old.ok()) continue;
       Command write;

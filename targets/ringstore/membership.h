@@ -19,8 +19,8 @@
 // refused until then (409).
 //
 // `--handoff unsafe` agrees the stable configuration at once (no joint
-// phase), and a second later copies each moved key from its old replicas
-// over its new ones with a plain write: ownership moves before the data,
+// phase), and a second later copies each moved key from the old replica that
+// hands it over (the one the change drops) to its new ones with a plain write: ownership moves before the data,
 // and the late copy overwrites what the new owners took meanwhile (while a
 // new majority without the old value answers reads with nothing).
 // Deliberately broken.
