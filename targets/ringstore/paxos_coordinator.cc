@@ -214,7 +214,17 @@ Outcome PaxosCoordinator::Propose(const Command& cmd, Clock::time_point deadline
       std::vector<Waiter*> batch(q.pending.begin(), q.pending.end());
       q.pending.clear();
       lock.unlock();
-      RunBatch(stripe, skey, batch, deadline);
+      try {
+        RunBatch(stripe, skey, batch, deadline);
+      } catch (const std::exception& e) {
+        // Never leave the key's queue marked running (every later command
+        // on it would wait forever); the batch's fate is unknown.
+        for (Waiter* w : batch) {
+          w->out = Outcome::Error(500, std::string("internal error in a round on key \"") + cmd.key +
+                                           "\": " + e.what() + "; the operation may or may not take effect",
+                                  false);
+        }
+      }
       lock.lock();
       for (Waiter* w : batch) w->done = true;
       KeyQueue& q2 = stripe.queues[skey];
@@ -243,7 +253,10 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
   ++led_;
   const Command& first_cmd = *batch.front()->cmd;
   const std::string& user_key = first_cmd.key;
-  const bool write_back = first_cmd.write_back;
+  // A membership copy may share its round with client commands queued on
+  // the same key: the round then still writes back.
+  const bool write_back =
+      std::any_of(batch.begin(), batch.end(), [](const Waiter* w) { return w->cmd->write_back; });
   // The ring snapshot this round runs under; reloaded when an acceptor
   // shows a newer one. replicas: every node asked; sets: whose majorities
   // count (one set when stable).
