@@ -1,5 +1,7 @@
 #include "nemesis/cluster_heal.h"
 
+#include <algorithm>
+
 #include "nemesis/faultline_chain.h"
 #include "nemesis/nemesis_support.h"
 #include "nemesis/packet_shaper.h"
@@ -104,7 +106,40 @@ std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db) {
     if (data) HealStorage(cluster, n, data->DataDir(n), killable, &report);
     return Status::Ok();
   });
+  if (auto* rc = dynamic_cast<Reconfigurable*>(db)) HealMembership(cluster, rc, &reports);
   return reports;
+}
+
+void HealMembership(const ClusterInfo& cluster, Reconfigurable* rc, std::vector<NodeHealReport>* reports) {
+  // No store answering: nothing runs, nothing to put back.
+  auto members = rc->Members(cluster);
+  if (!members.ok()) return;
+  const std::vector<std::string> initial = rc->InitialMembers(cluster);
+  auto report_of = [&](const std::string& name) -> NodeHealReport* {
+    for (auto& r : *reports) {
+      if (r.node == name) return &r;
+    }
+    return nullptr;
+  };
+  auto step = [&](const std::string& name, bool join) {
+    NodeHealReport* report = report_of(name);
+    auto nodes = NodesNamed(cluster, {name});
+    if (report == nullptr || nodes.empty()) return;
+    auto r = join ? rc->Join(cluster, *nodes.front()) : rc->Leave(cluster, *nodes.front());
+    if (r.ok()) {
+      report->done.push_back(std::string(join ? "joined the store's membership again" : "removed from the store's membership") +
+                             " (initial members: " + std::to_string(initial.size()) + ")");
+    } else {
+      report->errors.push_back(std::string(join ? "rejoining: " : "leaving: ") + r.status().message());
+    }
+  };
+  // Joins first, so that the leaves never go below the minimum.
+  for (const auto& n : initial) {
+    if (std::find(members->begin(), members->end(), n) == members->end()) step(n, true);
+  }
+  for (const auto& n : *members) {
+    if (std::find(initial.begin(), initial.end(), n) == initial.end()) step(n, false);
+  }
 }
 
 }  // namespace faultline

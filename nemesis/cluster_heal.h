@@ -8,6 +8,8 @@
 // stopped for it and started again on the real directory. Other killed
 // stores are not restarted (that is the Db's Setup). A clock moved with
 // --clock-strategy system is not restored (no record survives; use NTP).
+// A Reconfigurable Db's membership goes back to its InitialMembers
+// (HealMembership), when its store answers at all.
 // Runs the nodes in parallel; each node's report says what was done.
 #pragma once
 
@@ -26,5 +28,10 @@ struct NodeHealReport {
 
 // `db` may be null (then only the network is healed).
 std::vector<NodeHealReport> HealNodes(const ClusterInfo& cluster, Db* db);
+
+// Joins the initial members that are not members, then removes the members
+// that are not initial ones (a change cut short is aborted by the store);
+// one line per change in that node's report. Nothing when no node answers.
+void HealMembership(const ClusterInfo& cluster, Reconfigurable* rc, std::vector<NodeHealReport>* reports);
 
 }  // namespace faultline

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -69,6 +70,15 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
         return Status::Error("target ringstore: fsync=\"" + value + "\" must be always or never");
       }
       o.fsync = value == "always";
+    } else if (key == "initial-members") {
+      auto v = ParseIntOption(key, value, 1, 1000);
+      if (!v.ok()) return v.status();
+      o.initial_members = *v;
+    } else if (key == "handoff") {
+      if (value != "safe" && value != "unsafe") {
+        return Status::Error("target ringstore: handoff=\"" + value + "\" must be safe or unsafe");
+      }
+      o.handoff_unsafe = value == "unsafe";
     } else if (key == "binary") {
       o.binary = value;
     } else if (key == "faketime") {
@@ -78,8 +88,8 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
       o.faketime = value == "auto";
     } else {
       return Status::Error("target ringstore: unknown option \"" + key +
-                           "\" (known: binary, faketime, fsync, heartbeat-timeout-ms, mode, port, replicas, "
-                           "request-timeout-ms, rpc-timeout-ms, start-timeout-ms, vnodes)");
+                           "\" (known: binary, faketime, fsync, handoff, heartbeat-timeout-ms, initial-members, mode, "
+                           "port, replicas, request-timeout-ms, rpc-timeout-ms, start-timeout-ms, vnodes)");
     }
   }
   if (o.binary.empty()) o.binary = DefaultRingstoreBinary();
@@ -87,13 +97,26 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
 }
 
 RingstoreDb::RingstoreDb(RingstoreOptions options)
-    : DaemonDb(kSpec, {kDataDir, kPidFile, kLogFile}), options_(std::move(options)) {}
+    : DaemonDb(kSpec, {kDataDir, kPidFile, kLogFile, kLeftFile}), options_(std::move(options)) {}
 
 std::string RingstoreDb::BaseUrl(const NodeInfo& node) const {
   return "http://" + node.address + ":" + std::to_string(options_.port);
 }
 
 std::string RingstoreDb::LogTail(Remote& remote) { return DaemonLogTail(remote, kSpec); }
+
+int RingstoreDb::InitialIndex(const ClusterInfo& cluster, const NodeInfo& node) const {
+  for (size_t i = 0; i < cluster.nodes.size(); ++i) {
+    if (cluster.nodes[i].name != node.name) continue;
+    int limit = options_.initial_members > 0 ? options_.initial_members : static_cast<int>(cluster.nodes.size());
+    return static_cast<int>(i) < limit ? static_cast<int>(i) : -1;
+  }
+  return -1;
+}
+
+std::string RingstoreDb::Seed(const ClusterInfo& cluster) const {
+  return cluster.nodes.empty() ? "" : cluster.nodes.front().address + ":" + std::to_string(options_.port);
+}
 
 Status RingstoreDb::Launch(Remote& remote, const ClusterInfo& cluster, const NodeInfo& node) {
   // Where Debian puts libfaketime (any architecture); none with faketime=off.
@@ -175,14 +198,33 @@ Status RingstoreDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
   // while an old copy still runs (ETXTBSY) and could leave a torn file.
   std::string staged = std::string(kBinary) + ".upload";
   if (Status s = r.Upload(options_.binary, staged); !s.ok()) return s;
+  const bool initial = InitialIndex(cluster, node) >= 0;
+  std::string args = ArgsFor(cluster, node, !initial, Seed(cluster));
+  auto written = ExecOrError(
+      r,
+      "mv -f " + ShellQuote(staged) + " " + ShellQuote(kBinary) + " && mkdir -p " +
+          ShellQuote(fs::path(kArgsFile).parent_path().string()) + " " + ShellQuote(kDataDir) +
+          " /var/log/faultline && cat > " + ShellQuote(kArgsFile) + " && echo +0 > " +
+          ShellQuote(kOffsetFile) + (initial ? " && rm -f " : " && touch ") + ShellQuote(kLeftFile),
+      args);
+  if (!written.ok()) return written.status();
+  if (!initial) return Status::Ok();  // installed; it runs once it joins
+  if (Status s = Launch(r, cluster, node); !s.ok()) return s;
+  return WaitHealthy(r, node);
+}
+
+std::string RingstoreDb::ArgsFor(const ClusterInfo& cluster, const NodeInfo& node, bool joiner,
+                                 const std::string& seed) const {
   std::string args;
   args += "--id\n" + node.name + "\n";
   args += "--listen\n0.0.0.0:" + std::to_string(options_.port) + "\n";
   std::string peers;
   for (const auto& n : cluster.nodes) {
+    if (joiner ? n.name != node.name : InitialIndex(cluster, n) < 0) continue;
     peers += (peers.empty() ? "" : ",") + n.name + "=" + n.address + ":" + std::to_string(options_.port);
   }
   args += "--peers\n" + peers + "\n";
+  if (joiner) args += "--join\n" + seed + "\n";
   args += "--data-dir\n" + std::string(kDataDir) + "\n";
   args += "--replicas\n" + std::to_string(options_.replicas) + "\n";
   args += "--vnodes\n" + std::to_string(options_.vnodes) + "\n";
@@ -194,21 +236,158 @@ Status RingstoreDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
     args += "--heartbeat-timeout-ms\n" + std::to_string(options_.heartbeat_timeout_ms) + "\n";
   }
   if (!options_.fsync) args += "--fsync\nnever\n";
-  auto written = ExecOrError(
-      r,
-      "mv -f " + ShellQuote(staged) + " " + ShellQuote(kBinary) + " && mkdir -p " +
-          ShellQuote(fs::path(kArgsFile).parent_path().string()) + " " + ShellQuote(kDataDir) +
-          " /var/log/faultline && cat > " + ShellQuote(kArgsFile) + " && echo +0 > " +
-          ShellQuote(kOffsetFile),
-      args);
+  if (options_.handoff_unsafe) args += "--handoff\nunsafe\n";
+  return args;
+}
+
+std::vector<std::string> RingstoreDb::InitialMembers(const ClusterInfo& cluster) {
+  std::vector<std::string> out;
+  for (const auto& n : cluster.nodes) {
+    if (InitialIndex(cluster, n) >= 0) out.push_back(n.name);
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster) {
+  std::string last = "no node answered";
+  for (const auto& n : cluster.nodes) {
+    httplib::Client client(n.address, options_.port);
+    client.set_connection_timeout(std::chrono::seconds(1));
+    client.set_read_timeout(std::chrono::seconds(3));
+    auto res = client.Get("/ring?config=1");
+    if (!res || res->status != 200) continue;
+    json j = json::parse(res->body, nullptr, false);
+    if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_array()) continue;
+    if (j.value("joining", false)) continue;  // a placeholder ring, not the store's
+    // A node that left, or has not joined, still knows a ring: only a
+    // member's own view counts.
+    bool member = false;
+    for (const auto& m : j["nodes"]) member |= m == n.name;
+    if (!member) continue;
+    // Mid-change (joint): the members it is heading for.
+    const json& target = j.value("joint", false) && j.contains("next_nodes") && j["next_nodes"].is_array()
+                             ? j["next_nodes"] : j["nodes"];
+    std::vector<std::string> out;
+    for (const auto& m : target) {
+      if (m.is_string()) out.push_back(m.get<std::string>());
+    }
+    return out;
+  }
+  return Status::Error("ringstore membership: " + last);
+}
+
+Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via,
+                                    const std::string& path, const json& body) {
+  std::string errors;
+  for (const auto& name : via) {
+    auto nodes = std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const NodeInfo& n) { return n.name == name; });
+    if (nodes == cluster.nodes.end()) continue;
+    httplib::Client client(nodes->address, options_.port);
+    client.set_connection_timeout(std::chrono::seconds(2));
+    client.set_read_timeout(std::chrono::seconds(120));
+    auto res = client.Post(path, body.dump(), "application/json");
+    if (!res) {
+      errors += (errors.empty() ? "" : "; ") + name + ": " + httplib::to_string(res.error());
+      continue;  // never reached it: try another member
+    }
+    json reply = json::parse(res->body, nullptr, false);
+    if (res->status == 200) return reply;
+    std::string error = "ringstore " + name + " " + path + ": HTTP " + std::to_string(res->status) + " " +
+                        res->body.substr(0, 300);
+    // No quorum from there (cut off by a partition, say), and certainly
+    // nothing done: another member may be on the majority side.
+    if (res->status == 503 && reply.is_object() && reply.value("definite", false)) {
+      errors += (errors.empty() ? "" : "; ") + error;
+      continue;
+    }
+    return Status::Error(error);
+  }
+  return Status::Error("ringstore " + path + ": no member could (" + errors + ")");
+}
+
+Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {
+  auto members = Members(cluster);
+  if (!members.ok()) return members.status();
+  if (std::find(members->begin(), members->end(), node.name) != members->end()) {
+    return Status::Error("ringstore join: " + node.name + " is already a member");
+  }
+  std::string seed;
+  for (const auto& n : cluster.nodes) {
+    if (seed.empty() && n.name == members->front()) seed = n.address + ":" + std::to_string(options_.port);
+  }
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
+  // Still running with its data (its leave was cut short): only ask, which
+  // aborts the leave; wiping a replica that holds accepted values is unsafe.
+  auto mine = ExecOrError(**remote, "[ -e " + ShellQuote(kLeftFile) + " ] && echo left; true");
+  if (mine.ok() && mine->find("left") == std::string::npos) {
+    auto asked = AdminCall(cluster, *members, "/admin/join",
+                           {{"id", node.name}, {"host", node.address}, {"port", options_.port}});
+    if (asked.ok()) return asked;
+  }
+  if (Status s = Kill(cluster, node); !s.ok()) return s;
+  // A fresh data dir: what the node held before it left is not part of the
+  // ring any more.
+  auto written = ExecOrError(**remote,
+                             "rm -rf " + ShellQuote(kDataDir) + " && mkdir -p " + ShellQuote(kDataDir) +
+                                 " && rm -f " + ShellQuote(kLeftFile) + " && cat > " + ShellQuote(kArgsFile),
+                             ArgsFor(cluster, node, true, seed));
   if (!written.ok()) return written.status();
-  if (Status s = Launch(r, cluster, node); !s.ok()) return s;
-  return WaitHealthy(r, node);
+  if (Status s = Launch(**remote, cluster, node); !s.ok()) return s;
+  if (Status s = WaitHealthy(**remote, node); !s.ok()) return s;
+  auto r = AdminCall(cluster, *members, "/admin/join",
+                     {{"id", node.name}, {"host", node.address}, {"port", options_.port}});
+  // The node's own --join asks too: whichever ran first, the other finds it
+  // a member already; the node's log then has the change's report.
+  if (!r.ok() && r.status().message().find("is already a member") != std::string::npos) {
+    auto line = ExecOrError(**remote, "grep 'joined the ring via' " + ShellQuote(kLogFile) + " | tail -n 1");
+    if (line.ok()) {
+      auto brace = line->find('{');
+      json report = brace == std::string::npos ? json() : json::parse(line->substr(brace), nullptr, false);
+      if (report.is_object()) return report;
+    }
+    auto now = Members(cluster);
+    return json{{"ok", true}, {"members", now.ok() ? json(*now) : json(nullptr)}};
+  }
+  if (!r.ok() && r.status().message().find("\"definite\":true") != std::string::npos) {
+    // Certainly not joined: stop it, so its own --join does not add it later
+    // behind the caller's back.
+    (void)Kill(cluster, node);
+    (void)ExecOrError(**remote, "touch " + ShellQuote(kLeftFile));
+  }
+  return r;
+}
+
+Result<json> RingstoreDb::Leave(const ClusterInfo& cluster, const NodeInfo& node) {
+  auto members = Members(cluster);
+  if (!members.ok()) return members.status();
+  if (std::find(members->begin(), members->end(), node.name) == members->end()) {
+    return Status::Error("ringstore leave: " + node.name + " is not a member");
+  }
+  if (members->size() - 1 < MinMembers()) {
+    return Status::Error("ringstore leave: " + node.name + " would leave " + std::to_string(members->size() - 1) +
+                         " members, fewer than a majority of replicas=" + std::to_string(options_.replicas));
+  }
+  std::vector<std::string> via;
+  for (const auto& m : *members) {
+    if (m != node.name) via.push_back(m);
+  }
+  auto r = AdminCall(cluster, via, "/admin/leave", {{"id", node.name}});
+  if (!r.ok()) return r;
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
+  if (Status s = Kill(cluster, node); !s.ok()) return s;
+  auto wiped = ExecOrError(**remote, "rm -rf " + ShellQuote(kDataDir) + " && touch " + ShellQuote(kLeftFile));
+  if (!wiped.ok()) return wiped.status();
+  return r;
 }
 
 Status RingstoreDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
   auto remote = RemoteOf(node);
   if (!remote.ok()) return remote.status();
+  // Not a member (left, or never joined): nothing to restart.
+  auto left = ExecOrError(**remote, "[ -e " + ShellQuote(kLeftFile) + " ] && echo left; true");
+  if (left.ok() && left->find("left") != std::string::npos) return Status::Ok();
   if (Status s = Launch(**remote, cluster, node); !s.ok()) return s;
   return WaitHealthy(**remote, node);
 }

@@ -45,11 +45,13 @@ struct RingstoreOptions {
   int heartbeat_timeout_ms = 0;  // ringstore --heartbeat-timeout-ms; 0 = its default
   bool faketime = true;        // preload libfaketime when the node has it (faketime=off: never)
   bool fsync = true;           // fsync=never: ringstore --fsync never (deliberately unsafe)
+  int initial_members = 0;     // initial-members=N: only the first N nodes form the ring; 0 = all
+  bool handoff_unsafe = false;  // handoff=unsafe: ringstore --handoff unsafe (deliberately broken)
 };
 
 // Parses `--target-opt` settings: mode, replicas, vnodes, port, binary,
 // start-timeout-ms, request-timeout-ms, rpc-timeout-ms, faketime (auto|off),
-// fsync (always|never).
+// fsync (always|never), initial-members (N), handoff (safe|unsafe).
 // Errors name the key
 // ("target ringstore: unknown option \"x\" (known: ...)").
 Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options);
@@ -66,7 +68,15 @@ std::string DefaultRingstoreBinary();
 // the first replica of the hottest keys), the leader is the one that led the
 // most. Errors: no node answered, no round led since the last look, or a
 // mode without key leaders (lww, eventual).
-class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataDir, public HasRoles {
+//
+// Reconfigurable: with initial-members=N, Setup starts the ring on the first N
+// nodes and only installs the others (not members: a marker file kLeftFile
+// makes Start a no-op there, so a restart never brings back a non-member).
+// Join starts the node with --join and asks a member (POST /admin/join),
+// which streams the node its ranges before answering; Leave asks a member to
+// remove the node (POST /admin/leave), then stops it and wipes its data.
+class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataDir, public HasRoles,
+                          public Reconfigurable {
  public:
   static constexpr char kBinary[] = "/opt/faultline/bin/ringstore";
   static constexpr char kArgsFile[] = "/opt/faultline/etc/ringstore.args";
@@ -75,6 +85,7 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   static constexpr char kPidFile[] = "/var/lib/faultline/ringstore/ringstore.pid";
   static constexpr char kOffsetFile[] = "/var/lib/faultline/faketime-offset";
   static constexpr char kLogFile[] = "/var/log/faultline/ringstore.log";
+  static constexpr char kLeftFile[] = "/var/lib/faultline/ringstore/not-a-member";
 
   explicit RingstoreDb(RingstoreOptions options);
 
@@ -91,6 +102,12 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   std::string DataDir(const NodeInfo& node) override { return kDataDir; }
   Result<ClusterRoles> Roles(const ClusterInfo& cluster) override;
 
+  Result<std::vector<std::string>> Members(const ClusterInfo& cluster) override;
+  std::vector<std::string> InitialMembers(const ClusterInfo& cluster) override;
+  size_t MinMembers() const override { return static_cast<size_t>(options_.replicas / 2 + 1); }
+  Result<json> Join(const ClusterInfo& cluster, const NodeInfo& node) override;
+  Result<json> Leave(const ClusterInfo& cluster, const NodeInfo& node) override;
+
   // http://ADDRESS:PORT of `node`'s ringstore.
   std::string BaseUrl(const NodeInfo& node) const;
   const RingstoreOptions& options() const { return options_; }
@@ -102,6 +119,16 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   Status WaitHealthy(Remote& remote, const NodeInfo& node);
   // "…last lines of the log…" for error messages.
   std::string LogTail(Remote& remote);
+  // The node's index among the initial members, -1 when it is not one.
+  int InitialIndex(const ClusterInfo& cluster, const NodeInfo& node) const;
+  // ADDRESS:PORT of the first node (an initial member), for --join.
+  std::string Seed(const ClusterInfo& cluster) const;
+  // The node's command line: a member of the initial ring, or (`joiner`) a
+  // node that joins the ring of `seed` (ADDRESS:PORT) when started.
+  std::string ArgsFor(const ClusterInfo& cluster, const NodeInfo& node, bool joiner, const std::string& seed) const;
+  // POSTs `body` to `path` on the first of `via` that answers; the reply.
+  Result<json> AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via, const std::string& path,
+                         const json& body);
 
   const RingstoreOptions options_;
   std::mutex mu_;

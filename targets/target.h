@@ -1,6 +1,6 @@
 // Target: what is tested — a Db (installs/starts/stops the store on nodes) and
 // a Client (talks to one node). Optional Db capabilities are separate small
-// interfaces (Killable, Pausable, HasLogs, ClockSkewable, HasDataDir, HasRoles), discovered with
+// interfaces (Killable, Pausable, HasLogs, ClockSkewable, HasDataDir, HasRoles, Reconfigurable), discovered with
 // dynamic_cast by the nemeses and the runner.
 //
 // Threading: the runner calls Db methods for different nodes in parallel, so a
@@ -123,6 +123,26 @@ class HasRoles {
  public:
   virtual ~HasRoles() = default;
   virtual Result<ClusterRoles> Roles(const ClusterInfo& cluster) = 0;
+};
+
+// Membership changes while the store serves (the membership nemesis, and
+// `cluster heal`, which goes back to InitialMembers). Each call blocks until
+// the change is complete (data moved) or has failed, and returns what was
+// done, for the fault op's value: {"epoch": ..., "members": [...],
+// "moved_keys": ...} or whatever the store reports. An error says why the
+// change did not (or may not fully) happen; a Db refuses a Leave that would
+// leave fewer than MinMembers members.
+class Reconfigurable {
+ public:
+  virtual ~Reconfigurable() = default;
+  // Node names that are members now (asked of the running store).
+  virtual Result<std::vector<std::string>> Members(const ClusterInfo& cluster) = 0;
+  // The members a freshly set-up cluster has.
+  virtual std::vector<std::string> InitialMembers(const ClusterInfo& cluster) = 0;
+  // Fewest members the store keeps (a majority of its replication factor).
+  virtual size_t MinMembers() const = 0;
+  virtual Result<json> Join(const ClusterInfo& cluster, const NodeInfo& node) = 0;
+  virtual Result<json> Leave(const ClusterInfo& cluster, const NodeInfo& node) = 0;
 };
 
 class Client {

@@ -5,6 +5,7 @@
 namespace faultline::ringstore {
 
 std::string Command::StorageKey() const {
+  if (!storage_key.empty()) return storage_key;
   switch (op) {
     case Op::kRead: case Op::kWrite: case Op::kCas: case Op::kAppend: return "kv/" + key;
     case Op::kSetAdd: case Op::kSetRead: return "set/" + key;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,8 +25,21 @@ struct Command {
   std::string key;      // the user's key: placement uses it
   nlohmann::json arg;   // write: value; cas: [expected, new]; append, set-add: element;
                         // counter-add: delta
+  // Set only by membership changes (membership.h), never from the API or a
+  // forwarded command:
+  //   storage_key  the replica-store key, when not derived from op and key
+  //                ("ring/config" for the configuration itself; a stored
+  //                "set/K" copied during a transfer);
+  //   write_back   run the accept phase even when nothing changed: the
+  //                read-and-write-back that copies a key to its new replicas;
+  //   quorum_sets  when non-empty, the replica sets (node ids) whose
+  //                majorities the round needs, instead of the key's.
+  std::string storage_key;
+  bool write_back = false;
+  std::vector<std::vector<std::string>> quorum_sets;
+
   // The key in the replica store: "kv/", "set/" or "counter/" + key, so the
-  // three data types never collide.
+  // three data types never collide (or storage_key when set).
   std::string StorageKey() const;
   bool ReadOnly() const { return op == Op::kRead || op == Op::kSetRead || op == Op::kCounterRead; }
 };

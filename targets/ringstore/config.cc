@@ -48,13 +48,15 @@ std::string ConfigUsage() {
          "                 [--replicas N (3)] [--vnodes N (64)] [--mode paxos|lww|eventual (paxos)]\n"
          "                 [--rpc-timeout-ms N (1000)] [--heartbeat-timeout-ms N (250)]\n"
          "                 [--fsync always|never (always; never is deliberately unsafe)]\n"
-         "  --peers lists every node, this one included; --id must be one of them.\n";
+         "                 [--join HOST:PORT] [--handoff safe|unsafe (safe; unsafe is deliberately broken)]\n"
+         "  --peers lists every node, this one included; --id must be one of them.\n"
+         "  --join: join the running ring of the member at HOST:PORT (--peers then needs only this node).\n";
 }
 
 Result<Config> ParseConfig(const std::vector<std::string>& args) {
   static const std::set<std::string> kKnown = {"id", "listen", "peers", "data-dir", "replicas",
                                                "vnodes", "mode", "rpc-timeout-ms",
-                                               "heartbeat-timeout-ms", "fsync"};
+                                               "heartbeat-timeout-ms", "fsync", "join", "handoff"};
   std::map<std::string, std::string> values;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -120,6 +122,14 @@ Result<Config> ParseConfig(const std::vector<std::string>& args) {
     const std::string& f = values["fsync"];
     if (f != "always" && f != "never") return Status::Error("--fsync: \"" + f + "\" is not always or never");
     c.fsync = f == "always";
+  }
+  if (values.count("join") && !SplitHostPort(values["join"], &c.join_host, &c.join_port)) {
+    return Status::Error("--join: \"" + values["join"] + "\" is not HOST:PORT");
+  }
+  if (values.count("handoff")) {
+    const std::string& h = values["handoff"];
+    if (h != "safe" && h != "unsafe") return Status::Error("--handoff: \"" + h + "\" is not safe or unsafe");
+    c.handoff_unsafe = h == "unsafe";
   }
   if (values.count("rpc-timeout-ms")) {
     int ms = 0;

@@ -3,7 +3,11 @@
 //   ringstore --id n1 --listen 127.0.0.1:7001
 //             --peers n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003
 //             --data-dir DIR [--replicas 3] [--vnodes 64] [--mode paxos|lww|eventual]
-//             [--fsync always|never]
+//             [--fsync always|never] [--join HOST:PORT] [--handoff safe|unsafe]
+//
+// With --join, the node joins the running ring that HOST:PORT belongs to
+// (its own --peers entry gives the address others reach it at; the other
+// entries are ignored: the ring's configuration decides the members).
 //
 // ParseConfig never exits: it returns an error line naming the offending flag,
 // which main prints before exiting with status 2. Plain value; no threads.
@@ -43,6 +47,12 @@ struct Config {
   // --fsync never: replies before the log reaches the disk (deliberately
   // unsafe, to show what a lost page cache does; see durable_log.h).
   bool fsync = true;
+  // --join HOST:PORT: a member of the ring to join at start (empty: none).
+  std::string join_host;
+  int join_port = 0;
+  // --handoff unsafe: membership changes switch ownership before copying
+  // the data (deliberately broken, to show the checkers catch it).
+  bool handoff_unsafe = false;
 };
 
 // Parses argv[1..]. `--help` yields an error whose message is the usage text.

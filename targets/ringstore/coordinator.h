@@ -22,6 +22,7 @@
 #include "targets/ringstore/command.h"
 #include "targets/ringstore/config.h"
 #include "targets/ringstore/hash_ring.h"
+#include "targets/ringstore/ring_state.h"
 #include "targets/ringstore/peer_set.h"
 #include "targets/ringstore/replica_store.h"
 
@@ -40,7 +41,7 @@ class Coordinator {
 // What every coordinator works with; all outlive the coordinator.
 struct NodeContext {
   const Config* config;
-  const HashRing* ring;
+  RingState* ring;  // the ring configuration this node follows (changes while serving)
   ReplicaStore* store;
   PeerSet* peers;
   std::chrono::milliseconds rpc_timeout() const {

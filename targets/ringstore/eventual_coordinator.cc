@@ -48,7 +48,7 @@ class EventualCoordinator : public Coordinator {
   }
 
   Outcome Execute(const Command& cmd) override {
-    const std::vector<int> replicas = ctx_.ring->ReplicasFor(cmd.key);
+    const std::vector<int> replicas = ctx_.ring->ReplicaPeers(cmd.key);
     bool is_replica = std::find(replicas.begin(), replicas.end(), ctx_.peers->self()) != replicas.end();
     if (!is_replica) {
       for (int r : replicas) {
@@ -70,7 +70,7 @@ class EventualCoordinator : public Coordinator {
     if (path == "/internal/eventual/exec") {
       Command cmd;
       if (!CommandFromJson(body, &cmd)) return Status::Error("bad command");
-      Outcome o = ExecLocal(cmd, ctx_.ring->ReplicasFor(cmd.key));
+      Outcome o = ExecLocal(cmd, ctx_.ring->ReplicaPeers(cmd.key));
       return json{{"status", o.status}, {"body", o.body}};
     }
     if (path == "/internal/eventual/replicate") {

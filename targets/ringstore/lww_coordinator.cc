@@ -22,7 +22,7 @@ class LwwCoordinator : public Coordinator {
   explicit LwwCoordinator(const NodeContext& ctx) : ctx_(ctx) {}
 
   Outcome Execute(const Command& cmd) override {
-    const std::vector<int> replicas = ctx_.ring->ReplicasFor(cmd.key);
+    const std::vector<int> replicas = ctx_.ring->ReplicaPeers(cmd.key);
     const int n = static_cast<int>(replicas.size());
     const int quorum = n / 2 + 1;
     const std::string skey = cmd.StorageKey();

@@ -1,9 +1,11 @@
 #include "targets/ringstore/node_api.h"
 
+#include <stdexcept>
 #include <string_view>
 
 #include "harness/core/bounded_json.h"
 #include "targets/ringstore/coordinator.h"
+#include "targets/ringstore/membership.h"
 
 namespace faultline::ringstore {
 namespace {
@@ -154,21 +156,22 @@ const ClientRoute* FindClientRoute(const std::string& method, std::string_view p
 
 struct NodeApi::Impl {
   Config config;
-  HashRing ring;
   std::unique_ptr<ReplicaStore> store;
   PeerSet peers;
+  std::unique_ptr<RingState> ring;
   std::unique_ptr<Coordinator> coordinator;
+  std::unique_ptr<Membership> membership;
 
-  Impl(const Config& c, std::unique_ptr<ReplicaStore> s)
-      : config(c),
-        ring([&] {
-          std::vector<std::string> ids;
-          for (const Peer& p : c.peers) ids.push_back(p.id);
-          return HashRing(ids, c.vnodes, c.replicas);
-        }()),
-        store(std::move(s)),
-        peers(config),
-        coordinator(MakeCoordinator(NodeContext{&config, &ring, store.get(), &peers})) {}
+  Impl(const Config& c, std::unique_ptr<ReplicaStore> s) : config(c), store(std::move(s)), peers(config) {
+    // A joining node's --peers names only itself: a placeholder ring until
+    // the one it joins is adopted.
+    auto r = RingState::Open(config.data_dir, RingConfig::Initial(config.peers, config.vnodes, config.replicas),
+                             &peers, !config.join_host.empty());
+    if (!r.ok()) throw std::runtime_error(r.status().message());
+    ring = std::move(*r);
+    coordinator = MakeCoordinator(NodeContext{&config, ring.get(), store.get(), &peers});
+    membership = std::make_unique<Membership>(&config, ring.get(), &peers, coordinator.get(), store.get());
+  }
 
   HttpReply Client(const ClientRoute& route, std::string_view path, const std::string& body);
   HttpReply Ring(std::string_view query);
@@ -183,6 +186,17 @@ HttpReply NodeApi::Impl::Client(const ClientRoute& route, std::string_view path,
   // Keys travel in the JSON of peer RPCs, which must be valid UTF-8.
   if (!IsUtf8(cmd.key)) return BadRequest("key must be valid UTF-8 once percent-decoded");
   cmd.op = route.op;
+  auto cfg = ring->Current();
+  if (ring->provisional() || !cfg->FindMember(config.id)) {
+    // Left the ring (or not yet joined): serving would route by a ring this
+    // node is not part of. Nothing ran, so the refusal is definite; the
+    // members are where to go instead.
+    json members = json::array();
+    for (const Peer& p : cfg->members()) members.push_back(p.host + ":" + std::to_string(p.port));
+    return HttpReply{503, Dump(json{{"error", config.id + " is not a member of ring epoch " +
+                                                  std::to_string(cfg->epoch()) + "; ask a member"},
+                                    {"definite", true}, {"members", members}})};
+  }
   if (route.field) {
     json parsed;
     HttpReply error;
@@ -202,15 +216,29 @@ HttpReply NodeApi::Impl::Client(const ClientRoute& route, std::string_view path,
 }
 
 HttpReply NodeApi::Impl::Ring(std::string_view query) {
-  json out = {{"nodes", ring.nodes()}, {"vnodes", ring.vnodes()}, {"replicas", ring.replicas()}};
+  auto cfg = ring->Current();
+  const HashRing& r = cfg->ring();
+  json members = json::array();
+  for (const Peer& p : cfg->members()) members.push_back({{"id", p.id}, {"address", p.host + ":" + std::to_string(p.port)}});
+  json out = {{"epoch", cfg->epoch()},
+              {"nodes", r.nodes()},
+              {"members", members},
+              {"joint", cfg->joint()},
+              {"next_nodes", cfg->joint() ? json(cfg->next().nodes()) : json(nullptr)},
+              {"transfers", ring->Transfer()},
+              {"joining", ring->provisional()},
+              {"vnodes", r.vnodes()},
+              {"replicas", r.replicas()}};
   std::string key;
   if (QueryParam(query, "key", &key)) {
     out["key"] = key;
     out["hash"] = std::to_string(StableHash64(key));
-    out["key_replicas"] = ring.ReplicaIdsFor(key);
+    out["key_replicas"] = cfg->Replicas(key);
+  } else if (QueryParam(query, "config", &key)) {
+    out["config"] = cfg->ToJson();
   } else {
     json tokens = json::array();
-    for (const auto& t : ring.tokens()) tokens.push_back({std::to_string(t.point), ring.nodes()[t.node]});
+    for (const auto& t : r.tokens()) tokens.push_back({std::to_string(t.point), r.nodes()[t.node]});
     out["tokens"] = tokens;
   }
   return HttpReply{200, Dump(out)};
@@ -220,8 +248,9 @@ HttpReply NodeApi::Impl::Status() {
   const DurableLog& log = store->log();
   json out = {{"id", config.id},
               {"mode", ModeName(config.mode)},
-              {"replicas", ring.replicas()},
-              {"vnodes", ring.vnodes()},
+              {"replicas", ring->Current()->ring().replicas()},
+              {"vnodes", ring->Current()->ring().vnodes()},
+              {"epoch", ring->epoch()},
               {"peers", peers.SeenJson()},
               {"keys", store->keys()},
               {"log", {{"bytes", log.file_bytes()}, {"fsyncs", log.fsyncs()},
@@ -248,6 +277,23 @@ HttpReply NodeApi::Handle(const std::string& method, const std::string& target, 
   }
   if (method == "GET" && path == "/ring") return impl_->Ring(query);
   if (method == "GET" && path == "/status") return impl_->Status();
+  if (method == "POST" && (path == "/admin/join" || path == "/admin/leave")) {
+    if (impl_->ring->provisional()) {
+      return Reply(Outcome::Error(409, impl_->config.id + " has not joined a ring yet: ask a member", true));
+    }
+    json parsed;
+    HttpReply error;
+    if (!ParseBody(body, &parsed, &error)) return error;
+    return Reply(path == "/admin/join" ? impl_->membership->Join(parsed) : impl_->membership->Leave(parsed));
+  }
+  if (method == "POST" && StartsWith(path, "/internal/ring/")) {
+    json parsed;
+    HttpReply error;
+    if (!ParseBody(body, &parsed, &error)) return error;
+    auto r = impl_->membership->HandleInternal(std::string(path), parsed);
+    if (!r.ok()) return BadRequest(r.status().message());
+    return HttpReply{200, Dump(*r)};
+  }
   if (method == "POST" && StartsWith(path, "/internal/")) {
     json parsed;
     HttpReply error;

@@ -44,6 +44,12 @@
 // promises report the SAME accepted ballot, that value is already chosen and
 // every later ballot must pass through one of these promised acceptors, so an
 // identity change may return without an accept phase.
+// Membership (ring_config.h): every round runs under one ring configuration
+// snapshot; its prepares and accepts carry the config's epoch, and an
+// acceptor that follows a newer epoch refuses them and sends its config,
+// which the proposer adopts before retrying under it. While a change is
+// joint, a round needs a majority of the key's old AND new replicas (the
+// call then asks them all at once and judges the answers per set).
 #include <array>
 #include <condition_variable>
 #include <deque>
@@ -91,6 +97,7 @@ class PaxosCoordinator : public Coordinator {
   struct Remembered {
     Ballot next;
     json value;
+    uint64_t epoch = 0;  // promised under this config; useless under another
   };
   // One queued command; `out` is valid once `done`.
   struct Waiter {
@@ -163,7 +170,9 @@ bool NoneAccepted(const QuorumReplies& acc) {
 
 Outcome PaxosCoordinator::Execute(const Command& cmd) {
   const auto deadline = Clock::now() + kOpDeadline;
-  const std::vector<int> replicas = ctx_.ring->ReplicasFor(cmd.key);
+  // Membership commands carry fields a forward would drop: run them here.
+  if (cmd.write_back || !cmd.quorum_sets.empty() || !cmd.storage_key.empty()) return Propose(cmd, deadline);
+  const std::vector<int> replicas = ctx_.ring->ReplicaPeers(cmd.key);
   int leader = -1;
   for (int r : replicas) {
     if (ctx_.peers->Healthy(r)) {
@@ -205,7 +214,17 @@ Outcome PaxosCoordinator::Propose(const Command& cmd, Clock::time_point deadline
       std::vector<Waiter*> batch(q.pending.begin(), q.pending.end());
       q.pending.clear();
       lock.unlock();
-      RunBatch(stripe, skey, batch, deadline);
+      try {
+        RunBatch(stripe, skey, batch, deadline);
+      } catch (const std::exception& e) {
+        // Never leave the key's queue marked running (every later command
+        // on it would wait forever); the batch's fate is unknown.
+        for (Waiter* w : batch) {
+          w->out = Outcome::Error(500, std::string("internal error in a round on key \"") + cmd.key +
+                                           "\": " + e.what() + "; the operation may or may not take effect",
+                                  false);
+        }
+      }
       lock.lock();
       for (Waiter* w : batch) w->done = true;
       KeyQueue& q2 = stripe.queues[skey];
@@ -232,10 +251,72 @@ Outcome PaxosCoordinator::Propose(const Command& cmd, Clock::time_point deadline
 void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const std::vector<Waiter*>& batch,
                                 Clock::time_point deadline) {
   ++led_;
-  const std::string& user_key = batch.front()->cmd->key;
-  const std::vector<int> replicas = ctx_.ring->ReplicasFor(user_key);
-  const int n = static_cast<int>(replicas.size());
-  const int quorum = n / 2 + 1;
+  const Command& first_cmd = *batch.front()->cmd;
+  const std::string& user_key = first_cmd.key;
+  // A membership copy may share its round with client commands queued on
+  // the same key: the round then still writes back.
+  const bool write_back =
+      std::any_of(batch.begin(), batch.end(), [](const Waiter* w) { return w->cmd->write_back; });
+  // The ring snapshot this round runs under; reloaded when an acceptor
+  // shows a newer one. replicas: every node asked; sets: whose majorities
+  // count (one set when stable).
+  std::shared_ptr<const RingConfig> config;
+  std::vector<std::vector<int>> sets;
+  std::vector<int> replicas;
+  int n = 0, quorum = 0;
+  auto load_config = [&] {
+    config = ctx_.ring->Current();
+    auto id_sets = first_cmd.quorum_sets.empty() ? config->ReplicaSets(user_key) : first_cmd.quorum_sets;
+    sets.clear();
+    replicas.clear();
+    for (const auto& ids : id_sets) {
+      sets.push_back(ctx_.ring->PeerIndexes(ids));
+      for (int r : sets.back()) {
+        if (std::find(replicas.begin(), replicas.end(), r) == replicas.end()) replicas.push_back(r);
+      }
+    }
+    n = static_cast<int>(replicas.size());
+    // Joint: ask everyone and judge per set; stable: a plain majority.
+    quorum = sets.size() == 1 ? n / 2 + 1 : n;
+  };
+  load_config();
+  auto majority_of_each = [&](const std::vector<int>& yes) {
+    for (const auto& set : sets) {
+      int c = 0;
+      for (int r : set) c += std::find(yes.begin(), yes.end(), r) != yes.end();
+      if (c < static_cast<int>(set.size()) / 2 + 1) return false;
+    }
+    return true;
+  };
+  // True when the replies that said yes make a quorum of every set.
+  auto met = [&](const QuorumReplies& q) {
+    std::vector<int> yes;
+    for (size_t i = 0; i < q.targets.size(); ++i) {
+      if (q.answered[i] && q.results[i].ok && IsOk(q.results[i].body)) yes.push_back(q.targets[i]);
+    }
+    return majority_of_each(yes);
+  };
+  // Adopts the newest config an acceptor refused us with; true if any did.
+  auto saw_stale = [&](const QuorumReplies& q) {
+    bool stale = false;
+    for (size_t i = 0; i < q.targets.size(); ++i) {
+      if (!q.answered[i] || !q.results[i].ok || !q.results[i].body.value("stale", false)) continue;
+      stale = true;
+      auto c = RingConfig::FromJson(q.results[i].body.value("config", json()));
+      if (c.ok()) (void)ctx_.ring->Adopt(*c);
+    }
+    return stale;
+  };
+  // Joint: every replica is asked at once; the call ends when the yes
+  // answers make a majority of each set (or everyone answered).
+  std::function<bool(const QuorumReplies&)> enough;
+  auto joint_enough = [&]() -> const std::function<bool(const QuorumReplies&)>& {
+    static const std::function<bool(const QuorumReplies&)> none;
+    if (sets.size() == 1) return none;
+    enough = met;
+    return enough;
+  };
+  auto just_enough = [&] { return sets.size() == 1; };
   LocalHandler local = [this](const std::string& p, const json& b) { return HandleInternal(p, b); };
 
   // The batch's change functions applied in order to `current`.
@@ -262,12 +343,12 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
     Ballot next{NextCounter(), ctx_.config->id};
     QuorumReplies acc = QuorumCall(*ctx_.peers, replicas, "/internal/paxos/accept",
                                    {{"key", skey}, {"ballot", BallotToJson(ballot)}, {"value", value},
-                                    {"next", BallotToJson(next)}},
-                                   local, quorum, IsOk, ctx_.rpc_timeout(), /*just_enough=*/true);
-    if (acc.accepted >= quorum) {
+                                    {"next", BallotToJson(next)}, {"epoch", config->epoch()}},
+                                   local, quorum, IsOk, ctx_.rpc_timeout(), just_enough(), joint_enough());
+    if (met(acc)) {
       std::lock_guard<std::mutex> lock(stripe.mu);
       if (stripe.remembered.size() >= kMaxCachedPerStripe) stripe.remembered.clear();
-      stripe.remembered[skey] = Remembered{next, value};
+      stripe.remembered[skey] = Remembered{next, value, config->epoch()};
     } else {
       ObservePromises(acc);
     }
@@ -289,6 +370,7 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
   // accepted ballot is ours finishes our value; any other value accepted by
   // a majority at a higher ballot buries ours for good.
   std::vector<Ballot> pending;
+  json pending_value;  // the value at those ballots
   std::string pending_why;
   // Gives up. While pending, the commands that changed the value may yet
   // take effect (indefinite); the others (reads, failed cas) never do.
@@ -309,14 +391,16 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
   {
     int reachable = 0;
     std::string suspected;
+    std::vector<int> up;
     for (int r : replicas) {
       if (!ctx_.peers->Suspected(r)) {
         ++reachable;
+        up.push_back(r);
       } else {
         suspected += (suspected.empty() ? "" : ",") + ctx_.peers->id(r);
       }
     }
-    if (reachable < quorum) {
+    if (!majority_of_each(up)) {
       return fail_all(503, "no quorum for key \"" + user_key + "\": replicas " + suspected +
                                " unreachable (no heartbeat answer), " + std::to_string(reachable) + " of " +
                                std::to_string(n) + " reachable");
@@ -328,7 +412,7 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
   {
     std::lock_guard<std::mutex> lock(stripe.mu);
     if (auto it = stripe.remembered.find(skey); it != stripe.remembered.end()) {
-      mine = std::move(it->second);
+      if (it->second.epoch == config->epoch()) mine = std::move(it->second);
       stripe.remembered.erase(it);
     }
   }
@@ -336,11 +420,13 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
     ++fast_rounds_;
     json value = apply(mine->value);
     QuorumReplies acc = accept(mine->next, value);
-    if (acc.accepted >= quorum) return;
+    if (met(acc)) return;
+    if (saw_stale(acc)) load_config();
     // Someone else proposed meanwhile: go on with full rounds.
     ++conflicts_;
     if (any_changed && !NoneAccepted(acc)) {
       pending.push_back(mine->next);
+      pending_value = value;
       pending_why = accept_problem(acc);
     }
   }
@@ -363,18 +449,24 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
 
     // Phase 1: prepare.
     QuorumReplies prep = QuorumCall(*ctx_.peers, replicas, "/internal/paxos/prepare",
-                                    {{"key", skey}, {"ballot", BallotToJson(ballot)}}, local, quorum, IsOk,
-                                    ctx_.rpc_timeout(), /*just_enough=*/true);
+                                    {{"key", skey}, {"ballot", BallotToJson(ballot)}, {"epoch", config->epoch()}},
+                                    local, quorum, IsOk, ctx_.rpc_timeout(), just_enough(), joint_enough());
     ObservePromises(prep);
+    if (!met(prep) && saw_stale(prep)) {
+      // Our ring is behind: retry under the acceptor's newer one.
+      load_config();
+      last_problem = "ring epoch changed";
+      continue;
+    }
     int rejected = 0, unanswered = 0;
     for (size_t i = 0; i < replicas.size(); ++i) {
       if (!prep.answered[i]) ++unanswered;
       if (prep.answered[i] && prep.results[i].ok && !IsOk(prep.results[i].body)) ++rejected;
     }
-    if (prep.accepted < quorum) {
+    if (!met(prep)) {
       // Rejections (plus replies not awaited, as the call returns once a
       // quorum is out of reach) could make a quorum with a higher ballot.
-      if (rejected > 0 && prep.accepted + rejected + unanswered >= quorum) {
+      if (rejected > 0 && (sets.size() > 1 || prep.accepted + rejected + unanswered >= quorum)) {
         ++conflicts_;
         last_problem = "prepare rejected by a higher ballot";
         continue;  // a competing proposer: retry with a higher ballot
@@ -408,8 +500,14 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
     if (!pending.empty()) {
       // Recovery round: re-propose the highest accepted value as it is.
       const bool ours = std::find(pending.begin(), pending.end(), best) != pending.end();
+      if (!ours && current == pending_value) {
+        // Our value, or an equal one, under someone else's ballot: another
+        // proposer (a read, a membership copy) may have re-proposed ours, so
+        // neither "ours is chosen" nor "ours is buried" is certain.
+        return give_up(504, "value of key \"" + user_key + "\" re-proposed by another proposer");
+      }
       QuorumReplies acc = accept(ballot, current);
-      if (acc.accepted >= quorum) {
+      if (met(acc)) {
         if (ours) return;  // our batch's value is chosen: its outcomes stand
         // Another value is chosen at a ballot above ours, so ours can never
         // be: the batch certainly did not take effect. Run it afresh.
@@ -419,18 +517,20 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
       }
       if (ours && !NoneAccepted(acc)) pending.push_back(ballot);  // our value may now also sit here
       last_problem = accept_problem(acc);
+      if (saw_stale(acc)) load_config();
       continue;
     }
 
     json value = apply(current);
-    if (!any_changed && all_same) {
+    if (!any_changed && all_same && !write_back) {
       ++one_rtt_reads_;
       return;
     }
 
     // Phase 2: accept.
     QuorumReplies acc = accept(ballot, value);
-    if (acc.accepted >= quorum) return;
+    if (met(acc)) return;
+    if (saw_stale(acc)) load_config();
     int acc_rejected = 0;
     for (size_t i = 0; i < replicas.size(); ++i) {
       if (acc.answered[i] && acc.results[i].ok && !IsOk(acc.results[i].body)) ++acc_rejected;
@@ -447,6 +547,7 @@ void PaxosCoordinator::RunBatch(Stripe& stripe, const std::string& skey, const s
     }
     // Our value may be on a minority: settle it with a recovery round.
     pending.push_back(ballot);
+    pending_value = value;
     pending_why = last_problem;
   }
 }
@@ -468,6 +569,14 @@ Result<json> PaxosCoordinator::HandleInternal(const std::string& path, const jso
   Ballot ballot;
   if (!BallotFromJson(body.value("ballot", json()), &ballot)) return Status::Error("bad \"ballot\"");
   const std::string key = body["key"].get<std::string>();
+  // A round under an older ring than ours could reach a quorum of replicas
+  // that no longer hold the key: refuse it, and send our ring.
+  if (body.contains("epoch") && body["epoch"].is_number_unsigned()) {
+    auto mine = ctx_.ring->Current();
+    if (body["epoch"].get<uint64_t>() < mine->epoch()) {
+      return json{{"ok", false}, {"stale", true}, {"config", mine->ToJson()}, {"promised", BallotToJson(Ballot{})}};
+    }
+  }
   if (path == "/internal/paxos/prepare") {
     auto r = ctx_.store->Prepare(key, ballot);
     if (!r.ok()) return r.status();

@@ -38,14 +38,11 @@ PeerSet::PeerSet(const Config& config, int rpc_threads)
           std::chrono::duration<double>(config.heartbeat_timeout_s))),
       healthy_within_(std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::duration<double>(config.heartbeat_timeout_s * kHealthyWithinTimeouts))) {
-  for (size_t i = 0; i < config.peers.size(); ++i) {
-    auto p = std::make_unique<Peer>();
-    p->id = config.peers[i].id;
-    p->host = config.peers[i].host;
-    p->port = config.peers[i].port;
-    if (p->id == config.id) self_ = static_cast<int>(i);
-    ids_.push_back(p->id);
-    peers_.push_back(std::move(p));
+  peers_.reserve(kMaxPeers);
+  ids_.reserve(kMaxPeers);
+  for (const ringstore::Peer& peer : config.peers) {
+    int i = Ensure(peer);
+    if (peer.id == config.id) self_ = i;
   }
   for (int i = 0; i < rpc_threads; ++i) workers_.emplace_back([this] { RpcWorker(); });
   heartbeat_ = std::thread([this] { HeartbeatLoop(); });
@@ -66,10 +63,25 @@ PeerSet::~PeerSet() {
 }
 
 int PeerSet::IndexOf(const std::string& id) const {
-  for (size_t i = 0; i < peers_.size(); ++i) {
-    if (peers_[i]->id == id) return static_cast<int>(i);
+  size_t n = size();
+  for (size_t i = 0; i < n; ++i) {
+    if (ids_[i] == id) return static_cast<int>(i);
   }
   return -1;
+}
+
+int PeerSet::Ensure(const ringstore::Peer& peer) {
+  std::lock_guard<std::mutex> lock(add_mu_);
+  if (int i = IndexOf(peer.id); i >= 0) return i;
+  if (size() >= kMaxPeers) return -1;
+  auto p = std::make_unique<Peer>();
+  p->id = peer.id;
+  p->host = peer.host;
+  p->port = peer.port;
+  ids_.push_back(peer.id);
+  peers_.push_back(std::move(p));
+  count_.store(peers_.size(), std::memory_order_release);
+  return static_cast<int>(peers_.size()) - 1;
 }
 
 void PeerSet::MarkSeen(Peer& p) {
@@ -183,9 +195,11 @@ void PeerSet::RpcWorker() {
 }
 
 void PeerSet::HeartbeatLoop() {
-  std::vector<std::unique_ptr<httplib::Client>> clients(peers_.size());
+  std::vector<std::unique_ptr<httplib::Client>> clients;
   for (;;) {
-    for (size_t i = 0; i < peers_.size(); ++i) {
+    size_t n = size();
+    clients.resize(n);
+    for (size_t i = 0; i < n; ++i) {
       if (static_cast<int>(i) == self_) continue;
       if (!clients[i]) {
         clients[i] = std::make_unique<httplib::Client>(peers_[i]->host, peers_[i]->port);
@@ -211,7 +225,8 @@ void PeerSet::HeartbeatLoop() {
 nlohmann::json PeerSet::SeenJson() const {
   nlohmann::json out = nlohmann::json::object();
   auto now = Clock::now();
-  for (size_t i = 0; i < peers_.size(); ++i) {
+  size_t n = size();
+  for (size_t i = 0; i < n; ++i) {
     if (static_cast<int>(i) == self_) continue;
     Peer& p = *peers_[i];
     std::lock_guard<std::mutex> lock(p.mu);

@@ -11,6 +11,11 @@
 //   dead peer does not tie up RPC threads. A heartbeat thread polls every
 //   peer's /health and marks it up again as soon as it answers.
 //
+// - The set grows while serving (Ensure): a node learns joiners from ring
+//   configurations. Peers are never removed (a departed node's slot stays,
+//   unused); slots are preallocated (kMaxPeers) so indexes and references
+//   stay valid while others are added.
+//
 // Thread safety: all methods are safe from any thread. httplib is included
 // only by peer_set.cc.
 #pragma once
@@ -50,10 +55,15 @@ class PeerSet {
   PeerSet(const PeerSet&) = delete;
   PeerSet& operator=(const PeerSet&) = delete;
 
-  // Index of `id` in config.peers, -1 if unknown.
+  static constexpr size_t kMaxPeers = 256;
+
+  // Index of peer `id`, -1 if unknown.
   int IndexOf(const std::string& id) const;
+  // Index of `peer`, added when unknown (its address is not updated when
+  // known). -1 when kMaxPeers are known already.
+  int Ensure(const ringstore::Peer& peer);
   int self() const { return self_; }
-  size_t size() const { return peers_.size(); }
+  size_t size() const { return count_.load(std::memory_order_acquire); }
   const std::string& id(int peer) const { return ids_[peer]; }
 
   // POSTs `body` to `path` on `peer`; blocks up to the RPC timeout, or up to
@@ -82,8 +92,12 @@ class PeerSet {
   void RpcWorker();
   void MarkSeen(Peer& p);
 
+  // Reserved to kMaxPeers: push_back never reallocates, and readers only
+  // touch slots below count_ (published after the slot is filled).
   std::vector<std::unique_ptr<Peer>> peers_;
   std::vector<std::string> ids_;
+  std::atomic<size_t> count_{0};
+  std::mutex add_mu_;  // serialises Ensure
   int self_ = -1;
   double timeout_s_;
   std::chrono::milliseconds heartbeat_timeout_;

@@ -33,7 +33,8 @@ constexpr auto kFirstWaveWait = std::chrono::milliseconds(100);
 QuorumReplies QuorumCall(PeerSet& peers, const std::vector<int>& targets, const std::string& path,
                          const nlohmann::json& body, const LocalHandler& local, int need,
                          const std::function<bool(const nlohmann::json&)>& accept,
-                         std::chrono::milliseconds timeout, bool just_enough) {
+                         std::chrono::milliseconds timeout, bool just_enough,
+                         const std::function<bool(const QuorumReplies&)>& enough) {
   struct State {
     std::mutex mu;
     std::condition_variable cv;
@@ -120,6 +121,7 @@ QuorumReplies QuorumCall(PeerSet& peers, const std::vector<int>& targets, const 
   // A little beyond the per-RPC timeout, so a peer's own timeout reports first.
   st->cv.wait_until(lock, deadline, [&] {
     int outstanding = static_cast<int>(n) - st->done;
+    if (enough) return outstanding == 0 || enough(st->replies);
     return st->replies.accepted >= need || outstanding == 0 || st->replies.accepted + outstanding < need;
   });
   return st->replies;

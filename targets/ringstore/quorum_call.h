@@ -14,6 +14,11 @@
 // fewer, and the replicas outside the wave catch up when a later wave
 // includes them (Paxos needs no more than a majority). Replicas never asked
 // are reported answered, not delivered, with error "not asked".
+//
+// With `enough` (a joint-quorum rule: majorities of several replica sets,
+// which no single count expresses), the call instead returns as soon as
+// `enough(replies so far)` holds or every replica answered (`need` is then
+// unused; it is evaluated under the call's lock, so it must be quick).
 #pragma once
 
 #include <chrono>
@@ -45,6 +50,7 @@ using LocalHandler = std::function<Result<nlohmann::json>(const std::string& pat
 QuorumReplies QuorumCall(PeerSet& peers, const std::vector<int>& targets, const std::string& path,
                          const nlohmann::json& body, const LocalHandler& local, int need,
                          const std::function<bool(const nlohmann::json&)>& accept,
-                         std::chrono::milliseconds timeout, bool just_enough = false);
+                         std::chrono::milliseconds timeout, bool just_enough = false,
+                         const std::function<bool(const QuorumReplies&)>& enough = nullptr);
 
 }  // namespace faultline::ringstore

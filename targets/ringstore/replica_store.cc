@@ -207,4 +207,12 @@ size_t ReplicaStore::keys() const {
   return state_.size();
 }
 
+std::vector<std::string> ReplicaStore::KeyList() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  out.reserve(state_.size());
+  for (const auto& [key, s] : state_) out.push_back(key);
+  return out;
+}
+
 }  // namespace faultline::ringstore

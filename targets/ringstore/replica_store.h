@@ -18,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,8 @@ class ReplicaStore {
   // Highest ballot counter seen in any promise (so a restarted proposer starts above it).
   uint64_t MaxCounter() const;
   size_t keys() const;
+  // Every stored key (a membership change copies the ones that move).
+  std::vector<std::string> KeyList() const;
   const DurableLog& log() const { return *log_; }
 
  private:

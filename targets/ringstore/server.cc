@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <chrono>
 #include <string_view>
+#include <thread>
 
 #include <httplib.h>
 
@@ -16,6 +18,51 @@ namespace {
 using nlohmann::json;
 
 constexpr int kServerThreads = 384;
+
+// --join: learns the ring of the member at --join, then asks it to add this
+// node (it streams this node its ranges before answering). Retries for up to
+// a minute while the member is unreachable or busy with another change; the
+// outcome goes to stderr (the node serves either way: as a member, or
+// refusing client requests as a non-member).
+void JoinRing(const Config& config, NodeApi& api) {
+  const Peer* self = nullptr;
+  for (const Peer& p : config.peers) {
+    if (p.id == config.id) self = &p;
+  }
+  const std::string seed = config.join_host + ":" + std::to_string(config.join_port);
+  const auto give_up_at = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::string last;
+  while (std::chrono::steady_clock::now() < give_up_at) {
+    httplib::Client c(config.join_host, config.join_port);
+    c.set_connection_timeout(2, 0);
+    c.set_read_timeout(120, 0);
+    auto ring = c.Get("/ring?config=1");
+    if (ring && ring->status == 200) {
+      json r = json::parse(ring->body, nullptr, false);
+      if (!r.is_discarded() && r.contains("config")) {
+        api.Handle("POST", "/internal/ring/adopt", json{{"config", r["config"]}}.dump());
+      }
+      json body = {{"id", config.id}, {"host", self->host}, {"port", self->port}};
+      auto res = c.Post("/admin/join", body.dump(), "application/json");
+      if (res && res->status == 200) {
+        std::fprintf(stderr, "ringstore %s: joined the ring via %s: %s\n", config.id.c_str(), seed.c_str(),
+                     res->body.c_str());
+        return;
+      }
+      if (res && res->body.find("is already a member") != std::string::npos) {
+        std::fprintf(stderr, "ringstore %s: already a member of the ring of %s\n", config.id.c_str(), seed.c_str());
+        return;
+      }
+      last = res ? "HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 300)
+                 : httplib::to_string(res.error());
+    } else {
+      last = ring ? "HTTP " + std::to_string(ring->status) : httplib::to_string(ring.error());
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  std::fprintf(stderr, "ringstore %s: could not join the ring via %s within 60 s: %s\n", config.id.c_str(),
+               seed.c_str(), last.c_str());
+}
 
 }  // namespace
 
@@ -33,7 +80,14 @@ int RunRingstore(const Config& config) {
     return 1;
   }
   size_t recovered = store.value()->keys();
-  NodeApi api(config, std::move(store.value()));
+  std::unique_ptr<NodeApi> api_owner;
+  try {
+    api_owner = std::make_unique<NodeApi>(config, std::move(store.value()));
+  } catch (const std::runtime_error& e) {
+    std::fprintf(stderr, "ringstore: %s\n", e.what());
+    return 1;
+  }
+  NodeApi& api = *api_owner;
 
   httplib::Server svr;
   svr.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
@@ -89,7 +143,10 @@ int RunRingstore(const Config& config) {
                config.id.c_str(), ModeName(config.mode), config.listen_host.c_str(), config.listen_port,
                config.peers.size(), config.replicas, config.vnodes, recovered);
   std::fflush(stderr);
+  std::thread joiner;
+  if (!config.join_host.empty()) joiner = std::thread([&config, &api] { JoinRing(config, api); });
   svr.listen_after_bind();
+  if (joiner.joinable()) joiner.join();
   return 0;
 }
 

@@ -51,6 +51,10 @@ class RingstoreCluster {
     int replicas = 3;
     int vnodes = 64;
     int rpc_timeout_ms = 500;
+    // Nodes 0..initial-1 form the ring (--peers lists only them); the others
+    // start with --join to node 0. -1: every node is a member from the start.
+    int initial = -1;
+    std::vector<std::string> extra_args;  // appended to every node's command line
     std::string binary = std::string(FAULTLINE_BINARY_DIR) + "/ringstore";
   };
 
@@ -62,7 +66,8 @@ class RingstoreCluster {
       ports_.push_back(FreePort());
       pids_.push_back(-1);
     }
-    for (int i = 0; i < options_.nodes; ++i) {
+    int members = options_.initial < 0 ? options_.nodes : options_.initial;
+    for (int i = 0; i < members; ++i) {
       peers_ += (i ? "," : "") + ids_[i] + "=127.0.0.1:" + std::to_string(ports_[i]);
     }
   }
@@ -72,10 +77,12 @@ class RingstoreCluster {
     std::filesystem::remove_all(dir_, ec);
   }
 
-  // Starts every node and waits until each answers /health. False on timeout.
+  // Starts every node (the initial members only, when Options::initial is
+  // set) and waits until each answers /health. False on timeout.
   bool StartAll() {
-    for (int i = 0; i < options_.nodes; ++i) Spawn(i);
-    for (int i = 0; i < options_.nodes; ++i) {
+    int n = options_.initial < 0 ? options_.nodes : options_.initial;
+    for (int i = 0; i < n; ++i) Spawn(i);
+    for (int i = 0; i < n; ++i) {
       if (!WaitHealthy(i)) return false;
     }
     return true;
@@ -123,10 +130,16 @@ class RingstoreCluster {
   }
   // Argument vector of node i (for tests of the command line).
   std::vector<std::string> Args(int i) const {
-    return {options_.binary, "--id", ids_[i], "--listen", "127.0.0.1:" + std::to_string(ports_[i]), "--peers",
-            peers_, "--data-dir", DataDir(i), "--replicas", std::to_string(options_.replicas), "--vnodes",
-            std::to_string(options_.vnodes), "--mode", options_.mode, "--rpc-timeout-ms",
-            std::to_string(options_.rpc_timeout_ms)};
+    const std::string self = ids_[i] + "=127.0.0.1:" + std::to_string(ports_[i]);
+    const bool joiner = options_.initial >= 0 && i >= options_.initial;
+    std::vector<std::string> args = {options_.binary, "--id", ids_[i], "--listen",
+                                     "127.0.0.1:" + std::to_string(ports_[i]), "--peers", joiner ? self : peers_,
+                                     "--data-dir", DataDir(i), "--replicas", std::to_string(options_.replicas),
+                                     "--vnodes", std::to_string(options_.vnodes), "--mode", options_.mode,
+                                     "--rpc-timeout-ms", std::to_string(options_.rpc_timeout_ms)};
+    if (joiner) args.insert(args.end(), {"--join", "127.0.0.1:" + std::to_string(ports_[0])});
+    args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
+    return args;
   }
 
  private:

@@ -85,6 +85,64 @@ TEST(HashRingTest, FiveNodesSixtyFourVnodesAreBalanced) {
   EXPECT_LE(ratio(replica), 1.3) << "keys held (any replica): max/min";
 }
 
+TEST(HashRingTest, JoinKeepsEveryTokenAndMovesKeysOnlyToTheJoiner) {
+  HashRing base(Nodes(5), 128, 3);
+  HashRing grown = base.WithNode("n6");
+  ASSERT_EQ(grown.nodes().size(), 6u);
+  EXPECT_EQ(grown.nodes().back(), "n6");
+  EXPECT_EQ(grown.tokens().size(), 6u * 128u);
+  std::set<uint64_t> after;
+  for (const auto& t : grown.tokens()) after.insert(t.point);
+  for (const auto& t : base.tokens()) EXPECT_TRUE(after.count(t.point)) << "token " << t.point << " moved";
+  int moved = 0;
+  const int keys = 20000;
+  for (int k = 0; k < keys; ++k) {
+    std::string key = "key-" + std::to_string(k);
+    std::string before = base.ReplicaIdsFor(key)[0], now = grown.ReplicaIdsFor(key)[0];
+    if (before != now) {
+      ++moved;
+      EXPECT_EQ(now, "n6") << key << " moved between two old members";
+    }
+  }
+  // About 1/6 of the keys, never modulo hashing's 5/6.
+  EXPECT_GT(moved, keys * 0.12);
+  EXPECT_LT(moved, keys * 0.22);
+  // Joining a member again changes nothing.
+  EXPECT_EQ(grown.WithNode("n3").tokens().size(), grown.tokens().size());
+}
+
+TEST(HashRingTest, LeaveMovesOnlyTheLeaversKeysAndUndoesAJoin) {
+  HashRing base(Nodes(5), 64, 3);
+  HashRing shrunk = base.WithoutNode("n2");
+  EXPECT_EQ(shrunk.nodes(), (std::vector<std::string>{"n1", "n3", "n4", "n5"}));
+  EXPECT_EQ(shrunk.tokens().size(), 4u * 64u);
+  for (int k = 0; k < 5000; ++k) {
+    std::string key = "key-" + std::to_string(k);
+    auto before = base.ReplicaIdsFor(key), now = shrunk.ReplicaIdsFor(key);
+    ASSERT_EQ(now.size(), 3u);
+    if (before[0] != "n2") {
+      EXPECT_EQ(now[0], before[0]) << key;
+    }
+    for (const auto& n : before) {
+      if (n != "n2") {
+        EXPECT_NE(std::find(now.begin(), now.end(), n), now.end()) << key << " lost replica " << n;
+      }
+    }
+  }
+  // A join then a leave of the same node gives back the same placement.
+  HashRing back = base.WithNode("n9").WithoutNode("n9");
+  ASSERT_EQ(back.tokens().size(), base.tokens().size());
+  for (size_t i = 0; i < back.tokens().size(); ++i) {
+    EXPECT_EQ(back.tokens()[i].point, base.tokens()[i].point);
+    EXPECT_EQ(back.nodes()[back.tokens()[i].node], base.nodes()[base.tokens()[i].node]);
+  }
+  // The replication factor is clamped on a small ring and grows back.
+  HashRing two = HashRing(Nodes(2), 8, 3);
+  EXPECT_EQ(two.replicas(), 2);
+  EXPECT_EQ(two.WithNode("n3").replicas(), 3);
+  EXPECT_EQ(base.WithoutNode("absent").tokens().size(), base.tokens().size());
+}
+
 TEST(ConfigTest, ParsesAllFlags) {
   auto c = ParseConfig({"--id", "n2", "--listen", "0.0.0.0:7002", "--peers",
                         "n1=10.0.0.1:7001,n2=10.0.0.2:7002,n3=10.0.0.3:7003", "--data-dir", "/tmp/x",
@@ -99,6 +157,26 @@ TEST(ConfigTest, ParsesAllFlags) {
   EXPECT_EQ(c->replicas, 2);
   EXPECT_EQ(c->vnodes, 16);
   EXPECT_EQ(c->mode, Mode::kLww);
+}
+
+TEST(ConfigTest, JoinAndHandoffFlags) {
+  std::vector<std::string> base = {"--id", "n4", "--listen", "h:4", "--peers", "n4=h:4", "--data-dir", "d"};
+  auto plain = ParseConfig(base);
+  EXPECT_TRUE(plain->join_host.empty());
+  EXPECT_FALSE(plain->handoff_unsafe);
+  auto with = base;
+  with.insert(with.end(), {"--join", "10.95.1.1:7000", "--handoff", "unsafe"});
+  auto c = ParseConfig(with);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->join_host, "10.95.1.1");
+  EXPECT_EQ(c->join_port, 7000);
+  EXPECT_TRUE(c->handoff_unsafe);
+  auto bad = base;
+  bad.insert(bad.end(), {"--join", "nohost"});
+  EXPECT_EQ(ParseConfig(bad).status().message(), "--join: \"nohost\" is not HOST:PORT");
+  bad = base;
+  bad.insert(bad.end(), {"--handoff", "maybe"});
+  EXPECT_EQ(ParseConfig(bad).status().message(), "--handoff: \"maybe\" is not safe or unsafe");
 }
 
 TEST(ConfigTest, FsyncIsAlwaysUnlessToldNever) {

@@ -1,0 +1,319 @@
+#include "targets/ringstore/membership.h"
+
+#include <condition_variable>
+#include <memory>
+#include <set>
+#include <thread>
+
+namespace faultline::ringstore {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kConfigKey = "ring/config";
+constexpr int kCopyAttempts = 3;
+// A change that lost the race for the next epoch is re-planned on the
+// winner's ring this many times in all (this node was merely behind).
+constexpr int kChangeAttempts = 3;
+constexpr const char* kLostRace = "a concurrent membership change won";
+
+Outcome Definite(int status, const std::string& message) { return Outcome::Error(status, message, true); }
+
+bool Has(const std::vector<std::string>& ids, const std::string& id) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+bool Lost(const Outcome& o) {
+  return o.status == 409 && o.body.value("error", std::string()).rfind(kLostRace, 0) == 0;
+}
+
+std::vector<std::vector<std::string>> MemberSets(const RingConfig& c) {
+  std::vector<std::vector<std::string>> sets{c.ring().nodes()};
+  if (c.joint()) sets.push_back(c.next().nodes());
+  return sets;
+}
+
+}  // namespace
+
+Outcome Membership::Join(const json& body) {
+  if (!body.is_object() || !body.contains("id") || !body["id"].is_string() || body["id"].get<std::string>().empty() ||
+      !body.contains("host") || !body["host"].is_string() || !body.contains("port") ||
+      !body["port"].is_number_integer() || body["port"].get<int64_t>() < 1 || body["port"].get<int64_t>() > 65535) {
+    return Definite(400, "join needs {\"id\": NODE, \"host\": HOST, \"port\": 1-65535}");
+  }
+  if (config_->mode != Mode::kPaxos) return Definite(400, "membership changes need --mode paxos");
+  Peer peer{body["id"].get<std::string>(), body["host"].get<std::string>(), body["port"].get<int>()};
+  std::lock_guard<std::mutex> lock(mu_);
+  Outcome o;
+  for (int attempt = 0; attempt < kChangeAttempts; ++attempt) {
+    o = JoinOnce(peer);
+    if (!Lost(o)) break;
+  }
+  return o;
+}
+
+Outcome Membership::JoinOnce(const Peer& peer) {
+  auto cur = ring_->Current();
+  if (cur->joint() && Has(cur->ring().nodes(), peer.id) && !Has(cur->next().nodes(), peer.id)) {
+    return AbortChange(*cur);  // its leave was cut short: it stays
+  }
+  if (cur->joint()) {
+    const auto& nn = cur->next().nodes();
+    bool same = std::find(nn.begin(), nn.end(), peer.id) != nn.end() &&
+                std::find(cur->ring().nodes().begin(), cur->ring().nodes().end(), peer.id) == cur->ring().nodes().end();
+    if (!same) return Definite(409, "another membership change is in progress (epoch " + std::to_string(cur->epoch()) + ")");
+    return Run(*cur, true);
+  }
+  auto joint = cur->BeginJoin(peer);
+  if (!joint.ok()) return Definite(409, joint.status().message());
+  return Run(*joint, false);
+}
+
+Outcome Membership::Leave(const json& body) {
+  if (!body.is_object() || !body.contains("id") || !body["id"].is_string()) {
+    return Definite(400, "leave needs {\"id\": NODE}");
+  }
+  if (config_->mode != Mode::kPaxos) return Definite(400, "membership changes need --mode paxos");
+  const std::string id = body["id"].get<std::string>();
+  std::lock_guard<std::mutex> lock(mu_);
+  Outcome o;
+  for (int attempt = 0; attempt < kChangeAttempts; ++attempt) {
+    o = LeaveOnce(id);
+    if (!Lost(o)) break;
+  }
+  return o;
+}
+
+Outcome Membership::LeaveOnce(const std::string& id) {
+  auto cur = ring_->Current();
+  if (cur->joint() && !Has(cur->ring().nodes(), id) && Has(cur->next().nodes(), id)) {
+    return AbortChange(*cur);  // its join was cut short: it never becomes a member
+  }
+  if (cur->joint()) {
+    const auto& nn = cur->next().nodes();
+    bool same = std::find(nn.begin(), nn.end(), id) == nn.end() &&
+                std::find(cur->ring().nodes().begin(), cur->ring().nodes().end(), id) != cur->ring().nodes().end();
+    if (!same) return Definite(409, "another membership change is in progress (epoch " + std::to_string(cur->epoch()) + ")");
+    return Run(*cur, true);
+  }
+  auto joint = cur->BeginLeave(id);
+  if (!joint.ok()) return Definite(409, joint.status().message());
+  return Run(*joint, false);
+}
+
+Outcome Membership::AgreeConfig(const RingConfig& from, const RingConfig& to, const RingConfig& sets_from) {
+  Command cas;
+  cas.op = Op::kCas;
+  cas.key = kConfigKey;
+  cas.storage_key = kConfigKey;
+  // The flags' ring (epoch 1) is never stored: the key is absent until the
+  // first change.
+  cas.arg = json::array({from.epoch() == 1 ? json(nullptr) : from.ToJson(), to.ToJson()});
+  cas.quorum_sets = MemberSets(sets_from);
+  Outcome o = coordinator_->Execute(cas);
+  if (o.status == 409 && o.body.contains("value")) {
+    // Someone else changed the ring first: follow theirs.
+    auto theirs = RingConfig::FromJson(o.body["value"]);
+    if (theirs.ok()) (void)ring_->Adopt(*theirs);
+    return Definite(409, std::string(kLostRace) + " (ring now at epoch " +
+                             std::to_string(ring_->epoch()) + "); retry");
+  }
+  return o;
+}
+
+std::vector<std::string> Membership::Broadcast(const RingConfig& config, const std::vector<Peer>& to) {
+  struct Wait {
+    std::mutex mu;
+    std::condition_variable cv;
+    int left = 0;
+    std::vector<std::string> missed;
+  };
+  auto wait = std::make_shared<Wait>();
+  json body = {{"config", config.ToJson()}};
+  for (const Peer& m : to) {
+    if (m.id == config_->id) continue;
+    int index = peers_->Ensure(m);
+    if (index < 0) {
+      wait->missed.push_back(m.id);
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(wait->mu);
+      ++wait->left;
+    }
+    peers_->CallAsync(index, "/internal/ring/adopt", body, [wait, id = m.id](RpcResult r) {
+      std::lock_guard<std::mutex> lock(wait->mu);
+      if (!r.ok || !r.body.value("ok", false)) wait->missed.push_back(id);
+      if (--wait->left == 0) wait->cv.notify_all();
+    });
+  }
+  std::unique_lock<std::mutex> lock(wait->mu);
+  wait->cv.wait(lock, [&] { return wait->left == 0; });
+  return wait->missed;
+}
+
+std::vector<std::string> Membership::MovingKeys(const RingConfig& joint) {
+  std::set<std::string> keys;
+  for (const std::string& k : store_->KeyList()) keys.insert(k);
+  for (const Peer& m : joint.members()) {
+    if (m.id == config_->id) continue;
+    int index = peers_->Ensure(m);
+    if (index < 0) continue;
+    RpcResult res = peers_->Call(index, "/internal/ring/keys", json::object(), std::chrono::milliseconds(10000));
+    if (!res.ok || !res.body.contains("keys") || !res.body["keys"].is_array()) continue;
+    for (const json& k : res.body["keys"]) {
+      if (k.is_string()) keys.insert(k.get<std::string>());
+    }
+  }
+  std::vector<std::string> moving;
+  for (const std::string& skey : keys) {
+    auto slash = skey.find('/');
+    if (slash == std::string::npos || skey.rfind("ring/", 0) == 0) continue;
+    if (joint.Moves(std::string_view(skey).substr(slash + 1))) moving.push_back(skey);
+  }
+  return moving;
+}
+
+Outcome Membership::Run(const RingConfig& joint_in, bool resume) {
+  auto cur = ring_->Current();
+  RingConfig joint = joint_in;
+  const bool unsafe = config_->handoff_unsafe;
+  if (unsafe) {
+    // Ownership moves at once; the data follows a second later, streamed
+    // from the old owner over whatever the new owners took meanwhile.
+    auto stable = joint.Finish();
+    if (!stable.ok()) return Definite(500, stable.status().message());
+    std::vector<std::string> moving = MovingKeys(joint);
+    Outcome agreed = AgreeConfig(*cur, *stable, joint);
+    if (!agreed.ok()) return agreed;
+    auto adopted = ring_->Adopt(*stable);
+    if (!adopted.ok()) return Outcome::Error(503, adopted.status().message(), false);
+    Broadcast(*stable, joint.members());  // the leaver too: it must stop serving
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    size_t copied = 0;
+    for (const std::string& skey : moving) {
+      const std::string key = skey.substr(skey.find('/') + 1);
+      Command read;
+      read.op = Op::kRead;
+      read.key = key;
+      read.storage_key = skey;
+      // Streamed from the old owner that hands the range over (the replica
+      // the change drops), as a bootstrap streams from one node: it took no
+      // writes since the switch.
+      std::string source;
+      for (const std::string& id : joint.ring().ReplicaIdsFor(key)) {
+        auto next = joint.next().ReplicaIdsFor(key);
+        if (source.empty() && std::find(next.begin(), next.end(), id) == next.end()) source = id;
+      }
+      if (source.empty()) continue;
+      read.quorum_sets = {{source}};
+      Outcome old = coordinator_->Execute(read);
+      if (!old.ok()) continue;
+      Command write;
+      write.op = Op::kWrite;
+      write.key = key;
+      write.storage_key = skey;
+      write.arg = old.body.value("value", json());
+      write.quorum_sets = {joint.next().ReplicaIdsFor(key)};
+      if (coordinator_->Execute(write).ok()) ++copied;
+    }
+    json members = json::array();
+    for (const Peer& p : stable->members()) members.push_back(p.id);
+    return Outcome::Ok({{"ok", true}, {"epoch", stable->epoch()}, {"members", members}, {"moved_keys", moving.size()},
+                        {"copied_keys", copied}, {"handoff", "unsafe"}});
+  }
+  if (!resume) {
+    Outcome agreed = AgreeConfig(*cur, joint, joint);
+    if (!agreed.ok()) return agreed;
+  }
+  auto adopted = ring_->Adopt(joint);
+  if (!adopted.ok()) return Outcome::Error(503, adopted.status().message(), false);
+  const std::string epoch_note = " (ring left joint at epoch " + std::to_string(joint.epoch()) +
+                                 "; a retry of the same change resumes it)";
+  std::vector<std::string> missed = Broadcast(joint, joint.members());
+  const int r = joint.ring().requested_replicas();
+  const int may_miss = r - Majority(static_cast<size_t>(r));
+  if (static_cast<int>(missed.size()) > may_miss) {
+    std::string list;
+    for (const auto& m : missed) list += (list.empty() ? "" : ",") + m;
+    return Outcome::Error(503, "members " + list + " did not learn the joint ring" + epoch_note, false);
+  }
+
+  // Step 3: every key any reachable member stores whose replicas change.
+  std::vector<std::string> moving = MovingKeys(joint);
+  size_t done = 0;
+  auto progress = [&](const char* state) {
+    ring_->SetTransfer(json::array({{{"to_epoch", joint.epoch() + 1}, {"state", state},
+                                     {"keys_done", done}, {"keys_total", moving.size()}}}));
+  };
+  progress("copying");
+  for (const std::string& skey : moving) {
+    Command copy;
+    copy.op = Op::kRead;
+    copy.key = skey.substr(skey.find('/') + 1);
+    copy.storage_key = skey;
+    copy.write_back = true;
+    Outcome o;
+    for (int attempt = 0; attempt < kCopyAttempts; ++attempt) {
+      o = coordinator_->Execute(copy);
+      if (o.ok()) break;
+    }
+    if (!o.ok()) {
+      progress("stuck");
+      return Outcome::Error(503, "copying key \"" + skey + "\" failed: " + o.body.value("error", std::string()) +
+                                     epoch_note, false);
+    }
+    ++done;
+    if (done % 64 == 0) progress("copying");
+  }
+
+  // Step 4.
+  auto stable = joint.Finish();
+  if (!stable.ok()) return Definite(500, stable.status().message());
+  Outcome agreed = AgreeConfig(joint, *stable, joint);
+  if (!agreed.ok()) {
+    progress("stuck");
+    return Outcome::Error(503, "agreeing the final ring failed: " + agreed.body.value("error", std::string()) +
+                                   epoch_note, false);
+  }
+  auto fin = ring_->Adopt(*stable);
+  if (!fin.ok()) return Outcome::Error(503, fin.status().message(), false);
+  // Every member of the joint ring, the leaver included, learns it is over.
+  Broadcast(*stable, joint.members());
+  ring_->SetTransfer(json::array());
+  json members = json::array();
+  for (const Peer& p : stable->members()) members.push_back(p.id);
+  return Outcome::Ok({{"ok", true}, {"epoch", stable->epoch()}, {"members", members},
+                      {"moved_keys", moving.size()}, {"copied_keys", done}});
+}
+
+Outcome Membership::AbortChange(const RingConfig& joint) {
+  auto back = joint.Abort();
+  if (!back.ok()) return Definite(500, back.status().message());
+  // Safe: every round while joint had a majority of the old replicas too.
+  Outcome agreed = AgreeConfig(joint, *back, joint);
+  if (!agreed.ok()) return agreed;
+  auto adopted = ring_->Adopt(*back);
+  if (!adopted.ok()) return Outcome::Error(503, adopted.status().message(), false);
+  Broadcast(*back, joint.members());
+  ring_->SetTransfer(json::array());
+  json members = json::array();
+  for (const Peer& p : back->members()) members.push_back(p.id);
+  return Outcome::Ok({{"ok", true}, {"epoch", back->epoch()}, {"members", members}, {"aborted", true},
+                      {"moved_keys", 0}, {"copied_keys", 0}});
+}
+
+Result<json> Membership::HandleInternal(const std::string& path, const json& body) {
+  if (path == "/internal/ring/adopt") {
+    if (!body.is_object() || !body.contains("config")) return Status::Error("adopt needs {\"config\"}");
+    auto c = RingConfig::FromJson(body["config"]);
+    if (!c.ok()) return c.status();
+    auto adopted = ring_->Adopt(*c);
+    if (!adopted.ok()) return adopted.status();
+    return json{{"ok", true}, {"epoch", ring_->epoch()}};
+  }
+  if (path == "/internal/ring/keys") return json{{"keys", store_->KeyList()}};
+  return Status::Error("unknown internal path " + path);
+}
+
+}  // namespace faultline::ringstore
