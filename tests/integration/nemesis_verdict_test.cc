@@ -125,6 +125,12 @@ class NemesisVerdictTest : public ::testing::Test {
   static inline std::string store_;
 };
 
+// The tests that run faultline-shaper, apart (not in CMakeLists.txt's
+// two-at-a-time list): two shapers on two clusters at once broke one of them
+// in CI (its delay never applied: 0 ops during 19.5 s of packet faults), as
+// if this host's NFQUEUE were not per network namespace. Same fixture.
+class ShaperVerdictTest : public NemesisVerdictTest {};
+
 TEST_F(NemesisVerdictTest, PaxosStaysLinearizableUnderEveryFault) {
   // One fault at a time, as the README's table was measured: overlapping, all
   // four together cut availability under the 0.2 floor below (0.18, seed 3).
@@ -186,7 +192,7 @@ TEST_F(NemesisVerdictTest, LwwLosesWritesUnderClockSkew) {
 // default 250 ms heartbeat deadline ringstore declares delayed peers down
 // and refuses at once, "no quorum": still valid, but nothing to measure; the
 // run raises the deadline above the round trip.)
-TEST_F(NemesisVerdictTest, PaxosStaysLinearizableUnderPacketDelay) {
+TEST_F(ShaperVerdictTest, PaxosStaysLinearizableUnderPacketDelay) {
   RunOutcome r = Run("paxos", "packet", 4,
                      {"--nemesis-opt", "packet-delay-ms=200", "--nemesis-opt", "packet-jitter-ms=100",
                       "--op-timeout", "1", "--target-opt", "heartbeat-timeout-ms=2000",
@@ -203,7 +209,7 @@ TEST_F(NemesisVerdictTest, PaxosStaysLinearizableUnderPacketDelay) {
 }
 
 // lww under delay and duplication: its verdict is reported with availability.
-TEST_F(NemesisVerdictTest, LwwUnderDelayAndDuplicationReportsAvailability) {
+TEST_F(ShaperVerdictTest, LwwUnderDelayAndDuplicationReportsAvailability) {
   RunOutcome r = Run("lww", "packet", 5,
                      {"--nemesis-opt", "packet-delay-ms=100", "--nemesis-opt", "packet-duplicate=20"});
   EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.output;
