@@ -6,7 +6,7 @@
 namespace faultline {
 namespace {
 
-constexpr size_t kMaxListed = 100;
+constexpr size_t kMaxListedAnomalies = 100;
 constexpr size_t kMaxTotals = 5000;
 
 class BankChecker : public Checker {
@@ -65,7 +65,7 @@ class BankChecker : public Checker {
       ++error_count;
       for (const auto& type : types) {
         ++counts[type];
-        if (errors.size() < kMaxListed) {
+        if (errors.size() < kMaxListedAnomalies) {
           errors.push_back({{"index", op.index},
                             {"time_s", static_cast<double>(op.time) / 1e9},
                             {"type", type},

@@ -8,7 +8,7 @@
 namespace faultline {
 namespace {
 
-constexpr size_t kMaxListed = 100;
+constexpr size_t kMaxListedReads = 100;
 
 struct KeyOps {
   // (position, delta): ok adds by completion position; attempted adds by
@@ -87,7 +87,7 @@ class CounterChecker : public Checker {
         int64_t upper = options_.initial + SumBefore(k.attempted, att_prefix, r.completion);
         if (r.value < lower || r.value > upper) {
           ++errors;
-          if (error_list.size() < kMaxListed) {
+          if (error_list.size() < kMaxListedReads) {
             error_list.push_back({{"key", key}, {"index", r.index}, {"value", r.value},
                                   {"lower", lower}, {"upper", upper}});
           }

@@ -9,6 +9,7 @@
 #include "checkers/fault_intervals.h"
 #include "checkers/fault_labels.h"
 #include "checkers/op_pairs.h"
+#include "harness/core/format_double.h"
 #include "harness/core/html_escape.h"
 #include "harness/core/nice_numbers.h"
 
@@ -22,12 +23,6 @@ constexpr const char* kOther = "#DDDDDD";
 constexpr const char* kFaultFills[] = {"#9e9e9e", "#a1887f", "#90a4ae", "#ce93d8", "#80cbc4", "#c5e1a5"};
 constexpr double kCharW = 6.6;  // px per character at font-size 11 (sans-serif, generous)
 constexpr size_t kMaxWindowOps = 60;
-
-std::string Fmt(const char* fmt, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
-}
 
 std::string Short(const json& v, size_t max = 40) {
   std::string s = v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -87,12 +82,12 @@ double ClockDuring(const std::vector<ClockPoint>& pts, double a_s, double b_s) {
 }
 
 std::string Offset(double ms) {
-  return std::fabs(ms) >= 1000 ? Fmt("%+.1f s", ms / 1000) : Fmt("%+.0f ms", ms);
+  return std::fabs(ms) >= 1000 ? FormatDouble("%+.1f s", ms / 1000) : FormatDouble("%+.0f ms", ms);
 }
 
 // "3.2 s" / "850 ms" (magnitude only).
 std::string Magnitude(double ms) {
-  return std::fabs(ms) >= 1000 ? Fmt("%.1f s", std::fabs(ms) / 1000) : Fmt("%.0f ms", std::fabs(ms));
+  return std::fabs(ms) >= 1000 ? FormatDouble("%.1f s", std::fabs(ms) / 1000) : FormatDouble("%.0f ms", std::fabs(ms));
 }
 
 // What a clock fault did to `node`'s clock while an op ran from a_s to b_s,
@@ -130,9 +125,11 @@ std::string ClockClause(const std::vector<FaultInterval>& faults, const std::str
     best = ms;
     std::string way = Magnitude(ms) + (ms > 0 ? " ahead" : " behind");
     if (kind == "strobe") {
-      clause = "whose clock was strobing between true time and " + way +
-               (v.value("period-ms", json()).is_number() ? Fmt(" (every %.0f ms)", v["period-ms"].get<double>()) : "") +
-               " at that time";
+      clause =
+          "whose clock was strobing between true time and " + way +
+          (v.value("period-ms", json()).is_number() ? FormatDouble(" (every %.0f ms)", v["period-ms"].get<double>())
+                                                    : "") +
+          " at that time";
     } else if (drift) {
       clause = "whose clock was drifting, " + way + " at that time";
     } else {
@@ -230,7 +227,8 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
       involved.insert(node);
       return "; the " + Short(value) + " it returned was written on " + node + " (" + what + " by process " +
              std::to_string(inv.process) +
-             (done && done->is_ok() ? Fmt(", ok at %.3f s", b) : std::string(done ? ", info" : ", never completed")) +
+             (done && done->is_ok() ? FormatDouble(", ok at %.3f s", b)
+                                    : std::string(done ? ", info" : ", never completed")) +
              "), " + clause;
     }
     return "";
@@ -245,7 +243,8 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
     sentence = OpPhrase(op, node);
     std::string fname = op["f"].get<std::string>();
     sentence += fname == "read" ? " returned " + Short(op["value"]) : " succeeded";
-    if (completed(op)) sentence += use_time ? Fmt(" (ok at %.3f s)", done_of(op)) : Fmt(" (event %.0f)", done_of(op));
+    if (completed(op))
+      sentence += use_time ? FormatDouble(" (ok at %.3f s)", done_of(op)) : FormatDouble(" (event %.0f)", done_of(op));
     sentence += ", but ";
     const json states = f.value("states_before", json::array());
     if (states.is_array() && !states.empty()) {
@@ -264,7 +263,9 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
         std::string wn = NodeOf(w, history);
         if (!wn.empty()) involved.insert(wn);
         sentence += " (last write: " + OpPhrase(w, wn) + " by process " + ProcText(w) +
-                    (completed(w) ? (use_time ? Fmt(", ok at %.3f s", done_of(w)) : Fmt(", event %.0f", done_of(w))) : "");
+                    (completed(w) ? (use_time ? FormatDouble(", ok at %.3f s", done_of(w))
+                                              : FormatDouble(", event %.0f", done_of(w)))
+                                  : "");
         // A skewed clock on the write's node is the usual cause under
         // last-write-wins: a clock behind gives the write a timestamp older
         // than the value it should have replaced.
@@ -388,26 +389,30 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
        "\">cannot be linearized</span> <span style=\"background:" + kPending +
        "\">pending (info / never completed)</span> <span style=\"background:" + kOther +
        "\">not linearized yet</span> &mdash; x axis: " + (use_time ? "run time (s)" : "event position") + "</p>\n";
-  s += "<svg class=counterexample viewBox=\"0 0 " + Fmt("%.0f", width) + " " +
-       Fmt("%.0f", height) + "\" width=\"" + Fmt("%.0f", width) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+  s += "<svg class=counterexample viewBox=\"0 0 " + FormatDouble("%.0f", width) + " " + FormatDouble("%.0f", height) +
+       "\" width=\"" + FormatDouble("%.0f", width) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
   std::map<std::string, const char*> fault_colour;
   for (size_t i = 0; i < active.size(); ++i) {
     const FaultInterval& iv = active[i];
     auto [it, added] = fault_colour.try_emplace(iv.fault, kFaultFills[fault_colour.size() % std::size(kFaultFills)]);
     const Placed& pl = fault_place[i];
-    s += "<g class=fault><title>" + HtmlEscape(DescribeFault(iv)) + "</title><rect x=\"" + Fmt("%.1f", pl.x0) +
-         "\" y=\"" + Fmt("%.1f", lanes_top - 2) + "\" width=\"" + Fmt("%.1f", std::max(2.0, pl.x1 - pl.x0)) +
-         "\" height=\"" + Fmt("%.1f", y - lanes_top) + "\" fill=\"" + it->second + "\" fill-opacity=\"0.3\"/>" +
-         "<text x=\"" + Fmt("%.1f", std::max(left, std::min(pl.x0 + 3, width - right - static_cast<double>(DescribeFault(iv).size()) * kCharW))) + "\" y=\"" + Fmt("%.1f", 20 + pl.row * label_h) + "\">" +
-         HtmlEscape(DescribeFault(iv)) + "</text></g>\n";
+    s += "<g class=fault><title>" + HtmlEscape(DescribeFault(iv)) + "</title><rect x=\"" + FormatDouble("%.1f", pl.x0) +
+         "\" y=\"" + FormatDouble("%.1f", lanes_top - 2) + "\" width=\"" +
+         FormatDouble("%.1f", std::max(2.0, pl.x1 - pl.x0)) + "\" height=\"" + FormatDouble("%.1f", y - lanes_top) +
+         "\" fill=\"" + it->second + "\" fill-opacity=\"0.3\"/>" + "<text x=\"" +
+         FormatDouble(
+             "%.1f", std::max(left, std::min(pl.x0 + 3,
+                                             width - right - static_cast<double>(DescribeFault(iv).size()) * kCharW))) +
+         "\" y=\"" + FormatDouble("%.1f", 20 + pl.row * label_h) + "\">" + HtmlEscape(DescribeFault(iv)) +
+         "</text></g>\n";
   }
   for (const auto& p : procs) {
     double ly = lane_y[p];
     std::string node = proc_node[p];
-    s += "<text x=\"4\" y=\"" + Fmt("%.1f", ly + top_pad + 13) + "\">process " + HtmlEscape(p) +
+    s += "<text x=\"4\" y=\"" + FormatDouble("%.1f", ly + top_pad + 13) + "\">process " + HtmlEscape(p) +
          (node.empty() ? "" : " \u00b7 " + HtmlEscape(node)) + "</text>";
-    s += "<line x1=\"0\" x2=\"" + Fmt("%.0f", width) + "\" y1=\"" + Fmt("%.1f", ly) + "\" y2=\"" + Fmt("%.1f", ly) +
-         "\" stroke=\"#e4e4e4\"/>\n";
+    s += "<line x1=\"0\" x2=\"" + FormatDouble("%.0f", width) + "\" y1=\"" + FormatDouble("%.1f", ly) + "\" y2=\"" +
+         FormatDouble("%.1f", ly) + "\" stroke=\"#e4e4e4\"/>\n";
     for (const Item& it : lanes[p]) {
       const json& op = *it.op;
       int64_t ip = op["invoke_position"].get<int64_t>();
@@ -416,32 +421,34 @@ Counterexample DescribeCounterexample(const json& f, const History& history) {
       std::string tip = "process " + ProcText(op) + (proc_node[p].empty() ? "" : " on " + proc_node[p]) + ": " +
                         op["f"].get<std::string>() + (op.contains("key") ? " " + Short(op["key"], 24) : "") + " " +
                         Short(op["value"], 80) + " (" + op["type"].get<std::string>() + ")" +
-                        (use_time ? Fmt(", invoked %.4f s", start_of(op)) +
-                                        (completed(op) ? Fmt(", completed %.4f s", done_of(op)) : std::string(", never completed"))
+                        (use_time ? FormatDouble(", invoked %.4f s", start_of(op)) +
+                                        (completed(op) ? FormatDouble(", completed %.4f s", done_of(op))
+                                                       : std::string(", never completed"))
                                   : "") +
                         ", history index " + std::to_string(IntOr(op, "index", -1));
       double by = ly + top_pad;
       s += "<g class=op data-index=\"" + std::to_string(IntOr(op, "index", -1)) + "\"><title>" + HtmlEscape(tip) +
-           "</title><rect x=\"" + Fmt("%.1f", it.x0) + "\" y=\"" + Fmt("%.1f", by) + "\" width=\"" +
-           Fmt("%.1f", it.x1 - it.x0) + "\" height=\"" + Fmt("%.0f", box_h) + "\" rx=\"3\" fill=\"" + fill +
-           "\" stroke=\"" + (failing ? "#c00" : "#777") + "\" stroke-width=\"" + (failing ? "2" : "1") + "\"/>" +
-           "<text x=\"" + Fmt("%.1f", it.x0 + 1) + "\" y=\"" + Fmt("%.1f", by + box_h + 11 + it.row * label_h) +
-           "\"" + (failing ? " font-weight=\"bold\" fill=\"#a00\"" : "") + ">" + HtmlEscape(it.label) + "</text></g>\n";
+           "</title><rect x=\"" + FormatDouble("%.1f", it.x0) + "\" y=\"" + FormatDouble("%.1f", by) + "\" width=\"" +
+           FormatDouble("%.1f", it.x1 - it.x0) + "\" height=\"" + FormatDouble("%.0f", box_h) + "\" rx=\"3\" fill=\"" +
+           fill + "\" stroke=\"" + (failing ? "#c00" : "#777") + "\" stroke-width=\"" + (failing ? "2" : "1") + "\"/>" +
+           "<text x=\"" + FormatDouble("%.1f", it.x0 + 1) + "\" y=\"" +
+           FormatDouble("%.1f", by + box_h + 11 + it.row * label_h) + "\"" +
+           (failing ? " font-weight=\"bold\" fill=\"#a00\"" : "") + ">" + HtmlEscape(it.label) + "</text></g>\n";
     }
   }
   // Time axis.
   double axis_y = y + 4;
-  s += "<line x1=\"" + Fmt("%.0f", left) + "\" x2=\"" + Fmt("%.0f", width - right) + "\" y1=\"" + Fmt("%.1f", axis_y) +
-       "\" y2=\"" + Fmt("%.1f", axis_y) + "\" stroke=\"#333\"/>";
+  s += "<line x1=\"" + FormatDouble("%.0f", left) + "\" x2=\"" + FormatDouble("%.0f", width - right) + "\" y1=\"" +
+       FormatDouble("%.1f", axis_y) + "\" y2=\"" + FormatDouble("%.1f", axis_y) + "\" stroke=\"#333\"/>";
   // Round steps (1, 2 or 5 x 10^k), with as many decimals as the step needs.
   double span = pending_end - lo;
   double step = std::max(NiceStep(span, 10), use_time ? 1e-9 : 1.0);
   for (double k = std::ceil(lo / step); k * step <= pending_end + step * 1e-9; k += 1) {
     double t = k * step;
-    s += "<line x1=\"" + Fmt("%.1f", x(t)) + "\" x2=\"" + Fmt("%.1f", x(t)) + "\" y1=\"" + Fmt("%.1f", axis_y) +
-         "\" y2=\"" + Fmt("%.1f", axis_y + 4) + "\" stroke=\"#333\"/><text x=\"" + Fmt("%.1f", x(t)) + "\" y=\"" +
-         Fmt("%.1f", axis_y + 16) + "\" text-anchor=\"middle\">" + TickLabel(t, step) + (use_time ? " s" : "") +
-         "</text>";
+    s += "<line x1=\"" + FormatDouble("%.1f", x(t)) + "\" x2=\"" + FormatDouble("%.1f", x(t)) + "\" y1=\"" +
+         FormatDouble("%.1f", axis_y) + "\" y2=\"" + FormatDouble("%.1f", axis_y + 4) +
+         "\" stroke=\"#333\"/><text x=\"" + FormatDouble("%.1f", x(t)) + "\" y=\"" + FormatDouble("%.1f", axis_y + 16) +
+         "\" text-anchor=\"middle\">" + TickLabel(t, step) + (use_time ? " s" : "") + "</text>";
   }
   s += "\n</svg>\n";
   out.svg = s;

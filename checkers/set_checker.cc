@@ -9,7 +9,7 @@
 namespace faultline {
 namespace {
 
-constexpr size_t kMaxListed = 100;  // elements listed per category in details
+constexpr size_t kMaxListedElements = 100;  // elements listed per category in details
 
 struct Add {
   OpType outcome = OpType::kInvoke;  // kInvoke = never completed
@@ -30,13 +30,13 @@ struct KeyState {
   std::vector<Read> reads;   // ok reads, in invocation order
 };
 
-// A listed category: total count plus the first kMaxListed entries.
+// A listed category: total count plus the first kMaxListedElements entries.
 struct Listing {
   int64_t count = 0;
   json entries = json::array();
   void Add(json entry) {
     ++count;
-    if (entries.size() < kMaxListed) entries.push_back(std::move(entry));
+    if (entries.size() < kMaxListedElements) entries.push_back(std::move(entry));
   }
 };
 

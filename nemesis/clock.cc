@@ -370,7 +370,7 @@ Result<std::unique_ptr<Nemesis>> MakeClock(const NemesisOptions& options) {
       new ClockNemesis(std::move(kinds), *skew, strategy == "system", *targets));
 }
 
-Registrar<NemesisFactory> reg("clock",
+Registrar<NemesisFactory> kClockNemesis("clock",
                               "clock skew of the store's processes (libfaketime offset file, or "
                               "date -s on real nodes): bump, strobe, drift, reset",
                               &MakeClock);

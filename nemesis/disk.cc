@@ -341,7 +341,7 @@ Result<std::unique_ptr<Nemesis>> MakeDisk(const NemesisOptions& options) {
   return std::unique_ptr<Nemesis>(new DiskNemesis(std::move(s)));
 }
 
-Registrar<NemesisFactory> reg("disk",
+Registrar<NemesisFactory> kDiskNemesis("disk",
                               "storage faults through faultline-fs: lose unfsynced writes (with a kill), "
                               "corrupt a file, EIO, a full disk, slow I/O (disk-faults=...)",
                               &MakeDisk);

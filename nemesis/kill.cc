@@ -37,7 +37,7 @@ Result<std::unique_ptr<Nemesis>> MakeKill(const NemesisOptions& options) {
   return std::unique_ptr<Nemesis>(new KillNemesis("kill", *targets));
 }
 
-Registrar<NemesisFactory> reg("kill",
+Registrar<NemesisFactory> kKillNemesis("kill",
                               "crash (SIGKILL by pid file) the store on one/minority/majority/all "
                               "nodes, restart it on stop",
                               &MakeKill);

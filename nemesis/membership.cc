@@ -218,7 +218,7 @@ Result<std::unique_ptr<Nemesis>> MakeMembership(const NemesisOptions& options) {
   return std::unique_ptr<Nemesis>(new MembershipNemesis(mode));
 }
 
-Registrar<NemesisFactory> reg("membership",
+Registrar<NemesisFactory> kMembershipNemesis("membership",
                               "change membership while serving (Reconfigurable): join, leave or replace a node, never below a majority of replicas; undone on stop, initial members on heal",
                               &MakeMembership);
 

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <regex>
 
+#include "harness/core/format_double.h"
 #include "nemesis/faultline_chain.h"
 #include "nemesis/grudge.h"
 #include "nemesis/nemesis.h"
@@ -52,12 +53,6 @@ Result<bool> NodeHasNetem(Remote& remote) {
   auto r = ExecOrError(remote, probe);
   if (!r.ok()) return r.status();
   return r->rfind("yes", 0) == 0;
-}
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
 }
 
 struct PacketSettings {
@@ -291,12 +286,12 @@ class PacketNemesis : public Nemesis {
     if (mechanism_ == "netem") {
       std::vector<std::string> q = {"netem"};
       if (s.delay_ms > 0 || s.jitter_ms > 0) {
-        q.insert(q.end(), {"delay", Num(s.delay_ms) + "ms"});
-        if (s.jitter_ms > 0) q.push_back(Num(s.jitter_ms) + "ms");
+        q.insert(q.end(), {"delay", FormatDouble("%g", s.delay_ms) + "ms"});
+        if (s.jitter_ms > 0) q.push_back(FormatDouble("%g", s.jitter_ms) + "ms");
         if (s.jitter_ms > 0 && s.distribution == "normal") q.insert(q.end(), {"distribution", "normal"});
       }
-      if (s.duplicate_percent > 0) q.insert(q.end(), {"duplicate", Num(s.duplicate_percent) + "%"});
-      if (s.reorder_percent > 0) q.insert(q.end(), {"reorder", Num(s.reorder_percent) + "%"});
+      if (s.duplicate_percent > 0) q.insert(q.end(), {"duplicate", FormatDouble("%g", s.duplicate_percent) + "%"});
+      if (s.reorder_percent > 0) q.insert(q.end(), {"reorder", FormatDouble("%g", s.reorder_percent) + "%"});
       if (!settings_.rate.empty()) q.insert(q.end(), {"rate", settings_.rate});
       return q;
     }
@@ -401,11 +396,11 @@ Result<std::unique_ptr<Nemesis>> MakePacket(const NemesisOptions& options) {
   return std::unique_ptr<Nemesis>(new PacketNemesis(std::move(s), *targets));
 }
 
-Registrar<NemesisFactory> reg("packet",
-                              "slow or lossy links: loss (iptables statistic DROP), delay/jitter/"
-                              "duplicate/reorder (tc netem, else faultline-shaper over NFQUEUE), "
-                              "rate (tbf)",
-                              &MakePacket);
+Registrar<NemesisFactory> kPacketNemesis("packet",
+                                         "slow or lossy links: loss (iptables statistic DROP), delay/jitter/"
+                                         "duplicate/reorder (tc netem, else faultline-shaper over NFQUEUE), "
+                                         "rate (tbf)",
+                                         &MakePacket);
 
 }  // namespace
 }  // namespace faultline

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "harness/control/own_binaries.h"
+#include "harness/core/format_double.h"
 #include "targets/daemon.h"
 
 namespace faultline {
@@ -14,19 +15,17 @@ namespace {
 
 // Per node name: nodes that share a filesystem (namespaces without their own
 // mounts) must not share a pid file.
-std::string StateDir(const Remote& remote) { return "/var/lib/faultline/shaper/" + remote.node(); }
-std::string StatsFile(const Remote& remote) { return StateDir(remote) + "/counts.json"; }
+std::string ShaperStateDir(const Remote& remote) { return "/var/lib/faultline/shaper/" + remote.node(); }
+std::string StatsFile(const Remote& remote) { return ShaperStateDir(remote) + "/counts.json"; }
 
 DaemonSpec ShaperDaemon(const Remote& remote) {
-  return {"faultline-shaper", kShaperBinary, StateDir(remote) + "/shaper.pid",
-          "/var/log/faultline/shaper-" + remote.node() + ".log", StateDir(remote), /*user=*/"",
+  return {"faultline-shaper",
+          kShaperBinary,
+          ShaperStateDir(remote) + "/shaper.pid",
+          "/var/log/faultline/shaper-" + remote.node() + ".log",
+          ShaperStateDir(remote),
+          /*user=*/"",
           /*children=*/false};
-}
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
 }
 
 }  // namespace
@@ -42,12 +41,15 @@ Status StartShaper(Remote& remote, const ShaperSettings& s, uint64_t seed) {
   const std::string stats = StatsFile(remote);
   const DaemonSpec daemon = ShaperDaemon(remote);
   ExecOrError(remote, "rm -f " + ShellQuote(stats));
-  std::vector<std::string> args = {"--queue", std::to_string(kShaperQueue),
-                                   "--delay-ms", Num(s.delay_ms), "--jitter-ms", Num(s.jitter_ms),
-                                   "--distribution", s.distribution, "--duplicate",
-                                   Num(s.duplicate_percent), "--reorder", Num(s.reorder_percent),
-                                   "--mark", Num(kShaperMark), "--seed", std::to_string(seed),
-                                   "--stats-file", stats};
+  std::vector<std::string> args = {"--queue",        std::to_string(kShaperQueue),
+                                   "--delay-ms",     FormatDouble("%g", s.delay_ms),
+                                   "--jitter-ms",    FormatDouble("%g", s.jitter_ms),
+                                   "--distribution", s.distribution,
+                                   "--duplicate",    FormatDouble("%g", s.duplicate_percent),
+                                   "--reorder",      FormatDouble("%g", s.reorder_percent),
+                                   "--mark",         FormatDouble("%g", kShaperMark),
+                                   "--seed",         std::to_string(seed),
+                                   "--stats-file",   stats};
   auto launched = LaunchDaemon(remote, daemon, args);
   if (!launched.ok()) return launched.status();
   // Bound when its counts file says running; an exit (bad flag, no NFQUEUE)

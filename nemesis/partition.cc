@@ -186,7 +186,7 @@ Result<std::unique_ptr<Nemesis>> MakePartition(const NemesisOptions& options) {
   return std::unique_ptr<Nemesis>(new PartitionNemesis(std::move(kinds)));
 }
 
-Registrar<NemesisFactory> reg("partition",
+Registrar<NemesisFactory> kPartitionNemesis("partition",
                               "network partitions (iptables DROP in the FAULTLINE chain) along a "
                               "grudge: one, halves, random-halves, majority, majorities-ring, bridge",
                               &MakePartition);

@@ -37,7 +37,7 @@ Result<std::unique_ptr<Nemesis>> MakePause(const NemesisOptions& options) {
   return std::unique_ptr<Nemesis>(new PauseNemesis("pause", *targets));
 }
 
-Registrar<NemesisFactory> reg("pause",
+Registrar<NemesisFactory> kPauseNemesis("pause",
                               "pause (SIGSTOP by pid file) the store on one/minority/majority/all "
                               "nodes, resume (SIGCONT) on stop",
                               &MakePause);

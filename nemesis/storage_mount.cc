@@ -12,11 +12,11 @@ namespace fs = std::filesystem;
 namespace {
 
 // Per node name: nodes that share a filesystem must not share a pid file.
-std::string StateDir(const Remote& remote) { return "/var/lib/faultline/fs/" + remote.node(); }
+std::string FsStateDir(const Remote& remote) { return "/var/lib/faultline/fs/" + remote.node(); }
 
 DaemonSpec FaultFsDaemon(const Remote& remote) {
-  return {"faultline-fs", kFaultFsBinary, StateDir(remote) + "/faultline-fs.pid",
-          "/var/log/faultline/faultline-fs-" + remote.node() + ".log", StateDir(remote), /*user=*/"",
+  return {"faultline-fs", kFaultFsBinary, FsStateDir(remote) + "/faultline-fs.pid",
+          "/var/log/faultline/faultline-fs-" + remote.node() + ".log", FsStateDir(remote), /*user=*/"",
           /*children=*/false};
 }
 

@@ -6,10 +6,11 @@
 #include <functional>
 #include <map>
 
+#include "checkers/fault_labels.h"
 #include "checkers/op_pairs.h"
+#include "harness/core/format_double.h"
 #include "harness/core/html_escape.h"
 #include "harness/core/nice_numbers.h"
-#include "checkers/fault_labels.h"
 
 namespace faultline {
 namespace {
@@ -23,12 +24,6 @@ constexpr const char* kInfoPoint = "#FFA400";
 constexpr const char* kFaultFills[] = {"#8d8d8d", "#26a69a", "#9575cd", "#a1887f", "#9ccc65", "#5c6bc0"};
 // Line colours for series (nodes, quantiles).
 constexpr const char* kSeries[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
-
-std::string Fmt(const char* fmt, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
-}
 
 struct Plot {
   double width = 900, height = 300, left = 64, right = 16, top = 16, bottom = 40;
@@ -53,12 +48,14 @@ std::string FaultShading(const Plot& p, const std::vector<FaultInterval>& faults
     double x0 = p.X(static_cast<double>(iv.start) / 1e9), x1 = p.X(static_cast<double>(iv.end) / 1e9);
     std::string nodes;
     for (const auto& n : iv.nodes) nodes += (nodes.empty() ? "" : ",") + n;
-    out += "<rect class=fault data-fault=\"" + HtmlEscape(iv.fault) + "\" x=\"" + Fmt("%.1f", x0) + "\" y=\"" +
-           Fmt("%.1f", p.top + h * static_cast<double>(slice[iv.fault])) + "\" width=\"" +
-           Fmt("%.1f", std::max(1.0, x1 - x0)) + "\" height=\"" + Fmt("%.1f", h) + "\" fill=\"" + it->second +
-           "\" fill-opacity=\"0.3\"><title>" + HtmlEscape(iv.fault) +
-           (nodes.empty() ? "" : " on " + HtmlEscape(nodes)) + Fmt(" %.2fs", static_cast<double>(iv.start) / 1e9) +
-           Fmt("&ndash;%.2fs", static_cast<double>(iv.end) / 1e9) + " " + HtmlEscape(DescribeFault(iv)) + "</title></rect>\n";
+    out += "<rect class=fault data-fault=\"" + HtmlEscape(iv.fault) + "\" x=\"" + FormatDouble("%.1f", x0) + "\" y=\"" +
+           FormatDouble("%.1f", p.top + h * static_cast<double>(slice[iv.fault])) + "\" width=\"" +
+           FormatDouble("%.1f", std::max(1.0, x1 - x0)) + "\" height=\"" + FormatDouble("%.1f", h) + "\" fill=\"" +
+           it->second + "\" fill-opacity=\"0.3\"><title>" + HtmlEscape(iv.fault) +
+           (nodes.empty() ? "" : " on " + HtmlEscape(nodes)) +
+           FormatDouble(" %.2fs", static_cast<double>(iv.start) / 1e9) +
+           FormatDouble("&ndash;%.2fs", static_cast<double>(iv.end) / 1e9) + " " + HtmlEscape(DescribeFault(iv)) +
+           "</title></rect>\n";
   }
   return out;
 }
@@ -66,28 +63,28 @@ std::string FaultShading(const Plot& p, const std::vector<FaultInterval>& faults
 std::string Legend(const std::vector<std::pair<std::string, std::string>>& items, double x, double y) {
   std::string out;
   for (const auto& [label, colour] : items) {
-    out += "<rect x=\"" + Fmt("%.0f", x) + "\" y=\"" + Fmt("%.0f", y - 9) +
-           "\" width=\"10\" height=\"10\" fill=\"" + colour + "\"/><text x=\"" + Fmt("%.0f", x + 14) +
-           "\" y=\"" + Fmt("%.0f", y) + "\">" + HtmlEscape(label) + "</text>";
+    out += "<rect x=\"" + FormatDouble("%.0f", x) + "\" y=\"" + FormatDouble("%.0f", y - 9) +
+           "\" width=\"10\" height=\"10\" fill=\"" + colour + "\"/><text x=\"" + FormatDouble("%.0f", x + 14) +
+           "\" y=\"" + FormatDouble("%.0f", y) + "\">" + HtmlEscape(label) + "</text>";
     x += 24 + 7.0 * static_cast<double>(label.size());
   }
   return out;
 }
 
 std::string XAxis(const Plot& p) {
-  std::string out = "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", p.top + p.PlotH()) +
-                    "\" x2=\"" + Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" +
-                    Fmt("%.1f", p.top + p.PlotH()) + "\" stroke=\"#333\"/>";
+  std::string out = "<line x1=\"" + FormatDouble("%.1f", p.left) + "\" y1=\"" +
+                    FormatDouble("%.1f", p.top + p.PlotH()) + "\" x2=\"" + FormatDouble("%.1f", p.left + p.PlotW()) +
+                    "\" y2=\"" + FormatDouble("%.1f", p.top + p.PlotH()) + "\" stroke=\"#333\"/>";
   // Round steps (1, 2 or 5 x 10^k s), about one label per 80 px at most.
   double step = NiceStep(std::max(p.x_max, 1e-3), 10);
   for (double k = 0; k * step <= p.x_max * (1 + 1e-9); k += 1) {
     double t = k * step, x = p.X(t);
-    out += "<line x1=\"" + Fmt("%.1f", x) + "\" y1=\"" + Fmt("%.1f", p.top + p.PlotH()) + "\" x2=\"" +
-           Fmt("%.1f", x) + "\" y2=\"" + Fmt("%.1f", p.top + p.PlotH() + 4) + "\" stroke=\"#333\"/>";
-    out += "<text x=\"" + Fmt("%.1f", x) + "\" y=\"" + Fmt("%.1f", p.top + p.PlotH() + 16) +
+    out += "<line x1=\"" + FormatDouble("%.1f", x) + "\" y1=\"" + FormatDouble("%.1f", p.top + p.PlotH()) + "\" x2=\"" +
+           FormatDouble("%.1f", x) + "\" y2=\"" + FormatDouble("%.1f", p.top + p.PlotH() + 4) + "\" stroke=\"#333\"/>";
+    out += "<text x=\"" + FormatDouble("%.1f", x) + "\" y=\"" + FormatDouble("%.1f", p.top + p.PlotH() + 16) +
            "\" text-anchor=\"middle\">" + TickLabel(t, step) + "</text>";
   }
-  out += "<text x=\"" + Fmt("%.1f", p.left + p.PlotW() / 2) + "\" y=\"" + Fmt("%.1f", p.height - 4) +
+  out += "<text x=\"" + FormatDouble("%.1f", p.left + p.PlotW() / 2) + "\" y=\"" + FormatDouble("%.1f", p.height - 4) +
          "\" text-anchor=\"middle\">time (s)</text>";
   return out;
 }
@@ -98,19 +95,20 @@ std::string YAxis(const Plot& p, const std::vector<std::pair<double, std::string
   std::string out;
   for (const auto& [v, label] : ticks) {
     double yy = y(v);
-    out += "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", yy) + "\" x2=\"" +
-           Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" + Fmt("%.1f", yy) + "\" stroke=\"#ddd\"/>";
-    out += "<text x=\"" + Fmt("%.1f", p.left - 6) + "\" y=\"" + Fmt("%.1f", yy + 4) + "\" text-anchor=\"end\">" +
-           HtmlEscape(label) + "</text>";
+    out += "<line x1=\"" + FormatDouble("%.1f", p.left) + "\" y1=\"" + FormatDouble("%.1f", yy) + "\" x2=\"" +
+           FormatDouble("%.1f", p.left + p.PlotW()) + "\" y2=\"" + FormatDouble("%.1f", yy) + "\" stroke=\"#ddd\"/>";
+    out += "<text x=\"" + FormatDouble("%.1f", p.left - 6) + "\" y=\"" + FormatDouble("%.1f", yy + 4) +
+           "\" text-anchor=\"end\">" + HtmlEscape(label) + "</text>";
   }
-  out += "<text transform=\"translate(14," + Fmt("%.1f", p.top + p.PlotH() / 2) +
+  out += "<text transform=\"translate(14," + FormatDouble("%.1f", p.top + p.PlotH() / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">" + HtmlEscape(title) + "</text>";
   return out;
 }
 
 std::vector<std::pair<double, std::string>> LogTicks(double dlo, double dhi) {
   std::vector<std::pair<double, std::string>> t;
-  for (double d = dlo; d <= dhi + 1e-9; d += 1) t.emplace_back(std::pow(10.0, d), Fmt("%g", std::pow(10.0, d)));
+  for (double d = dlo; d <= dhi + 1e-9; d += 1)
+    t.emplace_back(std::pow(10.0, d), FormatDouble("%g", std::pow(10.0, d)));
   return t;
 }
 
@@ -125,8 +123,9 @@ std::vector<std::pair<std::string, std::string>> OutcomeLegend(const std::map<st
 std::string Polyline(const std::vector<std::pair<double, double>>& pts, const std::string& colour, double width = 1.5) {
   std::string out, cur;
   auto flush = [&] {
-    if (!cur.empty()) out += "<polyline fill=\"none\" stroke-width=\"" + Fmt("%.1f", width) + "\" stroke=\"" + colour +
-                             "\" points=\"" + cur + "\"/>\n";
+    if (!cur.empty())
+      out += "<polyline fill=\"none\" stroke-width=\"" + FormatDouble("%.1f", width) + "\" stroke=\"" + colour +
+             "\" points=\"" + cur + "\"/>\n";
     cur.clear();
   };
   for (const auto& [x, y] : pts) {
@@ -134,7 +133,7 @@ std::string Polyline(const std::vector<std::pair<double, double>>& pts, const st
       flush();
       continue;
     }
-    cur += Fmt("%.1f", x) + "," + Fmt("%.1f", y) + " ";
+    cur += FormatDouble("%.1f", x) + "," + FormatDouble("%.1f", y) + " ";
   }
   flush();
   return out;
@@ -178,10 +177,15 @@ std::vector<OpPoint> LatencyPoints(const History& history, size_t* total, std::v
 // Marker path at (x, y), about 3 px: square, triangle, diamond, plus, by f.
 std::string Marker(int shape, double x, double y) {
   switch (shape % 4) {
-    case 0: return "M" + Fmt("%.1f", x - 1) + " " + Fmt("%.1f", y - 1) + "h2v2h-2z";
-    case 1: return "M" + Fmt("%.1f", x - 1.5) + " " + Fmt("%.1f", y + 1.2) + "l1.5 -2.6l1.5 2.6z";
-    case 2: return "M" + Fmt("%.1f", x) + " " + Fmt("%.1f", y - 1.6) + "l1.6 1.6l-1.6 1.6l-1.6 -1.6z";
-    default: return "M" + Fmt("%.1f", x - 0.5) + " " + Fmt("%.1f", y - 1.8) + "h1v1.3h1.3v1h-1.3v1.3h-1v-1.3h-1.3v-1h1.3z";
+    case 0:
+      return "M" + FormatDouble("%.1f", x - 1) + " " + FormatDouble("%.1f", y - 1) + "h2v2h-2z";
+    case 1:
+      return "M" + FormatDouble("%.1f", x - 1.5) + " " + FormatDouble("%.1f", y + 1.2) + "l1.5 -2.6l1.5 2.6z";
+    case 2:
+      return "M" + FormatDouble("%.1f", x) + " " + FormatDouble("%.1f", y - 1.6) + "l1.6 1.6l-1.6 1.6l-1.6 -1.6z";
+    default:
+      return "M" + FormatDouble("%.1f", x - 0.5) + " " + FormatDouble("%.1f", y - 1.8) +
+             "h1v1.3h1.3v1h-1.3v1.3h-1v-1.3h-1.3v-1h1.3z";
   }
 }
 
@@ -283,7 +287,7 @@ std::string LatencyQuantilePlot(const History& history, const std::vector<FaultI
   }
   for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
   svg += Legend(legend, p.left + 8, p.top + 12);
-  svg += "</svg>\n<p class=caption>latency quantiles of the ops completed in each " + Fmt("%g", width_s) +
+  svg += "</svg>\n<p class=caption>latency quantiles of the ops completed in each " + FormatDouble("%g", width_s) +
          " s bucket (all outcomes).</p>";
   return svg;
 }
@@ -324,7 +328,7 @@ std::string AvailabilityPlot(const json& by_time, const std::vector<FaultInterva
   }
   for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
   svg += Legend(legend, p.left + 8, p.top + 12);
-  svg += "</svg>\n<p class=caption>per node, the share of its ops answered in each " + Fmt("%g", w) +
+  svg += "</svg>\n<p class=caption>per node, the share of its ops answered in each " + FormatDouble("%g", w) +
          " s window, drawn as a step across the window (gaps: the node was asked nothing).</p>";
   return svg;
 }
@@ -408,12 +412,12 @@ std::string ThroughputPlot(const History& history, const std::vector<FaultInterv
   svg += FaultShading(p, faults, &fault_colours);
   for (double k = 0; k * r_step <= r_max * (1 + 1e-9); k += 1) {
     double r = k * r_step;
-    svg += "<line x1=\"" + Fmt("%.1f", p.left) + "\" y1=\"" + Fmt("%.1f", y(r)) + "\" x2=\"" +
-           Fmt("%.1f", p.left + p.PlotW()) + "\" y2=\"" + Fmt("%.1f", y(r)) + "\" stroke=\"#ddd\"/>";
-    svg += "<text x=\"" + Fmt("%.1f", p.left - 6) + "\" y=\"" + Fmt("%.1f", y(r) + 4) +
+    svg += "<line x1=\"" + FormatDouble("%.1f", p.left) + "\" y1=\"" + FormatDouble("%.1f", y(r)) + "\" x2=\"" +
+           FormatDouble("%.1f", p.left + p.PlotW()) + "\" y2=\"" + FormatDouble("%.1f", y(r)) + "\" stroke=\"#ddd\"/>";
+    svg += "<text x=\"" + FormatDouble("%.1f", p.left - 6) + "\" y=\"" + FormatDouble("%.1f", y(r) + 4) +
            "\" text-anchor=\"end\">" + TickLabel(r, r_step) + "</text>";
   }
-  svg += "<text transform=\"translate(14," + Fmt("%.1f", p.top + p.PlotH() / 2) +
+  svg += "<text transform=\"translate(14," + FormatDouble("%.1f", p.top + p.PlotH() / 2) +
          ") rotate(-90)\" text-anchor=\"middle\">ops/s</text>";
   svg += XAxis(p);
   const std::pair<OpType, const char*> order[] = {
@@ -421,12 +425,13 @@ std::string ThroughputPlot(const History& history, const std::vector<FaultInterv
   for (const auto& [type, colour] : order) {
     std::string pts;
     for (size_t i = 0; i < n; ++i) {
-      pts += Fmt("%.1f", p.X((static_cast<double>(i) + 0.5) * width_s)) + "," + Fmt("%.1f", y(rate[type][i])) + " ";
+      pts += FormatDouble("%.1f", p.X((static_cast<double>(i) + 0.5) * width_s)) + "," +
+             FormatDouble("%.1f", y(rate[type][i])) + " ";
     }
     svg += "<polyline fill=\"none\" stroke-width=\"1.5\" stroke=\"" + std::string(colour) + "\" points=\"" + pts + "\"/>\n";
   }
   svg += Legend(OutcomeLegend(fault_colours), p.left + 8, p.top + 12);
-  svg += "</svg>\n<p class=caption>completions per second, " + Fmt("%g", width_s) + " s buckets.</p>";
+  svg += "</svg>\n<p class=caption>completions per second, " + FormatDouble("%g", width_s) + " s buckets.</p>";
   return svg;
 }
 
@@ -453,9 +458,9 @@ std::string BankTotalsPlot(const json& bank, const std::vector<FaultInterval>& f
   std::map<std::string, std::string> fault_colours;
   std::string svg = "<svg viewBox=\"0 0 900 300\" class=plot>\n";
   svg += FaultShading(p, faults, &fault_colours);
-  std::vector<std::pair<double, std::string>> ticks = {{lo + pad, Fmt("%.0f", lo + pad)},
-                                                       {expected, Fmt("%.0f", expected)},
-                                                       {hi - pad, Fmt("%.0f", hi - pad)}};
+  std::vector<std::pair<double, std::string>> ticks = {{lo + pad, FormatDouble("%.0f", lo + pad)},
+                                                       {expected, FormatDouble("%.0f", expected)},
+                                                       {hi - pad, FormatDouble("%.0f", hi - pad)}};
   svg += YAxis(p, ticks, y, "total of balances");
   svg += XAxis(p);
   svg += Polyline({{p.X(0), y(expected)}, {p.X(p.x_max), y(expected)}}, "#6DB6FE", 1);
@@ -463,17 +468,18 @@ std::string BankTotalsPlot(const json& bank, const std::vector<FaultInterval>& f
   for (const auto& [t, total] : pts) {
     const bool ok = total == expected;
     wrong += !ok;
-    svg += "<circle cx=\"" + Fmt("%.1f", p.X(t)) + "\" cy=\"" + Fmt("%.1f", y(total)) + "\" r=\"" +
+    svg += "<circle cx=\"" + FormatDouble("%.1f", p.X(t)) + "\" cy=\"" + FormatDouble("%.1f", y(total)) + "\" r=\"" +
            (ok ? "1.8" : "2.6") + "\" fill=\"" + (ok ? "#1f77b4" : "#e7298a") + "\"><title>" +
-           Fmt("%.3fs", t) + " total " + Fmt("%.0f", total) + "</title></circle>\n";
+           FormatDouble("%.3fs", t) + " total " + FormatDouble("%.0f", total) + "</title></circle>\n";
   }
   std::vector<std::pair<std::string, std::string>> legend = {{"expected total", "#6DB6FE"},
                                                              {"read: right total", "#1f77b4"},
                                                              {"read: wrong total", "#e7298a"}};
   for (const auto& [name, colour] : fault_colours) legend.emplace_back(name, colour);
   svg += Legend(legend, p.left + 8, p.top + 12);
-  svg += "</svg>\n<p class=caption>" + std::to_string(pts.size()) + " balance reads plotted (right totals sampled when many): " +
-         std::to_string(wrong) + " with a total other than the expected " + Fmt("%.0f", expected) + ".</p>";
+  svg += "</svg>\n<p class=caption>" + std::to_string(pts.size()) +
+         " balance reads plotted (right totals sampled when many): " + std::to_string(wrong) +
+         " with a total other than the expected " + FormatDouble("%.0f", expected) + ".</p>";
   return svg;
 }
 

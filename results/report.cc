@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -14,11 +14,12 @@
 #include "checkers/fault_summary.h"
 #include "checkers/linearizable.h"
 #include "checkers/op_pairs.h"
+#include "harness/core/format_double.h"
 #include "harness/core/html_escape.h"
 #include "results/plots.h"
 #include "results/run_store.h"
-#include "results/timeline.h"
 #include "results/set_html.h"
+#include "results/timeline.h"
 #include "results/txn_cycles_html.h"
 
 namespace faultline {
@@ -30,12 +31,6 @@ constexpr const char* kValidColour = "#6DB6FE";
 constexpr const char* kInvalidColour = "#FEB5DA";
 constexpr const char* kUnknownColour = "#FFAA26";
 constexpr size_t kMaxJsonChars = 200000;   // per checker details block
-
-std::string Fmt(const char* fmt, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
-}
 
 // "valid" / "invalid" / "unknown" from a results.json "valid" field.
 std::string VerdictWord(const json& v) {
@@ -73,7 +68,7 @@ json CheckerResults(const json& results) {
 
 std::string Percent(const json& a) {
   if (!a.is_number()) return "&ndash;";
-  return Fmt("%.1f%%", a.get<double>() * 100.0);
+  return FormatDouble("%.1f%%", a.get<double>() * 100.0);
 }
 
 
@@ -105,10 +100,11 @@ std::string AvailabilitySection(const json& a) {
   out += "</table>\n";
   if (a.contains("longest_outage")) {
     const json& lo = a["longest_outage"];
-    out += "<p>Longest stretch without a successful op: <b>" + Fmt("%.2f s", lo.value("duration_s", 0.0)) +
-           "</b> (" + Fmt("%.2f", lo.value("start_s", 0.0)) + "&ndash;" + Fmt("%.2f s", lo.value("end_s", 0.0)) +
-           "). Fault time " + Fmt("%.2f s", a.value("fault_time_s", 0.0)) + ", healthy time " +
-           Fmt("%.2f s", a.value("healthy_time_s", 0.0)) + ".</p>\n";
+    out += "<p>Longest stretch without a successful op: <b>" + FormatDouble("%.2f s", lo.value("duration_s", 0.0)) +
+           "</b> (" + FormatDouble("%.2f", lo.value("start_s", 0.0)) + "&ndash;" +
+           FormatDouble("%.2f s", lo.value("end_s", 0.0)) + "). Fault time " +
+           FormatDouble("%.2f s", a.value("fault_time_s", 0.0)) + ", healthy time " +
+           FormatDouble("%.2f s", a.value("healthy_time_s", 0.0)) + ".</p>\n";
   }
   if (a.contains("recovery") && !a["recovery"].empty()) {
     std::set<std::string> nodes;
@@ -117,10 +113,11 @@ std::string AvailabilitySection(const json& a) {
     for (const auto& n : nodes) out += "<th>" + HtmlEscape(n) + "</th>";
     out += "</tr>\n";
     for (const json& r : a["recovery"]) {
-      out += "<tr><td>" + HtmlEscape(r.value("fault", "")) + "</td><td>" + Fmt("%.2f", r.value("heal_s", 0.0)) + "</td>";
+      out += "<tr><td>" + HtmlEscape(r.value("fault", "")) + "</td><td>" +
+             FormatDouble("%.2f", r.value("heal_s", 0.0)) + "</td>";
       for (const auto& n : nodes) {
         const json& v = r["nodes"].contains(n) ? r["nodes"][n] : json();
-        out += "<td>" + (v.is_number() ? Fmt("%.3f", v.get<double>()) : std::string("never")) + "</td>";
+        out += "<td>" + (v.is_number() ? FormatDouble("%.3f", v.get<double>()) : std::string("never")) + "</td>";
       }
       out += "</tr>\n";
     }
@@ -198,7 +195,8 @@ std::string CheckerSummary(const json& d) {
   if (!out.empty()) return out;
   if (std::string r = str(d, "reason"); !r.empty()) return r;
   if (d.contains("availability") && d["availability"].is_number() && d.contains("completed")) {
-    return Fmt("%.1f%% of ", d["availability"].get<double>() * 100.0) + d["completed"].dump() + " completed ops answered";
+    return FormatDouble("%.1f%% of ", d["availability"].get<double>() * 100.0) + d["completed"].dump() +
+           " completed ops answered";
   }
   return "";
 }
@@ -340,7 +338,7 @@ std::string FileLinks(const std::string& run_dir) {
   return out;
 }
 
-constexpr const char* kStyle = R"(
+constexpr const char* kReportStyle = R"(
 body{font-family:sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;color:#222}
 h1{font-size:1.4em} h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
 .verdict{padding:.8em 1em;font-size:1.3em;border-radius:4px}
@@ -375,9 +373,9 @@ std::string FaultsRanSection(const History& history) {
       "<th>targets</th><th>waited</th></tr>\n";
   for (const auto& s : summary) {
     h += "<tr><td>" + HtmlEscape(s.fault) + "</td><td>" + std::to_string(s.count) + "</td><td>" +
-         Fmt("%.1f s", s.active_s) + "</td><td>" + HtmlEscape(joined(s.nodes)) + "</td><td>" +
+         FormatDouble("%.1f s", s.active_s) + "</td><td>" + HtmlEscape(joined(s.nodes)) + "</td><td>" +
          HtmlEscape(joined(s.targets)) + "</td><td>" +
-         (s.waited ? std::to_string(s.waited) + Fmt(" (up to %.1f s)", s.waited_max_s) : std::string("0")) +
+         (s.waited ? std::to_string(s.waited) + FormatDouble(" (up to %.1f s)", s.waited_max_s) : std::string("0")) +
          "</td></tr>\n";
   }
   h += "</table>\n";
@@ -388,8 +386,8 @@ std::string FaultsRanSection(const History& history) {
     const json& sch = op.extra.value("schedule", json());
     if (!sch.is_object() || !sch.contains("waited-s") || !sch["waited-s"].is_number()) continue;
     std::string step = sch.contains("step") ? "step " + sch["step"].dump() + " " : std::string();
-    waits += "<li>" + HtmlEscape(step + op.f) + Fmt(" was due at %.1f s", sch.value("at", 0.0)) +
-             Fmt(" and waited %.1f s", sch["waited-s"].get<double>()) + " for " +
+    waits += "<li>" + HtmlEscape(step + op.f) + FormatDouble(" was due at %.1f s", sch.value("at", 0.0)) +
+             FormatDouble(" and waited %.1f s", sch["waited-s"].get<double>()) + " for " +
              HtmlEscape(sch.value("waited-for", std::string("the previous fault op"))) + " to finish</li>\n";
   }
   if (!waits.empty()) h += "<p>Scheduled fault ops that waited for the previous one:</p><ul>" + waits + "</ul>\n";
@@ -422,9 +420,9 @@ std::string RenderReport(const ReportInput& in) {
   std::vector<FaultInterval> faults = FaultIntervals(history);
   const json availability = checkers.contains("availability") ? checkers["availability"] : json();
 
-  std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>faultline: " +
-                  HtmlEscape(name) + " " + word + "</title>" + ErrorCatcherScript() + "<style>" + kStyle +
-                  TxnAnomaliesStyle() + SetSectionStyle() + "</style></head><body>\n";
+  std::string h = "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>faultline: " + HtmlEscape(name) +
+                  " " + word + "</title>" + ErrorCatcherScript() + "<style>" + kReportStyle + TxnAnomaliesStyle() +
+                  SetSectionStyle() + "</style></head><body>\n";
   h += "<h1>faultline run: " + HtmlEscape(name) + "</h1>\n";
   h += "<div class=verdict style=\"background:" + std::string(VerdictColour(word)) + "\">Verdict: <b>" +
        word + "</b>";
@@ -453,9 +451,10 @@ std::string RenderReport(const ReportInput& in) {
   if (in.test.is_object() && in.test.contains("seed")) fact("seed", HtmlEscape(in.test["seed"].dump()));
   std::string started = RunStartTime(in.run_dir);
   if (!started.empty()) fact("started", started);
-  fact("duration", Fmt("%.1f s", duration));
-  fact("client ops", std::to_string(client_ops) + " completed" +
-                         (duration > 0 ? Fmt(", %.0f ops/s", static_cast<double>(client_ops) / duration) : ""));
+  fact("duration", FormatDouble("%.1f s", duration));
+  fact("client ops",
+       std::to_string(client_ops) + " completed" +
+           (duration > 0 ? FormatDouble(", %.0f ops/s", static_cast<double>(client_ops) / duration) : ""));
   if (availability.is_object() && availability.contains("availability")) {
     fact("availability", Percent(availability["availability"]) + " of ops, " +
                              Percent(availability.value("time_availability", json())) + " by time");
@@ -503,7 +502,7 @@ std::string RenderReport(const ReportInput& in) {
           std::string indices;
           for (int64_t i : cx.indices) indices += (indices.empty() ? "" : ",") + std::to_string(i);
           h += "<p><button type=button id=fl-cx-show data-indices=\"" + indices + "\" data-from=\"" +
-               Fmt("%.6f", cx.from_s) + "\" data-to=\"" + Fmt("%.6f", cx.to_s) +
+               FormatDouble("%.6f", cx.from_s) + "\" data-to=\"" + FormatDouble("%.6f", cx.to_s) +
                "\">show the window on the timeline</button> <span class=caption>(or click an op in the "
                "diagram)</span></p>\n";
         }

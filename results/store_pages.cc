@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
-#include <fstream>
 
 #include "harness/core/bounded_json.h"
+#include "harness/core/format_double.h"
 #include "harness/core/html_escape.h"
 #include "harness/core/url_encode.h"
 #include "results/run_status.h"
@@ -35,18 +36,13 @@ const char* StateColour(const std::string& s) {
   return "#EEEEEE";
 }
 
-std::string Fmt(const char* fmt, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, fmt, v);
-  return buf;
-}
-
 std::string Num(const json& e, const char* k, const char* fmt) {
-  return e.is_object() && e.contains(k) && e[k].is_number() ? Fmt(fmt, e[k].get<double>()) : "&ndash;";
+  return e.is_object() && e.contains(k) && e[k].is_number() ? FormatDouble(fmt, e[k].get<double>()) : "&ndash;";
 }
 
 std::string Pct(const json& e, const char* k) {
-  return e.is_object() && e.contains(k) && e[k].is_number() ? Fmt("%.1f%%", e[k].get<double>() * 100) : "&ndash;";
+  return e.is_object() && e.contains(k) && e[k].is_number() ? FormatDouble("%.1f%%", e[k].get<double>() * 100)
+                                                            : "&ndash;";
 }
 
 std::string Str(const json& e, const char* k) {
@@ -73,7 +69,7 @@ std::string TestOf(const json& e) {
   return r.substr(0, r.find('/'));
 }
 
-constexpr const char* kStyle = R"(
+constexpr const char* kStorePageStyle = R"(
 body{font-family:sans-serif;margin:1.2em auto;max-width:1200px;padding:0 1em;color:#222}
 h1{font-size:1.4em} h2{font-size:1.1em;margin:1.4em 0 .3em}
 table{border-collapse:collapse} td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left;font-size:.92em}
@@ -85,7 +81,7 @@ form{margin:.6em 0} #live{background:#f3fff5;border:1px solid #9c9;padding:.5em 
 
 std::string Head(const std::string& title) {
   return "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8><title>" + HtmlEscape(title) + "</title>" +
-         ErrorCatcherScript() + "<style>" + kStyle + "</style></head><body>\n";
+         ErrorCatcherScript() + "<style>" + kStorePageStyle + "</style></head><body>\n";
 }
 
 }  // namespace
@@ -319,7 +315,7 @@ std::string RunPage(const std::string& store_root, const std::string& key, const
     std::string t = "<table>";
     for (const auto& [rel, size] : v) {
       t += "<tr><td><a href=\"/files/" + UrlPath(key + "/" + rel) + "\">" + HtmlEscape(rel) + "</a></td><td>" +
-           Fmt("%.0f", static_cast<double>(size)) + " bytes</td></tr>";
+           FormatDouble("%.0f", static_cast<double>(size)) + " bytes</td></tr>";
     }
     return t + "</table>\n";
   };

@@ -27,7 +27,7 @@ Result<Target> MakeEtcdTarget(const TargetOptions& options) {
   return t;
 }
 
-Registrar<TargetFactory> reg("etcd",
+Registrar<TargetFactory> kEtcdTarget("etcd",
                              "etcd 3.4 (Debian's etcd-server) deployed as a cluster on the nodes; "
                              "register, list-append and rw-register workloads",
                              &MakeEtcdTarget);

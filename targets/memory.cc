@@ -216,7 +216,7 @@ Result<Target> MakeMemoryTarget(const TargetOptions& options) {
   return t;
 }
 
-Registrar<TargetFactory> reg("memory",
+Registrar<TargetFactory> kMemoryTarget("memory",
                              "in-process linearizable store for self-tests (stale-reads=true breaks it)",
                              &MakeMemoryTarget);
 

@@ -25,7 +25,7 @@ Result<Target> MakeRingstoreTarget(const TargetOptions& options) {
   return t;
 }
 
-Registrar<TargetFactory> reg("ringstore",
+Registrar<TargetFactory> kRingstoreTarget("ringstore",
                              "the bundled store (consistent-hash ring + Paxos) deployed on the nodes; "
                              "mode=paxos|lww|eventual",
                              &MakeRingstoreTarget);

@@ -28,6 +28,23 @@ inline std::string TempDir(const std::string& tag) {
   return made ? std::string(made) : "";
 }
 
+// TempDir(tag) made at construction and removed with everything in it at
+// destruction, for tests that want a fresh directory per scope.
+class ScopedTempDir {
+ public:
+  explicit ScopedTempDir(const std::string& tag) : path_(TempDir(tag)) {}
+  ~ScopedTempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  ScopedTempDir(const ScopedTempDir&) = delete;
+  ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 inline bool HasSubstr(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;
 }

@@ -93,7 +93,7 @@ Result<std::unique_ptr<Workload>> MakeBank(const WorkloadOptions& options) {
   return std::unique_ptr<Workload>(new BankWorkload(*o));
 }
 
-Registrar<WorkloadFactory> reg("bank",
+Registrar<WorkloadFactory> kBankWorkload("bank",
                                "Jepsen's bank: transfers between accounts in txns + reads of all balances; "
                                "every read's total must be the initial total, no balance negative",
                                &MakeBank);

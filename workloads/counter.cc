@@ -24,7 +24,7 @@
 namespace faultline {
 namespace {
 
-constexpr char kName[] = "counter";
+constexpr char kCounterName[] = "counter";
 
 class CounterWorkload : public Workload {
  public:
@@ -65,18 +65,18 @@ class CounterWorkload : public Workload {
 };
 
 Result<std::unique_ptr<Workload>> MakeCounter(const WorkloadOptions& options) {
-  Status s = CheckWorkloadOptionKeys(kName, options, {"max-delta", "read-fraction", "keys"});
+  Status s = CheckWorkloadOptionKeys(kCounterName, options, {"max-delta", "read-fraction", "keys"});
   if (!s.ok()) return s;
-  auto max = WorkloadIntOption(kName, options, "max-delta", 5, 1, 1000000);
+  auto max = WorkloadIntOption(kCounterName, options, "max-delta", 5, 1, 1000000);
   if (!max.ok()) return max.status();
-  auto reads = WorkloadIntOption(kName, options, "read-fraction", 25, 0, 100);
+  auto reads = WorkloadIntOption(kCounterName, options, "read-fraction", 25, 0, 100);
   if (!reads.ok()) return reads.status();
-  auto keys = WorkloadIntOption(kName, options, "keys", 1, 1, 1000);
+  auto keys = WorkloadIntOption(kCounterName, options, "keys", 1, 1, 1000);
   if (!keys.ok()) return keys.status();
   return std::unique_ptr<Workload>(new CounterWorkload(*max, *reads, *keys));
 }
 
-Registrar<WorkloadFactory> reg(kName, "positive increments + reads; reads within [acked, attempted]",
+Registrar<WorkloadFactory> kCounterWorkload(kCounterName, "positive increments + reads; reads within [acked, attempted]",
                                &MakeCounter);
 
 }  // namespace

@@ -12,7 +12,7 @@ Result<std::unique_ptr<Workload>> MakeListAppend(const WorkloadOptions& options)
   return MakeTxnWorkload({"list-append", "append", &MakeListAppendChecker}, options);
 }
 
-Registrar<WorkloadFactory> reg("list-append",
+Registrar<WorkloadFactory> kListAppendWorkload("list-append",
                                "Elle's list-append txns (appends + reads of lists); isolation anomalies by "
                                "consistency model",
                                &MakeListAppend);

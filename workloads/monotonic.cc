@@ -135,7 +135,7 @@ Result<std::unique_ptr<Workload>> MakeMonotonic(const WorkloadOptions& options) 
   return std::unique_ptr<Workload>(new MonotonicWorkload(*keys, *reads));
 }
 
-Registrar<WorkloadFactory> reg(kName, "growing counters; no read may go backwards (worked example)",
+Registrar<WorkloadFactory> kMonotonicWorkload(kName, "growing counters; no read may go backwards (worked example)",
                                &MakeMonotonic);
 
 }  // namespace

@@ -24,7 +24,7 @@
 namespace faultline {
 namespace {
 
-constexpr char kName[] = "register";
+constexpr char kRegisterName[] = "register";
 
 class RegisterWorkload : public Workload {
  public:
@@ -70,18 +70,18 @@ class RegisterWorkload : public Workload {
 };
 
 Result<std::unique_ptr<Workload>> MakeRegister(const WorkloadOptions& options) {
-  Status s = CheckWorkloadOptionKeys(kName, options, {"keys", "per-key-limit", "values"});
+  Status s = CheckWorkloadOptionKeys(kRegisterName, options, {"keys", "per-key-limit", "values"});
   if (!s.ok()) return s;
-  auto keys = WorkloadIntOption(kName, options, "keys", 4, 1, 100000);
+  auto keys = WorkloadIntOption(kRegisterName, options, "keys", 4, 1, 100000);
   if (!keys.ok()) return keys.status();
-  auto limit = WorkloadIntOption(kName, options, "per-key-limit", 100, 1, 1000000000);
+  auto limit = WorkloadIntOption(kRegisterName, options, "per-key-limit", 100, 1, 1000000000);
   if (!limit.ok()) return limit.status();
-  auto values = WorkloadIntOption(kName, options, "values", 5, 1, 1000000);
+  auto values = WorkloadIntOption(kRegisterName, options, "values", 5, 1, 1000000);
   if (!values.ok()) return values.status();
   return std::unique_ptr<Workload>(new RegisterWorkload(*keys, *limit, *values));
 }
 
-Registrar<WorkloadFactory> reg(kName, "independent read/write/cas registers, linearizable per key",
+Registrar<WorkloadFactory> kRegisterWorkload(kRegisterName, "independent read/write/cas registers, linearizable per key",
                                &MakeRegister);
 
 }  // namespace

@@ -13,7 +13,7 @@ Result<std::unique_ptr<Workload>> MakeRwRegister(const WorkloadOptions& options)
   return MakeTxnWorkload({"rw-register", "w", &MakeRwRegisterChecker, /*default_max_writes_per_key=*/4}, options);
 }
 
-Registrar<WorkloadFactory> reg("rw-register",
+Registrar<WorkloadFactory> kRwRegisterWorkload("rw-register",
                                "Elle's rw-register txns (writes + reads of registers); isolation anomalies "
                                "by consistency model",
                                &MakeRwRegister);

@@ -28,7 +28,7 @@
 namespace faultline {
 namespace {
 
-constexpr char kName[] = "set";
+constexpr char kSetName[] = "set";
 
 class SetWorkload : public Workload {
  public:
@@ -71,18 +71,18 @@ class SetWorkload : public Workload {
 };
 
 Result<std::unique_ptr<Workload>> MakeSet(const WorkloadOptions& options) {
-  Status s = CheckWorkloadOptionKeys(kName, options, {"linearizable", "read-fraction", "keys"});
+  Status s = CheckWorkloadOptionKeys(kSetName, options, {"linearizable", "read-fraction", "keys"});
   if (!s.ok()) return s;
-  auto lin = WorkloadBoolOption(kName, options, "linearizable", false);
+  auto lin = WorkloadBoolOption(kSetName, options, "linearizable", false);
   if (!lin.ok()) return lin.status();
-  auto reads = WorkloadIntOption(kName, options, "read-fraction", 10, 0, 100);
+  auto reads = WorkloadIntOption(kSetName, options, "read-fraction", 10, 0, 100);
   if (!reads.ok()) return reads.status();
-  auto keys = WorkloadIntOption(kName, options, "keys", 1, 1, 1000);
+  auto keys = WorkloadIntOption(kSetName, options, "keys", 1, 1, 1000);
   if (!keys.ok()) return keys.status();
   return std::unique_ptr<Workload>(new SetWorkload(*lin, *reads, *keys));
 }
 
-Registrar<WorkloadFactory> reg(kName, "unique adds to a set + reads; lost/unexpected/stale elements",
+Registrar<WorkloadFactory> kSetWorkload(kSetName, "unique adds to a set + reads; lost/unexpected/stale elements",
                                &MakeSet);
 
 }  // namespace

@@ -25,7 +25,7 @@ int RunAnalyze(const std::vector<std::string>& args) {
   return AnalyzeRun(dir, store);
 }
 
-Registrar<CommandFn> reg("analyze", "re-check a stored run (RUN_DIR or latest)", &RunAnalyze);
+Registrar<CommandFn> kAnalyzeCommand("analyze", "re-check a stored run (RUN_DIR or latest)", &RunAnalyze);
 
 }  // namespace
 }  // namespace faultline

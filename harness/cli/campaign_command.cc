@@ -87,7 +87,7 @@ int RunCampaignCommand(const std::vector<std::string>& args) {
   return outcome->exit_code;
 }
 
-Registrar<CommandFn> reg("campaign", "run a matrix of tests (targets x workloads x faults x seeds), resumable",
+Registrar<CommandFn> kCampaignCommand("campaign", "run a matrix of tests (targets x workloads x faults x seeds), resumable",
                          &RunCampaignCommand);
 
 }  // namespace

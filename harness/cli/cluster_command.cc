@@ -143,7 +143,7 @@ int RunDown(const std::vector<std::string>& args) {
   return kExitValid;
 }
 
-int RunStatus(const std::vector<std::string>& args) {
+int RunClusterStatus(const std::vector<std::string>& args) {
   LocalClusterSpec spec;
   Flags flags("cluster status");
   AddClusterNameFlags(flags, &spec);
@@ -240,10 +240,10 @@ static Registrar<ClusterSubcommand> down_reg(
     "down", "remove everything the cluster made (idempotent)", ClusterSubcommand{&RunDown});
 static Registrar<ClusterSubcommand> status_reg(
     "status", "show each node, its address and whether its sshd answers",
-    ClusterSubcommand{&RunStatus});
+    ClusterSubcommand{&RunClusterStatus});
 // More subcommands (e.g. `heal`) register from their own files.
 
-static Registrar<CommandFn> reg("cluster", "local cluster of namespace nodes: up, down, status, ...",
+static Registrar<CommandFn> kClusterCommand("cluster", "local cluster of namespace nodes: up, down, status, ...",
                                 &RunCluster);
 
 }  // namespace

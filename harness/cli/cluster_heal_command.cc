@@ -54,7 +54,7 @@ int RunHeal(const std::vector<std::string>& args) {
   return all_ok ? kExitValid : kExitInfra;
 }
 
-static Registrar<ClusterSubcommand> reg(
+static Registrar<ClusterSubcommand> kClusterHealSubcommand(
     "heal",
     "undo faults left on the nodes: flush FAULTLINE chains, remove netem, reset clock offsets, "
     "resume paused stores",

@@ -218,7 +218,7 @@ void PrintRecord(const std::string& what, const LedgerRun& run) {
   }
 }
 
-int RunStatus(const std::vector<std::string>& args) {
+int RunFaultStatus(const std::vector<std::string>& args) {
   Invocation in("status");
   ManualFaultContext& ctx = in.ctx;
   int rc = in.Prepare(args, "status", 0);
@@ -263,7 +263,7 @@ int RunFault(const std::vector<std::string>& args) {
   static const std::map<std::string, std::pair<CommandFn, const char*>> subs = {
       {"start", {&RunStart, "start a fault: partition, packet, clock, kill, pause"}},
       {"stop", {&RunStop, "stop the faults started by hand (one KIND, or all)"}},
-      {"status", {&RunStatus, "what is active: the fault ledger and what each node shows"}},
+      {"status", {&RunFaultStatus, "what is active: the fault ledger and what each node shows"}},
       {"kill", {&RunKill, "kill the store on the given nodes (fault start kill --on ...)"}},
       {"pause", {&RunPause, "pause (SIGSTOP) the store on the given nodes"}},
   };
@@ -279,7 +279,7 @@ int RunFault(const std::vector<std::string>& args) {
   return it->second.first(std::vector<std::string>(args.begin() + 1, args.end()));
 }
 
-Registrar<CommandFn> reg("fault", "faults by hand on a running cluster: start, stop, status, kill, pause",
+Registrar<CommandFn> kFaultCommand("fault", "faults by hand on a running cluster: start, stop, status, kill, pause",
                          &RunFault);
 
 }  // namespace

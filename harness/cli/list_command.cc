@@ -99,7 +99,7 @@ int RunList(const std::vector<std::string>& args) {
   return kExitValid;
 }
 
-Registrar<CommandFn> reg("list", "list commands, targets, workloads, nemeses, models", &RunList);
+Registrar<CommandFn> kListCommand("list", "list commands, targets, workloads, nemeses, models", &RunList);
 
 }  // namespace
 }  // namespace faultline

@@ -53,7 +53,7 @@ int RunServe(const std::vector<std::string>& args) {
   return kExitValid;
 }
 
-Registrar<CommandFn> reg("serve", "browse the results store in a web browser", &RunServe);
+Registrar<CommandFn> kServeCommand("serve", "browse the results store in a web browser", &RunServe);
 
 }  // namespace
 }  // namespace faultline

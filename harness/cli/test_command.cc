@@ -56,7 +56,7 @@ int RunTestCommand(const std::vector<std::string>& args) {
   return worst;
 }
 
-Registrar<CommandFn> reg("test", "run a test: deploy, drive a workload with faults, check",
+Registrar<CommandFn> kTestCommand("test", "run a test: deploy, drive a workload with faults, check",
                          &RunTestCommand);
 
 }  // namespace

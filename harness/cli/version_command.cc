@@ -22,7 +22,7 @@ int RunVersion(const std::vector<std::string>& args) {
   return kExitValid;
 }
 
-Registrar<CommandFn> reg("version", "print this build's version", &RunVersion);
+Registrar<CommandFn> kVersionCommand("version", "print this build's version", &RunVersion);
 
 }  // namespace
 }  // namespace faultline

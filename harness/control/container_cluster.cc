@@ -12,6 +12,7 @@
 #include "harness/control/container_remote.h"
 #include "harness/control/node_image.h"
 #include "harness/control/subprocess.h"
+#include "harness/core/text_lines.h"
 
 namespace faultline {
 
@@ -34,12 +35,6 @@ bool InPath(const std::string& program) {
     if (!dir.empty() && access((dir + "/" + program).c_str(), X_OK) == 0) return true;
   }
   return false;
-}
-
-std::string LastLine(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  auto nl = text.rfind('\n');
-  return nl == std::string::npos ? text : text.substr(nl + 1);
 }
 
 // The host's hard limit for `resource`, capped at `cap`: a container may not

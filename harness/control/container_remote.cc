@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harness/control/subprocess.h"
+#include "harness/core/text_lines.h"
 
 namespace faultline {
 
@@ -16,18 +17,6 @@ namespace fs = std::filesystem;
 namespace {
 
 bool IsKubectl(const ContainerOptions& o) { return o.transport == ContainerTransport::kKubectl; }
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  size_t start = s.find_first_not_of(" \n");
-  return start == std::string::npos ? "" : s.substr(start);
-}
-
-std::string LastLine(const std::string& text) {
-  std::string t = Trim(text);
-  auto nl = t.rfind('\n');
-  return nl == std::string::npos ? t : t.substr(nl + 1);
-}
 
 // kubectl exec reports the command's own non-zero exit on stderr as its last
 // line; it is kubectl's, not the command's, so it is removed from `err`.
@@ -302,7 +291,7 @@ Status ContainerRemote::Download(const std::string& remote_path, const std::stri
                        ShellQuote(remote_path) + " ]; then echo file; else echo none; fi",
                    "", std::chrono::seconds(30));
   if (!kind.ok()) return kind.status();
-  std::string what = Trim(kind->out);
+  std::string what = LastLine(kind->out);
   if (what == "none") {
     return Status::Error(options_.node + ": download: " + remote_path + ": no such file or directory");
   }

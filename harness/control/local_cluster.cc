@@ -19,6 +19,7 @@
 
 #include "harness/control/process_tree.h"
 #include "harness/core/bounded_json.h"
+#include "harness/core/text_lines.h"
 
 namespace faultline {
 
@@ -88,11 +89,6 @@ bool Overlaps(const Subnet& a, const Subnet& b) {
   return (a.base & mask) == (b.base & mask);
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 Status WriteFile(const std::string& path, const std::string& content, fs::perms perms) {
   std::ofstream out(path, std::ios::trunc);
   out << content;
@@ -108,16 +104,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string Tail(const std::string& text, size_t lines) {
-  size_t pos = text.size();
-  for (size_t n = 0; n <= lines && pos > 0;) {
-    pos = text.rfind('\n', pos - 1);
-    if (pos == std::string::npos) return text;
-    if (++n > lines) break;
-  }
-  return text.substr(pos + 1);
 }
 
 // Interfaces on the host and their IPv4 networks: "eth0" -> 172.17.0.2/16.
@@ -176,7 +162,7 @@ bool IsNodeNetns(const std::string& netns, const std::string& cluster) {
 }
 
 bool BridgeNetfilterOn() {
-  std::string v = Trim(ReadFile("/proc/sys/net/bridge/bridge-nf-call-iptables"));
+  std::string v = TrimTrailing(ReadFile("/proc/sys/net/bridge/bridge-nf-call-iptables"));
   return v == "1";
 }
 
@@ -434,7 +420,7 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
     std::snprintf(pw, sizeof pw, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
     auto hash = RunLocal({"openssl", "passwd", "-6", "-stdin"}, std::string(pw) + "\n");
     std::string host_shadow = ReadFile("/etc/shadow");
-    if (hash.ok() && hash->exit_code == 0 && Trim(hash->out).rfind("$6$", 0) == 0 &&
+    if (hash.ok() && hash->exit_code == 0 && TrimTrailing(hash->out).rfind("$6$", 0) == 0 &&
         !host_shadow.empty()) {
       std::istringstream lines(host_shadow);
       std::string line;
@@ -442,7 +428,7 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
       while (std::getline(lines, line)) {
         if (line.rfind("root:", 0) == 0) {
           auto second = line.find(':', 5);
-          line = "root:" + Trim(hash->out) + (second == std::string::npos ? "" : line.substr(second));
+          line = "root:" + TrimTrailing(hash->out) + (second == std::string::npos ? "" : line.substr(second));
           root_seen = true;
         }
         shadow += line + "\n";
@@ -587,7 +573,7 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
     }
     if (n.sshd.start_time == 0) {
       return fail(Status::Error(n.name + ": the node's sshd did not start: " +
-                                Trim(Tail(ReadFile(nd + "/sshd.log"), 5))));
+                                LastLines(ReadFile(nd + "/sshd.log"), 5)));
     }
   }
   // Recorded now, so `cluster down` finds the pids even if we fail below.
@@ -605,7 +591,7 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (!up) {
-      std::string log = Trim(Tail(ReadFile(dir + "/nodes/" + n.name + "/sshd.log"), 5));
+      std::string log = LastLines(ReadFile(dir + "/nodes/" + n.name + "/sshd.log"), 5);
       return fail(Status::Error(n.name + ": sshd on " + n.address + ":22 does not answer" +
                                 (log.empty() ? "" : ": " + log)));
     }

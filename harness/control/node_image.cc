@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "harness/control/subprocess.h"
+#include "harness/core/text_lines.h"
 
 namespace faultline {
 
@@ -34,19 +35,9 @@ uint64_t Fnv1a(const std::string& text) {
   return h;
 }
 
-std::string Tail(const std::string& text, size_t lines) {
-  size_t pos = text.size();
-  while (pos > 0 && (text[pos - 1] == '\n')) --pos;
-  size_t end = pos;
-  for (size_t n = 0; n < lines && pos > 0; ++n) {
-    auto nl = text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) {
-      pos = 0;
-      break;
-    }
-    pos = nl;
-  }
-  std::string t = text.substr(pos, end - pos);
+// The last `lines` lines of a log on one line, for a one-line error.
+std::string TailOnOneLine(const std::string& text, size_t lines) {
+  std::string t = LastLines(text, lines);
   for (auto& c : t) {
     if (c == '\n') c = ' ';
   }
@@ -170,7 +161,7 @@ Result<NodeImageResult> EnsureNodeImage(const std::string& binary, const NodeIma
     ss << in.rdbuf();
     log = ss.str().empty() ? boot->err + boot->out : ss.str();
     return Status::Error("building the node image: debootstrap " + recipe.suite + " from " + recipe.mirror +
-                         " exited " + std::to_string(boot->exit_code) + ": " + Tail(log, 3));
+                         " exited " + std::to_string(boot->exit_code) + ": " + TailOnOneLine(log, 3));
   }
   UnmountUnder(rootfs);
   // Smaller image, nothing of the build host's apt state.

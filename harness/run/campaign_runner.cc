@@ -49,7 +49,7 @@ std::string SelfExe() {
 }
 
 // The last `n` lines of `text`, '|'-joined.
-std::string Tail(const std::string& text, int n) {
+std::string LastLinesJoined(const std::string& text, int n) {
   std::vector<std::string> lines;
   std::istringstream in(text);
   for (std::string l; std::getline(in, l);) {
@@ -130,7 +130,7 @@ void RecordOutcome(json& r, int exit_code, const std::string& log_text) {
   }
   if (exit_code == 4 || exit_code < 0 || (exit_code != 2 && results.is_null())) {
     r["status"] = "crashed";
-    r["log_tail"] = Tail(log_text, 8);
+    r["log_tail"] = LastLinesJoined(log_text, 8);
     return;
   }
   if (results.is_null()) {  // interrupted before checking (exit 2 without results)

@@ -39,7 +39,7 @@ namespace {
 // --target-spec, which ResolveSpec hands to MakeExternalTarget.
 Result<Target> NeedsSpecFile(const TargetOptions& options) { return MakeExternalTarget("", options); }
 
-Registrar<TargetFactory> reg("external",
+Registrar<TargetFactory> kExternalTarget("external",
                              "any store from a target spec (--target-spec FILE): shell commands on the "
                              "nodes + an adapter program speaking JSON lines",
                              &NeedsSpecFile);

@@ -17,6 +17,8 @@
 #include "tests/checkers/txn_history.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace list_append_test {
 namespace {
 
 using testing::GenerateListAppend;
@@ -441,4 +443,5 @@ TEST(ConsistencyModels, ParseAndJudge) {
 }
 
 }  // namespace
+}  // namespace list_append_test
 }  // namespace faultline

@@ -14,6 +14,8 @@
 #include "tests/checkers/txn_history.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace rw_register_test {
 namespace {
 
 // Hand-written histories (tests/checkers/txn_history.h).
@@ -280,4 +282,5 @@ TEST(RwRegister, SoundAgainstBruteForce) {
 }
 
 }  // namespace
+}  // namespace rw_register_test
 }  // namespace faultline

@@ -23,6 +23,8 @@
 #include "tests/test_files.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace external_target_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -166,4 +168,5 @@ TEST_F(ExternalTargetTest, CrashingAdaptersLeaveTheRunCompleteWithInfoOpsAndNoth
 }
 
 }  // namespace
+}  // namespace external_target_test
 }  // namespace faultline

@@ -18,6 +18,8 @@
 #include "tests/integration/scoped_cluster.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace nemesis_cluster_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -225,4 +227,5 @@ TEST_F(NemesisClusterTest, ClusterHealRemovesWhatACrashedRunLeft) {
 }
 
 }  // namespace
+}  // namespace nemesis_cluster_test
 }  // namespace faultline

@@ -31,6 +31,8 @@
 #include "tests/nemesis/local_shell_remote.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace nemesis_network_test {
 namespace {
 
 constexpr int kPort = 7411;
@@ -605,4 +607,5 @@ TEST_F(NetworkNemesisTest, ShaperJitterDuplicateReorderRateAndRelease) {
 }
 
 }  // namespace
+}  // namespace nemesis_network_test
 }  // namespace faultline

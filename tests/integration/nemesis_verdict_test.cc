@@ -21,6 +21,8 @@
 #include "tests/integration/scoped_cluster.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace nemesis_verdict_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -231,4 +233,5 @@ TEST_F(NemesisVerdictTest, EventualServesStaleReadsUnderPartition) {
 }
 
 }  // namespace
+}  // namespace nemesis_verdict_test
 }  // namespace faultline

@@ -19,6 +19,8 @@
 #include "tests/integration/scoped_cluster.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace ring_membership_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -136,4 +138,5 @@ TEST(RingMembershipClusterTest, ReplaceThenHealKeepsEveryValue) {
 }
 
 }  // namespace
+}  // namespace ring_membership_test
 }  // namespace faultline

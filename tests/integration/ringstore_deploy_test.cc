@@ -20,6 +20,8 @@
 #include "tests/test_files.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace ringstore_deploy_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -271,4 +273,5 @@ TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
 }
 
 }  // namespace
+}  // namespace ringstore_deploy_test
 }  // namespace faultline

@@ -17,6 +17,8 @@
 #include "tests/integration/scoped_cluster.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace txn_verdict_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -124,4 +126,5 @@ TEST_F(TxnVerdictTest, LwwListAppendIsInvalidUnderClockSkew) {
 }
 
 }  // namespace
+}  // namespace txn_verdict_test
 }  // namespace faultline

@@ -8,26 +8,11 @@
 #include <set>
 #include <thread>
 
+#include "tests/test_files.h"
+
 namespace faultline {
 namespace {
 namespace fs = std::filesystem;
-
-// A fresh directory under the test temp dir, removed at the end.
-class TempDir {
- public:
-  TempDir() {
-    path_ = ::testing::TempDir() + "/run_store_" + std::to_string(::getpid()) + "_" +
-            std::to_string(counter_++);
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::string path_;
-};
 
 void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
@@ -40,7 +25,7 @@ std::string OpLine(int index, const char* type, int process, const char* f) {
 }
 
 TEST(RunStoreTest, CreatesTimestampedRunDirAndLatestLinks) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   auto dir = CreateRunDir(store.path(), "memory-register");
   ASSERT_TRUE(dir.ok()) << dir.status().message();
   EXPECT_TRUE(fs::is_directory(*dir));
@@ -55,7 +40,7 @@ TEST(RunStoreTest, CreatesTimestampedRunDirAndLatestLinks) {
 }
 
 TEST(RunStoreTest, RunsInTheSameMillisecondGetUniqueSortedDirs) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   std::vector<std::string> dirs;
   for (int i = 0; i < 20; ++i) {
     auto d = CreateRunDir(store.path(), "t");
@@ -73,7 +58,7 @@ TEST(RunStoreTest, RunsInTheSameMillisecondGetUniqueSortedDirs) {
 }
 
 TEST(RunStoreTest, ConcurrentCreatesNeverCollide) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   std::vector<std::string> dirs(8);
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) {
@@ -90,7 +75,7 @@ TEST(RunStoreTest, ConcurrentCreatesNeverCollide) {
 }
 
 TEST(RunStoreTest, RejectsBadTestNamesAndUnwritableStores) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   for (const char* bad : {"", "a/b", ".hidden", "latest"}) {
     auto d = CreateRunDir(store.path(), bad);
     EXPECT_FALSE(d.ok()) << bad;
@@ -102,7 +87,7 @@ TEST(RunStoreTest, RejectsBadTestNamesAndUnwritableStores) {
 }
 
 TEST(RunStoreTest, WriteJsonFileIsAtomicAndReadable) {
-  TempDir dir;
+  ScopedTempDir dir("run-store");
   std::string path = dir.path() + "/results.json";
   ASSERT_TRUE(WriteJsonFile(path, {{"valid", true}}).ok());
   ASSERT_TRUE(WriteJsonFile(path, {{"valid", false}, {"n", 3}}).ok());
@@ -119,7 +104,7 @@ TEST(RunStoreTest, WriteJsonFileIsAtomicAndReadable) {
 }
 
 TEST(RunStoreTest, LoadRunLatestAndByDirectory) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   auto dir = CreateRunDir(store.path(), "t");
   ASSERT_TRUE(dir.ok());
   ASSERT_TRUE(WriteJsonFile(*dir + "/test.json", {{"name", "t"}, {"seed", 42}}).ok());
@@ -139,7 +124,7 @@ TEST(RunStoreTest, LoadRunLatestAndByDirectory) {
 }
 
 TEST(RunStoreTest, TruncatedFinalLineOfAKilledRunIsDroppedWithANote) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   auto dir = CreateRunDir(store.path(), "t");
   ASSERT_TRUE(dir.ok());
   ASSERT_TRUE(WriteJsonFile(*dir + "/test.json", {{"name", "t"}}).ok());
@@ -172,7 +157,7 @@ TEST(RunStoreTest, TruncatedFinalLineOfAKilledRunIsDroppedWithANote) {
 // A run whose controller died: crashed.json is loaded and said in a note;
 // a crashed.json that is not an object is ignored with a note naming it.
 TEST(RunStoreTest, CrashedRunIsLoadedWithItsCrashRecordAndANote) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   auto dir = CreateRunDir(store.path(), "t");
   ASSERT_TRUE(dir.ok());
   ASSERT_TRUE(WriteJsonFile(*dir + "/test.json", {{"name", "t"}}).ok());
@@ -202,7 +187,7 @@ TEST(RunStoreTest, CrashedRunIsLoadedWithItsCrashRecordAndANote) {
 }
 
 TEST(RunStoreTest, MalformedOrMissingFilesAreOneLineErrorsWithLocation) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   auto dir = CreateRunDir(store.path(), "t");
   ASSERT_TRUE(dir.ok());
   auto run = LoadRun(*dir, store.path());
@@ -227,7 +212,7 @@ TEST(RunStoreTest, MalformedOrMissingFilesAreOneLineErrorsWithLocation) {
   ASSERT_FALSE(run.ok());
   EXPECT_NE(run.status().message().find("history.jsonl:2:"), std::string::npos) << run.status().message();
 
-  TempDir empty_store;
+  ScopedTempDir empty_store("run-store");
   run = LoadRun("latest", empty_store.path());
   ASSERT_FALSE(run.ok());
   EXPECT_NE(run.status().message().find("no runs"), std::string::npos);
@@ -236,7 +221,7 @@ TEST(RunStoreTest, MalformedOrMissingFilesAreOneLineErrorsWithLocation) {
 // Hostile run files: nesting past the limit is a one-line error for test.json
 // (and the history), a note for results.json; never a crash.
 TEST(RunStoreTest, DeeplyNestedRunFilesAreErrorsNotCrashes) {
-  TempDir store;
+  ScopedTempDir store("run-store");
   auto dir = CreateRunDir(store.path(), "t");
   ASSERT_TRUE(dir.ok());
   std::string deep = std::string(200000, '[') + std::string(200000, ']');

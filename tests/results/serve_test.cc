@@ -30,6 +30,8 @@
 #include "tests/test_files.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace serve_test {
 namespace {
 namespace fs = std::filesystem;
 
@@ -442,4 +444,5 @@ TEST(ServeCommandTest, BindsLoopbackByDefaultAndStopsOnSigterm) {
 }
 
 }  // namespace
+}  // namespace serve_test
 }  // namespace faultline

@@ -18,6 +18,8 @@
 #include "tests/test_files.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace txn_cycles_browser_test {
 namespace {
 namespace fs = std::filesystem;
 
@@ -129,4 +131,5 @@ TEST_F(TxnCyclesBrowserTest, RunReportShowsTheSameFigures) {
 }
 
 }  // namespace
+}  // namespace txn_cycles_browser_test
 }  // namespace faultline

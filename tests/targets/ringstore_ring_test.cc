@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_files.h"
+
 #include "targets/ringstore/command.h"
 #include "targets/ringstore/config.h"
 #include "targets/ringstore/durable_log.h"
@@ -28,19 +30,6 @@ std::vector<std::string> Nodes(int n) {
   for (int i = 1; i <= n; ++i) out.push_back("n" + std::to_string(i));
   return out;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ringstore-unit-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 TEST(StableHashTest, PinnedValuesNeverChange) {
   // Placement must be identical in every build and every process.
@@ -251,7 +240,7 @@ TEST(ChangeTest, EveryOperation) {
 }
 
 TEST(ReplicaStoreTest, AcceptorRulesAndRecovery) {
-  TempDir dir;
+  ScopedTempDir dir("ringstore-unit");
   {
     auto store = ReplicaStore::Open(dir.path());
     ASSERT_TRUE(store.ok()) << store.status().message();
@@ -280,7 +269,7 @@ TEST(ReplicaStoreTest, AcceptorRulesAndRecovery) {
 }
 
 TEST(ReplicaStoreTest, TornTailIsCutAndEarlierRecordsSurvive) {
-  TempDir dir;
+  ScopedTempDir dir("ringstore-unit");
   {
     auto store = ReplicaStore::Open(dir.path());
     ASSERT_TRUE(store.ok());
@@ -312,7 +301,7 @@ TEST(ReplicaStoreTest, TornTailIsCutAndEarlierRecordsSurvive) {
 // the acknowledged records from there on as a torn tail would.
 TEST(ReplicaStoreTest, CorruptLogBeforeItsTailRefusesToOpen) {
   for (const char* where : {"middle", "last record", "length"}) {
-    TempDir dir;
+    ScopedTempDir dir("ringstore-unit");
     {
       auto store = ReplicaStore::Open(dir.path());
       ASSERT_TRUE(store.ok());
@@ -347,7 +336,7 @@ TEST(ReplicaStoreTest, CorruptLogBeforeItsTailRefusesToOpen) {
 // torn tail; an empty record followed by other bytes is corruption.
 TEST(ReplicaStoreTest, ZerosToTheEndAreATornTailGarbageAfterThemIsNot) {
   for (bool garbage_after : {false, true}) {
-    TempDir dir;
+    ScopedTempDir dir("ringstore-unit");
     {
       auto store = ReplicaStore::Open(dir.path());
       ASSERT_TRUE(store.ok());
@@ -378,7 +367,7 @@ TEST(ReplicaStoreTest, ZerosToTheEndAreATornTailGarbageAfterThemIsNot) {
 // --fsync never: replies come without fdatasync (the data is in the page
 // cache only, and survives a restart of the process, not a power cut).
 TEST(ReplicaStoreTest, FsyncNeverRepliesWithoutSyncing) {
-  TempDir dir;
+  ScopedTempDir dir("ringstore-unit");
   {
     auto store = ReplicaStore::Open(dir.path(), 32ull << 20, false);
     ASSERT_TRUE(store.ok());
@@ -393,7 +382,7 @@ TEST(ReplicaStoreTest, FsyncNeverRepliesWithoutSyncing) {
 }
 
 TEST(ReplicaStoreTest, CompactionBoundsTheLogAndKeepsState) {
-  TempDir dir;
+  ScopedTempDir dir("ringstore-unit");
   const uint64_t kCompactAt = 16 * 1024;
   {
     auto store = ReplicaStore::Open(dir.path(), kCompactAt);

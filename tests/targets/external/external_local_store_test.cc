@@ -30,6 +30,8 @@
 #include "tests/test_files.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace external_local_store_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -264,4 +266,5 @@ TEST_F(ExternalLocalStoreTest, AFailingSetupPrintsItsCauseLastAndExits4) {
 }
 
 }  // namespace
+}  // namespace external_local_store_test
 }  // namespace faultline
