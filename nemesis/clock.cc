@@ -69,6 +69,10 @@ class ClockNemesis : public Nemesis {
         "on real nodes use --clock-strategy system");
   }
 
+  std::vector<NodeNeed> NodeNeeds() const override {
+    return {system_clock_ ? NodeNeed::kSystemClock : NodeNeed::kFaketime};
+  }
+
   Status Setup(const ClusterInfo& cluster, Db* db) override {
     std::lock_guard<std::mutex> lock(mu_);
     Status s = RequireRemotes(cluster, "clock");
