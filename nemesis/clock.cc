@@ -69,6 +69,10 @@ class ClockNemesis : public Nemesis {
         "on real nodes use --clock-strategy system");
   }
 
+  std::vector<NodeNeed> NodeNeeds() const override {
+    return {system_clock_ ? NodeNeed::kSystemClock : NodeNeed::kFaketime};
+  }
+
   Status Setup(const ClusterInfo& cluster, Db* db) override {
     std::lock_guard<std::mutex> lock(mu_);
     Status s = RequireRemotes(cluster, "clock");
@@ -291,7 +295,9 @@ class ClockNemesis : public Nemesis {
             ShellQuote(OffsetText(ms)) + " > " + ShellQuote(file + ".tmp") + " && mv -f " +
             ShellQuote(file + ".tmp") + " " + ShellQuote(file);
     }
-    auto r = ExecOrError(*n.remote, cmd, "", std::chrono::seconds(10));
+    // Not 10 s: one `podman exec` took longer than that at load 40, and this
+    // write is also the heal (offset 0), which must not give up early.
+    auto r = ExecOrError(*n.remote, cmd, "", std::chrono::seconds(30));
     if (!r.ok()) return r.status();
     std::lock_guard<std::mutex> lock(offsets_mu_);
     if (ms == 0) {

@@ -82,6 +82,12 @@ class DiskNemesis : public Nemesis {
     return CheckRolesAvailable(s_.targets, db, "disk: --fault-targets");
   }
 
+  // faultline-fs bind-mounts the data directory and mounts FUSE over it; the
+  // store is stopped and restarted around that by pid.
+  std::vector<NodeNeed> NodeNeeds() const override {
+    return {NodeNeed::kFuse, NodeNeed::kMount, NodeNeed::kSignals};
+  }
+
   Status Setup(const ClusterInfo& cluster, Db* db) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (Status s = CheckTarget(db); !s.ok()) return s;

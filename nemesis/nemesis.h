@@ -20,6 +20,7 @@
 #include "harness/core/registry.h"
 #include "harness/core/rng.h"
 #include "harness/core/status.h"
+#include "nemesis/node_needs.h"
 #include "targets/target.h"
 
 namespace faultline {
@@ -41,6 +42,10 @@ class Nemesis {
   // combination is refused as a bad spec (exit 3) instead of failing after
   // setup. Must not touch nodes. Default: OK.
   virtual Status CheckTarget(Db* db) { return Status::Ok(); }
+  // What this nemesis (with its options) needs of every node's OS; probed
+  // on the nodes before anything is deployed (CheckNodeNeeds), so a node
+  // that cannot take the fault refuses the run up front. Default: nothing.
+  virtual std::vector<NodeNeed> NodeNeeds() const { return {}; }
   // Performs `op` (op.f is one of the fault ops of Faults()). op.value is null
   // to let the nemesis choose (using `rng`), or an explicit argument. Returns
   // the completed op: type info, value = what was done; error set when the

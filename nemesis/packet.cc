@@ -75,6 +75,9 @@ class PacketNemesis : public Nemesis {
   std::string name() const override { return "packet"; }
   std::vector<FaultPair> Faults() const override { return {{"start-packet", "stop-packet"}}; }
 
+  // Loss is iptables rules; shaping by faultline-shaper queues through them too.
+  std::vector<NodeNeed> NodeNeeds() const override { return {NodeNeed::kIptables}; }
+
   Status Setup(const ClusterInfo& cluster, Db* db) override {
     std::lock_guard<std::mutex> lock(mu_);
     Status s = RequireRemotes(cluster, "packet");

@@ -40,6 +40,8 @@ class PartitionNemesis : public Nemesis {
     return Status::Ok();
   }
 
+  std::vector<NodeNeed> NodeNeeds() const override { return {NodeNeed::kIptables}; }
+
   Status Setup(const ClusterInfo& cluster, Db* db) override {
     std::lock_guard<std::mutex> lock(mu_);
     Status s = RequireRemotes(cluster, "partition");

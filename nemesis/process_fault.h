@@ -33,6 +33,8 @@ class ProcessFault : public Nemesis {
   }
   Status Setup(const ClusterInfo& cluster, Db* db) override;
   Status CheckTarget(Db* db) override;
+  // The Db signals its store by pid (SIGKILL, SIGSTOP/SIGCONT).
+  std::vector<NodeNeed> NodeNeeds() const override { return {NodeNeed::kSignals}; }
   Op Invoke(const Op& op, Rng& rng) override;
   Status Heal() override;
   // Marks start_value["nodes"] as faulted, so stop/Heal undo them there.

@@ -58,7 +58,9 @@ class EtcdDb final : public DaemonDb, public HasDataDir, public HasRoles {
   // healthy (which needs a quorum: Setup runs on all nodes at once).
   Status Setup(const ClusterInfo& cluster, const NodeInfo& node) override;
   // Restarts the member on its data dir (rejoins the cluster) and waits until
-  // its process is up and its client port answers.
+  // its process is up and its client port answers, or accepts a connection
+  // but holds the request (a member cut off from the quorum: etcd serves
+  // nothing before it can publish itself through raft).
   Status Start(const ClusterInfo& cluster, const NodeInfo& node) override;
   // kDataDir: etcd's --data-dir (its WAL and snapshots).
   std::string DataDir(const NodeInfo& node) override { return kDataDir; }

@@ -19,9 +19,11 @@ namespace {
 // `*refused` says whether an error refuses the request itself (an unknown
 // kind, bad options, a fault the target cannot take: exit 3) rather than
 // reports that the setup failed on this machine or the nodes (a missing
-// binary, an unreachable node: exit 4).
+// binary, an unreachable node: exit 4). With `probe`, a node that lacks
+// what the fault needs (node_needs.h) refuses it too, before Setup touches
+// the nodes; a stop does not probe (it must undo what is there).
 Result<std::unique_ptr<Nemesis>> SetUpNemesis(const ManualFaultContext& ctx, const std::string& kind,
-                                              bool* refused) {
+                                              bool* refused, bool probe) {
   *refused = true;
   const auto* entry = NemesisRegistry::Get().Find(kind);
   if (entry == nullptr) {
@@ -31,6 +33,9 @@ Result<std::unique_ptr<Nemesis>> SetUpNemesis(const ManualFaultContext& ctx, con
   auto nemesis = entry->factory(ctx.options);
   if (!nemesis.ok()) return nemesis.status();
   if (Status fits = (*nemesis)->CheckTarget(ctx.db); !fits.ok()) return fits;
+  if (probe) {
+    if (Status fits = CheckNodeNeeds(*ctx.cluster, {nemesis->get()}); !fits.ok()) return fits;
+  }
   *refused = false;
   if (Status s = (*nemesis)->Setup(*ctx.cluster, ctx.db); !s.ok()) return s;
   return std::move(*nemesis);
@@ -106,7 +111,7 @@ Result<Op> StartManualFault(const ManualFaultContext& ctx, const std::string& ki
     if (start_value.is_null()) start_value = json::object();
     start_value["kind"] = "bump";
   }
-  auto nemesis = SetUpNemesis(ctx, kind, refused);
+  auto nemesis = SetUpNemesis(ctx, kind, refused, /*probe=*/true);
   if (!nemesis.ok()) return nemesis.status();
   *refused = false;
   const std::string fault = FaultOf(**nemesis);
@@ -155,7 +160,7 @@ Result<std::vector<Op>> StopManualFaults(const ManualFaultContext& ctx, const st
     Op stop;
     stop.f = "stop-" + fault;
     bool refused = false;
-    auto nemesis = SetUpNemesis(ctx, fault, &refused);
+    auto nemesis = SetUpNemesis(ctx, fault, &refused, /*probe=*/false);
     if (!nemesis.ok()) {
       stop.error = nemesis.status().message();
       stops.push_back(stop);

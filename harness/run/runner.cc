@@ -19,6 +19,7 @@
 #include "harness/run/run_log.h"
 #include "harness/run/run_scopes.h"
 #include "harness/run/status_reporter.h"
+#include "nemesis/node_needs.h"
 #include "results/run_store.h"
 #include "results/runs_index.h"
 
@@ -98,6 +99,22 @@ Status CheckStoreDir(const std::string& store) {
   }
 }
 
+// Before the run exists: a node that cannot take one of the spec's faults
+// (no NET_ADMIN for iptables, no /dev/fuse, ...) refuses the run as a bad
+// spec, with no run directory left behind. Connects on its own, without
+// recording host keys (the run's own connection does); a node it cannot
+// reach is left for ConnectToNodes to report as an infrastructure error.
+Status ProbeNodeNeeds(const RunState& run) {
+  std::vector<Nemesis*> nemeses;
+  for (const auto& n : run.rs.nemeses) nemeses.push_back(n.get());
+  if (NeedsOf(nemeses).empty()) return Status::Ok();
+  auto remotes = ConnectNodes(Spec(run).nodes, "");
+  if (!remotes.ok()) return Status::Ok();
+  ClusterInfo cluster;
+  for (auto& r : *remotes) cluster.nodes.push_back(NodeInfo{r->node(), r->address(), r.get()});
+  return CheckNodeNeeds(cluster, nemeses);
+}
+
 // Step 1: resolve the spec, fix and print the seed, create the run directory
 // with test.json and faultline.log, open history.jsonl. Returns kExitValid
 // when the run may go on, else the exit code (3 bad spec, 4 infrastructure);
@@ -114,6 +131,7 @@ int PrepareRun(const TestSpec& spec_in, RunState* run, std::string* run_dir) {
   // line and no run directory behind (an unreachable node is found later).
   Status usable = CheckStoreDir(spec.store);
   if (usable.ok() && run->rs.target.needs_nodes) usable = CheckNodeOptions(spec.nodes);
+  if (usable.ok() && run->rs.target.needs_nodes) usable = ProbeNodeNeeds(*run);
   if (!usable.ok()) {
     std::fprintf(stderr, "faultline test: %s\n", usable.message().c_str());
     return kExitBadInput;

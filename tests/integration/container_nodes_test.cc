@@ -85,6 +85,17 @@ TEST(ContainerRemoteIntegrationTest, ExecCopyTimeoutThreadsAndErrorsOnPodman) {
   ASSERT_TRUE(remote.ok()) << remote.status().message();
   EXPECT_FALSE((*remote)->address().empty());  // learnt from `podman inspect`
 
+  // As root, commands enter the container directly (nsenter), with what
+  // `podman exec` gives: the same capabilities, environment, limits, user,
+  // hostname and working directory.
+  EXPECT_TRUE((*remote)->direct_exec());
+  const std::string what = "grep -E '^(CapBnd|CapEff|Uid)' /proc/self/status; env | grep -v '^HOSTNAME=' | sort; "
+                           "ulimit -n; ulimit -u; id -un; hostname; pwd";
+  auto direct = (*remote)->Exec(what);
+  auto exec = RunLocal({Podman(), "exec", name, "bash", "-c", what});
+  ASSERT_TRUE(direct.ok() && exec.ok());
+  EXPECT_EQ(direct->out, exec->out);
+
   // Exit code, stdout, stderr, stdin; quoting survives the container's shell.
   auto r = (*remote)->Exec("read line; echo \"got $line\"; echo 'it'\"'\"'s $HOME' >&2; exit 3", "hello\n");
   ASSERT_TRUE(r.ok()) << r.status().message();

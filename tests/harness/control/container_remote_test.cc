@@ -101,6 +101,36 @@ TEST(ContainerRemoteTest, CommandRunsUnderTimeoutAndQuotedOnce) {
   EXPECT_EQ(r->exit_code, 7);
 }
 
+// Direct exec gives the command what `podman exec` would: the init's
+// capability bounding set, limits and environment; a non-root init is not
+// entered.
+TEST(ContainerRemoteTest, DirectExecPrefixCopiesCapsLimitsAndEnvironment) {
+  const std::string dir = std::filesystem::temp_directory_path() / ("faultline-proc-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/status") << "Name:\tcatatonit\nUid:\t0\t0\t0\t0\nCapBnd:\t00000000800415fb\n";
+  std::ofstream(dir + "/limits") << "Limit                     Soft Limit           Hard Limit           Units\n"
+                                    "Max processes             4096                 8192                 processes\n"
+                                    "Max open files            1024                 unlimited            files\n";
+  {
+    std::ofstream env(dir + "/environ", std::ios::binary);
+    env << std::string("PATH=/usr/bin:/bin\0HOME=/root\0container=podman\0", 47);
+  }
+  auto argv = DirectExecPrefix(dir, "4242");
+  ASSERT_TRUE(argv.ok()) << argv.status().message();
+  EXPECT_EQ(*argv, (std::vector<std::string>{
+                       "/usr/bin/prlimit", "--nofile=1024:unlimited", "--nproc=4096:8192", "/usr/bin/nsenter", "-t",
+                       "4242", "-m", "-u", "-i", "-n", "-p", "-r", "-w", "--", "/usr/bin/setpriv", "--bounding-set",
+                       "-all,+chown,+dac_override,+fowner,+fsetid,+kill,+setgid,+setuid,+setpcap,"
+                       "+net_bind_service,+net_admin,+sys_chroot,+setfcap",
+                       "--", "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "HOME=/root", "container=podman"}));
+  std::ofstream(dir + "/status") << "Uid:\t1000\t1000\t1000\t1000\nCapBnd:\t0000000000000000\n";
+  auto user = DirectExecPrefix(dir, "4242");
+  ASSERT_FALSE(user.ok());
+  EXPECT_NE(user.status().message().find("does not run as root"), std::string::npos);
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(DirectExecPrefix(dir, "4242").ok());
+}
+
 TEST(ContainerRemoteTest, MissingRuntimeProgramIsOneLine) {
   ContainerOptions o;
   o.node = "n3";
