@@ -212,12 +212,12 @@ Status EtcdDb::WaitUp(Remote& remote, const NodeInfo& node, bool any_answer) {
 }
 
 Status EtcdDb::Setup(const ClusterInfo& cluster, const NodeInfo& node) {
-  if (!node.remote) return Status::Error(node.name + ": etcd needs a connected node (no remote)");
   nodes_seen_ = cluster.nodes.size();
   if (options_.initial_members > static_cast<int>(cluster.nodes.size())) {
     return Status::Error("target etcd: initial-members=" + std::to_string(options_.initial_members) +
                          " exceeds the cluster's " + std::to_string(cluster.nodes.size()) + " nodes");
   }
+  if (!node.remote) return Status::Error(node.name + ": etcd needs a connected node (no remote)");
   Remote& r = *node.remote;
   if (Status s = Teardown(cluster, node); !s.ok()) return s;
   // The node's own etcd when it has one (copied, so the pid check has one
@@ -387,8 +387,6 @@ Result<std::vector<std::string>> EtcdDb::Members(const ClusterInfo& cluster) {
 }
 
 Result<json> EtcdDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {
-  auto remote = RemoteOf(node);
-  if (!remote.ok()) return remote.status();
   auto list = MemberList(cluster);
   if (!list.ok()) return list.status();
   std::string id;
@@ -401,6 +399,8 @@ Result<json> EtcdDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {
       via.push_back(m.node);
     }
   }
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
   std::vector<EtcdMember> after = *list;
   if (id.empty()) {
     auto added = ClusterCall(cluster, via, "/v3/cluster/member/add",
@@ -435,8 +435,6 @@ Result<json> EtcdDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {
 }
 
 Result<json> EtcdDb::Leave(const ClusterInfo& cluster, const NodeInfo& node) {
-  auto remote = RemoteOf(node);
-  if (!remote.ok()) return remote.status();
   auto list = MemberList(cluster);
   if (!list.ok()) return list.status();
   std::string id;
@@ -453,6 +451,8 @@ Result<json> EtcdDb::Leave(const ClusterInfo& cluster, const NodeInfo& node) {
     return Status::Error("etcd leave: " + node.name + " would leave " + std::to_string(list->size() - 1) +
                          " members, fewer than a majority of the " + std::to_string(cluster.nodes.size()) + " nodes");
   }
+  auto remote = RemoteOf(node);
+  if (!remote.ok()) return remote.status();
   auto removed = ClusterCall(cluster, via, "/v3/cluster/member/remove", {{"ID", id}});
   if (!removed.ok()) return removed.status().Prefixed("etcd leave " + node.name);
   // etcd never lets a removed member's data serve again: wipe it, so a
