@@ -50,9 +50,17 @@ namespace {
 
 std::vector<std::string> NodesOf(const json& value) {
   std::vector<std::string> nodes;
-  if (value.is_object() && value.contains("nodes") && value["nodes"].is_array()) {
-    for (const json& n : value["nodes"]) {
-      if (n.is_string()) nodes.push_back(n.get<std::string>());
+  if (!value.is_object()) return nodes;
+  // A membership change names the nodes it touched as "left" and "joined"
+  // (histories written before its value also listed them as "nodes").
+  const bool named = value.contains("nodes") && value["nodes"].is_array();
+  for (const char* key : {"nodes", "left", "joined"}) {
+    if (named && std::string(key) != "nodes") break;
+    if (!value.contains(key) || !value[key].is_array()) continue;
+    for (const json& n : value[key]) {
+      if (n.is_string() && std::find(nodes.begin(), nodes.end(), n.get<std::string>()) == nodes.end()) {
+        nodes.push_back(n.get<std::string>());
+      }
     }
   }
   return nodes;

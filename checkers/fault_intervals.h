@@ -1,7 +1,8 @@
 // FaultIntervals: when each injected fault was active, read from the nemesis
 // ops of a history (CONTRACTS.md): f "start-X" opens fault X, the next
 // "stop-X" closes it; a nemesis "heal"/"heal-all" op closes every open fault.
-// A start op's completed value carries {"nodes": [affected nodes], ...}.
+// A start op's completed value carries {"nodes": [affected nodes], ...}; a
+// membership change without "nodes" counts its "left" and "joined" nodes.
 //
 // Nemesis ops may be recorded as invoke+completion or, Jepsen style, as two
 // `info` records of the same f; both are understood. A lone record counts as

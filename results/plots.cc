@@ -483,4 +483,121 @@ std::string BankTotalsPlot(const json& bank, const std::vector<FaultInterval>& f
   return svg;
 }
 
+namespace {
+
+std::vector<std::string> Strings(const json& v) {
+  std::vector<std::string> out;
+  if (!v.is_array()) return out;
+  for (const json& x : v) {
+    if (x.is_string()) out.push_back(x.get<std::string>());
+  }
+  return out;
+}
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+
+}  // namespace
+
+std::vector<MemberStep> MembershipSteps(const History& history) {
+  std::vector<MemberStep> steps;
+  for (const NemesisOp& nop : PairNemesisOps(history)) {
+    const Op& done = *nop.completion;
+    if (done.f != "start-membership" && done.f != "stop-membership") continue;
+    // Members unknown (the store did not answer after the change): no point.
+    if (!done.value.is_object() || !done.value.contains("members") || !done.value["members"].is_array()) continue;
+    MemberStep step;
+    step.t_s = static_cast<double>(done.time) / 1e9;
+    step.op = done.value.value("op", std::string());
+    step.left = Strings(done.value.value("left", json()));
+    step.joined = Strings(done.value.value("joined", json()));
+    step.members = Strings(done.value["members"]);
+    const json& results = done.value.value("results", json());
+    if (results.is_array()) {
+      for (const json& r : results) {
+        if (r.is_object() && r.contains("epoch") && !r["epoch"].is_null()) step.epoch = r["epoch"];
+      }
+    }
+    steps.push_back(std::move(step));
+  }
+  if (steps.empty()) return steps;
+  std::sort(steps.begin(), steps.end(), [](const MemberStep& a, const MemberStep& b) { return a.t_s < b.t_s; });
+  MemberStep before;
+  before.op = "before";
+  for (const auto& m : steps.front().members) {
+    if (std::find(steps.front().joined.begin(), steps.front().joined.end(), m) == steps.front().joined.end()) {
+      before.members.push_back(m);
+    }
+  }
+  for (const auto& m : steps.front().left) before.members.push_back(m);
+  std::sort(before.members.begin(), before.members.end());
+  steps.insert(steps.begin(), std::move(before));
+  return steps;
+}
+
+std::string MembershipPlot(const History& history, const std::vector<FaultInterval>& faults, double end_s) {
+  std::vector<MemberStep> steps = MembershipSteps(history);
+  if (steps.empty()) return "<p>No membership changes in this run.</p>";
+  Plot p;
+  p.height = 220;
+  p.x_max = std::max(p.x_max, end_s);
+  size_t most = 1;
+  for (const auto& st : steps) {
+    p.x_max = std::max(p.x_max, st.t_s);
+    most = std::max(most, st.members.size());
+  }
+  for (const auto& iv : faults) p.x_max = std::max(p.x_max, static_cast<double>(iv.end) / 1e9);
+  // Whole members only: 0 to one above the most, a tick at every count.
+  const double top = static_cast<double>(most + 1);
+  auto y = [&](double n) { return p.top + p.PlotH() * (1.0 - n / top); };
+  std::vector<std::pair<double, std::string>> ticks;
+  const double step = std::max(1.0, NiceStep(top, 5));
+  for (double k = 0; k <= top + 1e-9; k += step) ticks.emplace_back(k, Fmt("%g", k));
+  std::map<std::string, std::string> fault_colours;
+  std::string svg = "<svg viewBox=\"0 0 900 " + Fmt("%.0f", p.height) + "\" class=\"plot membership\">\n";
+  svg += FaultShading(p, faults, &fault_colours);
+  svg += YAxis(p, ticks, y, "members");
+  svg += XAxis(p);
+  const char* colour = kSeries[0];
+  std::vector<std::pair<double, double>> line;
+  double cur = static_cast<double>(steps.front().members.size());
+  line.emplace_back(p.X(0), y(cur));
+  std::string marks;
+  bool any_epoch = false;
+  for (size_t i = 1; i < steps.size(); ++i) {
+    const MemberStep& st = steps[i];
+    const double n = static_cast<double>(st.members.size());
+    line.emplace_back(p.X(st.t_s), y(cur));
+    line.emplace_back(p.X(st.t_s), y(n));
+    cur = n;
+    std::string what = st.op;
+    if (!st.left.empty()) what += ", left " + Joined(st.left);
+    if (!st.joined.empty()) what += ", joined " + Joined(st.joined);
+    marks += "<circle class=member-step cx=\"" + Fmt("%.1f", p.X(st.t_s)) + "\" cy=\"" + Fmt("%.1f", y(n)) +
+             "\" r=\"4\" fill=\"" + colour + "\"><title>" + Fmt("%.2f s: ", st.t_s) + HtmlEscape(what) + " &rarr; " +
+             std::to_string(st.members.size()) + " members (" + HtmlEscape(Joined(st.members)) + ")" +
+             (st.epoch.is_null() ? "" : ", epoch " + HtmlEscape(st.epoch.dump())) + "</title></circle>\n";
+    // The ring's epoch beside its step, where the store reports one.
+    if (!st.epoch.is_null()) {
+      any_epoch = true;
+      marks += "<text class=epoch x=\"" + Fmt("%.1f", p.X(st.t_s) + 3) + "\" y=\"" + Fmt("%.1f", y(n) - 6) +
+               "\" font-size=\"10\">e" + HtmlEscape(st.epoch.dump()) + "</text>\n";
+    }
+  }
+  line.emplace_back(p.X(p.x_max), y(cur));
+  svg += Polyline(line, colour, 2);
+  svg += marks;
+  std::vector<std::pair<std::string, std::string>> legend = {{"members", colour}};
+  for (const auto& [name, colour2] : fault_colours) legend.emplace_back(name, colour2);
+  svg += Legend(legend, p.left + 8, p.top + 12);
+  svg += "</svg>\n<p class=caption>the store's member count after each membership change (dots; hover for the "
+         "change and the members" +
+         std::string(any_epoch ? "; eN: the ring's epoch after it" : "") +
+         "), starting from the members before the first change.</p>";
+  return svg;
+}
+
 }  // namespace faultline

@@ -547,6 +547,10 @@ std::string RenderReport(const ReportInput& in) {
   h += "<h2>Timeline</h2>\n" + RenderTimeline(history, faults, threads);
   h += "<h2>Latency</h2>\n" + LatencyPlot(history, faults) + LatencyQuantilePlot(history, faults);
   h += "<h2>Throughput</h2>\n" + ThroughputPlot(history, faults);
+  // Only runs that changed membership get the section (most never do).
+  if (!MembershipSteps(history).empty()) {
+    h += "<h2 id=membership>Membership</h2>\n" + MembershipPlot(history, faults, static_cast<double>(last) / 1e9);
+  }
   h += "<h2>Availability</h2>\n" +
        AvailabilityPlot(availability.is_object() ? availability.value("by_time", json()) : json(), faults,
                         static_cast<double>(last) / 1e9) +

@@ -3,9 +3,9 @@
 // (EtcdClient) for the register workload and transactions (f "txn": the
 // list-append and rw-register workloads, multi-key, so fs has "txn" as well as
 // "txn-single"; etcd_txn.h). Options (--target-opt k=v):
-// client-port, peer-port, binary, start-timeout-ms, request-timeout-ms (see
-// etcd_db.h). Also the worked example of "testing a third-party store" in the
-// README.
+// client-port, peer-port, binary, start-timeout-ms, request-timeout-ms,
+// initial-members (see etcd_db.h). Also the worked example of "testing a
+// third-party store" in the README.
 #include <memory>
 
 #include "targets/etcd_client.h"

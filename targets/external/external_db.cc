@@ -1,6 +1,9 @@
 #include "targets/external/external_db.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <utility>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -144,6 +147,81 @@ class ExternalDbBase : public Db, public HasLogs {
     return Signal(node, "resume", "if running; then kill -CONT $p; fi\n");
   }
 
+  // The members command on the nodes in turn, until one exits 0 printing a
+  // JSON array of node names; those names, in cluster order.
+  Result<std::vector<std::string>> DoMembers(const ClusterInfo& cluster) {
+    remember(cluster);
+    std::string errors;
+    for (const NodeInfo& node : cluster.nodes) {
+      auto r = Run(cluster, node, "members", spec_.db.members, false, std::chrono::seconds(10));
+      if (!r.ok()) {
+        errors += (errors.empty() ? "" : "; ") + r.status().message();
+        continue;
+      }
+      json j = json::parse(r->out, nullptr, false);
+      std::vector<std::string> out;
+      bool ok = j.is_array();
+      for (const json& m : ok ? j : json::array()) {
+        ok = ok && m.is_string() &&
+             std::any_of(cluster.nodes.begin(), cluster.nodes.end(), [&](const NodeInfo& n) { return m == n.name; });
+      }
+      if (!ok) {
+        return Status::Error(node.name + ": " + spec_.name + " members printed " + OneLine(r->out, 200) +
+                             ", not a JSON array of node names");
+      }
+      for (const NodeInfo& n : cluster.nodes) {
+        if (std::find(j.begin(), j.end(), json(n.name)) != j.end()) out.push_back(n.name);
+      }
+      return out;
+    }
+    return Status::Error("members: " + errors);
+  }
+  // The first --target-opt initial-members=N nodes (the option the built-in
+  // targets take; the spec's setup reads it as FAULTLINE_OPT_INITIAL_MEMBERS).
+  std::vector<std::string> DoInitialMembers(const ClusterInfo& cluster) {
+    remember(cluster);
+    size_t n = cluster.nodes.size();
+    auto it = options_.find("initial-members");
+    if (it != options_.end()) n = std::min(n, static_cast<size_t>(std::max(0, std::atoi(it->second.c_str()))));
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n; ++i) out.push_back(cluster.nodes[i].name);
+    return out;
+  }
+  size_t DoMinMembers() const {
+    if (spec_.db.min_members > 0) return static_cast<size_t>(spec_.db.min_members);
+    return nodes_seen_ / 2 + 1;
+  }
+  // join on the node, then health as after a start. Refused when the
+  // members command says it is a member already.
+  Result<json> DoJoin(const ClusterInfo& cluster, const NodeInfo& node) {
+    auto members = DoMembers(cluster);
+    if (!members.ok()) return members.status();
+    if (std::find(members->begin(), members->end(), node.name) != members->end()) {
+      return Status::Error(spec_.name + " join: " + node.name + " is already a member");
+    }
+    auto r = Run(cluster, node, "join", spec_.db.join, spec_.db.faketime,
+                 Seconds(spec_.db.start_timeout_s) + std::chrono::minutes(1));
+    if (!r.ok()) return r.status().Prefixed(node.name);
+    if (Status s = WaitHealthy(cluster, node, "join"); !s.ok()) return s.Prefixed(node.name);
+    return Report(r->out);
+  }
+  // leave on the node; refused when it is not a member or fewer than
+  // MinMembers would remain.
+  Result<json> DoLeave(const ClusterInfo& cluster, const NodeInfo& node) {
+    auto members = DoMembers(cluster);
+    if (!members.ok()) return members.status();
+    if (std::find(members->begin(), members->end(), node.name) == members->end()) {
+      return Status::Error(spec_.name + " leave: " + node.name + " is not a member");
+    }
+    if (members->size() - 1 < DoMinMembers()) {
+      return Status::Error(spec_.name + " leave: " + node.name + " would leave " + std::to_string(members->size() - 1) +
+                           " members, fewer than " + std::to_string(DoMinMembers()));
+    }
+    auto r = Run(cluster, node, "leave", spec_.db.leave, false, std::chrono::minutes(2));
+    if (!r.ok()) return r.status().Prefixed(node.name);
+    return Report(r->out);
+  }
+
  private:
   // Runs `command` (the spec's db.<what>) on the node: stdout is returned,
   // a non-zero exit is an error "n2: mystore setup exited 1: <stderr tail>".
@@ -275,8 +353,19 @@ class ExternalDbBase : public Db, public HasLogs {
     return std::move(r->out);
   }
 
+  // A join's or leave's stdout: a JSON object is the store's report of the
+  // change; other output is kept as text.
+  static json Report(const std::string& out) {
+    json j = json::parse(out, nullptr, false);
+    if (j.is_object()) return j;
+    return out.empty() ? json::object() : json{{"output", OneLine(out, 300)}};
+  }
+  // MinMembers has no cluster to look at: the last one a call had.
+  void remember(const ClusterInfo& cluster) { nodes_seen_ = cluster.nodes.size(); }
+
   const ExternalSpec spec_;
   const TargetOptions options_;
+  std::atomic<size_t> nodes_seen_{0};
 };
 
 // Capability mix-ins (CRTP: D is the final class, an ExternalDbBase).
@@ -312,46 +401,53 @@ struct DataDirCap : HasDataDir {
   std::string DataDir(const NodeInfo& node) override { return static_cast<D*>(this)->SpecDataDir(); }
 };
 
-template <bool kKill, bool kPause, bool kClock, bool kRoles, bool kData>
-class ExternalDb final
-    : public ExternalDbBase,
-      public std::conditional_t<kKill, KillCap<ExternalDb<kKill, kPause, kClock, kRoles, kData>>, NoCapability<0>>,
-      public std::conditional_t<kPause, PauseCap<ExternalDb<kKill, kPause, kClock, kRoles, kData>>, NoCapability<1>>,
-      public std::conditional_t<kClock, ClockCap, NoCapability<2>>,
-      public std::conditional_t<kRoles, RolesCap<ExternalDb<kKill, kPause, kClock, kRoles, kData>>, NoCapability<3>>,
-      public std::conditional_t<kData, DataDirCap<ExternalDb<kKill, kPause, kClock, kRoles, kData>>,
-                                NoCapability<4>> {
+template <class D>
+struct MembersCap : Reconfigurable {
+  Result<std::vector<std::string>> Members(const ClusterInfo& c) override { return static_cast<D*>(this)->DoMembers(c); }
+  std::vector<std::string> InitialMembers(const ClusterInfo& c) override {
+    return static_cast<D*>(this)->DoInitialMembers(c);
+  }
+  size_t MinMembers() const override { return static_cast<const D*>(this)->DoMinMembers(); }
+  Result<json> Join(const ClusterInfo& c, const NodeInfo& n) override { return static_cast<D*>(this)->DoJoin(c, n); }
+  Result<json> Leave(const ClusterInfo& c, const NodeInfo& n) override { return static_cast<D*>(this)->DoLeave(c, n); }
+};
+
+// One bit per optional capability; ExternalDb<M> has exactly the mix-ins of
+// M's bits, so dynamic_cast finds only what the spec gives.
+enum CapabilityBit : unsigned { kKill = 1, kPause = 2, kClock = 4, kRoles = 8, kData = 16, kMembers = 32, kAllBits = 64 };
+
+template <unsigned M>
+class ExternalDb final : public ExternalDbBase,
+                         public std::conditional_t<(M & kKill) != 0, KillCap<ExternalDb<M>>, NoCapability<0>>,
+                         public std::conditional_t<(M & kPause) != 0, PauseCap<ExternalDb<M>>, NoCapability<1>>,
+                         public std::conditional_t<(M & kClock) != 0, ClockCap, NoCapability<2>>,
+                         public std::conditional_t<(M & kRoles) != 0, RolesCap<ExternalDb<M>>, NoCapability<3>>,
+                         public std::conditional_t<(M & kData) != 0, DataDirCap<ExternalDb<M>>, NoCapability<4>>,
+                         public std::conditional_t<(M & kMembers) != 0, MembersCap<ExternalDb<M>>, NoCapability<5>> {
  public:
   using ExternalDbBase::ExternalDbBase;
 };
 
-template <bool kKill, bool kPause, bool kClock, bool kRoles>
-std::unique_ptr<Db> WithDataDir(ExternalSpec spec, TargetOptions options) {
-  if (!spec.db.data_dir.empty())
-    return std::make_unique<ExternalDb<kKill, kPause, kClock, kRoles, true>>(std::move(spec), std::move(options));
-  return std::make_unique<ExternalDb<kKill, kPause, kClock, kRoles, false>>(std::move(spec), std::move(options));
-}
-
-template <bool kKill, bool kPause, bool kClock>
-std::unique_ptr<Db> WithRoles(ExternalSpec spec, TargetOptions options) {
-  if (!spec.db.roles.empty()) return WithDataDir<kKill, kPause, kClock, true>(std::move(spec), std::move(options));
-  return WithDataDir<kKill, kPause, kClock, false>(std::move(spec), std::move(options));
-}
-
-template <bool kKill, bool kPause>
-std::unique_ptr<Db> WithClock(ExternalSpec spec, TargetOptions options) {
-  if (spec.db.faketime) return WithRoles<kKill, kPause, true>(std::move(spec), std::move(options));
-  return WithRoles<kKill, kPause, false>(std::move(spec), std::move(options));
+// The ExternalDb<M> for the run-time `mask`: one instantiation per mask.
+template <unsigned... Ms>
+std::unique_ptr<Db> MakeForMask(unsigned mask, const ExternalSpec& spec, const TargetOptions& options,
+                                std::integer_sequence<unsigned, Ms...>) {
+  std::unique_ptr<Db> out;
+  ((mask == Ms ? (out = std::make_unique<ExternalDb<Ms>>(spec, options), true) : false) || ...);
+  return out;
 }
 
 }  // namespace
 
 std::unique_ptr<Db> MakeExternalDb(ExternalSpec spec, TargetOptions options) {
-  const bool kill = spec.db.killable(), pause = spec.db.pausable();
-  if (kill && pause) return WithClock<true, true>(std::move(spec), std::move(options));
-  if (kill) return WithClock<true, false>(std::move(spec), std::move(options));
-  if (pause) return WithClock<false, true>(std::move(spec), std::move(options));
-  return WithClock<false, false>(std::move(spec), std::move(options));
+  unsigned mask = 0;
+  if (spec.db.killable()) mask |= kKill;
+  if (spec.db.pausable()) mask |= kPause;
+  if (spec.db.faketime) mask |= kClock;
+  if (!spec.db.roles.empty()) mask |= kRoles;
+  if (!spec.db.data_dir.empty()) mask |= kData;
+  if (spec.db.reconfigurable()) mask |= kMembers;
+  return MakeForMask(mask, spec, options, std::make_integer_sequence<unsigned, kAllBits>());
 }
 
 }  // namespace faultline

@@ -22,6 +22,16 @@
 //   Roles     the roles command on the nodes in turn until one exits 0; its
 //             stdout must be {"leader": NODE, "primaries": [NODE, ...]}
 //             (either may be left out); "why" quotes it
+//   Members   the members command on the nodes in turn until one exits 0;
+//             its stdout must be a JSON array of node names
+//   Join      refused when Members lists the node; else join on that node
+//             (under libfaketime with "faketime": true, as start), then
+//             health as in Setup; its stdout (a JSON object) is the report
+//   Leave     refused when Members does not list the node or fewer than
+//             db.min_members (default: a majority of the nodes) would
+//             remain; else leave on that node
+//   InitialMembers  the first --target-opt initial-members=N nodes (all
+//             without it): the same option as the built-in targets
 // Signals go only to a pid read from pid_file whose /proc/PID/cmdline
 // contains process_match, so a stale pid is never signalled.
 // With "faketime": true, setup and start run with libfaketime preloaded
@@ -33,7 +43,8 @@
 // a clear error. Teardown removes the pair.
 //
 // MakeExternalDb returns an object that is Killable / Pausable /
-// ClockSkewable / HasRoles / HasDataDir exactly when the spec gives that capability, so nemeses the
+// ClockSkewable / HasRoles / HasDataDir / Reconfigurable exactly when the
+// spec gives that capability, so nemeses the
 // store cannot take are refused before deploying (as for built-in targets).
 // Thread safety: calls for distinct nodes may overlap (Remote is thread-safe).
 #pragma once

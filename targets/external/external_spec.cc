@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include "harness/core/bounded_json.h"
 #include "targets/external/adapter_process.h"
@@ -116,7 +117,8 @@ Status ReadDb(const SpecReader& r, const json& db, bool no_nodes, ExternalDbSpec
   if (!db.is_object()) return r.Error("db", "must be an object");
   Status s = r.OnlyKeys(db, p,
                         {"setup", "teardown", "health", "pid_file", "process_match", "start", "kill", "pause",
-                         "resume", "roles", "data_dir", "log_files", "start_timeout_s", "faketime"});
+                         "resume", "roles", "data_dir", "log_files", "start_timeout_s", "faketime", "join", "leave",
+                         "members", "min_members"});
   // A store on the controller may be running already: nothing to set up.
   if (s.ok()) s = r.String(db, p, "setup", &out->setup, !no_nodes);
   if (s.ok()) s = r.String(db, p, "teardown", &out->teardown, !no_nodes);
@@ -129,12 +131,35 @@ Status ReadDb(const SpecReader& r, const json& db, bool no_nodes, ExternalDbSpec
   if (s.ok()) s = r.String(db, p, "resume", &out->resume, false);
   if (s.ok()) s = r.String(db, p, "roles", &out->roles, false);
   if (s.ok()) s = r.String(db, p, "data_dir", &out->data_dir, false);
+  if (s.ok()) s = r.String(db, p, "join", &out->join, false);
+  if (s.ok()) s = r.String(db, p, "leave", &out->leave, false);
+  if (s.ok()) s = r.String(db, p, "members", &out->members, false);
   if (s.ok()) s = r.Strings(db, p, "log_files", &out->log_files, false, "node file paths");
   if (s.ok()) s = r.Seconds(db, p, "start_timeout_s", &out->start_timeout_s);
   if (!s.ok()) return s;
   if (db.contains("faketime")) {
     if (!db["faketime"].is_boolean()) return r.Error("db.faketime", "must be true or false");
     out->faketime = db["faketime"].get<bool>();
+  }
+  if (db.contains("min_members")) {
+    const json& m = db["min_members"];
+    if (!m.is_number_integer() || m.get<int64_t>() < 1 || m.get<int64_t>() > 1000) {
+      return r.Error("db.min_members", "must be an integer from 1 to 1000");
+    }
+    out->min_members = m.get<int>();
+  }
+  // A membership change needs all three: how to join, how to leave, and how
+  // to tell who is a member (the nemesis picks from it; heal compares it).
+  if (!out->join.empty() || !out->leave.empty() || !out->members.empty() || out->min_members > 0) {
+    const std::pair<const char*, const std::string*> commands[] = {
+        {"join", &out->join}, {"leave", &out->leave}, {"members", &out->members}};
+    for (const auto& [key, value] : commands) {
+      if (value->empty()) {
+        return r.Error(std::string("db.") + key, "is required with any of db.join, db.leave, db.members, "
+                                                "db.min_members (membership changes need all three commands)");
+      }
+    }
+    if (no_nodes) return r.Error("db.join", "means nothing with \"nodes\": \"none\" (membership changes need nodes)");
   }
   if (db.contains("data_dir")) {
     const fs::path dir(out->data_dir);
@@ -243,6 +268,7 @@ std::string DescribeExternalSpec(const ExternalSpec& s) {
   if (s.db.pausable()) caps += ", pause";
   if (s.db.faketime) caps += ", clock (libfaketime)";
   if (!s.db.roles.empty()) caps += ", roles";
+  if (s.db.reconfigurable()) caps += ", membership (join, leave)";
   if (!s.db.data_dir.empty()) caps += ", disk (data_dir)";
   if (!s.db.log_files.empty()) caps += ", logs";
   std::string cmd;

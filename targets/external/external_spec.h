@@ -41,6 +41,16 @@ struct ExternalDbSpec {
   // FAULTLINE_DATA_DIR ("data"). Given, the Db is HasDataDir: the disk
   // nemesis mounts it through faultline-fs (it needs Killable too).
   std::string data_dir;
+  // Membership changes (Reconfigurable, for the membership nemesis), all
+  // three or none. join: run on the node that joins, makes it a member of
+  // the running store (then health as after start); leave: run on the node
+  // that leaves, removes it and stops it; members: prints the members now as
+  // a JSON array of node names (run on the nodes in turn until one exits 0).
+  // join's and leave's stdout, when a JSON object, is the change's report.
+  // The initial members are the first --target-opt initial-members=N nodes
+  // (all without it; setup reads $FAULTLINE_OPT_INITIAL_MEMBERS).
+  std::string join, leave, members;
+  int min_members = 0;  // fewest members a leave keeps; 0: a majority of the nodes
   std::vector<std::string> log_files;  // absolute node paths, downloaded into the run
   double start_timeout_s = 30;
   bool faketime = false;  // run setup/start under libfaketime (clock faults reach the store)
@@ -49,6 +59,7 @@ struct ExternalDbSpec {
   // Killable; pid_file or pause + resume -> Pausable).
   bool killable() const { return !start.empty() && (!pid_file.empty() || !kill.empty()); }
   bool pausable() const { return !pid_file.empty() || (!pause.empty() && !resume.empty()); }
+  bool reconfigurable() const { return !join.empty(); }
 };
 
 struct ExternalClientSpec {

@@ -54,6 +54,21 @@ TEST(FaultSummaryTest, OverlappingKindsAreCountedApart) {
   EXPECT_EQ(j[1]["nodes"], json({"n2", "n5"}));
 }
 
+// A membership change names the nodes it touched as left and joined; a value
+// without "nodes" (histories from before the nemesis added it) still counts them.
+TEST(FaultSummaryTest, MembershipChangesCountTheNodesThatLeftAndJoined) {
+  History h;
+  Nemesis(&h, "start-membership", 1, {{"op", "replace"}, {"left", {"n2"}}, {"joined", {"n5"}}, {"members", {"n1", "n5"}}});
+  Nemesis(&h, "stop-membership", 3, {{"op", "undo"}, {"left", {"n5"}}, {"joined", {"n2"}}});
+  Nemesis(&h, "start-membership", 5, {{"op", "leave"}, {"nodes", {"n3"}}, {"left", {"n3"}}, {"joined", json::array()}});
+  Nemesis(&h, "stop-membership", 6, {{"op", "undo"}});
+  auto s = SummarizeFaults(h);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].count, 2);
+  EXPECT_EQ(s[0].nodes, (std::vector<std::string>{"n2", "n3", "n5"}));
+  EXPECT_EQ(FaultSummaryLine(s[0]), "fault membership: 2 times, 3.2 s active, nodes n2,n3,n5");
+}
+
 TEST(FaultSummaryTest, NoFaultsNoLines) {
   History h;
   EXPECT_TRUE(SummarizeFaults(h).empty());

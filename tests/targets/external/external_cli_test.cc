@@ -58,8 +58,9 @@ TEST_F(ExternalCliTest, BadSpecsAreOneLineNamingTheKeyExit3BeforeDeploying) {
   json unknown = Good();
   unknown["db"]["stat"] = "x";
   ExpectRefused(unknown, file +
-                             "db.stat: unknown key (known: data_dir, faketime, health, kill, log_files, pause, "
-                             "pid_file, process_match, resume, roles, setup, start, start_timeout_s, teardown)");
+                             "db.stat: unknown key (known: data_dir, faketime, health, join, kill, leave, log_files, "
+                             "members, min_members, pause, pid_file, process_match, resume, roles, setup, start, "
+                             "start_timeout_s, teardown)");
   json fs_string = Good();
   fs_string["fs"] = "read,write";
   ExpectRefused(fs_string, file + "fs: must be a list of op names");
