@@ -313,6 +313,7 @@ Result<json> Membership::HandleInternal(const std::string& path, const json& bod
     return json{{"ok", true}, {"epoch", ring_->epoch()}};
   }
   if (path == "/internal/ring/keys") return json{{"keys", store_->KeyList()}};
+  if (path == "/internal/ring/config") return json{{"config", ring_->Current()->ToJson()}};
   return Status::Error("unknown internal path " + path);
 }
 

@@ -58,7 +58,8 @@ class Membership {
   Outcome Leave(const nlohmann::json& body);
 
   // /internal/ring/adopt {"config"} -> {"ok", "epoch"};
-  // /internal/ring/keys {} -> {"keys": [...]}. Error: malformed body.
+  // /internal/ring/keys {} -> {"keys": [...]};
+  // /internal/ring/config {} -> {"config"} (ring gossip). Error: malformed body.
   Result<nlohmann::json> HandleInternal(const std::string& path, const nlohmann::json& body);
 
  private:
