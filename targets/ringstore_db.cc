@@ -278,21 +278,6 @@ Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster
 
 Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via,
                                     const std::string& path, const json& body) {
-  // A 409 "a concurrent membership change won ...; retry" certainly did
-  // nothing: ask again once that change has had time to finish (a heal
-  // right after an interrupted nemesis op meets it).
-  for (int attempt = 1;; ++attempt) {
-    auto r = AdminCallOnce(cluster, via, path, body);
-    if (r.ok() || attempt == 10 || r.status().message().find("HTTP 409") == std::string::npos ||
-        r.status().message().find("retry") == std::string::npos) {
-      return r;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-}
-
-Result<json> RingstoreDb::AdminCallOnce(const ClusterInfo& cluster, const std::vector<std::string>& via,
-                                        const std::string& path, const json& body) {
   std::string errors;
   for (const auto& name : via) {
     auto nodes = std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const NodeInfo& n) { return n.name == name; });

@@ -1,6 +1,8 @@
 #include "targets/ringstore/membership.h"
 
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <set>
 #include <thread>
@@ -27,6 +29,16 @@ bool Lost(const Outcome& o) {
   return o.status == 409 && o.body.value("error", std::string()).rfind(kLostRace, 0) == 0;
 }
 
+constexpr const char* kBusy = "another membership change is in progress";
+// How long a change waits for another one in progress before finishing that
+// one itself, and how often it looks.
+constexpr auto kWaitForOther = std::chrono::milliseconds(5000);
+constexpr auto kBusyPoll = std::chrono::milliseconds(200);
+
+bool IsBusy(const Outcome& o) {
+  return o.status == 409 && o.body.value("error", std::string()).rfind(kBusy, 0) == 0;
+}
+
 std::vector<std::vector<std::string>> MemberSets(const RingConfig& c) {
   std::vector<std::vector<std::string>> sets{c.ring().nodes()};
   if (c.joint()) sets.push_back(c.next().nodes());
@@ -44,12 +56,7 @@ Outcome Membership::Join(const json& body) {
   if (config_->mode != Mode::kPaxos) return Definite(400, "membership changes need --mode paxos");
   Peer peer{body["id"].get<std::string>(), body["host"].get<std::string>(), body["port"].get<int>()};
   std::lock_guard<std::mutex> lock(mu_);
-  Outcome o;
-  for (int attempt = 0; attempt < kChangeAttempts; ++attempt) {
-    o = JoinOnce(peer);
-    if (!Lost(o)) break;
-  }
-  return o;
+  return Retrying([&] { return JoinOnce(peer); });
 }
 
 Outcome Membership::JoinOnce(const Peer& peer) {
@@ -58,10 +65,8 @@ Outcome Membership::JoinOnce(const Peer& peer) {
     return AbortChange(*cur);  // its leave was cut short: it stays
   }
   if (cur->joint()) {
-    const auto& nn = cur->next().nodes();
-    bool same = std::find(nn.begin(), nn.end(), peer.id) != nn.end() &&
-                std::find(cur->ring().nodes().begin(), cur->ring().nodes().end(), peer.id) == cur->ring().nodes().end();
-    if (!same) return Definite(409, "another membership change is in progress (epoch " + std::to_string(cur->epoch()) + ")");
+    // The same join cut short resumes; any other change must wait.
+    if (!Has(cur->next().nodes(), peer.id) || Has(cur->ring().nodes(), peer.id)) return Busy(*cur);
     return Run(*cur, true);
   }
   auto joint = cur->BeginJoin(peer);
@@ -76,12 +81,7 @@ Outcome Membership::Leave(const json& body) {
   if (config_->mode != Mode::kPaxos) return Definite(400, "membership changes need --mode paxos");
   const std::string id = body["id"].get<std::string>();
   std::lock_guard<std::mutex> lock(mu_);
-  Outcome o;
-  for (int attempt = 0; attempt < kChangeAttempts; ++attempt) {
-    o = LeaveOnce(id);
-    if (!Lost(o)) break;
-  }
-  return o;
+  return Retrying([&] { return LeaveOnce(id); });
 }
 
 Outcome Membership::LeaveOnce(const std::string& id) {
@@ -90,15 +90,49 @@ Outcome Membership::LeaveOnce(const std::string& id) {
     return AbortChange(*cur);  // its join was cut short: it never becomes a member
   }
   if (cur->joint()) {
-    const auto& nn = cur->next().nodes();
-    bool same = std::find(nn.begin(), nn.end(), id) == nn.end() &&
-                std::find(cur->ring().nodes().begin(), cur->ring().nodes().end(), id) != cur->ring().nodes().end();
-    if (!same) return Definite(409, "another membership change is in progress (epoch " + std::to_string(cur->epoch()) + ")");
+    // The same leave cut short resumes; any other change must wait.
+    if (Has(cur->next().nodes(), id) || !Has(cur->ring().nodes(), id)) return Busy(*cur);
     return Run(*cur, true);
   }
   auto joint = cur->BeginLeave(id);
   if (!joint.ok()) return Definite(409, joint.status().message());
   return Run(*joint, false);
+}
+
+Outcome Membership::Retrying(const std::function<Outcome()>& once) {
+  const auto start = std::chrono::steady_clock::now();
+  bool resumed = false;
+  Outcome o;
+  for (int lost = 0;;) {
+    o = once();
+    if (Lost(o)) {
+      // This node's ring was behind: plan again on the winner's.
+      if (++lost < kChangeAttempts) continue;
+      return o;
+    }
+    if (!IsBusy(o)) return o;
+    // Another change is under way: it usually ends within moments (its
+    // runner copies and finishes), so wait here rather than make every
+    // caller retry a 409.
+    if (std::chrono::steady_clock::now() - start < kWaitForOther) {
+      std::this_thread::sleep_for(kBusyPoll);
+      continue;
+    }
+    // Still joint after that long: its runner was cut short (the admin call
+    // timed out, the node was killed or cut off). Any node may finish a
+    // joint change (copying is idempotent, and the final ring is agreed by
+    // cas), so finish it, then plan ours on the stable ring.
+    if (resumed) return o;
+    resumed = true;
+    auto cur = ring_->Current();
+    if (!cur->joint()) continue;
+    Outcome finished = Run(*cur, true);
+    if (!finished.ok()) return finished;
+  }
+}
+
+Outcome Membership::Busy(const RingConfig& cur) {
+  return Definite(409, std::string(kBusy) + " (epoch " + std::to_string(cur.epoch()) + ")");
 }
 
 Outcome Membership::AgreeConfig(const RingConfig& from, const RingConfig& to, const RingConfig& sets_from) {
@@ -115,6 +149,11 @@ Outcome Membership::AgreeConfig(const RingConfig& from, const RingConfig& to, co
     // Someone else changed the ring first: follow theirs.
     auto theirs = RingConfig::FromJson(o.body["value"]);
     if (theirs.ok()) (void)ring_->Adopt(*theirs);
+    // Another node finishing (or aborting) the same joint change agreed
+    // exactly our config: that is our success, not a lost race.
+    if (theirs.ok() && theirs->ToJson() == to.ToJson()) {
+      return Outcome::Ok({{"ok", true}, {"epoch", to.epoch()}, {"agreed_by_another", true}});
+    }
     return Definite(409, std::string(kLostRace) + " (ring now at epoch " +
                              std::to_string(ring_->epoch()) + "); retry");
   }
