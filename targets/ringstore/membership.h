@@ -68,7 +68,8 @@ class Membership {
 
  private:
   // Runs `once` (one attempt on the current ring) again while it lost the
-  // race for the next epoch (up to kChangeAttempts), and while another
+  // race for the next epoch (up to kChangeAttempts), for 1.5 s while it
+  // found no quorum (a definite 503: nothing done), and while another
   // change is in progress: waits for it, then finishes it itself when it
   // stays joint (its runner was cut short). mu_ held.
   Outcome Retrying(const std::function<Outcome()>& once);
