@@ -35,13 +35,6 @@ constexpr const char* kBusy = "another membership change is in progress";
 constexpr auto kWaitForOther = std::chrono::milliseconds(5000);
 constexpr auto kBusyPoll = std::chrono::milliseconds(200);
 
-// How long a change that found no quorum (definitely, nothing done) is
-// tried again: long enough for heartbeats to settle after a heal, short
-// enough not to hold the caller while a fault lasts.
-constexpr auto kNoQuorumRetryFor = std::chrono::milliseconds(1500);
-
-bool NoQuorum(const Outcome& o) { return o.status == 503 && o.body.value("definite", false); }
-
 bool IsBusy(const Outcome& o) {
   return o.status == 409 && o.body.value("error", std::string()).rfind(kBusy, 0) == 0;
 }
@@ -116,13 +109,6 @@ Outcome Membership::Retrying(const std::function<Outcome()>& once) {
       // This node's ring was behind: plan again on the winner's.
       if (++lost < kChangeAttempts) continue;
       return o;
-    }
-    if (NoQuorum(o) && std::chrono::steady_clock::now() - start < kNoQuorumRetryFor) {
-      // Certainly nothing changed. Right after a partition heals or a
-      // member restarts, peers stay suspected until their next heartbeat
-      // answers (~0.35 s): ask again shortly rather than fail the change.
-      std::this_thread::sleep_for(kBusyPoll);
-      continue;
     }
     if (!IsBusy(o)) return o;
     // Another change is under way: it usually ends within moments (its

@@ -68,10 +68,12 @@ class Membership {
 
  private:
   // Runs `once` (one attempt on the current ring) again while it lost the
-  // race for the next epoch (up to kChangeAttempts), for 1.5 s while it
-  // found no quorum (a definite 503: nothing done), and while another
+  // race for the next epoch (up to kChangeAttempts) and while another
   // change is in progress: waits for it, then finishes it itself when it
-  // stays joint (its runner was cut short). mu_ held.
+  // stays joint (its runner was cut short). A change that found no quorum
+  // is not retried: the nemesis thread that asks holds every other fault's
+  // start and stop meanwhile (tried: 1.5 s per member delayed partition
+  // heals by up to 9 s). mu_ held.
   Outcome Retrying(const std::function<Outcome()>& once);
   // 409: another change (the joint `cur`) is in progress.
   static Outcome Busy(const RingConfig& cur);
