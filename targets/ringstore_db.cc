@@ -295,8 +295,11 @@ Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vecto
     std::string error = "ringstore " + name + " " + path + ": HTTP " + std::to_string(res->status) + " " +
                         res->body.substr(0, 300);
     // No quorum from there (cut off by a partition, say), and certainly
-    // nothing done: another member may be on the majority side.
-    if (res->status == 503 && reply.is_object() && reply.value("definite", false)) {
+    // nothing done, or the store says it is cut off ("ask_another": a
+    // half-made change it cannot resume from there): another member may be
+    // on the majority side.
+    if (res->status == 503 && reply.is_object() &&
+        (reply.value("definite", false) || reply.value("ask_another", false))) {
       errors += (errors.empty() ? "" : "; ") + error;
       continue;
     }
@@ -349,9 +352,11 @@ Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node)
     auto now = Members(cluster);
     return json{{"ok", true}, {"members", now.ok() ? json(*now) : json(nullptr)}};
   }
-  if (!r.ok() && r.status().message().find("\"definite\":true") != std::string::npos) {
-    // Certainly not joined: stop it, so its own --join does not add it later
-    // behind the caller's back.
+  if (!r.ok() && r.status().message().find("\"definite\":true") != std::string::npos &&
+      r.status().message().find("\"definite\":false") == std::string::npos) {
+    // Certainly not joined (every member that answered said so; one that
+    // found the join half made answers definite=false): stop it, so its own
+    // --join does not add it later behind the caller's back.
     (void)Kill(cluster, node);
     (void)ExecOrError(**remote, "touch " + ShellQuote(kLeftFile));
   }

@@ -111,6 +111,15 @@ Outcome Membership::Retrying(const std::function<Outcome()>& once) {
       return o;
     }
     if (!IsBusy(o)) return o;
+    if (!ReachesMajorities(*ring_->Current())) {
+      // Cut off (or most members down): neither waiting nor finishing the
+      // other change can work from here. Definite, so the caller asks
+      // another member at once instead of after the wait.
+      Outcome cut = Definite(503, "no quorum: this node reaches no majority of the ring's members, and another "
+                                  "membership change is in progress; ask another member");
+      cut.body["ask_another"] = true;
+      return cut;
+    }
     // Another change is under way: it usually ends within moments (its
     // runner copies and finishes), so wait here rather than make every
     // caller retry a 409.
@@ -129,6 +138,18 @@ Outcome Membership::Retrying(const std::function<Outcome()>& once) {
     Outcome finished = Run(*cur, true);
     if (!finished.ok()) return finished;
   }
+}
+
+bool Membership::ReachesMajorities(const RingConfig& c) {
+  for (const auto& set : MemberSets(c)) {
+    int up = 0;
+    for (const std::string& id : set) {
+      int index = peers_->IndexOf(id);
+      up += id == config_->id || (index >= 0 && !peers_->Suspected(index));
+    }
+    if (up < Majority(set.size())) return false;
+  }
+  return true;
 }
 
 Outcome Membership::Busy(const RingConfig& cur) {
@@ -264,6 +285,16 @@ Outcome Membership::Run(const RingConfig& joint_in, bool resume) {
   if (!resume) {
     Outcome agreed = AgreeConfig(*cur, joint, joint);
     if (!agreed.ok()) return agreed;
+  } else if (!ReachesMajorities(joint)) {
+    // Resuming changes nothing until the broadcast: from a node cut off
+    // from most members that could only fail, after waiting out timeouts.
+    // Indefinite: the change this resumes is half made (the ring is joint).
+    Outcome o = Outcome::Error(503, "no quorum: this node reaches no majority of the joint ring's members; ask "
+                                    "another member (the ring stays joint at epoch " +
+                                        std::to_string(joint.epoch()) + ")",
+                               false);
+    o.body["ask_another"] = true;
+    return o;
   }
   auto adopted = ring_->Adopt(joint);
   if (!adopted.ok()) return Outcome::Error(503, adopted.status().message(), false);

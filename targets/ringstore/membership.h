@@ -57,7 +57,9 @@ class Membership {
   // ring is stable with the change made; errors are definite (400 bad
   // request or not paxos mode, 409 another change in progress or the node
   // already/not a member) unless the configuration may have changed (503
-  // with definite=false when stuck joint: it resumes on retry).
+  // with definite=false when stuck joint: it resumes on retry). A 503 with
+  // "ask_another": true means this node is cut off from most members:
+  // another member may succeed.
   Outcome Join(const nlohmann::json& body);
   Outcome Leave(const nlohmann::json& body);
 
@@ -75,6 +77,9 @@ class Membership {
   // start and stop meanwhile (tried: 1.5 s per member delayed partition
   // heals by up to 9 s). mu_ held.
   Outcome Retrying(const std::function<Outcome()>& once);
+  // True when this node hears (PeerSet::Suspected) a majority of the
+  // members of `c`'s ring, and of its next ring when joint.
+  bool ReachesMajorities(const RingConfig& c);
   // 409: another change (the joint `cur`) is in progress.
   static Outcome Busy(const RingConfig& cur);
   // One attempt at each change on the current ring (mu_ held).
