@@ -14,7 +14,9 @@
 // is {"op", "left": [...], "joined": [...], "results": [what the store
 // reported: epoch, members, moved_keys, ...], "members": [after]}.
 // stop-membership undoes the last start (joins what left, removes what
-// joined, in reverse order) and returns the same shape. Heal returns to the
+// joined, in reverse order) and returns the same shape; when the start did
+// nothing (it failed), it takes one step back towards the initial members
+// instead (op "restore"), retrying what an earlier failed undo left. Heal returns to the
 // Db's InitialMembers, whatever happened before. Calls are serialised by a
 // mutex (membership changes never overlap).
 #include <algorithm>
@@ -58,6 +60,16 @@ class MembershipNemesis : public Nemesis {
       // Reverse order: a replace (leave A, join B) is undone by leave B, join A.
       std::vector<std::pair<std::string, std::string>> steps(undo_.rbegin(), undo_.rend());
       undo_.clear();
+      if (steps.empty()) {
+        // The start did nothing (it failed: a partition or kills left no
+        // quorum), but an earlier undo may have failed the same way and
+        // left the ring changed: take one step back towards the initial
+        // members, so that is retried now rather than only at the final heal.
+        undo.op = "restore";
+        auto back = TowardsInitial();
+        if (!back.ok()) return CompleteFault(op, nullptr, back.status().Prefixed("membership"));
+        if (!back->empty()) steps.push_back(back->front());
+      }
       Status s = Run(steps, &undo);
       return CompleteFault(op, undo.Json(Members()), s.Prefixed("membership"));
     }
@@ -136,19 +148,10 @@ class MembershipNemesis : public Nemesis {
     // Nothing changed since the last heal: nothing to ask the store (which
     // may already be torn down; the runner heals again after teardown).
     if (db_ == nullptr || !dirty_) return Status::Ok();
-    auto members = db_->Members(cluster_);
-    if (!members.ok()) return members.status().Prefixed("membership heal");
-    std::vector<std::string> initial = db_->InitialMembers(cluster_);
-    std::vector<std::pair<std::string, std::string>> steps;
-    // Joins first, so leaves never go below the minimum.
-    for (const auto& n : initial) {
-      if (std::find(members->begin(), members->end(), n) == members->end()) steps.push_back({"join", n});
-    }
-    for (const auto& n : *members) {
-      if (std::find(initial.begin(), initial.end(), n) == initial.end()) steps.push_back({"leave", n});
-    }
+    auto steps = TowardsInitial();
+    if (!steps.ok()) return steps.status().Prefixed("membership heal");
     Change heal;
-    Status s = Run(steps, &heal);
+    Status s = Run(*steps, &heal);
     if (s.ok()) dirty_ = false;
     return s.Prefixed("membership heal");
   }
@@ -194,6 +197,23 @@ class MembershipNemesis : public Nemesis {
       change->results.push_back(result);
     }
     return Status::Ok();
+  }
+
+  // The steps from the current members back to the Db's InitialMembers:
+  // joins first, so leaves never go below the minimum. Error: no member
+  // answered.
+  Result<std::vector<std::pair<std::string, std::string>>> TowardsInitial() {
+    auto members = db_->Members(cluster_);
+    if (!members.ok()) return members.status();
+    std::vector<std::string> initial = db_->InitialMembers(cluster_);
+    std::vector<std::pair<std::string, std::string>> steps;
+    for (const auto& n : initial) {
+      if (std::find(members->begin(), members->end(), n) == members->end()) steps.push_back({"join", n});
+    }
+    for (const auto& n : *members) {
+      if (std::find(initial.begin(), initial.end(), n) == initial.end()) steps.push_back({"leave", n});
+    }
+    return steps;
   }
 
   json Members() {

@@ -278,21 +278,6 @@ Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster
 
 Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via,
                                     const std::string& path, const json& body) {
-  // A 409 "a concurrent membership change won ...; retry" certainly did
-  // nothing: ask again once that change has had time to finish (a heal
-  // right after an interrupted nemesis op meets it).
-  for (int attempt = 1;; ++attempt) {
-    auto r = AdminCallOnce(cluster, via, path, body);
-    if (r.ok() || attempt == 10 || r.status().message().find("HTTP 409") == std::string::npos ||
-        r.status().message().find("retry") == std::string::npos) {
-      return r;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-}
-
-Result<json> RingstoreDb::AdminCallOnce(const ClusterInfo& cluster, const std::vector<std::string>& via,
-                                        const std::string& path, const json& body) {
   std::string errors;
   for (const auto& name : via) {
     auto nodes = std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const NodeInfo& n) { return n.name == name; });
@@ -310,8 +295,11 @@ Result<json> RingstoreDb::AdminCallOnce(const ClusterInfo& cluster, const std::v
     std::string error = "ringstore " + name + " " + path + ": HTTP " + std::to_string(res->status) + " " +
                         res->body.substr(0, 300);
     // No quorum from there (cut off by a partition, say), and certainly
-    // nothing done: another member may be on the majority side.
-    if (res->status == 503 && reply.is_object() && reply.value("definite", false)) {
+    // nothing done, or the store says it is cut off ("ask_another": a
+    // half-made change it cannot resume from there): another member may be
+    // on the majority side.
+    if (res->status == 503 && reply.is_object() &&
+        (reply.value("definite", false) || reply.value("ask_another", false))) {
       errors += (errors.empty() ? "" : "; ") + error;
       continue;
     }
@@ -364,9 +352,11 @@ Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node)
     auto now = Members(cluster);
     return json{{"ok", true}, {"members", now.ok() ? json(*now) : json(nullptr)}};
   }
-  if (!r.ok() && r.status().message().find("\"definite\":true") != std::string::npos) {
-    // Certainly not joined: stop it, so its own --join does not add it later
-    // behind the caller's back.
+  if (!r.ok() && r.status().message().find("\"definite\":true") != std::string::npos &&
+      r.status().message().find("\"definite\":false") == std::string::npos) {
+    // Certainly not joined (every member that answered said so; one that
+    // found the join half made answers definite=false): stop it, so its own
+    // --join does not add it later behind the caller's back.
     (void)Kill(cluster, node);
     (void)ExecOrError(**remote, "touch " + ShellQuote(kLeftFile));
   }

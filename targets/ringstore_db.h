@@ -126,13 +126,11 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   // The node's command line: a member of the initial ring, or (`joiner`) a
   // node that joins the ring of `seed` (ADDRESS:PORT) when started.
   std::string ArgsFor(const ClusterInfo& cluster, const NodeInfo& node, bool joiner, const std::string& seed) const;
-  // POSTs `body` to `path` on the first of `via` that answers; the reply.
-  // A definite 409 "retry" (another change was under way) is asked again,
-  // up to 10 times 500 ms apart.
+  // POSTs `body` to `path` on the first of `via` that answers, trying the
+  // next after a definite 503 (no quorum from there); the reply. No retry
+  // of a 409: the store itself waits for a change already under way.
   Result<json> AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via, const std::string& path,
                          const json& body);
-  Result<json> AdminCallOnce(const ClusterInfo& cluster, const std::vector<std::string>& via,
-                             const std::string& path, const json& body);
 
   const RingstoreOptions options_;
   std::mutex mu_;

@@ -1,6 +1,8 @@
 #include "targets/ringstore/membership.h"
 
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <set>
 #include <thread>
@@ -27,6 +29,16 @@ bool Lost(const Outcome& o) {
   return o.status == 409 && o.body.value("error", std::string()).rfind(kLostRace, 0) == 0;
 }
 
+constexpr const char* kBusy = "another membership change is in progress";
+// How long a change waits for another one in progress before finishing that
+// one itself, and how often it looks.
+constexpr auto kWaitForOther = std::chrono::milliseconds(5000);
+constexpr auto kBusyPoll = std::chrono::milliseconds(200);
+
+bool IsBusy(const Outcome& o) {
+  return o.status == 409 && o.body.value("error", std::string()).rfind(kBusy, 0) == 0;
+}
+
 std::vector<std::vector<std::string>> MemberSets(const RingConfig& c) {
   std::vector<std::vector<std::string>> sets{c.ring().nodes()};
   if (c.joint()) sets.push_back(c.next().nodes());
@@ -44,12 +56,7 @@ Outcome Membership::Join(const json& body) {
   if (config_->mode != Mode::kPaxos) return Definite(400, "membership changes need --mode paxos");
   Peer peer{body["id"].get<std::string>(), body["host"].get<std::string>(), body["port"].get<int>()};
   std::lock_guard<std::mutex> lock(mu_);
-  Outcome o;
-  for (int attempt = 0; attempt < kChangeAttempts; ++attempt) {
-    o = JoinOnce(peer);
-    if (!Lost(o)) break;
-  }
-  return o;
+  return Retrying([&] { return JoinOnce(peer); });
 }
 
 Outcome Membership::JoinOnce(const Peer& peer) {
@@ -58,10 +65,8 @@ Outcome Membership::JoinOnce(const Peer& peer) {
     return AbortChange(*cur);  // its leave was cut short: it stays
   }
   if (cur->joint()) {
-    const auto& nn = cur->next().nodes();
-    bool same = std::find(nn.begin(), nn.end(), peer.id) != nn.end() &&
-                std::find(cur->ring().nodes().begin(), cur->ring().nodes().end(), peer.id) == cur->ring().nodes().end();
-    if (!same) return Definite(409, "another membership change is in progress (epoch " + std::to_string(cur->epoch()) + ")");
+    // The same join cut short resumes; any other change must wait.
+    if (!Has(cur->next().nodes(), peer.id) || Has(cur->ring().nodes(), peer.id)) return Busy(*cur);
     return Run(*cur, true);
   }
   auto joint = cur->BeginJoin(peer);
@@ -76,12 +81,7 @@ Outcome Membership::Leave(const json& body) {
   if (config_->mode != Mode::kPaxos) return Definite(400, "membership changes need --mode paxos");
   const std::string id = body["id"].get<std::string>();
   std::lock_guard<std::mutex> lock(mu_);
-  Outcome o;
-  for (int attempt = 0; attempt < kChangeAttempts; ++attempt) {
-    o = LeaveOnce(id);
-    if (!Lost(o)) break;
-  }
-  return o;
+  return Retrying([&] { return LeaveOnce(id); });
 }
 
 Outcome Membership::LeaveOnce(const std::string& id) {
@@ -90,15 +90,70 @@ Outcome Membership::LeaveOnce(const std::string& id) {
     return AbortChange(*cur);  // its join was cut short: it never becomes a member
   }
   if (cur->joint()) {
-    const auto& nn = cur->next().nodes();
-    bool same = std::find(nn.begin(), nn.end(), id) == nn.end() &&
-                std::find(cur->ring().nodes().begin(), cur->ring().nodes().end(), id) != cur->ring().nodes().end();
-    if (!same) return Definite(409, "another membership change is in progress (epoch " + std::to_string(cur->epoch()) + ")");
+    // The same leave cut short resumes; any other change must wait.
+    if (Has(cur->next().nodes(), id) || !Has(cur->ring().nodes(), id)) return Busy(*cur);
     return Run(*cur, true);
   }
   auto joint = cur->BeginLeave(id);
   if (!joint.ok()) return Definite(409, joint.status().message());
   return Run(*joint, false);
+}
+
+Outcome Membership::Retrying(const std::function<Outcome()>& once) {
+  const auto start = std::chrono::steady_clock::now();
+  bool resumed = false;
+  Outcome o;
+  for (int lost = 0;;) {
+    o = once();
+    if (Lost(o)) {
+      // This node's ring was behind: plan again on the winner's.
+      if (++lost < kChangeAttempts) continue;
+      return o;
+    }
+    if (!IsBusy(o)) return o;
+    if (!ReachesMajorities(*ring_->Current())) {
+      // Cut off (or most members down): neither waiting nor finishing the
+      // other change can work from here. Definite, so the caller asks
+      // another member at once instead of after the wait.
+      Outcome cut = Definite(503, "no quorum: this node reaches no majority of the ring's members, and another "
+                                  "membership change is in progress; ask another member");
+      cut.body["ask_another"] = true;
+      return cut;
+    }
+    // Another change is under way: it usually ends within moments (its
+    // runner copies and finishes), so wait here rather than make every
+    // caller retry a 409.
+    if (std::chrono::steady_clock::now() - start < kWaitForOther) {
+      std::this_thread::sleep_for(kBusyPoll);
+      continue;
+    }
+    // Still joint after that long: its runner was cut short (the admin call
+    // timed out, the node was killed or cut off). Any node may finish a
+    // joint change (copying is idempotent, and the final ring is agreed by
+    // cas), so finish it, then plan ours on the stable ring.
+    if (resumed) return o;
+    resumed = true;
+    auto cur = ring_->Current();
+    if (!cur->joint()) continue;
+    Outcome finished = Run(*cur, true);
+    if (!finished.ok()) return finished;
+  }
+}
+
+bool Membership::ReachesMajorities(const RingConfig& c) {
+  for (const auto& set : MemberSets(c)) {
+    int up = 0;
+    for (const std::string& id : set) {
+      int index = peers_->IndexOf(id);
+      up += id == config_->id || (index >= 0 && !peers_->Suspected(index));
+    }
+    if (up < Majority(set.size())) return false;
+  }
+  return true;
+}
+
+Outcome Membership::Busy(const RingConfig& cur) {
+  return Definite(409, std::string(kBusy) + " (epoch " + std::to_string(cur.epoch()) + ")");
 }
 
 Outcome Membership::AgreeConfig(const RingConfig& from, const RingConfig& to, const RingConfig& sets_from) {
@@ -115,6 +170,11 @@ Outcome Membership::AgreeConfig(const RingConfig& from, const RingConfig& to, co
     // Someone else changed the ring first: follow theirs.
     auto theirs = RingConfig::FromJson(o.body["value"]);
     if (theirs.ok()) (void)ring_->Adopt(*theirs);
+    // Another node finishing (or aborting) the same joint change agreed
+    // exactly our config: that is our success, not a lost race.
+    if (theirs.ok() && theirs->ToJson() == to.ToJson()) {
+      return Outcome::Ok({{"ok", true}, {"epoch", to.epoch()}, {"agreed_by_another", true}});
+    }
     return Definite(409, std::string(kLostRace) + " (ring now at epoch " +
                              std::to_string(ring_->epoch()) + "); retry");
   }
@@ -225,6 +285,16 @@ Outcome Membership::Run(const RingConfig& joint_in, bool resume) {
   if (!resume) {
     Outcome agreed = AgreeConfig(*cur, joint, joint);
     if (!agreed.ok()) return agreed;
+  } else if (!ReachesMajorities(joint)) {
+    // Resuming changes nothing until the broadcast: from a node cut off
+    // from most members that could only fail, after waiting out timeouts.
+    // Indefinite: the change this resumes is half made (the ring is joint).
+    Outcome o = Outcome::Error(503, "no quorum: this node reaches no majority of the joint ring's members; ask "
+                                    "another member (the ring stays joint at epoch " +
+                                        std::to_string(joint.epoch()) + ")",
+                               false);
+    o.body["ask_another"] = true;
+    return o;
   }
   auto adopted = ring_->Adopt(joint);
   if (!adopted.ok()) return Outcome::Error(503, adopted.status().message(), false);
@@ -313,6 +383,7 @@ Result<json> Membership::HandleInternal(const std::string& path, const json& bod
     return json{{"ok", true}, {"epoch", ring_->epoch()}};
   }
   if (path == "/internal/ring/keys") return json{{"keys", store_->KeyList()}};
+  if (path == "/internal/ring/config") return json{{"config", ring_->Current()->ToJson()}};
   return Status::Error("unknown internal path " + path);
 }
 

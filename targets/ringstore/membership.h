@@ -14,9 +14,12 @@
 //      changes; GET /ring reports keys done / total while it runs;
 //   4. agree and send the stable configuration (epoch e+2).
 // A node whose ring was behind loses the cas, adopts the winner's ring and
-// plans the change again on it (up to 3 attempts). A change interrupted after 1 leaves the ring joint, which is safe (only
-// slower); the next join/leave of the same node resumes it, any other is
-// refused until then (409).
+// plans the change again on it (up to 3 attempts). A change interrupted
+// after 1 leaves the ring joint, which is safe (only slower); the next
+// join/leave of the same node resumes it. Any other change waits for it
+// (up to 5 s), then finishes it itself (any node may: copying is
+// idempotent and the final ring is agreed by cas) and goes on with its own;
+// 409 only when that fails.
 //
 // `--handoff unsafe` agrees the stable configuration at once (no joint
 // phase), and a second later copies each moved key from the old replica that
@@ -29,6 +32,7 @@
 // safe from any thread.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <string>
 
@@ -53,15 +57,31 @@ class Membership {
   // ring is stable with the change made; errors are definite (400 bad
   // request or not paxos mode, 409 another change in progress or the node
   // already/not a member) unless the configuration may have changed (503
-  // with definite=false when stuck joint: it resumes on retry).
+  // with definite=false when stuck joint: it resumes on retry). A 503 with
+  // "ask_another": true means this node is cut off from most members:
+  // another member may succeed.
   Outcome Join(const nlohmann::json& body);
   Outcome Leave(const nlohmann::json& body);
 
   // /internal/ring/adopt {"config"} -> {"ok", "epoch"};
-  // /internal/ring/keys {} -> {"keys": [...]}. Error: malformed body.
+  // /internal/ring/keys {} -> {"keys": [...]};
+  // /internal/ring/config {} -> {"config"} (ring gossip). Error: malformed body.
   Result<nlohmann::json> HandleInternal(const std::string& path, const nlohmann::json& body);
 
  private:
+  // Runs `once` (one attempt on the current ring) again while it lost the
+  // race for the next epoch (up to kChangeAttempts) and while another
+  // change is in progress: waits for it, then finishes it itself when it
+  // stays joint (its runner was cut short). A change that found no quorum
+  // is not retried: the nemesis thread that asks holds every other fault's
+  // start and stop meanwhile (tried: 1.5 s per member delayed partition
+  // heals by up to 9 s). mu_ held.
+  Outcome Retrying(const std::function<Outcome()>& once);
+  // True when this node hears (PeerSet::Suspected) a majority of the
+  // members of `c`'s ring, and of its next ring when joint.
+  bool ReachesMajorities(const RingConfig& c);
+  // 409: another change (the joint `cur`) is in progress.
+  static Outcome Busy(const RingConfig& cur);
   // One attempt at each change on the current ring (mu_ held).
   Outcome JoinOnce(const Peer& peer);
   Outcome LeaveOnce(const std::string& id);

@@ -171,7 +171,25 @@ struct NodeApi::Impl {
     ring = std::move(*r);
     coordinator = MakeCoordinator(NodeContext{&config, ring.get(), store.get(), &peers});
     membership = std::make_unique<Membership>(&config, ring.get(), &peers, coordinator.get(), store.get());
+    // Ring gossip: a node that missed a change's broadcast (paused, cut
+    // off, restarted) would otherwise keep its old ring until one of its own
+    // rounds is refused as stale, and a node that only forwards never runs
+    // one: it kept sending a key's commands to the old ring's leader while
+    // the others used the new ring's, two leaders duelling on the key. Every
+    // heartbeat answer carries the peer's epoch; a newer one is fetched and
+    // adopted at once (configs are only ever made by an agreed change, so
+    // adopting a newer one is what a stale refusal would do anyway).
+    peers.SetHeartbeatWatcher([this](int peer, const json& health) {
+      auto epoch = health.find("epoch");
+      if (epoch == health.end() || !epoch->is_number_unsigned() || epoch->get<uint64_t>() <= ring->epoch()) return;
+      RpcResult r = peers.Call(peer, "/internal/ring/config", json::object());
+      if (!r.ok || !r.body.is_object() || !r.body.contains("config")) return;
+      auto c = RingConfig::FromJson(r.body["config"]);
+      if (c.ok()) (void)ring->Adopt(*c);
+    });
   }
+  // The watcher uses ring: stop it first.
+  ~Impl() { peers.SetHeartbeatWatcher(nullptr); }
 
   HttpReply Client(const ClientRoute& route, std::string_view path, const std::string& body);
   HttpReply Ring(std::string_view query);
@@ -273,6 +291,8 @@ HttpReply NodeApi::Handle(const std::string& method, const std::string& target, 
   if (const ClientRoute* route = FindClientRoute(method, path)) return impl_->Client(*route, path, body);
   if (method == "GET" && path == "/health") {
     json health = {{"ok", true}, {"id", impl_->config.id}, {"mode", ModeName(impl_->config.mode)}};
+    // The ring epoch, for peers' ring gossip; a --join placeholder has none.
+    if (!impl_->ring->provisional()) health["epoch"] = impl_->ring->epoch();
     return HttpReply{200, Dump(health)};
   }
   if (method == "GET" && path == "/ring") return impl_->Ring(query);

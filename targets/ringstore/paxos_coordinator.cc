@@ -204,6 +204,7 @@ Outcome PaxosCoordinator::Propose(const Command& cmd, Clock::time_point deadline
   Stripe& stripe = stripes_[StableHash64(skey) % kStripes];
   Waiter me;
   me.cmd = &cmd;
+  const auto arrived = Clock::now();
   std::unique_lock<std::mutex> lock(stripe.mu);
   stripe.queues[skey].pending.push_back(&me);
   while (!me.done) {
@@ -239,8 +240,11 @@ Outcome PaxosCoordinator::Propose(const Command& cmd, Clock::time_point deadline
       if (it != pending.end()) {
         // Still queued, never part of a round: certainly not executed.
         pending.erase(it);
+        // The real wait (a forwarded command's deadline is shorter than
+        // kOpDeadline), so a stall is told apart from a short one.
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - arrived);
         return Outcome::Error(503, "gave up on key \"" + cmd.key + "\": queued behind other operations on it for " +
-                                       std::to_string(kOpDeadline.count()) + " ms", true);
+                                       std::to_string(waited.count()) + " ms", true);
       }
       // In a running round: it ends within its own deadline.
     }

@@ -208,6 +208,11 @@ void PeerSet::HeartbeatLoop() {
       auto res = clients[i]->Get("/health");
       if (res && res->status == 200) {
         MarkSeen(*peers_[i]);
+        std::lock_guard<std::mutex> lock(watcher_mu_);
+        if (watcher_) {
+          nlohmann::json health = nlohmann::json::parse(res->body, nullptr, false);
+          if (health.is_object()) watcher_(static_cast<int>(i), health);
+        }
       } else {
         clients[i].reset();
       }
@@ -220,6 +225,11 @@ void PeerSet::HeartbeatLoop() {
       return;
     }
   }
+}
+
+void PeerSet::SetHeartbeatWatcher(std::function<void(int peer, const nlohmann::json& health)> watcher) {
+  std::lock_guard<std::mutex> lock(watcher_mu_);
+  watcher_ = std::move(watcher);
 }
 
 nlohmann::json PeerSet::SeenJson() const {

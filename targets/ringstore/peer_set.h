@@ -11,6 +11,9 @@
 //   dead peer does not tie up RPC threads. A heartbeat thread polls every
 //   peer's /health and marks it up again as soon as it answers.
 //
+// - Each heartbeat answer is handed to a watcher (SetHeartbeatWatcher): the
+//   node learns its peers' ring epochs from them (see node_api.cc).
+//
 // - The set grows while serving (Ensure): a node learns joiners from ring
 //   configurations. Peers are never removed (a departed node's slot stays,
 //   unused); slots are preallocated (kMaxPeers) so indexes and references
@@ -82,6 +85,13 @@ class PeerSet {
   // The same on an RPC thread; `done` runs there.
   void CallAsync(int peer, std::string path, nlohmann::json body, std::function<void(RpcResult)> done);
 
+  // Calls `watcher(peer, body)` on the heartbeat thread with the body of
+  // every /health answer (nullptr: none). The watcher may block for a
+  // bounded time (it delays the next heartbeats); SetHeartbeatWatcher
+  // returns only once no call of the previous watcher is running, so an
+  // owner can clear it before what the watcher uses is destroyed.
+  void SetHeartbeatWatcher(std::function<void(int peer, const nlohmann::json& health)> watcher);
+
   // {"n2": {"address": "...", "up": true, "last_seen_ms_ago": 120}, ...}
   // (this node excluded; last_seen_ms_ago is null when never seen).
   nlohmann::json SeenJson() const;
@@ -111,6 +121,8 @@ class PeerSet {
   std::thread heartbeat_;
   std::mutex hb_mu_;
   std::condition_variable hb_cv_;
+  std::mutex watcher_mu_;  // held while the watcher runs
+  std::function<void(int, const nlohmann::json&)> watcher_;  // guarded by watcher_mu_
 };
 
 }  // namespace faultline::ringstore
