@@ -555,9 +555,9 @@ std::string MembershipPlot(const History& history, const std::vector<FaultInterv
   auto y = [&](double n) { return p.top + p.PlotH() * (1.0 - n / top); };
   std::vector<std::pair<double, std::string>> ticks;
   const double step = std::max(1.0, NiceStep(top, 5));
-  for (double k = 0; k <= top + 1e-9; k += step) ticks.emplace_back(k, Fmt("%g", k));
+  for (double k = 0; k <= top + 1e-9; k += step) ticks.emplace_back(k, FormatDouble("%g", k));
   std::map<std::string, std::string> fault_colours;
-  std::string svg = "<svg viewBox=\"0 0 900 " + Fmt("%.0f", p.height) + "\" class=\"plot membership\">\n";
+  std::string svg = "<svg viewBox=\"0 0 900 " + FormatDouble("%.0f", p.height) + "\" class=\"plot membership\">\n";
   svg += FaultShading(p, faults, &fault_colours);
   svg += YAxis(p, ticks, y, "members");
   svg += XAxis(p);
@@ -576,14 +576,14 @@ std::string MembershipPlot(const History& history, const std::vector<FaultInterv
     std::string what = st.op;
     if (!st.left.empty()) what += ", left " + Joined(st.left);
     if (!st.joined.empty()) what += ", joined " + Joined(st.joined);
-    marks += "<circle class=member-step cx=\"" + Fmt("%.1f", p.X(st.t_s)) + "\" cy=\"" + Fmt("%.1f", y(n)) +
-             "\" r=\"4\" fill=\"" + colour + "\"><title>" + Fmt("%.2f s: ", st.t_s) + HtmlEscape(what) + " &rarr; " +
+    marks += "<circle class=member-step cx=\"" + FormatDouble("%.1f", p.X(st.t_s)) + "\" cy=\"" + FormatDouble("%.1f", y(n)) +
+             "\" r=\"4\" fill=\"" + colour + "\"><title>" + FormatDouble("%.2f s: ", st.t_s) + HtmlEscape(what) + " &rarr; " +
              std::to_string(st.members.size()) + " members (" + HtmlEscape(Joined(st.members)) + ")" +
              (st.epoch.is_null() ? "" : ", epoch " + HtmlEscape(st.epoch.dump())) + "</title></circle>\n";
     // The ring's epoch beside its step, where the store reports one.
     if (!st.epoch.is_null()) {
       any_epoch = true;
-      marks += "<text class=epoch x=\"" + Fmt("%.1f", p.X(st.t_s) + 3) + "\" y=\"" + Fmt("%.1f", y(n) - 6) +
+      marks += "<text class=epoch x=\"" + FormatDouble("%.1f", p.X(st.t_s) + 3) + "\" y=\"" + FormatDouble("%.1f", y(n) - 6) +
                "\" font-size=\"10\">e" + HtmlEscape(st.epoch.dump()) + "</text>\n";
     }
   }

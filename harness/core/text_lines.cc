@@ -7,6 +7,13 @@ std::string TrimTrailing(std::string s) {
   return s;
 }
 
+std::string Trim(const std::string& s) {
+  const char* blanks = " \t\r\n";
+  size_t start = s.find_first_not_of(blanks);
+  if (start == std::string::npos) return "";
+  return s.substr(start, s.find_last_not_of(blanks) - start + 1);
+}
+
 std::string LastLine(const std::string& text) {
   std::string t = TrimTrailing(text);
   auto nl = t.rfind('\n');

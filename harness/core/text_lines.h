@@ -11,6 +11,9 @@ namespace faultline {
 // `s` without trailing newlines, carriage returns and spaces.
 std::string TrimTrailing(std::string s);
 
+// `s` without leading and trailing spaces, tabs, newlines and carriage returns.
+std::string Trim(const std::string& s);
+
 // The last non-blank line of `text`, trailing blanks removed ("" for none).
 std::string LastLine(const std::string& text);
 

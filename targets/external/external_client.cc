@@ -25,7 +25,6 @@ constexpr milliseconds kQuickFailure{1000};
 // How often a wait for init_ok looks whether the run was asked to stop.
 constexpr milliseconds kStopPoll{100};
 
-milliseconds Seconds(double s) { return milliseconds(static_cast<long long>(s * 1000)); }
 
 // 5 rather than 5.0 when whole (as the README shows the init message).
 json SecondsJson(double s) {
@@ -151,7 +150,7 @@ Status ExternalClient::StartAdapter() {
   limiter->pid = adapter_->pid();
   ++stats_->adapters_started;
   Log("adapter " + std::to_string(adapter_->pid()) + " started for " + node_.name);
-  auto deadline = Clock::now() + Seconds(spec_.client.init_timeout_s);
+  auto deadline = Clock::now() + SpecSeconds(spec_.client.init_timeout_s);
   auto fail = [&](std::string why) {
     std::string tail = adapter_->StderrTail();
     adapter_->Kill();
@@ -240,7 +239,7 @@ Op ExternalClient::Invoke(const Op& invoke) {
   json msg = {{"type", "invoke"}, {"id", id}, {"f", invoke.f}};
   if (!invoke.key.is_null()) msg["key"] = invoke.key;
   msg["value"] = invoke.value;
-  const auto timeout = Seconds(spec_.client.op_timeout_s);
+  const auto timeout = SpecSeconds(spec_.client.op_timeout_s);
   const auto deadline = Clock::now() + timeout;
   auto crashed = [&](const std::string& what) {
     ++stats_->exits;

@@ -25,8 +25,6 @@ constexpr char kFaketimeFind[] =
     "  if [ -f \"$f\" ]; then lib=$f; break; fi\n"
     "done\n";
 
-milliseconds Seconds(double s) { return milliseconds(static_cast<long long>(s * 1000)); }
-
 std::string OneLine(std::string text, size_t max = 300) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   for (auto& c : text) {
@@ -44,7 +42,7 @@ class ExternalDbBase : public Db, public HasLogs {
   Status Setup(const ClusterInfo& cluster, const NodeInfo& node) override {
     if (spec_.db.setup.empty()) return WaitHealthy(cluster, node, "setup");  // "nodes": "none" only
     auto r = Run(cluster, node, "setup", spec_.db.setup, spec_.db.faketime,
-                 Seconds(spec_.db.start_timeout_s) + std::chrono::minutes(10));
+                 SpecSeconds(spec_.db.start_timeout_s) + std::chrono::minutes(10));
     if (!r.ok()) return r.status();
     return WaitHealthy(cluster, node, "setup");
   }
@@ -80,7 +78,7 @@ class ExternalDbBase : public Db, public HasLogs {
   }
   Status DoStart(const ClusterInfo& cluster, const NodeInfo& node) {
     auto r = Run(cluster, node, "start", spec_.db.start, spec_.db.faketime,
-                 Seconds(spec_.db.start_timeout_s) + std::chrono::minutes(1));
+                 SpecSeconds(spec_.db.start_timeout_s) + std::chrono::minutes(1));
     Status s = (r.ok() ? WaitHealthy(cluster, node, "start") : r.status()).Prefixed(node.name);
     if (!s.ok() && cluster.log) cluster.log(s.message() + " (the node stays down)");
     return s;
@@ -200,7 +198,7 @@ class ExternalDbBase : public Db, public HasLogs {
       return Status::Error(spec_.name + " join: " + node.name + " is already a member");
     }
     auto r = Run(cluster, node, "join", spec_.db.join, spec_.db.faketime,
-                 Seconds(spec_.db.start_timeout_s) + std::chrono::minutes(1));
+                 SpecSeconds(spec_.db.start_timeout_s) + std::chrono::minutes(1));
     if (!r.ok()) return r.status().Prefixed(node.name);
     if (Status s = WaitHealthy(cluster, node, "join"); !s.ok()) return s.Prefixed(node.name);
     return Report(r->out);
@@ -291,7 +289,7 @@ class ExternalDbBase : public Db, public HasLogs {
 
   Status WaitHealthy(const ClusterInfo& cluster, const NodeInfo& node, const std::string& after) {
     if (spec_.db.health.empty()) return Status::Ok();
-    const auto deadline = Clock::now() + Seconds(spec_.db.start_timeout_s);
+    const auto deadline = Clock::now() + SpecSeconds(spec_.db.start_timeout_s);
     std::string last = "no answer yet";
     do {
       auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());

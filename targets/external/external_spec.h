@@ -16,6 +16,7 @@
 // Plain values; thread-compatible.
 #pragma once
 
+#include <chrono>
 #include <set>
 #include <string>
 #include <string_view>
@@ -25,6 +26,12 @@
 #include "harness/core/status.h"
 
 namespace faultline {
+
+// A spec's timeout (seconds, possibly fractional: "op_timeout_s": 0.5) as a
+// duration.
+inline std::chrono::milliseconds SpecSeconds(double s) {
+  return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+}
 
 struct ExternalDbSpec {
   std::string setup;                // install and start the store (all nodes at once); "": nothing

@@ -21,6 +21,8 @@
 #include "tests/faultline_cli.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace container_nodes_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -299,4 +301,5 @@ TEST(ContainerNodesFromIntegrationTest, PlainContainersAsNodesThroughPodmanAndDo
 }
 
 }  // namespace
+}  // namespace container_nodes_test
 }  // namespace faultline

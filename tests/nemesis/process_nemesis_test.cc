@@ -18,6 +18,8 @@
 #include "tests/nemesis/local_shell_remote.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace process_nemesis_test {
 namespace {
 
 std::string ReadFile(const std::string& path) {
@@ -329,4 +331,5 @@ TEST(NemesisRegistryTest, BadOptionsAreRejectedWithTheirName) {
 }
 
 }  // namespace
+}  // namespace process_nemesis_test
 }  // namespace faultline

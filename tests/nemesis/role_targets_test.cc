@@ -7,6 +7,8 @@
 #include "nemesis/node_selection.h"
 
 namespace faultline {
+// Named so that its helpers stay apart from other files' in a unity build.
+namespace role_targets_test {
 namespace {
 
 const std::vector<std::string> kNodes = {"n1", "n2", "n3", "n4", "n5"};
@@ -97,4 +99,5 @@ TEST(RoleTargetsTest, CheckRolesAvailableNamesTheOption) {
 }
 
 }  // namespace
+}  // namespace role_targets_test
 }  // namespace faultline

@@ -28,6 +28,12 @@ TEST(TextLinesTest, TrimTrailingKeepsLeadingSpace) {
   EXPECT_EQ(TrimTrailing("\n"), "");
 }
 
+TEST(TextLinesTest, TrimDropsBlanksAtBothEnds) {
+  EXPECT_EQ(Trim("\t 0000003fffffffff \n"), "0000003fffffffff");
+  EXPECT_EQ(Trim(" \t\n"), "");
+  EXPECT_EQ(Trim("a b"), "a b");
+}
+
 TEST(FormatDoubleTest, UsesThePrintfFormat) {
   EXPECT_EQ(FormatDouble("%g", 2.5), "2.5");
   EXPECT_EQ(FormatDouble("%.1f%%", 99.96), "100.0%");
