@@ -82,19 +82,22 @@ class ExternalTargetTest : public ::testing::Test {
   std::string store_;
 };
 
+// The spec-driven ringstore answers as the built-in target does under the same
+// majority partitions: paxos valid (exit 0), eventual invalid (exit 1). The
+// built-in target's own verdicts there are NemesisVerdictTest's
+// (PaxosStaysLinearizableUnderEveryFault, PaxosMinorityFailsDuringPartitionsAndRecoversAfterHeal,
+// EventualServesStaleReadsUnderPartition); running it here again as well
+// cost 40 s of the serial part of the suite and proved nothing new.
 TEST_F(ExternalTargetTest, RingstoreExampleGivesTheBuiltInVerdictsUnderPartition) {
   const std::string common =
       " --workload register --time-limit 12 --nemesis partition --partition majority "
       "--nemesis-interval 3 --seed 1";
   for (const char* mode : {"paxos", "eventual"}) {
     SCOPED_TRACE(mode);
-    CliRun builtin =
-        Test("--target ringstore --target-opt binary=" + kRingstore + " --target-opt mode=" + mode + common);
     CliRun external = Test("--target-spec " + kSource +
                            "/targets/external/ringstore.json --target-opt binary=" + kRingstore +
                            " --target-opt mode=" + mode + common);
     const int expected = std::string(mode) == "paxos" ? 0 : 1;
-    EXPECT_EQ(builtin.out.code, expected) << builtin.out.text;
     EXPECT_EQ(external.out.code, expected) << external.out.text;
     EXPECT_GT(Count(external, &Op::is_ok), 200) << external.out.text;
     EXPECT_GT(Count(external, &Op::is_info, false), 0) << "no partition in the history";
