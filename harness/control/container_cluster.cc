@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/control/cluster_up.h"
 #include "harness/control/container_remote.h"
 #include "harness/control/node_image.h"
 #include "harness/control/subprocess.h"
@@ -75,6 +76,91 @@ std::string ExplainRunFailure(const std::string& err, unsigned long long nofile,
   return line;
 }
 
+// Error when this host lacks what the runtime or the storage faults need.
+Status CheckRuntimeHost(const ContainerClusterSpec& spec) {
+  if (spec.runtime == "podman" && !InPath("runc")) {
+    return Status::Error("runc not found: podman needs it here (crun refuses hybrid cgroups): apt-get install runc");
+  }
+  if (spec.storage_faults && access("/dev/fuse", F_OK) != 0) {
+    return Status::Error("--storage-faults: /dev/fuse does not exist on this host (load the fuse module)");
+  }
+  return Status::Ok();
+}
+
+// Fills in what container nodes add to the shared plan: the runtime, its
+// network (also shown as the bridge), the subnet as given, each node's container.
+ClusterFile PlanContainers(const ContainerClusterSpec& spec, const std::string& binary, ClusterFile c) {
+  c.transport = spec.runtime;
+  c.runtime_binary = binary;
+  c.network = NetworkName(spec.cluster.name);
+  c.bridge = c.network;
+  c.subnet = spec.cluster.subnet;
+  c.storage_faults = spec.storage_faults;
+  for (auto& n : c.nodes) n.container = ContainerName(spec.cluster.name, n.name);
+  return c;
+}
+
+// The runtime's bridge network for the cluster, gateway the host address.
+Status MakeNetwork(const ClusterFile& c) {
+  auto net = RunLocal({c.runtime_binary, "network", "create", "--subnet", c.subnet, "--gateway", c.host_address,
+                       "--label", std::string(kLabel) + "=" + c.name, c.network},
+                      "", std::chrono::seconds(60));
+  if (!net.ok()) return net.status();
+  if (net->exit_code != 0) return Status::Error("creating network " + c.network + ": " + LastLine(net->err));
+  return Status::Ok();
+}
+
+// Starts every node's container from `image`, in parallel (each `run` takes a
+// second or two). Error: the first failing node's, in node order, with the
+// runtime's message and what to do for the host limits.
+Status StartContainers(const ContainerClusterSpec& spec, const ClusterFile& c, const std::string& image) {
+  const unsigned long long nofile = HardLimit(RLIMIT_NOFILE, 1048576);
+  const unsigned long long nproc = HardLimit(RLIMIT_NPROC, 32768);
+  std::vector<std::string> base{c.runtime_binary, "run", "-d", "--init", "--network", c.network,
+                                "--label", std::string(kLabel) + "=" + c.name,
+                                "--cap-add", "NET_ADMIN",
+                                "--ulimit", "nofile=" + std::to_string(nofile) + ":" + std::to_string(nofile),
+                                "--ulimit", "nproc=" + std::to_string(nproc) + ":" + std::to_string(nproc)};
+  if (spec.runtime == "podman") base.insert(base.begin() + 2, {"--runtime", "runc"});
+  if (spec.storage_faults) base.insert(base.end(), {"--cap-add", "SYS_ADMIN", "--device", "/dev/fuse"});
+  for (const auto& n : c.nodes) base.insert(base.end(), {"--add-host", n.name + ":" + n.address});
+
+  std::vector<Status> started(c.nodes.size(), Status::Ok());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < c.nodes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const ClusterNode& n = c.nodes[i];
+      std::vector<std::string> argv = base;
+      argv.insert(argv.end(), {"--name", n.container, "--hostname", n.name, "--ip", n.address, image,
+                               "sleep", "infinity"});
+      auto r = RunLocal(argv, "", std::chrono::seconds(120));
+      if (!r.ok()) {
+        started[i] = Status::Error(n.name + ": " + r.status().message());
+      } else if (r->exit_code != 0) {
+        started[i] = Status::Error(n.name + ": starting container " + n.container + ": " +
+                                   ExplainRunFailure(r->err, nofile, nproc));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : started) {
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+// OK when the node's container answers a command through its runtime.
+Status ContainerAnswers(const ClusterFile& c, const ClusterNode& n) {
+  ContainerOptions o;
+  o.node = n.name;
+  o.transport = *ParseContainerTransport(c.transport);
+  o.binary = c.runtime_binary;
+  o.container = n.container;
+  o.address = n.address;
+  auto remote = ContainerRemote::Connect(o);
+  return remote.ok() ? Status::Ok() : remote.status();
+}
+
 }  // namespace
 
 Result<std::string> ContainerRuntimeBinary(const ContainerClusterSpec& spec) {
@@ -136,101 +222,27 @@ Result<ContainerClusterReport> ContainerClusterUp(const ContainerClusterSpec& sp
   auto binary = ContainerRuntimeBinary(spec);
   if (!binary.ok()) return binary.status();
   const LocalClusterSpec& cs = spec.cluster;
-  if (Status s = ContainerClusterDown(spec); !s.ok()) {
-    return Status::Error("cleaning up an earlier cluster \"" + cs.name + "\": " + s.message());
-  }
-  if (Status s = ValidateSpec(cs); !s.ok()) return s;
-  if (spec.runtime == "podman" && !InPath("runc")) {
-    return Status::Error("runc not found: podman needs it here (crun refuses hybrid cgroups): apt-get install runc");
-  }
-  if (spec.storage_faults && access("/dev/fuse", F_OK) != 0) {
-    return Status::Error("--storage-faults: /dev/fuse does not exist on this host (load the fuse module)");
-  }
+  if (Status s = ReplaceEarlierCluster(cs, [&] { return ContainerClusterDown(spec); }); !s.ok()) return s;
+  if (Status s = CheckRuntimeHost(spec); !s.ok()) return s;
   auto image = EnsureNodeImage(*binary, DefaultNodeImageRecipe(), spec.rebuild_image);
   if (!image.ok()) return image.status();
+  auto plan = PlanCluster(cs);
+  if (!plan.ok()) return plan.status();
 
   ContainerClusterReport report;
   report.image = image->name;
   report.image_built = image->built;
   report.image_seconds = image->seconds;
+  report.file = PlanContainers(spec, *binary, *plan);
   ClusterFile& c = report.file;
-  c.name = cs.name;
-  c.transport = spec.runtime;
-  c.runtime_binary = *binary;
-  c.network = NetworkName(cs.name);
-  c.bridge = c.network;
-  c.subnet = cs.subnet;
-  c.storage_faults = spec.storage_faults;
-  auto gateway = SubnetAddress(cs.subnet, 1);
-  if (!gateway.ok()) return gateway.status();
-  c.host_address = *gateway;
-  for (int i = 1; i <= cs.nodes; ++i) {
-    ClusterNode n;
-    n.name = "n" + std::to_string(i);
-    n.address = *SubnetAddress(cs.subnet, 10 + i);
-    n.container = ContainerName(cs.name, n.name);
-    c.nodes.push_back(n);
-  }
-  auto fail = [&](const Status& s) -> Result<ContainerClusterReport> {
-    ContainerClusterDown(spec);
-    return s;
-  };
-  std::error_code ec;
-  fs::create_directories(cs.state_root + "/" + cs.name, ec);
-  if (ec) return fail(Status::Error("cannot create " + cs.state_root + "/" + cs.name + ": " + ec.message()));
-
-  auto net = RunLocal({*binary, "network", "create", "--subnet", cs.subnet, "--gateway", c.host_address, "--label",
-                       std::string(kLabel) + "=" + cs.name, c.network},
-                      "", std::chrono::seconds(60));
-  if (!net.ok()) return fail(net.status());
-  if (net->exit_code != 0) {
-    return fail(Status::Error("creating network " + c.network + ": " + LastLine(net->err)));
-  }
-
-  const unsigned long long nofile = HardLimit(RLIMIT_NOFILE, 1048576);
-  const unsigned long long nproc = HardLimit(RLIMIT_NPROC, 32768);
-  std::vector<std::string> base{*binary, "run", "-d", "--init", "--network", c.network,
-                                "--label", std::string(kLabel) + "=" + cs.name,
-                                "--cap-add", "NET_ADMIN",
-                                "--ulimit", "nofile=" + std::to_string(nofile) + ":" + std::to_string(nofile),
-                                "--ulimit", "nproc=" + std::to_string(nproc) + ":" + std::to_string(nproc)};
-  if (spec.runtime == "podman") base.insert(base.begin() + 2, {"--runtime", "runc"});
-  if (spec.storage_faults) base.insert(base.end(), {"--cap-add", "SYS_ADMIN", "--device", "/dev/fuse"});
-  for (const auto& n : c.nodes) base.insert(base.end(), {"--add-host", n.name + ":" + n.address});
-
-  // The containers start in parallel: each `run` takes a second or two.
-  std::vector<Status> started(c.nodes.size(), Status::Ok());
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < c.nodes.size(); ++i) {
-    threads.emplace_back([&, i] {
-      const ClusterNode& n = c.nodes[i];
-      std::vector<std::string> argv = base;
-      argv.insert(argv.end(), {"--name", n.container, "--hostname", n.name, "--ip", n.address, report.image,
-                               "sleep", "infinity"});
-      auto r = RunLocal(argv, "", std::chrono::seconds(120));
-      if (!r.ok()) {
-        started[i] = Status::Error(n.name + ": " + r.status().message());
-      } else if (r->exit_code != 0) {
-        started[i] = Status::Error(n.name + ": starting container " + n.container + ": " +
-                                   ExplainRunFailure(r->err, nofile, nproc));
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  for (const auto& s : started) {
-    if (!s.ok()) return fail(s);
-  }
-  if (Status s = SaveClusterFile(c, ClusterFilePath(cs.name, cs.state_root)); !s.ok()) return fail(s);
-  for (const auto& n : c.nodes) {
-    ContainerOptions o;
-    o.node = n.name;
-    o.transport = *ParseContainerTransport(spec.runtime);
-    o.binary = *binary;
-    o.container = n.container;
-    o.address = n.address;
-    auto remote = ContainerRemote::Connect(o);
-    if (!remote.ok()) return fail(remote.status());
-  }
+  Status s = RunUpSteps(
+      {[&] { return MakeStateDir(cs); },
+       [&] { return MakeNetwork(c); },
+       [&] { return StartContainers(spec, c, report.image); },
+       [&] { return RecordCluster(cs, c); },
+       EachNode(&c.nodes, [&](ClusterNode& n) { return ContainerAnswers(c, n); })},
+      [&] { ContainerClusterDown(spec); });
+  if (!s.ok()) return s;
   return report;
 }
 

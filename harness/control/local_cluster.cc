@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "harness/control/cluster_up.h"
 #include "harness/control/process_tree.h"
 #include "harness/core/bounded_json.h"
 #include "harness/core/text_lines.h"
@@ -29,7 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kFirstNodeOffset = 10;  // node i gets subnet base + 10 + i
 constexpr char kSshd[] = "/usr/sbin/sshd";
 
 std::string StateDir(const LocalClusterSpec& spec) { return spec.state_root + "/" + spec.name; }
@@ -366,236 +366,276 @@ Status LocalClusterDown(const LocalClusterSpec& spec, bool* found) {
   return Status::Ok();
 }
 
-Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
-  if (Status s = RequireRoot(); !s.ok()) return s;
-  if (Status s = CheckName(spec.name); !s.ok()) return s;
-  // Leftovers of an earlier (maybe crashed) cluster with this name go first.
-  if (Status s = LocalClusterDown(spec); !s.ok()) {
-    return Status::Error("cleaning up an earlier cluster \"" + spec.name + "\": " + s.message());
-  }
-  if (Status s = ValidateSpec(spec); !s.ok()) return s;
+namespace {
+
+// What every namespace node's files share, made once per cluster.
+struct NodeCommon {
+  std::string authorized_keys;  // the controller's public key
+  std::string hosts;            // /etc/hosts: localhost and every node
+  std::string shadow;           // /etc/shadow with the generated root password; empty: key login only
+  std::string known_hosts;      // collected: every node's host key
+};
+
+Status RunOrError(const std::vector<std::string>& argv) {
+  auto r = RunLocalOrError(argv);
+  return r.ok() ? Status::Ok() : r.status();
+}
+
+std::string NodeDir(const LocalClusterSpec& spec, const ClusterNode& n) {
+  return StateDir(spec) + "/nodes/" + n.name;
+}
+
+// Error when the nodes' sshd is not installed.
+Status RequireSshd() {
   if (access(kSshd, X_OK) != 0) {
     return Status::Error(std::string(kSshd) + " not found: install openssh-server");
   }
-  Subnet subnet = *ParseSubnet(spec.subnet);
+  return Status::Ok();
+}
 
-  ClusterFile c;
-  c.name = spec.name;
+// Fills in what namespace nodes add to the shared plan: the normalized
+// subnet, bridge, key paths, and each node's namespace and veth.
+ClusterFile PlanNamespaceNodes(const LocalClusterSpec& spec, ClusterFile c) {
+  Subnet subnet = *ParseSubnet(spec.subnet);
   c.subnet = IpString(subnet.base) + "/" + std::to_string(subnet.prefix);
   c.bridge = BridgeName(spec.name);
-  c.host_address = IpString(subnet.base + 1);
-  const std::string dir = StateDir(spec);
-  c.ssh_key = dir + "/id_ed25519";
-  c.known_hosts = dir + "/known_hosts";
-  const std::string prefix_len = std::to_string(subnet.prefix);
-
-  auto fail = [&](const Status& s) -> Result<ClusterFile> {
-    LocalClusterDown(spec);
-    return s;
-  };
-  auto run = [&](const std::vector<std::string>& argv) -> Status {
-    auto r = RunLocalOrError(argv);
-    return r.ok() ? Status::Ok() : r.status();
-  };
-
-  std::error_code ec;
-  fs::create_directories(dir + "/nodes", ec);
-  if (ec) return fail(Status::Error("cannot create " + dir + ": " + ec.message()));
-  fs::permissions(dir, fs::perms(0755), ec);
-
-  // Keys: one client key for the controller, one host key per node.
-  if (Status s = run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-                      "faultline-" + spec.name + "-controller", "-f", c.ssh_key});
-      !s.ok()) {
-    return fail(s);
+  c.ssh_key = StateDir(spec) + "/id_ed25519";
+  c.known_hosts = StateDir(spec) + "/known_hosts";
+  for (size_t i = 0; i < c.nodes.size(); ++i) {
+    c.nodes[i].netns = NetnsPrefix(spec.name) + std::to_string(i + 1);
+    c.nodes[i].veth = VethPrefix(spec.name) + std::to_string(i + 1);
   }
-  std::string authorized = ReadFile(c.ssh_key + ".pub");
-  // A generated root password, valid on the nodes only (each node sees its
-  // own /etc/shadow), so password authentication works and can be tested.
-  // Skipped when openssl is missing: then the nodes take keys only.
-  std::string shadow;
-  {
-    std::random_device rd;
-    char pw[33];
-    std::snprintf(pw, sizeof pw, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
-    auto hash = RunLocal({"openssl", "passwd", "-6", "-stdin"}, std::string(pw) + "\n");
-    std::string host_shadow = ReadFile("/etc/shadow");
-    if (hash.ok() && hash->exit_code == 0 && TrimTrailing(hash->out).rfind("$6$", 0) == 0 &&
-        !host_shadow.empty()) {
-      std::istringstream lines(host_shadow);
-      std::string line;
-      bool root_seen = false;
-      while (std::getline(lines, line)) {
-        if (line.rfind("root:", 0) == 0) {
-          auto second = line.find(':', 5);
-          line = "root:" + TrimTrailing(hash->out) + (second == std::string::npos ? "" : line.substr(second));
-          root_seen = true;
-        }
-        shadow += line + "\n";
-      }
-      if (root_seen) {
-        c.password_file = dir + "/root_password";
-        if (Status s = WriteFile(c.password_file, std::string(pw) + "\n", fs::perms(0600)); !s.ok()) {
-          return fail(s);
-        }
-      } else {
-        shadow.clear();
-      }
-    }
-  }
+  return c;
+}
+
+std::string HostsFile(const std::vector<ClusterNode>& nodes) {
   std::string hosts = "127.0.0.1 localhost\n";
-  for (int i = 1; i <= spec.nodes; ++i) {
-    ClusterNode n;
-    n.name = "n" + std::to_string(i);
-    n.address = IpString(subnet.base + kFirstNodeOffset + i);
-    n.netns = NetnsPrefix(spec.name) + std::to_string(i);
-    n.veth = VethPrefix(spec.name) + std::to_string(i);
-    hosts += n.address + " " + n.name + "\n";
-    c.nodes.push_back(n);
-  }
-  std::string known_hosts;
-  for (const auto& n : c.nodes) {
-    std::string nd = dir + "/nodes/" + n.name;
-    for (const char* sub : {"lib", "opt", "log", "tmp", "root"}) {
-      fs::create_directories(nd + "/" + sub, ec);
-    }
-    fs::permissions(nd + "/tmp", fs::perms(01777), ec);
-    fs::permissions(nd + "/root", fs::perms(0700), ec);
-    if (Status s = run({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
-                        "faultline-" + spec.name + "-" + n.name, "-f", nd + "/ssh_host_ed25519_key"});
-        !s.ok()) {
-      return fail(s);
-    }
-    std::istringstream pub(ReadFile(nd + "/ssh_host_ed25519_key.pub"));
-    std::string type, key;
-    pub >> type >> key;
-    known_hosts += n.address + " " + type + " " + key + "\n";
-    Status w = WriteFile(nd + "/authorized_keys", authorized, fs::perms(0600));
-    if (w.ok()) w = WriteFile(nd + "/hosts", hosts, fs::perms(0644));
-    if (w.ok() && !shadow.empty()) w = WriteFile(nd + "/shadow", shadow, fs::perms(0600));
-    if (w.ok()) {
-      w = WriteFile(nd + "/sshd_config",
-                    "# faultline local node " + n.name + " of cluster " + spec.name + "\n"
-                    "ListenAddress " + n.address + "\n"
-                    "Port 22\n"
-                    "HostKey " + nd + "/ssh_host_ed25519_key\n"
-                    "AuthorizedKeysFile " + nd + "/authorized_keys\n"
-                    "PermitRootLogin yes\n" +
-                    std::string(shadow.empty() ? "PasswordAuthentication no\n"
-                                               : "PasswordAuthentication yes\n") +
-                    "KbdInteractiveAuthentication no\n"
-                    "UsePAM no\n"
-                    "StrictModes no\n"
-                    "UseDNS no\n"
-                    "PrintMotd no\n"
-                    "PrintLastLog no\n"
-                    "PidFile none\n"
-                    "MaxStartups 100\n"
-                    "MaxSessions 100\n"
-                    "Subsystem sftp internal-sftp\n",
-                    fs::perms(0644));
-    }
-    // Runs as PID 1 of the node's fresh mount/UTS/PID namespaces.
-    if (w.ok()) {
-      w = WriteFile(nd + "/setup.sh",
-                    "set -e\n"
-                    "mount --make-rprivate /\n"
-                    "mkdir -p /var/lib/faultline /opt/faultline /var/log/faultline /run/sshd\n"
-                    "mount --bind " + ShellQuote(nd + "/lib") + " /var/lib/faultline\n"
-                    "mount --bind " + ShellQuote(nd + "/opt") + " /opt/faultline\n"
-                    "mount --bind " + ShellQuote(nd + "/log") + " /var/log/faultline\n"
-                    "mount --bind " + ShellQuote(nd + "/tmp") + " /tmp\n"
-                    "mount --bind " + ShellQuote(nd + "/hosts") + " /etc/hosts\n" +
-                    (shadow.empty() ? std::string()
-                                    : "mount --bind " + ShellQuote(nd + "/shadow") + " /etc/shadow\n") +
-                    // A private, empty home: the host root's shell startup
-                    // files (sourced by bash under sshd) stay out of the node.
-                    "mount --bind " + ShellQuote(nd + "/root") + " /root\n"
-                    "hostname " + n.name + "\n"
-                    "exec " + kSshd + " -D -e -f " + ShellQuote(nd + "/sshd_config") + "\n",
-                    fs::perms(0644));
-    }
-    if (!w.ok()) return fail(w);
-  }
-  if (Status s = WriteFile(c.known_hosts, known_hosts, fs::perms(0644)); !s.ok()) return fail(s);
+  for (const auto& n : nodes) hosts += n.address + " " + n.name + "\n";
+  return hosts;
+}
 
-  // Network: bridge with the host's address, one veth pair per node.
-  const std::string& br = c.bridge;
+// STATE_ROOT/NAME/, readable by everyone (0755) whatever the umask.
+Status MakeNamespaceStateDir(const LocalClusterSpec& spec) {
+  if (Status s = MakeStateDir(spec); !s.ok()) return s;
+  std::error_code ec;
+  fs::permissions(StateDir(spec), fs::perms(0755), ec);
+  return Status::Ok();
+}
+
+// The controller's key pair (one for every node); its public half becomes
+// every node's authorized_keys.
+Status MakeClientKey(const LocalClusterSpec& spec, const ClusterFile& c, NodeCommon* common) {
+  if (Status s = RunOrError({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                             "faultline-" + spec.name + "-controller", "-f", c.ssh_key});
+      !s.ok()) {
+    return s;
+  }
+  common->authorized_keys = ReadFile(c.ssh_key + ".pub");
+  return Status::Ok();
+}
+
+// A generated root password, valid on the nodes only (each node sees its own
+// /etc/shadow), so password authentication works and can be tested: sets
+// common->shadow and c->password_file. Skipped (OK, both left empty) when
+// openssl is missing: then the nodes take keys only. Error when the password
+// file cannot be written.
+Status MakeRootPassword(const LocalClusterSpec& spec, ClusterFile* c, NodeCommon* common) {
+  std::random_device rd;
+  char pw[33];
+  std::snprintf(pw, sizeof pw, "%08x%08x%08x%08x", rd(), rd(), rd(), rd());
+  auto hash = RunLocal({"openssl", "passwd", "-6", "-stdin"}, std::string(pw) + "\n");
+  std::string host_shadow = ReadFile("/etc/shadow");
+  if (!hash.ok() || hash->exit_code != 0 || TrimTrailing(hash->out).rfind("$6$", 0) != 0 ||
+      host_shadow.empty()) {
+    return Status::Ok();
+  }
+  std::istringstream lines(host_shadow);
+  std::string line, shadow;
+  bool root_seen = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("root:", 0) == 0) {
+      auto second = line.find(':', 5);
+      line = "root:" + TrimTrailing(hash->out) + (second == std::string::npos ? "" : line.substr(second));
+      root_seen = true;
+    }
+    shadow += line + "\n";
+  }
+  if (!root_seen) return Status::Ok();
+  common->shadow = shadow;
+  c->password_file = StateDir(spec) + "/root_password";
+  return WriteFile(c->password_file, std::string(pw) + "\n", fs::perms(0600));
+}
+
+std::string SshdConfig(const LocalClusterSpec& spec, const ClusterNode& n, const std::string& nd,
+                       bool password) {
+  return "# faultline local node " + n.name + " of cluster " + spec.name + "\n"
+         "ListenAddress " + n.address + "\n"
+         "Port 22\n"
+         "HostKey " + nd + "/ssh_host_ed25519_key\n"
+         "AuthorizedKeysFile " + nd + "/authorized_keys\n"
+         "PermitRootLogin yes\n" +
+         std::string(password ? "PasswordAuthentication yes\n" : "PasswordAuthentication no\n") +
+         "KbdInteractiveAuthentication no\n"
+         "UsePAM no\n"
+         "StrictModes no\n"
+         "UseDNS no\n"
+         "PrintMotd no\n"
+         "PrintLastLog no\n"
+         "PidFile none\n"
+         "MaxStartups 100\n"
+         "MaxSessions 100\n"
+         "Subsystem sftp internal-sftp\n";
+}
+
+// Runs as PID 1 of the node's fresh mount/UTS/PID namespaces.
+std::string SetupScript(const ClusterNode& n, const std::string& nd, bool shadow) {
+  return "set -e\n"
+         "mount --make-rprivate /\n"
+         "mkdir -p /var/lib/faultline /opt/faultline /var/log/faultline /run/sshd\n"
+         "mount --bind " + ShellQuote(nd + "/lib") + " /var/lib/faultline\n"
+         "mount --bind " + ShellQuote(nd + "/opt") + " /opt/faultline\n"
+         "mount --bind " + ShellQuote(nd + "/log") + " /var/log/faultline\n"
+         "mount --bind " + ShellQuote(nd + "/tmp") + " /tmp\n"
+         "mount --bind " + ShellQuote(nd + "/hosts") + " /etc/hosts\n" +
+         (shadow ? "mount --bind " + ShellQuote(nd + "/shadow") + " /etc/shadow\n" : std::string()) +
+         // A private, empty home: the host root's shell startup files (sourced
+         // by bash under sshd) stay out of the node.
+         "mount --bind " + ShellQuote(nd + "/root") + " /root\n"
+         "hostname " + n.name + "\n"
+         "exec " + kSshd + " -D -e -f " + ShellQuote(nd + "/sshd_config") + "\n";
+}
+
+// STATE_ROOT/NAME/nodes/nI/: the node's private directories, host key (added
+// to common->known_hosts), authorized_keys, hosts, shadow, sshd_config and
+// setup.sh. Error when ssh-keygen fails or a file cannot be written.
+Status WriteNodeFiles(const LocalClusterSpec& spec, const ClusterNode& n, NodeCommon* common) {
+  const std::string nd = NodeDir(spec, n);
+  std::error_code ec;
+  for (const char* sub : {"lib", "opt", "log", "tmp", "root"}) fs::create_directories(nd + "/" + sub, ec);
+  fs::permissions(nd + "/tmp", fs::perms(01777), ec);
+  fs::permissions(nd + "/root", fs::perms(0700), ec);
+  if (Status s = RunOrError({"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+                             "faultline-" + spec.name + "-" + n.name, "-f", nd + "/ssh_host_ed25519_key"});
+      !s.ok()) {
+    return s;
+  }
+  std::istringstream pub(ReadFile(nd + "/ssh_host_ed25519_key.pub"));
+  std::string type, key;
+  pub >> type >> key;
+  common->known_hosts += n.address + " " + type + " " + key + "\n";
+  const bool shadow = !common->shadow.empty();
+  Status w = WriteFile(nd + "/authorized_keys", common->authorized_keys, fs::perms(0600));
+  if (w.ok()) w = WriteFile(nd + "/hosts", common->hosts, fs::perms(0644));
+  if (w.ok() && shadow) w = WriteFile(nd + "/shadow", common->shadow, fs::perms(0600));
+  if (w.ok()) w = WriteFile(nd + "/sshd_config", SshdConfig(spec, n, nd, shadow), fs::perms(0644));
+  if (w.ok()) w = WriteFile(nd + "/setup.sh", SetupScript(n, nd, shadow), fs::perms(0644));
+  return w;
+}
+
+// The bridge with the host's address. With br_netfilter loaded, bridged
+// frames traverse the host's FORWARD chain; a DROP policy there (docker does
+// that) would cut nodes off from each other: accept this bridge's own traffic.
+Status MakeBridge(const ClusterFile& c, const std::string& prefix_len) {
   for (const auto& argv : std::vector<std::vector<std::string>>{
-           {"ip", "link", "add", br, "type", "bridge"},
-           {"ip", "addr", "add", c.host_address + "/" + prefix_len, "dev", br},
-           {"ip", "link", "set", br, "up"}}) {
-    if (Status s = run(argv); !s.ok()) return fail(s);
+           {"ip", "link", "add", c.bridge, "type", "bridge"},
+           {"ip", "addr", "add", c.host_address + "/" + prefix_len, "dev", c.bridge},
+           {"ip", "link", "set", c.bridge, "up"}}) {
+    if (Status s = RunOrError(argv); !s.ok()) return s;
   }
-  // With br_netfilter loaded, bridged frames traverse the host's FORWARD
-  // chain; a DROP policy there (docker does that) would cut nodes off from
-  // each other. Accept this bridge's own traffic only.
-  if (BridgeNetfilterOn()) {
-    if (Status s = run(ForwardRule(br, "-I")); !s.ok()) return fail(s);
-  }
-  for (const auto& n : c.nodes) {
-    std::string peer = "flp-" + spec.name + "-" + n.name.substr(1);
-    std::string ns = n.netns;
-    for (const auto& argv : std::vector<std::vector<std::string>>{
-             {"ip", "netns", "add", ns},
-             {"ip", "link", "add", n.veth, "type", "veth", "peer", "name", peer},
-             {"ip", "link", "set", peer, "netns", ns},
-             {"ip", "netns", "exec", ns, "ip", "link", "set", peer, "name", "eth0"},
-             {"ip", "netns", "exec", ns, "ip", "addr", "add", n.address + "/" + prefix_len, "dev",
-              "eth0"},
-             {"ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up"},
-             {"ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"},
-             {"ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", c.host_address},
-             {"ip", "link", "set", n.veth, "master", br},
-             {"ip", "link", "set", n.veth, "up"}}) {
-      if (Status s = run(argv); !s.ok()) return fail(s);
-    }
-  }
+  if (BridgeNetfilterOn()) return RunOrError(ForwardRule(c.bridge, "-I"));
+  return Status::Ok();
+}
 
-  // sshd per node. --kill-child: if the launcher dies, the node's PID 1 gets
-  // SIGKILL, and with it everything running on the node.
-  for (auto& n : c.nodes) {
-    std::string nd = dir + "/nodes/" + n.name;
-    auto pid = SpawnDaemon({"ip", "netns", "exec", n.netns, "unshare", "--mount", "--uts", "--pid",
-                            "--fork", "--mount-proc", "--kill-child", "sh", nd + "/setup.sh"},
-                           nd + "/sshd.log");
-    if (!pid.ok()) return fail(pid.status());
-    n.launcher = IdentifyProcess(*pid);
-    auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (Clock::now() < deadline) {
-      auto kids = ChildrenOf(*pid);
-      if (!kids.empty()) {
-        n.sshd = IdentifyProcess(kids.front());
-        break;
-      }
-      if (!ProcessAlive(n.launcher)) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    if (n.sshd.start_time == 0) {
-      return fail(Status::Error(n.name + ": the node's sshd did not start: " +
-                                LastLines(ReadFile(nd + "/sshd.log"), 5)));
-    }
+// The node's namespace, its eth0 (a veth to the bridge) with its address, and
+// a default route via the host.
+Status MakeNodeNetwork(const LocalClusterSpec& spec, const ClusterFile& c, const ClusterNode& n,
+                       const std::string& prefix_len) {
+  const std::string peer = "flp-" + spec.name + "-" + n.name.substr(1);
+  const std::string& ns = n.netns;
+  for (const auto& argv : std::vector<std::vector<std::string>>{
+           {"ip", "netns", "add", ns},
+           {"ip", "link", "add", n.veth, "type", "veth", "peer", "name", peer},
+           {"ip", "link", "set", peer, "netns", ns},
+           {"ip", "netns", "exec", ns, "ip", "link", "set", peer, "name", "eth0"},
+           {"ip", "netns", "exec", ns, "ip", "addr", "add", n.address + "/" + prefix_len, "dev", "eth0"},
+           {"ip", "netns", "exec", ns, "ip", "link", "set", "eth0", "up"},
+           {"ip", "netns", "exec", ns, "ip", "link", "set", "lo", "up"},
+           {"ip", "netns", "exec", ns, "ip", "route", "add", "default", "via", c.host_address},
+           {"ip", "link", "set", n.veth, "master", c.bridge},
+           {"ip", "link", "set", n.veth, "up"}}) {
+    if (Status s = RunOrError(argv); !s.ok()) return s;
   }
-  // Recorded now, so `cluster down` finds the pids even if we fail below.
-  std::string path = ClusterFilePath(spec.name, spec.state_root);
-  if (Status s = SaveClusterFile(c, path); !s.ok()) return fail(s);
+  return Status::Ok();
+}
 
-  for (const auto& n : c.nodes) {
-    auto deadline = Clock::now() + std::chrono::seconds(15);
-    bool up = false;
-    while (Clock::now() < deadline && ProcessAlive(n.sshd)) {
-      if (SshAnswers(n.address, 22, std::chrono::milliseconds(500))) {
-        up = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+// Starts the node's sshd as PID 1 of fresh mount/UTS/PID namespaces and
+// records n->launcher and n->sshd. --kill-child: if the launcher dies, the
+// node's PID 1 gets SIGKILL, and with it everything running on the node.
+// Error (with the end of sshd's log) when sshd does not start within 5 s.
+Status StartNodeSshd(const LocalClusterSpec& spec, ClusterNode* n) {
+  const std::string nd = NodeDir(spec, *n);
+  auto pid = SpawnDaemon({"ip", "netns", "exec", n->netns, "unshare", "--mount", "--uts", "--pid", "--fork",
+                          "--mount-proc", "--kill-child", "sh", nd + "/setup.sh"},
+                         nd + "/sshd.log");
+  if (!pid.ok()) return pid.status();
+  n->launcher = IdentifyProcess(*pid);
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (Clock::now() < deadline) {
+    auto kids = ChildrenOf(*pid);
+    if (!kids.empty()) {
+      n->sshd = IdentifyProcess(kids.front());
+      break;
     }
-    if (!up) {
-      std::string log = LastLines(ReadFile(dir + "/nodes/" + n.name + "/sshd.log"), 5);
-      return fail(Status::Error(n.name + ": sshd on " + n.address + ":22 does not answer" +
-                                (log.empty() ? "" : ": " + log)));
-    }
+    if (!ProcessAlive(n->launcher)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (n->sshd.start_time == 0) {
+    return Status::Error(n->name + ": the node's sshd did not start: " +
+                         LastLines(ReadFile(nd + "/sshd.log"), 5));
+  }
+  return Status::Ok();
+}
+
+// OK once the node's sshd answers with an SSH banner; error (with the end of
+// its log) when it has not within 15 s or has exited.
+Status AwaitNodeSshd(const LocalClusterSpec& spec, const ClusterNode& n) {
+  auto deadline = Clock::now() + std::chrono::seconds(15);
+  while (Clock::now() < deadline && ProcessAlive(n.sshd)) {
+    if (SshAnswers(n.address, 22, std::chrono::milliseconds(500))) return Status::Ok();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::string log = LastLines(ReadFile(NodeDir(spec, n) + "/sshd.log"), 5);
+  return Status::Error(n.name + ": sshd on " + n.address + ":22 does not answer" +
+                       (log.empty() ? "" : ": " + log));
+}
+
+}  // namespace
+
+Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
+  if (Status s = RequireRoot(); !s.ok()) return s;
+  if (Status s = CheckName(spec.name); !s.ok()) return s;
+  if (Status s = ReplaceEarlierCluster(spec, [&] { return LocalClusterDown(spec); }); !s.ok()) return s;
+  if (Status s = RequireSshd(); !s.ok()) return s;
+  auto plan = PlanCluster(spec);
+  if (!plan.ok()) return plan.status();
+  ClusterFile c = PlanNamespaceNodes(spec, *plan);
+  const std::string prefix_len = std::to_string(ParseSubnet(spec.subnet)->prefix);
+  NodeCommon common;
+  common.hosts = HostsFile(c.nodes);
+  Status s = RunUpSteps(
+      {[&] { return MakeNamespaceStateDir(spec); },
+       [&] { return MakeClientKey(spec, c, &common); },
+       [&] { return MakeRootPassword(spec, &c, &common); },
+       EachNode(&c.nodes, [&](ClusterNode& n) { return WriteNodeFiles(spec, n, &common); }),
+       [&] { return WriteFile(c.known_hosts, common.known_hosts, fs::perms(0644)); },
+       [&] { return MakeBridge(c, prefix_len); },
+       EachNode(&c.nodes, [&](ClusterNode& n) { return MakeNodeNetwork(spec, c, n, prefix_len); }),
+       EachNode(&c.nodes, [&](ClusterNode& n) { return StartNodeSshd(spec, &n); }),
+       // Recorded now, so `cluster down` finds the pids even if a node fails to answer.
+       [&] { return RecordCluster(spec, c); },
+       EachNode(&c.nodes, [&](ClusterNode& n) { return AwaitNodeSshd(spec, n); })},
+      [&] { LocalClusterDown(spec); });
+  if (!s.ok()) return s;
   return c;
 }
 
