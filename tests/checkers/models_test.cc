@@ -48,7 +48,9 @@ TEST(ModelsTest, EveryModelIsRegistered) {
                         "unordered-queue"}) {
     EXPECT_TRUE(MakeModel(m).ok()) << m;
   }
-  auto bad = MakeLinearizableChecker(LinearizableOptions{.model = "nope"});
+  LinearizableOptions nope;
+  nope.model = "nope";
+  auto bad = MakeLinearizableChecker(nope);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("unknown model \"nope\""), std::string::npos);
   EXPECT_EQ((*MakeLinearizableChecker(LinearizableOptions{}))->name(), "linearizable");

@@ -50,7 +50,9 @@ TEST(ReleaseScheduleTest, DuplicateAndReorderFractions) {
     Release r = s.Next();
     copies += r.copy_delay_ms.has_value();
     at_once += r.delay_ms == 0;
-    if (r.copy_delay_ms) EXPECT_EQ(*r.copy_delay_ms, 50);
+    if (r.copy_delay_ms) {
+      EXPECT_EQ(*r.copy_delay_ms, 50);
+    }
     EXPECT_TRUE(r.delay_ms == 0 || r.delay_ms == 50);
   }
   EXPECT_NEAR(copies / double(n), 0.25, 0.01);

@@ -61,7 +61,9 @@ TEST(NemesisScheduleTest, OverlapRunsEachKindOnItsOwnScheduleAroundTheInterval) 
         EXPECT_EQ(kops[i].f, (i % 2 == 0 ? "start-" : "stop-") + kind) << "seed " << seed;
         double gap = static_cast<double>(kops[i].time - prev) / 1e9;
         EXPECT_GE(gap, (i % 2 == 0 ? 0.75 : 1.5) - 1e-6) << "seed " << seed << " " << kind << " #" << i;
-        if (i % 2 == 0) EXPECT_LE(gap, 3.0 + 0.2 + 1e-6) << "healthy at most 1 interval, seed " << seed;
+        if (i % 2 == 0) {
+          EXPECT_LE(gap, 3.0 + 0.2 + 1e-6) << "healthy at most 1 interval, seed " << seed;
+        }
         EXPECT_LE(gap, 4.5 + 0.2 + 1e-6) << "seed " << seed << " " << kind << " #" << i;
         prev = kops[i].time;
       }
