@@ -4,6 +4,7 @@
 
 #include "harness/core/base64.h"
 #include "harness/core/bounded_json.h"
+#include "targets/etcd_gateway_call.h"
 #include "targets/etcd_txn.h"
 
 namespace faultline {
@@ -20,16 +21,18 @@ EtcdClient::EtcdClient(int client_port, std::chrono::milliseconds request_timeou
 
 EtcdClient::Answer EtcdClient::Post(const std::string& path, const json& request, bool changes) {
   Answer a;
-  auto res = http()->Post(path, request.dump(), "application/json");
-  if (!res) {
-    httplib::Error e = res.error();
+  bool sent = true;
+  // Through EtcdGatewayPost: etcd's error answers end with a trailer that
+  // httplib's Post loses (every error read as "Read", InvalidArgument too).
+  auto res = EtcdGatewayPost(*http(), path, request.dump(), &sent);
+  if (!res.ok()) {
     // No connection: the request never left this machine.
-    if (e == httplib::Error::Connection) {
-      a.error = "cannot connect: " + httplib::to_string(e);
+    if (!sent) {
+      a.error = "cannot connect: " + res.status().message();
       return a;
     }
     a.type = changes ? OpType::kInfo : OpType::kFail;
-    a.error = httplib::to_string(e);
+    a.error = res.status().message();
     return a;
   }
   json body = ParseBoundedJsonOrDiscarded(res->body);

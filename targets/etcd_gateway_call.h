@@ -1,16 +1,21 @@
-// EtcdGatewayPost: one POST to etcd's v3 JSON gateway over HTTP/1.0, for the
-// calls whose error answers must be read (member add/remove). The gateway
-// answers a failed gRPC call with a chunked body and an HTTP trailer
-// ("Grpc-Trailer-Content-Type"), which Debian's cpp-httplib 0.11 cannot
-// parse: it reports a read error and the answer ("etcdserver: unhealthy
-// cluster", "member not found") is lost. An HTTP/1.0 request gets a plain
-// body up to the close, without trailers.
+// EtcdGatewayPost: one POST to etcd's v3 JSON gateway that keeps the answer
+// when the gateway ends it with an HTTP trailer. A failed gRPC call comes
+// back as a chunked body followed by a trailer ("Grpc-Trailer-Content-Type"),
+// which Debian's cpp-httplib 0.11 cannot parse: its Post reports a read error
+// and the answer is lost ("etcdserver: unhealthy cluster", "member not
+// found", or an InvalidArgument that proves nothing happened). Here the
+// status and the body are taken as they arrive (a response handler and a
+// content receiver), so a body that is whole JSON is the server's answer even
+// when reading the trailer after it fails.
 //
-// Thread safety: no shared state; call from any thread.
+// Thread safety: the `client` overload uses the client as httplib does (one
+// call at a time per client); the other has no shared state.
 #pragma once
 
 #include <chrono>
 #include <string>
+
+#include <httplib.h>
 
 #include "harness/core/status.h"
 
@@ -21,11 +26,15 @@ struct GatewayAnswer {
   std::string body;  // the whole body
 };
 
-// Connects to ADDRESS:PORT (numeric IPv4), sends `body` as application/json
-// to `path` and reads the answer until the server closes. `sent` is set
-// false when the request certainly never reached the server (the connection
-// failed), true once any byte was written: an error after that means the
-// call may have taken effect. Errors say which step failed.
+// Sends `body` as application/json to `path` with `client` (its timeouts and
+// keep-alive). `sent` is set false when the request certainly never reached
+// the server (the connection failed), true otherwise: an error then means
+// the call may have taken effect. Errors name the failed step as httplib
+// does ("Read", "Connection").
+Result<GatewayAnswer> EtcdGatewayPost(httplib::Client& client, const std::string& path, const std::string& body,
+                                      bool* sent);
+
+// The same on a fresh connection to ADDRESS:PORT with these timeouts.
 Result<GatewayAnswer> EtcdGatewayPost(const std::string& address, int port, const std::string& path,
                                       const std::string& body, std::chrono::milliseconds connect_timeout,
                                       std::chrono::milliseconds read_timeout, bool* sent);

@@ -194,6 +194,21 @@ TEST_F(EtcdTxnClusterTest, OwnWritesAreReadAndSeenByTheNextTxn) {
   EXPECT_TRUE(r.value.is_null()) << r.value.dump();
 }
 
+TEST_F(EtcdTxnClusterTest, EtcdsRefusalReachesTheHistoryWithItsReason) {
+  // More keys than etcd's --max-txn-ops (128): the gateway answers the
+  // ranging txn with an error body and an HTTP trailer, which httplib's Post
+  // read as a bare "Read" error.
+  json mops = json::array();
+  for (int k = 0; k < 200; ++k) mops.push_back(json::array({"w", 1000 + k, k}));
+  auto c = OpenClient(0);
+  Op big = Txn(*c, mops);
+  EXPECT_EQ(big.type, OpType::kFail) << big.error;
+  EXPECT_NE(big.error.find("too many operations"), std::string::npos) << big.error;
+  // The client's connection still works after the trailer.
+  Op small = Txn(*c, json::parse(R"([["w",30,1],["r",30,null]])"));
+  EXPECT_EQ(small.type, OpType::kOk) << small.error;
+}
+
 TEST_F(EtcdTxnClusterTest, StaleCommitWritesNothingForAChangedOrANewlyCreatedKey) {
   auto c = OpenClient(0);
   ASSERT_EQ(Txn(*c, json::parse(R"([["append",20,1]])")).type, OpType::kOk);

@@ -180,6 +180,28 @@ TEST(EtcdGatewayPostTest, ReadsAnErrorAnswerWhole) {
     EXPECT_EQ(a->status, 503);
     EXPECT_EQ(json::parse(a->body)["message"], "etcdserver: unhealthy cluster");
   }
+  {
+    // What it sends an HTTP/1.1 client: chunked, then a trailer (httplib's
+    // own Post reports "Read" and loses the body).
+    OneShotServer server(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nTrailer: Grpc-Trailer-Content-Type\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+        "28\r\n" R"({"error":"too many operations","code":3})" "\r\n0\r\n"
+        "Grpc-Trailer-Content-Type: application/grpc\r\n\r\n");
+    auto a = EtcdGatewayPost("127.0.0.1", server.port(), "/v3/kv/txn", "{}", 1s, 5s, &sent);
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    EXPECT_EQ(a->status, 400);
+    EXPECT_EQ(json::parse(a->body)["code"], 3);
+  }
+  {
+    // Cut off inside the body: no answer, but it was sent.
+    OneShotServer server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "20\r\n" R"({"header":{"revision":)");
+    auto cut = EtcdGatewayPost("127.0.0.1", server.port(), "/v3/kv/range", "{}", 1s, 5s, &sent);
+    EXPECT_FALSE(cut.ok());
+    EXPECT_TRUE(sent);
+  }
   OneShotServer server("HTTP/1.0 200 OK\r\n\r\n{}");
   auto ok = EtcdGatewayPost("127.0.0.1", server.port(), "/p", "{}", 1s, 5s, &sent);
   ASSERT_TRUE(ok.ok());
@@ -201,10 +223,7 @@ TEST(EtcdGatewayPostTest, ARefusedConnectionWasNeverSent) {
   auto a = EtcdGatewayPost("127.0.0.1", ntohs(sa.sin_port), "/p", "{}", 1s, 1s, &sent);
   ASSERT_FALSE(a.ok());
   EXPECT_FALSE(sent);
-  EXPECT_NE(a.status().message().find("connect"), std::string::npos) << a.status().message();
-  auto garbage = EtcdGatewayPost("not-an-ip", 1, "/p", "{}", 1s, 1s, &sent);
-  ASSERT_FALSE(garbage.ok());
-  EXPECT_NE(garbage.status().message().find("not a numeric IPv4 address"), std::string::npos);
+  EXPECT_NE(a.status().message().find("Connection"), std::string::npos) << a.status().message();
 }
 
 }  // namespace
