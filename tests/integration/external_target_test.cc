@@ -3,6 +3,8 @@
 //     Python adapter) under partition gives the same verdict as --target
 //     ringstore with the same seed: valid for paxos, invalid for
 //     --target-opt mode=eventual;
+//   - its join/leave/members commands replace a member while the set workload
+//     runs (valid, nothing lost);
 //   - the shipped etcd example under partition,kill is valid;
 //   - a run whose adapters crash completes: those ops are info with the exit
 //     status and stderr, faultline.log names the worker, results.json counts
@@ -107,6 +109,28 @@ TEST_F(ExternalTargetTest, RingstoreExampleGivesTheBuiltInVerdictsUnderPartition
     EXPECT_EQ(external.results["target"]["adapters_started"], 5);
     EXPECT_TRUE(fs::exists(external.dir / "nodes/n1/ringstore-ext.log"));
   }
+}
+
+// The example's join, leave and members commands change the running ring:
+// a ring of 2 of the 3 nodes, one node replaced by the third and back, the
+// set still valid, the changes' reports (epoch, moved keys) in the values.
+TEST_F(ExternalTargetTest, RingstoreExampleReplacesAMemberWhileServing) {
+  CliRun r = Test("--target-spec " + kSource + "/targets/external/ringstore.json --target-opt binary=" + kRingstore +
+                  " --target-opt initial-members=2 --workload set --time-limit 10 --nemesis membership "
+                  "--nemesis-opt membership=replace --nemesis-interval 3 --seed 1");
+  EXPECT_EQ(r.out.code, 0) << r.out.text;
+  int replaced = 0;
+  for (const auto& op : r.ops) {
+    if (op.is_client() || op.f != "start-membership" || !op.error.empty() || !op.value.is_object()) continue;
+    if (op.value["joined"].size() != 1 || op.value["left"].size() != 1) continue;
+    ++replaced;
+    ASSERT_EQ(op.value["results"].size(), 2u) << op.value.dump();
+    for (const auto& change : op.value["results"]) EXPECT_GT(change.value("epoch", 0), 1) << change.dump();
+    EXPECT_EQ(op.value["members"].size(), 2u) << op.value.dump();
+  }
+  EXPECT_GE(replaced, 1) << r.out.text;
+  ASSERT_TRUE(r.results.is_object());
+  EXPECT_EQ(r.results["set"].value("lost_count", -1), 0) << r.results["set"].dump();
 }
 
 TEST_F(ExternalTargetTest, EtcdExampleIsValidUnderPartitionsAndKills) {
