@@ -180,6 +180,7 @@ Status ContainerClusterDown(const ContainerClusterSpec& spec, bool* found) {
   if (found == nullptr) found = &any;
   *found = false;
   if (Status s = RequireRoot(); !s.ok()) return s;
+  if (Status s = CheckClusterName(spec.cluster.name); !s.ok()) return s;
   const std::string& name = spec.cluster.name;
   const std::string dir = spec.cluster.state_root + "/" + name;
   std::string binary;

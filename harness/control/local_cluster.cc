@@ -37,19 +37,6 @@ std::string BridgeName(const std::string& name) { return "flb-" + name; }
 std::string VethPrefix(const std::string& name) { return "flv-" + name + "-"; }
 std::string NetnsPrefix(const std::string& name) { return "faultline-" + name + "-n"; }
 
-Status CheckName(const std::string& name) {
-  // Interface names are limited to 15 characters: "flv-" + name + "-" + 2 digits.
-  if (name.empty() || name.size() > 8) {
-    return Status::Error("cluster name \"" + name + "\" must be 1-8 characters of [a-z0-9]");
-  }
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-      return Status::Error("cluster name \"" + name + "\" must be 1-8 characters of [a-z0-9]");
-    }
-  }
-  return Status::Ok();
-}
-
 struct Subnet {
   uint32_t base = 0;  // host byte order, masked
   int prefix = 0;
@@ -182,6 +169,19 @@ ProcessId ProcessFromJson(const json& j) {
 
 }  // namespace
 
+Status CheckClusterName(const std::string& name) {
+  // Interface names are limited to 15 characters: "flv-" + name + "-" + 2 digits.
+  if (name.empty() || name.size() > 8) {
+    return Status::Error("cluster name \"" + name + "\" must be 1-8 characters of [a-z0-9]");
+  }
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      return Status::Error("cluster name \"" + name + "\" must be 1-8 characters of [a-z0-9]");
+    }
+  }
+  return Status::Ok();
+}
+
 Status SaveClusterFile(const ClusterFile& c, const std::string& path) {
   json nodes = json::array();
   for (const auto& n : c.nodes) {
@@ -296,7 +296,7 @@ Status RequireRoot() {
 }
 
 Status ValidateSpec(const LocalClusterSpec& spec) {
-  if (Status s = CheckName(spec.name); !s.ok()) return s;
+  if (Status s = CheckClusterName(spec.name); !s.ok()) return s;
   if (spec.nodes < 1 || spec.nodes > 50) {
     return Status::Error("--nodes " + std::to_string(spec.nodes) + ": must be between 1 and 50");
   }
@@ -322,7 +322,7 @@ Status LocalClusterDown(const LocalClusterSpec& spec, bool* found) {
   if (found == nullptr) found = &any;
   *found = false;
   if (Status s = RequireRoot(); !s.ok()) return s;
-  if (Status s = CheckName(spec.name); !s.ok()) return s;
+  if (Status s = CheckClusterName(spec.name); !s.ok()) return s;
   const std::string dir = StateDir(spec);
   const std::string file = ClusterFilePath(spec.name, spec.state_root);
   std::error_code ec;
@@ -613,7 +613,7 @@ Status AwaitNodeSshd(const LocalClusterSpec& spec, const ClusterNode& n) {
 
 Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
   if (Status s = RequireRoot(); !s.ok()) return s;
-  if (Status s = CheckName(spec.name); !s.ok()) return s;
+  if (Status s = CheckClusterName(spec.name); !s.ok()) return s;
   if (Status s = ReplaceEarlierCluster(spec, [&] { return LocalClusterDown(spec); }); !s.ok()) return s;
   if (Status s = RequireSshd(); !s.ok()) return s;
   auto plan = PlanCluster(spec);
@@ -641,7 +641,7 @@ Result<ClusterFile> LocalClusterUp(const LocalClusterSpec& spec) {
 
 Result<std::vector<NodeHealth>> LocalClusterStatus(const LocalClusterSpec& spec) {
   if (Status s = RequireRoot(); !s.ok()) return s;
-  if (Status s = CheckName(spec.name); !s.ok()) return s;
+  if (Status s = CheckClusterName(spec.name); !s.ok()) return s;
   auto c = LoadClusterFile(ClusterFilePath(spec.name, spec.state_root));
   if (!c.ok()) return c.status();
   auto netns = ListNetns();

@@ -84,6 +84,11 @@ Status SaveClusterFile(const ClusterFile& c, const std::string& path);
 // Error when `subnet` is malformed.
 Result<std::string> SubnetAddress(const std::string& subnet, uint32_t offset);
 
+// The name is 1-8 characters of [a-z0-9]: it becomes part of interface
+// names (15 characters at most) and of the state directory's path, so
+// nothing else (no "/" or "..") may reach a path that is removed.
+Status CheckClusterName(const std::string& name);
+
 // OK when running as root; otherwise an error line saying so.
 Status RequireRoot();
 // Checks the name, node count and subnet (format, size, no overlap with an

@@ -1,4 +1,5 @@
 #include "harness/control/cluster_up.h"
+#include "harness/control/container_cluster.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -111,6 +112,27 @@ TEST(ClusterUpTest, StateDirAndRecordedClusterFileLoadBack) {
 
   spec.state_root = "/proc/faultline-no-such-root";
   EXPECT_EQ(MakeStateDir(spec).message().rfind("cannot create /proc/faultline-no-such-root/rec: ", 0), 0u);
+}
+
+// `cluster down` of a container cluster removes STATE_ROOT/NAME: a name
+// that is not a cluster name ("..", a path) is refused before anything is
+// removed or asked of the runtime.
+TEST(ClusterUpTest, ContainerClusterDownRefusesANameThatIsAPath) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root";
+  const fs::path root = fs::temp_directory_path() / ("faultline-down-name-" + std::to_string(getpid()));
+  fs::create_directories(root / "keep");
+  ContainerClusterSpec spec;
+  spec.runtime = "podman";
+  spec.cluster.state_root = (root / "keep").string();
+  spec.cluster.name = "..";
+  bool found = true;
+  Status s = ContainerClusterDown(spec, &found);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cluster name \"..\" must be 1-8 characters of [a-z0-9]"), std::string::npos)
+      << s.message();
+  EXPECT_FALSE(found);
+  EXPECT_TRUE(fs::exists(root / "keep"));
+  fs::remove_all(root);
 }
 
 }  // namespace cluster_up_test
