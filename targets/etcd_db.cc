@@ -104,6 +104,24 @@ int NodeIndex(const ClusterInfo& cluster, const std::string& name) {
   return -1;
 }
 
+// `node`'s entry in a member list (null when it is not listed) and the node
+// names of the other listed members (whom to ask for the change).
+struct EtcdMemberSplit {
+  const EtcdMember* member = nullptr;
+  std::vector<std::string> others;
+};
+EtcdMemberSplit SplitEtcdMembers(const std::vector<EtcdMember>& list, const std::string& node) {
+  EtcdMemberSplit split;
+  for (const auto& m : list) {
+    if (m.node == node) {
+      split.member = &m;
+    } else if (!m.node.empty()) {
+      split.others.push_back(m.node);
+    }
+  }
+  return split;
+}
+
 }  // namespace
 
 Result<std::vector<EtcdMember>> ParseEtcdMembers(const ClusterInfo& cluster, const json& answer) {
@@ -394,16 +412,10 @@ Result<std::vector<std::string>> EtcdDb::Members(const ClusterInfo& cluster) {
 Result<json> EtcdDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {
   auto list = MemberList(cluster);
   if (!list.ok()) return list.status();
-  std::string id;
-  std::vector<std::string> via;
-  for (const auto& m : *list) {
-    if (m.node == node.name) {
-      if (m.started) return Status::Error("etcd join: " + node.name + " is already a member");
-      id = m.id;  // added by a join that was cut short, never started: start it now
-    } else if (!m.node.empty()) {
-      via.push_back(m.node);
-    }
-  }
+  auto [listed, via] = SplitEtcdMembers(*list, node.name);
+  if (listed != nullptr && listed->started) return Status::Error("etcd join: " + node.name + " is already a member");
+  // Listed but never started (added by a join that was cut short): start it now.
+  std::string id = listed != nullptr ? listed->id : "";
   auto remote = RemoteOf(node);
   if (!remote.ok()) return remote.status();
   std::vector<EtcdMember> after = *list;
@@ -442,16 +454,9 @@ Result<json> EtcdDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {
 Result<json> EtcdDb::Leave(const ClusterInfo& cluster, const NodeInfo& node) {
   auto list = MemberList(cluster);
   if (!list.ok()) return list.status();
-  std::string id;
-  std::vector<std::string> via;
-  for (const auto& m : *list) {
-    if (m.node == node.name) {
-      id = m.id;
-    } else if (!m.node.empty()) {
-      via.push_back(m.node);
-    }
-  }
-  if (id.empty()) return Status::Error("etcd leave: " + node.name + " is not a member");
+  auto [listed, via] = SplitEtcdMembers(*list, node.name);
+  if (listed == nullptr) return Status::Error("etcd leave: " + node.name + " is not a member");
+  const std::string id = listed->id;
   if (list->size() - 1 < MinMembers()) {
     return Status::Error("etcd leave: " + node.name + " would leave " + std::to_string(list->size() - 1) +
                          " members, fewer than a majority of the " + std::to_string(cluster.nodes.size()) + " nodes");
