@@ -1,5 +1,6 @@
 #include "targets/ringstore/node_api.h"
 
+#include <atomic>
 #include <stdexcept>
 #include <string_view>
 
@@ -161,6 +162,7 @@ struct NodeApi::Impl {
   std::unique_ptr<RingState> ring;
   std::unique_ptr<Coordinator> coordinator;
   std::unique_ptr<Membership> membership;
+  std::atomic<bool> fetching_ring{false};  // a ring gossip fetch is under way
 
   Impl(const Config& c, std::unique_ptr<ReplicaStore> s) : config(c), store(std::move(s)), peers(config) {
     // A joining node's --peers names only itself: a placeholder ring until
@@ -179,17 +181,29 @@ struct NodeApi::Impl {
     // heartbeat answer carries the peer's epoch; a newer one is fetched and
     // adopted at once (configs are only ever made by an agreed change, so
     // adopting a newer one is what a stale refusal would do anyway).
+    // The fetch runs on an RPC thread, one at a time: on the heartbeat
+    // thread a slow peer delayed every other peer's heartbeat by up to the
+    // RPC timeout.
     peers.SetHeartbeatWatcher([this](int peer, const json& health) {
       auto epoch = health.find("epoch");
       if (epoch == health.end() || !epoch->is_number_unsigned() || epoch->get<uint64_t>() <= ring->epoch()) return;
-      RpcResult r = peers.Call(peer, "/internal/ring/config", json::object());
-      if (!r.ok || !r.body.is_object() || !r.body.contains("config")) return;
-      auto c = RingConfig::FromJson(r.body["config"]);
-      if (c.ok()) (void)ring->Adopt(*c);
+      if (fetching_ring.exchange(true)) return;
+      peers.CallAsync(peer, "/internal/ring/config", json::object(), [this](RpcResult r) {
+        if (r.ok && r.body.is_object() && r.body.contains("config")) {
+          auto c = RingConfig::FromJson(r.body["config"]);
+          if (c.ok()) (void)ring->Adopt(*c);
+        }
+        fetching_ring = false;
+        fetching_ring.notify_all();
+      });
     });
   }
-  // The watcher uses ring: stop it first.
-  ~Impl() { peers.SetHeartbeatWatcher(nullptr); }
+  // The watcher and a fetch under way use ring: stop them first (the RPC
+  // threads run until peers is destroyed, after this).
+  ~Impl() {
+    peers.SetHeartbeatWatcher(nullptr);
+    while (fetching_ring.load()) fetching_ring.wait(true);
+  }
 
   HttpReply Client(const ClientRoute& route, std::string_view path, const std::string& body);
   HttpReply Ring(std::string_view query);
