@@ -76,6 +76,20 @@ class OverlapGen : public TimedScheduleBase {
   }
   void Seed(Rng& rng) override { rng_ = rng.Fork(); }
   GenPtr Clone() const override { return std::make_unique<OverlapGen>(*this); }
+  void Update(const Context& ctx, const Op& event) override {
+    TimedScheduleBase::Update(ctx, event);
+    if (event.is_invoke() || !event.is_nemesis() || !event.value.is_object()) return;
+    auto retry = event.value.find("retry-after-s");
+    if (retry == event.value.end() || !retry->is_number() || retry->get<double>() <= 0) return;
+    // The op did nothing and asks to be tried again soon (nemesis.h): its
+    // kind stays in the phase it was in, and the same op is due again then,
+    // while the thread serves the other kinds meanwhile.
+    for (size_t i = 0; i < pairs_.size(); ++i) {
+      if (event.f != pairs_[i].start && event.f != pairs_[i].stop) continue;
+      active_[i] = event.f == pairs_[i].stop;
+      next_[i] = event.time + SecondsToNanos(retry->get<double>());
+    }
+  }
 
  private:
   void OnDispatched(const Op& invoke) override {
