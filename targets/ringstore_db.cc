@@ -46,57 +46,58 @@ bool HasName(const std::vector<std::string>& names, const std::string& name) {
 // RingstoreDb::Outlook's snapshot (see ringstore_db.h).
 class RingstoreChangeOutlook : public ChangeOutlook {
  public:
-  struct Seen {
-    std::set<std::string> hears;  // itself included
-    std::vector<std::string> ring;  // its ring's members; both rings' while joint
-  };
-  std::map<std::string, Seen> running;  // the nodes whose store answered
+  std::map<std::string, RingstoreNodeView> running;  // the nodes whose store answered
   size_t may_miss = 0;
 
   std::string Blocker(const std::vector<std::string>& from, const std::vector<std::string>& to) const override {
-    std::vector<std::string> all = from;
-    for (const auto& n : to) {
-      if (!HasName(all, n)) all.push_back(n);
-    }
-    std::string best;
-    size_t best_missed = SIZE_MAX;
-    for (const auto& c : from) {
-      if (!HasName(to, c)) continue;  // the leaver does not coordinate its leave
-      auto it = running.find(c);
-      if (it == running.end()) continue;
-      std::vector<std::string> need = all;
-      for (const auto& n : it->second.ring) {
-        if (!HasName(need, n)) need.push_back(n);  // a half-made change it finishes first
-      }
-      std::vector<std::string> missed;
-      size_t reach_from = 0, reach_to = 0;
-      for (const auto& n : need) {
-        // A joiner that does not run yet is started by the join.
-        bool reached = it->second.hears.count(n) > 0 || (!HasName(from, n) && running.count(n) == 0);
-        if (!reached) missed.push_back(n);
-        reach_from += reached && HasName(from, n);
-        reach_to += reached && HasName(to, n);
-      }
-      if (missed.size() <= may_miss && reach_from >= RingstoreMajority(from.size()) &&
-          reach_to >= RingstoreMajority(to.size())) {
-        return "";
-      }
-      if (missed.size() < best_missed) {
-        best_missed = missed.size();
-        std::string list;
-        for (const auto& m : missed) list += (list.empty() ? "" : ",") + m;
-        best = c + " misses " + list;
-      }
-    }
-    std::string members;
-    for (const auto& n : all) members += (members.empty() ? "" : ",") + n;
-    if (best.empty()) return "no member of " + members + " that could coordinate answers";
-    return "no member reaches enough of " + members + " (all but " + std::to_string(may_miss) +
-           ", and a majority of the old and of the new members): at best " + best;
+    return RingstoreChangeBlocker(running, may_miss, from, to);
   }
 };
 
 }  // namespace
+
+std::string RingstoreChangeBlocker(const std::map<std::string, RingstoreNodeView>& running, size_t may_miss,
+                                   const std::vector<std::string>& from, const std::vector<std::string>& to) {
+  std::vector<std::string> all = from;
+  for (const auto& n : to) {
+    if (!HasName(all, n)) all.push_back(n);
+  }
+  std::string best;
+  size_t best_missed = SIZE_MAX;
+  for (const auto& c : from) {
+    if (!HasName(to, c)) continue;  // the leaver does not coordinate its leave
+    auto it = running.find(c);
+    if (it == running.end()) continue;
+    std::vector<std::string> need = all;
+    for (const auto& n : it->second.ring) {
+      if (!HasName(need, n)) need.push_back(n);  // a half-made change it finishes first
+    }
+    std::vector<std::string> missed;
+    size_t reach_from = 0, reach_to = 0;
+    for (const auto& n : need) {
+      // A joiner that does not run yet is started by the join.
+      bool reached = it->second.hears.count(n) > 0 || (HasName(to, n) && !HasName(from, n) && running.count(n) == 0);
+      if (!reached) missed.push_back(n);
+      reach_from += reached && HasName(from, n);
+      reach_to += reached && HasName(to, n);
+    }
+    if (missed.size() <= may_miss && reach_from >= RingstoreMajority(from.size()) &&
+        reach_to >= RingstoreMajority(to.size())) {
+      return "";
+    }
+    if (missed.size() < best_missed) {
+      best_missed = missed.size();
+      std::string list;
+      for (const auto& m : missed) list += (list.empty() ? "" : ",") + m;
+      best = c + " misses " + list;
+    }
+  }
+  std::string members;
+  for (const auto& n : all) members += (members.empty() ? "" : ",") + n;
+  if (best.empty()) return "no member of " + members + " that could coordinate answers";
+  return "no member reaches enough of " + members + " (all but " + std::to_string(may_miss) +
+         ", and a majority of the old and of the new members): at best " + best;
+}
 
 std::string DefaultRingstoreBinary() {
   std::string beside = BinaryBesideSelf("ringstore", /*must_exist=*/false);
@@ -345,7 +346,7 @@ std::unique_ptr<ChangeOutlook> RingstoreDb::Outlook(const ClusterInfo& cluster) 
   // by default); plus the time the /status request took.
   const int64_t heard_within_ms =
       static_cast<int64_t>(1.4 * (options_.heartbeat_timeout_ms > 0 ? options_.heartbeat_timeout_ms : 250)) + 200;
-  std::vector<std::optional<RingstoreChangeOutlook::Seen>> seen(cluster.nodes.size());
+  std::vector<std::optional<RingstoreNodeView>> seen(cluster.nodes.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < cluster.nodes.size(); ++i) {
     threads.emplace_back([&, i] {
@@ -357,7 +358,7 @@ std::unique_ptr<ChangeOutlook> RingstoreDb::Outlook(const ClusterInfo& cluster) 
       if (!status || status->status != 200) return;
       json st = json::parse(status->body, nullptr, false);
       if (!st.is_object() || !st.contains("peers") || !st["peers"].is_object()) return;
-      RingstoreChangeOutlook::Seen s;
+      RingstoreNodeView s;
       s.hears.insert(node.name);
       for (const auto& [id, p] : st["peers"].items()) {
         if (!p.is_object() || !p.value("up", false)) continue;

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,21 @@
 #include "targets/target.h"
 
 namespace faultline {
+
+// What RingstoreDb::Outlook saw of one node whose store answered.
+struct RingstoreNodeView {
+  std::set<std::string> hears;    // the nodes it hears, itself included
+  std::vector<std::string> ring;  // its ring's members (both rings' while joint)
+};
+
+// RingstoreDb::Outlook's rule (pure): "" when changing the members `from`
+// to `to` (one join or leave) can complete, given the running nodes' views;
+// else why not. It can when some member of both (not the leaver) runs,
+// hears a majority of `from` and of `to`, and misses at most `may_miss` of
+// `from`, `to` and its own ring (a half-made change is finished first);
+// a joiner that does not run counts as heard (the join starts it).
+std::string RingstoreChangeBlocker(const std::map<std::string, RingstoreNodeView>& running, size_t may_miss,
+                                   const std::vector<std::string>& from, const std::vector<std::string>& to);
 
 struct RingstoreOptions {
   std::string mode = "paxos";  // paxos | lww | eventual
