@@ -47,6 +47,9 @@ using nlohmann::json;
 
 // How soon the schedule asks again after a change that could not complete now.
 constexpr double kMembershipRetryAfterS = 1.0;
+// How many times in a row a change the store refused before doing anything
+// is asked again.
+constexpr int kMembershipRefusedRetries = 3;
 
 class MembershipNemesis : public Nemesis {
  public:
@@ -237,8 +240,9 @@ class MembershipNemesis : public Nemesis {
     for (const auto& [what, node] : change.done) undo_.push_back({what == "join" ? "leave" : "join", node});
     json value = change.Json(Members());
     // Refused before anything was done (the outlook was a moment old: a
-    // partition had just begun, say): asked again soon, like a blocked one.
-    if (!s.ok() && change.done.empty()) value["retry-after-s"] = kMembershipRetryAfterS;
+    // partition had just begun, say): asked again soon, like a blocked one,
+    // up to kMembershipRefusedRetries times in a row.
+    if (RetryRefused(s, change)) value["retry-after-s"] = kMembershipRetryAfterS;
     return CompleteFault(op, std::move(value), s.Prefixed("membership"));
   }
 
@@ -290,12 +294,23 @@ class MembershipNemesis : public Nemesis {
     before.swap(undo_);
     Status s = Run(steps, &undo);
     json value = undo.Json(Members());
-    if (!s.ok() && undo.done.empty() && undo.op == "undo") {
+    if (undo.op == "undo" && RetryRefused(s, undo)) {
       // Nothing undone (refused at once): kept, and asked again soon.
       undo_ = std::move(before);
       value["retry-after-s"] = kMembershipRetryAfterS;
     }
     return CompleteFault(op, std::move(value), s.Prefixed("membership"));
+  }
+
+  // Whether a Run that ended in `s` is to be asked again: it failed before
+  // anything was done, and fewer than kMembershipRefusedRetries times in a
+  // row (a refusal that does not go away is not retried for ever).
+  bool RetryRefused(const Status& s, const Change& change) {
+    if (s.ok() || !change.done.empty() || ++refused_in_a_row_ > kMembershipRefusedRetries) {
+      refused_in_a_row_ = 0;
+      return false;
+    }
+    return true;
   }
 
   static void StepOn(const std::pair<std::string, std::string>& step, std::vector<std::string>* members) {
@@ -348,6 +363,7 @@ class MembershipNemesis : public Nemesis {
   Reconfigurable* db_ = nullptr;
   ClusterInfo cluster_;
   std::vector<std::pair<std::string, std::string>> undo_;  // how to undo the last start, in order
+  int refused_in_a_row_ = 0;  // see RetryRefused
   // A change was made (or adopted) since the last successful heal.
   bool dirty_ = false;
 };

@@ -445,10 +445,42 @@ Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vecto
   return Status::Error("ringstore " + path + ": no member could (" + errors + ")");
 }
 
+std::string RingstoreDb::HalfMade(const ClusterInfo& cluster, const std::string& name) {
+  for (const auto& n : cluster.nodes) {
+    httplib::Client client(n.address, options_.port);
+    client.set_connection_timeout(std::chrono::seconds(1));
+    client.set_read_timeout(std::chrono::seconds(3));
+    auto res = client.Get("/ring?config=1");
+    if (!res || res->status != 200) continue;
+    json j = json::parse(res->body, nullptr, false);
+    if (!j.is_object() || j.value("joining", false) || !j.contains("nodes") || !j["nodes"].is_array()) continue;
+    bool member = false, in_old = false, in_next = false;
+    for (const auto& m : j["nodes"]) {
+      member |= m == n.name;
+      in_old |= m == name;
+    }
+    if (!member) continue;  // only a member's own view counts (as Members)
+    if (!j.value("joint", false) || !j.contains("next_nodes") || !j["next_nodes"].is_array()) return "";
+    for (const auto& m : j["next_nodes"]) in_next |= m == name;
+    return in_old == in_next ? "" : in_next ? "join" : "leave";
+  }
+  return "";
+}
+
 Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {
   auto members = Members(cluster);
   if (!members.ok()) return members.status();
   if (std::find(members->begin(), members->end(), node.name) != members->end()) {
+    // Its join was cut short (the ring is still joint, heading for a ring
+    // with it): asking again resumes it.
+    if (HalfMade(cluster, node.name) == "join") {
+      std::vector<std::string> via;
+      for (const auto& m : *members) {
+        if (m != node.name) via.push_back(m);
+      }
+      return AdminCall(cluster, via, "/admin/join",
+                       {{"id", node.name}, {"host", node.address}, {"port", options_.port}});
+    }
     return Status::Error("ringstore join: " + node.name + " is already a member");
   }
   std::string seed;
@@ -503,10 +535,14 @@ Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node)
 Result<json> RingstoreDb::Leave(const ClusterInfo& cluster, const NodeInfo& node) {
   auto members = Members(cluster);
   if (!members.ok()) return members.status();
-  if (std::find(members->begin(), members->end(), node.name) == members->end()) {
+  // Its leave was cut short (the ring is still joint, heading for a ring
+  // without it): asking again resumes it.
+  const bool resume = std::find(members->begin(), members->end(), node.name) == members->end() &&
+                      HalfMade(cluster, node.name) == "leave";
+  if (!resume && std::find(members->begin(), members->end(), node.name) == members->end()) {
     return Status::Error("ringstore leave: " + node.name + " is not a member");
   }
-  if (members->size() - 1 < MinMembers()) {
+  if (!resume && members->size() - 1 < MinMembers()) {
     return Status::Error("ringstore leave: " + node.name + " would leave " + std::to_string(members->size() - 1) +
                          " members, fewer than a majority of replicas=" + std::to_string(options_.replicas));
   }

@@ -160,6 +160,10 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   // happen: some member answered definite=true and none definite=false.
   Result<json> AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via, const std::string& path,
                          const json& body, bool* not_done = nullptr);
+  // "join" or "leave" when the first member that answers is on a joint ring
+  // whose change adds or removes `name` (a change cut short, which Members
+  // already shows as made); "" otherwise.
+  std::string HalfMade(const ClusterInfo& cluster, const std::string& name);
 
   const RingstoreOptions options_;
   std::mutex mu_;
