@@ -25,8 +25,8 @@
 // nodes run, whom each hears), a start picks among the changes its outlook
 // lets through (the kind first, then the nodes), and an undo runs only when
 // its steps can complete. When none can (kills and partitions leave no
-// quorum), or the store refused the first step before anything was done,
-// the op does nothing more, says why (value "blocked" and the error), and
+// quorum), or the store refused the first step before anything was done
+// (up to 3 times in a row), the op does nothing more, says why (value "blocked" and the error), and
 // asks to be tried again soon: value "retry-after-s" (nemesis.h), so the
 // overlap schedule re-sends the same start or stop a second later instead of
 // moving the fault to its next phase, and the nemesis thread serves the
