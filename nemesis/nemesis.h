@@ -49,7 +49,11 @@ class Nemesis {
   // Performs `op` (op.f is one of the fault ops of Faults()). op.value is null
   // to let the nemesis choose (using `rng`), or an explicit argument. Returns
   // the completed op: type info, value = what was done; error set when the
-  // fault could not be (fully) applied.
+  // fault could not be (fully) applied. An op that did nothing because the
+  // cluster cannot take it at the moment (the membership nemesis while no
+  // change can reach a quorum) may say so with value {"retry-after-s": S,
+  // ...} and an error: the overlap schedule then asks for the same op again
+  // S seconds later rather than moving on to the fault's next phase.
   virtual Op Invoke(const Op& op, Rng& rng) = 0;
   // Undoes every fault still active. Idempotent.
   virtual Status Heal() = 0;

@@ -8,6 +8,8 @@
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "harness/control/own_binaries.h"
@@ -35,7 +37,67 @@ Result<int> ParseIntOption(const std::string& key, const std::string& value, int
   return static_cast<int>(v);
 }
 
+size_t RingstoreMajority(size_t n) { return n / 2 + 1; }
+
+bool HasName(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// RingstoreDb::Outlook's snapshot (see ringstore_db.h).
+class RingstoreChangeOutlook : public ChangeOutlook {
+ public:
+  std::map<std::string, RingstoreNodeView> running;  // the nodes whose store answered
+  size_t may_miss = 0;
+
+  std::string Blocker(const std::vector<std::string>& from, const std::vector<std::string>& to) const override {
+    return RingstoreChangeBlocker(running, may_miss, from, to);
+  }
+};
+
 }  // namespace
+
+std::string RingstoreChangeBlocker(const std::map<std::string, RingstoreNodeView>& running, size_t may_miss,
+                                   const std::vector<std::string>& from, const std::vector<std::string>& to) {
+  std::vector<std::string> all = from;
+  for (const auto& n : to) {
+    if (!HasName(all, n)) all.push_back(n);
+  }
+  std::string best;
+  size_t best_missed = SIZE_MAX;
+  for (const auto& c : from) {
+    if (!HasName(to, c)) continue;  // the leaver does not coordinate its leave
+    auto it = running.find(c);
+    if (it == running.end()) continue;
+    std::vector<std::string> need = all;
+    for (const auto& n : it->second.ring) {
+      if (!HasName(need, n)) need.push_back(n);  // a half-made change it finishes first
+    }
+    std::vector<std::string> missed;
+    size_t reach_from = 0, reach_to = 0;
+    for (const auto& n : need) {
+      // A joiner that does not run yet is started by the join.
+      bool reached = it->second.hears.count(n) > 0 || (HasName(to, n) && !HasName(from, n) && running.count(n) == 0);
+      if (!reached) missed.push_back(n);
+      reach_from += reached && HasName(from, n);
+      reach_to += reached && HasName(to, n);
+    }
+    if (missed.size() <= may_miss && reach_from >= RingstoreMajority(from.size()) &&
+        reach_to >= RingstoreMajority(to.size())) {
+      return "";
+    }
+    if (missed.size() < best_missed) {
+      best_missed = missed.size();
+      std::string list;
+      for (const auto& m : missed) list += (list.empty() ? "" : ",") + m;
+      best = c + " misses " + list;
+    }
+  }
+  std::string members;
+  for (const auto& n : all) members += (members.empty() ? "" : ",") + n;
+  if (best.empty()) return "no member of " + members + " that could coordinate answers";
+  return "no member reaches enough of " + members + " (all but " + std::to_string(may_miss) +
+         ", and a majority of the old and of the new members): at best " + best;
+}
 
 std::string DefaultRingstoreBinary() {
   std::string beside = BinaryBesideSelf("ringstore", /*must_exist=*/false);
@@ -276,8 +338,82 @@ Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster
   return Status::Error("ringstore membership: " + last);
 }
 
-Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via,
-                                    const std::string& path, const json& body) {
+std::unique_ptr<ChangeOutlook> RingstoreDb::Outlook(const ClusterInfo& cluster) {
+  auto outlook = std::make_unique<RingstoreChangeOutlook>();
+  const int r = options_.replicas;
+  outlook->may_miss = static_cast<size_t>(r) - RingstoreMajority(static_cast<size_t>(r));
+  // As PeerSet::Suspected: heard from within 1.4 heartbeat timeouts (250 ms
+  // by default); plus the time the /status request took.
+  const int64_t heard_within_ms =
+      static_cast<int64_t>(1.4 * (options_.heartbeat_timeout_ms > 0 ? options_.heartbeat_timeout_ms : 250)) + 200;
+  std::vector<std::optional<RingstoreNodeView>> seen(cluster.nodes.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < cluster.nodes.size(); ++i) {
+    threads.emplace_back([&, i] {
+      const NodeInfo& node = cluster.nodes[i];
+      httplib::Client client(node.address, options_.port);
+      client.set_connection_timeout(std::chrono::seconds(1));
+      client.set_read_timeout(std::chrono::seconds(2));
+      auto status = client.Get("/status");
+      if (!status || status->status != 200) return;
+      json st = json::parse(status->body, nullptr, false);
+      if (!st.is_object() || !st.contains("peers") || !st["peers"].is_object()) return;
+      RingstoreNodeView s;
+      s.hears.insert(node.name);
+      for (const auto& [id, p] : st["peers"].items()) {
+        if (!p.is_object() || !p.value("up", false)) continue;
+        const json& ago = p.contains("last_seen_ms_ago") ? p["last_seen_ms_ago"] : json();
+        if (ago.is_number() && ago.get<int64_t>() <= heard_within_ms) s.hears.insert(id);
+      }
+      auto ring = client.Get("/ring?config=1");
+      if (ring && ring->status == 200) {
+        json j = json::parse(ring->body, nullptr, false);
+        if (j.is_object() && !j.value("joining", false)) {
+          for (const char* key : {"nodes", "next_nodes"}) {
+            if (std::string(key) == "next_nodes" && !j.value("joint", false)) continue;
+            if (!j.contains(key) || !j[key].is_array()) continue;
+            for (const auto& m : j[key]) {
+              if (m.is_string() && !HasName(s.ring, m.get<std::string>())) s.ring.push_back(m.get<std::string>());
+            }
+          }
+        }
+      }
+      seen[i] = std::move(s);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (size_t i = 0; i < cluster.nodes.size(); ++i) {
+    if (seen[i]) outlook->running[cluster.nodes[i].name] = std::move(*seen[i]);
+  }
+  return outlook;
+}
+
+Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via_in,
+                                    const std::string& path, const json& body, bool* not_done) {
+  std::vector<std::string> via = via_in;
+  {
+    // The member that hears the most of the others first: a coordinator
+    // that misses too many members may agree the joint ring and then fail
+    // to broadcast it, leaving the change half made.
+    auto outlook = RingstoreDb::Outlook(cluster);  // not virtual: always this class's snapshot
+    const auto& running = static_cast<const RingstoreChangeOutlook&>(*outlook).running;
+    auto heard = [&](const std::string& n) {
+      auto it = running.find(n);
+      if (it == running.end()) return 0;
+      int count = 0;
+      for (const auto& m : via_in) count += it->second.hears.count(m) > 0;
+      return count;
+    };
+    std::stable_sort(via.begin(), via.end(),
+                     [&](const std::string& a, const std::string& b) { return heard(a) > heard(b); });
+  }
+  bool definite = false, indefinite = false;
+  if (not_done != nullptr) *not_done = false;
+  auto note = [&](const json& reply) {
+    if (!reply.is_object() || !reply.contains("definite")) return;
+    (reply.value("definite", false) ? definite : indefinite) = true;
+    if (not_done != nullptr) *not_done = definite && !indefinite;
+  };
   std::string errors;
   for (const auto& name : via) {
     auto nodes = std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const NodeInfo& n) { return n.name == name; });
@@ -292,6 +428,7 @@ Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vecto
     }
     json reply = json::parse(res->body, nullptr, false);
     if (res->status == 200) return reply;
+    note(reply);
     std::string error = "ringstore " + name + " " + path + ": HTTP " + std::to_string(res->status) + " " +
                         res->body.substr(0, 300);
     // No quorum from there (cut off by a partition, say), and certainly
@@ -308,10 +445,42 @@ Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vecto
   return Status::Error("ringstore " + path + ": no member could (" + errors + ")");
 }
 
+std::string RingstoreDb::HalfMade(const ClusterInfo& cluster, const std::string& name) {
+  for (const auto& n : cluster.nodes) {
+    httplib::Client client(n.address, options_.port);
+    client.set_connection_timeout(std::chrono::seconds(1));
+    client.set_read_timeout(std::chrono::seconds(3));
+    auto res = client.Get("/ring?config=1");
+    if (!res || res->status != 200) continue;
+    json j = json::parse(res->body, nullptr, false);
+    if (!j.is_object() || j.value("joining", false) || !j.contains("nodes") || !j["nodes"].is_array()) continue;
+    bool member = false, in_old = false, in_next = false;
+    for (const auto& m : j["nodes"]) {
+      member |= m == n.name;
+      in_old |= m == name;
+    }
+    if (!member) continue;  // only a member's own view counts (as Members)
+    if (!j.value("joint", false) || !j.contains("next_nodes") || !j["next_nodes"].is_array()) return "";
+    for (const auto& m : j["next_nodes"]) in_next |= m == name;
+    return in_old == in_next ? "" : in_next ? "join" : "leave";
+  }
+  return "";
+}
+
 Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node) {
   auto members = Members(cluster);
   if (!members.ok()) return members.status();
   if (std::find(members->begin(), members->end(), node.name) != members->end()) {
+    // Its join was cut short (the ring is still joint, heading for a ring
+    // with it): asking again resumes it.
+    if (HalfMade(cluster, node.name) == "join") {
+      std::vector<std::string> via;
+      for (const auto& m : *members) {
+        if (m != node.name) via.push_back(m);
+      }
+      return AdminCall(cluster, via, "/admin/join",
+                       {{"id", node.name}, {"host", node.address}, {"port", options_.port}});
+    }
     return Status::Error("ringstore join: " + node.name + " is already a member");
   }
   std::string seed;
@@ -338,8 +507,9 @@ Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node)
   if (!written.ok()) return written.status();
   if (Status s = Launch(**remote, cluster, node); !s.ok()) return s;
   if (Status s = WaitHealthy(**remote, node); !s.ok()) return s;
+  bool not_joined = false;
   auto r = AdminCall(cluster, *members, "/admin/join",
-                     {{"id", node.name}, {"host", node.address}, {"port", options_.port}});
+                     {{"id", node.name}, {"host", node.address}, {"port", options_.port}}, &not_joined);
   // The node's own --join asks too: whichever ran first, the other finds it
   // a member already; the node's log then has the change's report.
   if (!r.ok() && r.status().message().find("is already a member") != std::string::npos) {
@@ -352,8 +522,7 @@ Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node)
     auto now = Members(cluster);
     return json{{"ok", true}, {"members", now.ok() ? json(*now) : json(nullptr)}};
   }
-  if (!r.ok() && r.status().message().find("\"definite\":true") != std::string::npos &&
-      r.status().message().find("\"definite\":false") == std::string::npos) {
+  if (!r.ok() && not_joined) {
     // Certainly not joined (every member that answered said so; one that
     // found the join half made answers definite=false): stop it, so its own
     // --join does not add it later behind the caller's back.
@@ -366,10 +535,14 @@ Result<json> RingstoreDb::Join(const ClusterInfo& cluster, const NodeInfo& node)
 Result<json> RingstoreDb::Leave(const ClusterInfo& cluster, const NodeInfo& node) {
   auto members = Members(cluster);
   if (!members.ok()) return members.status();
-  if (std::find(members->begin(), members->end(), node.name) == members->end()) {
+  // Its leave was cut short (the ring is still joint, heading for a ring
+  // without it): asking again resumes it.
+  const bool resume = std::find(members->begin(), members->end(), node.name) == members->end() &&
+                      HalfMade(cluster, node.name) == "leave";
+  if (!resume && std::find(members->begin(), members->end(), node.name) == members->end()) {
     return Status::Error("ringstore leave: " + node.name + " is not a member");
   }
-  if (members->size() - 1 < MinMembers()) {
+  if (!resume && members->size() - 1 < MinMembers()) {
     return Status::Error("ringstore leave: " + node.name + " would leave " + std::to_string(members->size() - 1) +
                          " members, fewer than a majority of replicas=" + std::to_string(options_.replicas));
   }

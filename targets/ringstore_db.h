@@ -25,6 +25,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,21 @@
 #include "targets/target.h"
 
 namespace faultline {
+
+// What RingstoreDb::Outlook saw of one node whose store answered.
+struct RingstoreNodeView {
+  std::set<std::string> hears;    // the nodes it hears, itself included
+  std::vector<std::string> ring;  // its ring's members (both rings' while joint)
+};
+
+// RingstoreDb::Outlook's rule (pure): "" when changing the members `from`
+// to `to` (one join or leave) can complete, given the running nodes' views;
+// else why not. It can when some member of both (not the leaver) runs,
+// hears a majority of `from` and of `to`, and misses at most `may_miss` of
+// `from`, `to` and its own ring (a half-made change is finished first);
+// a joiner that does not run counts as heard (the join starts it).
+std::string RingstoreChangeBlocker(const std::map<std::string, RingstoreNodeView>& running, size_t may_miss,
+                                   const std::vector<std::string>& from, const std::vector<std::string>& to);
 
 struct RingstoreOptions {
   std::string mode = "paxos";  // paxos | lww | eventual
@@ -107,6 +123,15 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   size_t MinMembers() const override { return static_cast<size_t>(options_.replicas / 2 + 1); }
   Result<json> Join(const ClusterInfo& cluster, const NodeInfo& node) override;
   Result<json> Leave(const ClusterInfo& cluster, const NodeInfo& node) override;
+  // Every node's GET /status and /ring?config=1 at once (1 s connect, 2 s
+  // read): the nodes whose store answers, the peers each hears (as its
+  // PeerSet does: answered within 1.4 heartbeat timeouts), and the ring it is
+  // on (both rings while joint: a half-made change is finished first). A
+  // change can complete when some member other than a leaver hears a
+  // majority of the old and of the new members and misses no more than
+  // replicas - majority(replicas) of all of them (the store's joint
+  // broadcast; see targets/ringstore/membership.h).
+  std::unique_ptr<ChangeOutlook> Outlook(const ClusterInfo& cluster) override;
 
   // http://ADDRESS:PORT of `node`'s ringstore.
   std::string BaseUrl(const NodeInfo& node) const;
@@ -129,8 +154,16 @@ class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataD
   // POSTs `body` to `path` on the first of `via` that answers, trying the
   // next after a definite 503 (no quorum from there); the reply. No retry
   // of a 409: the store itself waits for a change already under way.
+  // `via` is tried in order of how many of the others each hears (Outlook),
+  // so a member that can reach everyone coordinates. `not_done` (may be
+  // null) is set when the call failed and the change certainly did not
+  // happen: some member answered definite=true and none definite=false.
   Result<json> AdminCall(const ClusterInfo& cluster, const std::vector<std::string>& via, const std::string& path,
-                         const json& body);
+                         const json& body, bool* not_done = nullptr);
+  // "join" or "leave" when the first member that answers is on a joint ring
+  // whose change adds or removes `name` (a change cut short, which Members
+  // already shows as made); "" otherwise.
+  std::string HalfMade(const ClusterInfo& cluster, const std::string& name);
 
   const RingstoreOptions options_;
   std::mutex mu_;

@@ -132,9 +132,26 @@ class HasRoles {
 // "moved_keys": ...} or whatever the store reports. An error says why the
 // change did not (or may not fully) happen; a Db refuses a Leave that would
 // leave fewer than MinMembers members.
+// What the store can do right now, for choosing a membership change that
+// can complete (a snapshot: taken by Reconfigurable::Outlook, judged at once).
+class ChangeOutlook {
+ public:
+  virtual ~ChangeOutlook() = default;
+  // Empty when a change of the members `from` to `to` (one join or leave) can
+  // complete now as far as the snapshot shows; otherwise why not ("n1, n5
+  // down: a change must reach all but 1 of n1..n6"). A node of `to` that is
+  // not running (a joiner) counts as reachable: the join starts it.
+  virtual std::string Blocker(const std::vector<std::string>& from, const std::vector<std::string>& to) const = 0;
+};
+
 class Reconfigurable {
  public:
   virtual ~Reconfigurable() = default;
+  // Optional: a look at which nodes run and whom each of them hears, so a
+  // nemesis picks a change that can complete now rather than one that fails
+  // (or is left half made) for want of a quorum. Null: the Db cannot tell,
+  // and every change is tried.
+  virtual std::unique_ptr<ChangeOutlook> Outlook(const ClusterInfo& cluster) { return nullptr; }
   // Node names that are members now (asked of the running store).
   virtual Result<std::vector<std::string>> Members(const ClusterInfo& cluster) = 0;
   // The members a freshly set-up cluster has.

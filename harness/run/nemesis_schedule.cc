@@ -57,7 +57,8 @@ class OverlapGen : public TimedScheduleBase {
  public:
   OverlapGen(std::vector<FaultPair> pairs, double interval_s)
       : pairs_(std::move(pairs)), interval_ns_(SecondsToNanos(interval_s)),
-        next_(pairs_.size(), 0), active_(pairs_.size(), false) {
+        next_(pairs_.size(), 0), active_(pairs_.size(), false), planned_(pairs_.size(), -1),
+        rng_before_(pairs_.size(), Rng(0)) {
     note_waits_ = false;
   }
 
@@ -76,12 +77,39 @@ class OverlapGen : public TimedScheduleBase {
   }
   void Seed(Rng& rng) override { rng_ = rng.Fork(); }
   GenPtr Clone() const override { return std::make_unique<OverlapGen>(*this); }
+  void Update(const Context& ctx, const Op& event) override {
+    TimedScheduleBase::Update(ctx, event);
+    if (event.is_invoke() || !event.is_nemesis() || !event.value.is_object()) return;
+    auto retry = event.value.find("retry-after-s");
+    if (retry == event.value.end() || !retry->is_number() || retry->get<double>() <= 0) return;
+    // The op did nothing and asks to be tried again soon (nemesis.h): its
+    // kind stays in the phase it was in, and the same op is due again then,
+    // while the thread serves the other kinds meanwhile. The phase drawn at
+    // its dispatch is taken back (the draws do not depend on how many tries
+    // an op took), and the time it was first due is kept: once it acts, its
+    // next phase change comes when planned from there, at once if that has
+    // passed, so a wait does not cost the fault its later cycles.
+    for (size_t i = 0; i < pairs_.size(); ++i) {
+      if (event.f != pairs_[i].start && event.f != pairs_[i].stop) continue;
+      active_[i] = event.f == pairs_[i].stop;
+      rng_ = rng_before_[i];
+      planned_[i] = due_at_dispatch_[i];
+      next_[i] = event.time + SecondsToNanos(retry->get<double>());
+    }
+  }
 
  private:
   void OnDispatched(const Op& invoke) override {
     size_t i = Soonest();
     active_[i] = !active_[i];
-    next_[i] = std::max(invoke.time, next_[i]) + Draw(active_[i]);
+    rng_before_[i] = rng_;
+    // An op tried again (it asked for a retry) keeps the time it was first
+    // due; any other op starts its phase when it was sent.
+    const bool again = planned_[i] >= 0;
+    due_at_dispatch_[i] = again ? planned_[i] : next_[i];
+    const int64_t from = again ? planned_[i] : std::max(invoke.time, next_[i]);
+    planned_[i] = -1;
+    next_[i] = from + Draw(active_[i]);
   }
   // How long the next phase lasts: active 0.5-1.5 intervals, healthy
   // 0.25-1 interval. Shorter healthy phases make more starts, so with two
@@ -99,6 +127,12 @@ class OverlapGen : public TimedScheduleBase {
   int64_t interval_ns_;
   std::vector<int64_t> next_;  // per kind: when it next starts or stops
   std::vector<bool> active_;
+  // Per kind, while its op is being tried again: when that op was first due
+  // (-1: not being retried); and, for the op last sent, the rng and due time
+  // before it was sent (a retry takes its draw back).
+  std::vector<int64_t> planned_;
+  std::vector<Rng> rng_before_;
+  std::vector<int64_t> due_at_dispatch_ = std::vector<int64_t>(pairs_.size(), 0);
   Rng rng_{0};
 };
 

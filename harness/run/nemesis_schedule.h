@@ -7,7 +7,13 @@
 //     stops on its own random schedule around `interval_s` (healthy for
 //     0.25-1 interval, active for 0.5-1.5 intervals, drawn from the seed),
 //     so with several kinds they overlap: a kill can start during a partition
-//     and end after it.
+//     and end after it. A fault op that completes with a "retry-after-s"
+//     value (it could do nothing now; nemesis.h) is emitted again that many
+//     seconds after its completion instead of its kind changing phase; the
+//     thread serves the other kinds meanwhile. Once the op acts, the kind's
+//     next phase change is drawn from when the op was first due (so it may
+//     be due at once): waiting does not cost the fault its later cycles, and
+//     the draws do not depend on how many tries an op took.
 //   - FileSchedule (a schedule file, harness/run/schedule_file.h): each step's
 //     op at its time. "stop": "all" becomes a stop of every fault the schedule
 //     started and did not stop yet.

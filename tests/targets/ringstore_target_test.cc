@@ -6,6 +6,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <map>
+#include <set>
+
 #include "targets/ringstore_client.h"
 #include "targets/ringstore_db.h"
 
@@ -97,6 +100,57 @@ TEST(RingstoreTargetTest, UnreachableStoreIsADefiniteFailure) {
   bad_cas.f = "cas";
   EXPECT_EQ(client.Invoke(bad_cas).type, OpType::kFail);
   client.Close();
+}
+
+// The Outlook's rule: a change needs a member (not the leaver) that hears a
+// majority of the old and new members and misses at most 1 (replicas 3) of
+// them all; a joiner not running yet counts as heard.
+TEST(RingstoreTargetTest, ChangeBlockerAllowsOnlyChangesTheStoreCanComplete) {
+  const std::vector<std::string> five = {"n1", "n2", "n3", "n4", "n5"};
+  const std::vector<std::string> six = {"n1", "n2", "n3", "n4", "n5", "n6"};
+  const std::vector<std::string> four = {"n1", "n2", "n3", "n4"};
+  auto hears = [](std::set<std::string> h, std::vector<std::string> ring) {
+    return RingstoreNodeView{std::move(h), std::move(ring)};
+  };
+  std::map<std::string, RingstoreNodeView> all_up;
+  for (const auto& n : five) all_up[n] = hears({five.begin(), five.end()}, five);
+  EXPECT_EQ(RingstoreChangeBlocker(all_up, 1, five, six), "");  // n6 does not run yet: the join starts it
+  EXPECT_EQ(RingstoreChangeBlocker(all_up, 1, five, four), "");
+
+  // n5 killed: one missed, still possible; leaving n5 itself too.
+  std::map<std::string, RingstoreNodeView> one_down;
+  for (const auto& n : four) one_down[n] = hears({"n1", "n2", "n3", "n4"}, five);
+  EXPECT_EQ(RingstoreChangeBlocker(one_down, 1, five, six), "");
+  EXPECT_EQ(RingstoreChangeBlocker(one_down, 1, five, four), "");
+
+  // n4 and n5 killed: a majority is left, but the joint ring's broadcast
+  // would miss two members.
+  std::map<std::string, RingstoreNodeView> two_down;
+  for (const std::string n : {"n1", "n2", "n3"}) two_down[n] = hears({"n1", "n2", "n3"}, five);
+  std::string why = RingstoreChangeBlocker(two_down, 1, five, six);
+  EXPECT_NE(why.find("misses n4,n5"), std::string::npos) << why;
+  EXPECT_NE(RingstoreChangeBlocker(two_down, 1, five, {"n1", "n2", "n3", "n5"}), "");
+
+  // A partition n1,n2 | n3,n4,n5 with n6 running on the minority side: n3
+  // coordinates a leave of n1 (misses n1,n2: no); nothing can complete.
+  std::map<std::string, RingstoreNodeView> split;
+  for (const std::string n : {"n1", "n2"}) split[n] = hears({"n1", "n2", "n6"}, five);
+  for (const std::string n : {"n3", "n4", "n5"}) split[n] = hears({"n3", "n4", "n5"}, five);
+  split["n6"] = hears({"n1", "n2", "n6"}, {});
+  EXPECT_NE(RingstoreChangeBlocker(split, 1, five, {"n2", "n3", "n4", "n5"}), "");
+  EXPECT_NE(RingstoreChangeBlocker(split, 1, five, six), "") << "n6 runs and only the minority hears it";
+
+  // Only the leaver hears everyone: it does not coordinate its own leave.
+  std::map<std::string, RingstoreNodeView> leaver_only;
+  leaver_only["n5"] = hears({five.begin(), five.end()}, five);
+  EXPECT_NE(RingstoreChangeBlocker(leaver_only, 1, five, four), "");
+
+  // The rings are still joint with n6 (a half-made join) and n6 is down:
+  // n1 would finish that first and miss n6 as well as the killed n5.
+  std::map<std::string, RingstoreNodeView> joint;
+  for (const auto& n : four) joint[n] = hears({"n1", "n2", "n3", "n4"}, six);
+  EXPECT_NE(RingstoreChangeBlocker(joint, 1, five, four), "");
+  EXPECT_EQ(RingstoreChangeBlocker(one_down, 1, five, four), "") << "the same without the half-made join";
 }
 
 }  // namespace

@@ -29,6 +29,8 @@ struct SimOptions {
   int64_t max_time = 3600 * kNanosPerSecond;
   // Decides the completion type of an invocation (default: ok).
   std::function<OpType(const Op&)> outcome = nullptr;
+  // Edits a completion before it is delivered (its value, say); optional.
+  std::function<void(Op*)> finish = nullptr;
   uint64_t seed = 1;
 };
 
@@ -58,6 +60,7 @@ inline std::vector<Op> Simulate(GenPtr gen, SimOptions o = {}) {
       history.push_back(op);
       Op done = op;
       done.type = o.outcome ? o.outcome(op) : OpType::kOk;
+      if (o.finish) o.finish(&done);
       int64_t lat = o.latency_of ? o.latency_of(op) : o.latency;
       inflight.emplace(now + lat, SimEvent{now + lat, t, done});
       continue;

@@ -86,6 +86,63 @@ TEST(NemesisScheduleTest, OverlapIsAFunctionOfTheSeed) {
   }
 }
 
+TEST(NemesisScheduleTest, OverlapAsksAgainSoonAfterAnOpThatSaysRetry) {
+  // Every start-membership before 12 s cannot act yet: it completes with
+  // "retry-after-s": 1 (nemesis.h). The same start comes again a second
+  // after, while partitions keep their own schedule; no stop comes before
+  // a start that acted, and then the stop keeps its planned time.
+  const std::vector<FaultPair> pairs = {{"start-membership", "stop-membership"},
+                                        {"start-partition", "stop-partition"}};
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    SimOptions o;
+    o.clients = 1;
+    o.nemesis = true;
+    o.seed = seed;
+    o.latency = 100 * 1000000;
+    o.finish = [](Op* done) {
+      if (done->f == "start-membership" && done->time < 12 * kNanosPerSecond) {
+        done->value = {{"retry-after-s", 1}};
+        done->error = "no change can complete now";
+      }
+    };
+    // The completion's time is set when it is delivered: `finish` sees the
+    // invocation's time.
+    auto history = Simulate(TimeLimit(30, NemesisOnly(OverlapSchedule(pairs, 3))), o);
+    std::vector<Op> membership;
+    int partitions = 0, retried = 0;
+    for (const Op& op : history) {
+      if (!op.is_invoke()) continue;
+      if (op.f.find("partition") != std::string::npos) ++partitions;
+      if (op.f.find("membership") != std::string::npos) membership.push_back(op);
+    }
+    ASSERT_GE(membership.size(), 2u) << "seed " << seed;
+    bool active = false;
+    for (size_t i = 0; i < membership.size(); ++i) {
+      const Op& op = membership[i];
+      const bool refused = op.f == "start-membership" && op.time < 12 * kNanosPerSecond;
+      EXPECT_EQ(op.f, active ? "stop-membership" : "start-membership") << "seed " << seed << " #" << i;
+      if (refused && i + 1 < membership.size()) {
+        ++retried;
+        // Asked again 1 s after the 0.1 s op completed (plus at most a
+        // partition op it waited for).
+        double gap = static_cast<double>(membership[i + 1].time - op.time) / 1e9;
+        EXPECT_GE(gap, 1.1 - 1e-6) << "seed " << seed;
+        EXPECT_LE(gap, 1.2 + 1e-6) << "seed " << seed;
+      }
+      if (!refused && !active && i > 0 && i + 1 < membership.size() &&
+          membership[i - 1].time < 12 * kNanosPerSecond) {
+        // The first start that acted: its stop was planned from when the
+        // first start was due (< 3 s, active < 4.5 s), long past: at once.
+        double gap = static_cast<double>(membership[i + 1].time - op.time) / 1e9;
+        EXPECT_LE(gap, 0.2 + 1e-6) << "seed " << seed << ": the wait does not push the stop back";
+      }
+      if (!refused) active = !active;
+    }
+    EXPECT_GE(retried, 1) << "seed " << seed;
+    EXPECT_GE(partitions, 6) << "seed " << seed << ": partitions go on meanwhile";
+  }
+}
+
 TEST(NemesisScheduleTest, AlternateNeverHasTwoFaultsActive) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     auto ops = RunSchedule(AlternateSchedule(kPartitionKill, 3), 30, seed);
