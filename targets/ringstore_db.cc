@@ -92,6 +92,10 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
                            "port, replicas, request-timeout-ms, rpc-timeout-ms, start-timeout-ms, vnodes)");
     }
   }
+  if (o.handoff_unsafe && o.mode != "paxos") {
+    return Status::Error("target ringstore: handoff=unsafe needs mode=paxos (lww and eventual hand data off "
+                         "Dynamo-style, without agreement)");
+  }
   if (o.binary.empty()) o.binary = DefaultRingstoreBinary();
   return o;
 }

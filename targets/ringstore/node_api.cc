@@ -5,6 +5,7 @@
 
 #include "harness/core/bounded_json.h"
 #include "targets/ringstore/coordinator.h"
+#include "targets/ringstore/handoff_membership.h"
 #include "targets/ringstore/membership.h"
 
 namespace faultline::ringstore {
@@ -160,7 +161,8 @@ struct NodeApi::Impl {
   PeerSet peers;
   std::unique_ptr<RingState> ring;
   std::unique_ptr<Coordinator> coordinator;
-  std::unique_ptr<Membership> membership;
+  std::unique_ptr<Membership> membership;         // paxos mode: agreed changes
+  std::unique_ptr<HandoffMembership> handoff;  // lww, eventual: Dynamo-style changes
 
   Impl(const Config& c, std::unique_ptr<ReplicaStore> s) : config(c), store(std::move(s)), peers(config) {
     // A joining node's --peers names only itself: a placeholder ring until
@@ -171,6 +173,7 @@ struct NodeApi::Impl {
     ring = std::move(*r);
     coordinator = MakeCoordinator(NodeContext{&config, ring.get(), store.get(), &peers});
     membership = std::make_unique<Membership>(&config, ring.get(), &peers, coordinator.get(), store.get());
+    handoff = std::make_unique<HandoffMembership>(&config, ring.get(), &peers, store.get());
     // Ring gossip: a node that missed a change's broadcast (paused, cut
     // off, restarted) would otherwise keep its old ring until one of its own
     // rounds is refused as stale, and a node that only forwards never runs
@@ -194,7 +197,20 @@ struct NodeApi::Impl {
   HttpReply Client(const ClientRoute& route, std::string_view path, const std::string& body);
   HttpReply Ring(std::string_view query);
   HttpReply Status();
+  HttpReply Change(bool join, const json& body);
 };
+
+HttpReply NodeApi::Impl::Change(bool join, const json& body) {
+  if (config.mode == Mode::kPaxos) return Reply(join ? membership->Join(body) : membership->Leave(body));
+  if (join) {
+    auto peer = ParseJoinRequest(body);
+    if (!peer.ok()) return BadRequest(peer.status().message());
+    return Reply(handoff->Join(*peer));
+  }
+  auto id = ParseLeaveRequest(body);
+  if (!id.ok()) return BadRequest(id.status().message());
+  return Reply(handoff->Leave(*id));
+}
 
 HttpReply NodeApi::Impl::Client(const ClientRoute& route, std::string_view path, const std::string& body) {
   Command cmd;
@@ -304,13 +320,16 @@ HttpReply NodeApi::Handle(const std::string& method, const std::string& target, 
     json parsed;
     HttpReply error;
     if (!ParseBody(body, &parsed, &error)) return error;
-    return Reply(path == "/admin/join" ? impl_->membership->Join(parsed) : impl_->membership->Leave(parsed));
+    return impl_->Change(path == "/admin/join", parsed);
   }
   if (method == "POST" && StartsWith(path, "/internal/ring/")) {
     json parsed;
     HttpReply error;
     if (!ParseBody(body, &parsed, &error)) return error;
-    auto r = impl_->membership->HandleInternal(std::string(path), parsed);
+    const std::string p(path);
+    // The hand-off writes stamped values past the coordinator: never in paxos mode.
+    const bool handoff = HandoffMembership::Handles(p) && impl_->config.mode != Mode::kPaxos;
+    auto r = handoff ? impl_->handoff->HandleInternal(p, parsed) : impl_->membership->HandleInternal(p, parsed);
     if (!r.ok()) return BadRequest(r.status().message());
     return HttpReply{200, Dump(*r)};
   }

@@ -45,6 +45,10 @@ TEST(RingstoreTargetTest, OptionsParseAndRejectWithTheKeyNamed) {
   auto bad_port = ParseRingstoreOptions({{"port", "70000"}});
   ASSERT_FALSE(bad_port.ok());
   EXPECT_NE(bad_port.status().message().find("port=\"70000\""), std::string::npos);
+  EXPECT_TRUE(ParseRingstoreOptions({{"handoff", "unsafe"}})->handoff_unsafe);
+  auto unsafe_lww = ParseRingstoreOptions({{"mode", "lww"}, {"handoff", "unsafe"}});
+  ASSERT_FALSE(unsafe_lww.ok());
+  EXPECT_NE(unsafe_lww.status().message().find("handoff=unsafe needs mode=paxos"), std::string::npos);
   auto unknown = ParseRingstoreOptions({{"colour", "blue"}});
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("unknown option \"colour\""), std::string::npos);
