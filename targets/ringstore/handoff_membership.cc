@@ -89,22 +89,22 @@ void HandoffMembership::LearnNewest() {
     if (c.ok()) found[i] = std::move(*c);
   });
   for (const auto& c : found) {
-    if (c) (void)ring_->Adopt(*c);  // only a newer epoch is taken
+    if (c) (void)ring_->Adopt(*c, /*tie_break=*/true);  // only a newer (or winning) one is taken
   }
 }
 
-bool HandoffMembership::ReachesMajority(const RingConfig& c) const {
-  int up = 0;
+bool HandoffMembership::HearsAnotherMember(const RingConfig& c) const {
   for (const std::string& id : c.ring().nodes()) {
+    if (id == config_->id) continue;
     int index = peers_->IndexOf(id);
-    up += id == config_->id || (index >= 0 && !peers_->Suspected(index));
+    if (index >= 0 && !peers_->Suspected(index)) return true;
   }
-  return up >= Majority(c.ring().nodes().size());
+  return false;
 }
 
 Outcome HandoffMembership::Run(const RingConfig& joint) {
-  if (!ReachesMajority(joint)) {
-    Outcome o = HandoffDefinite(503, "this node reaches no majority of the ring's members (epoch " +
+  if (!HearsAnotherMember(joint)) {
+    Outcome o = HandoffDefinite(503, "this node hears no other member of the ring (epoch " +
                                          std::to_string(joint.epoch() - 1) + "); ask another member");
     o.body["ask_another"] = true;
     return o;
@@ -118,7 +118,7 @@ Outcome HandoffMembership::Run(const RingConfig& joint) {
   };
   progress("handoff");
   HandOff(joint, &tally);
-  auto adopted = ring_->Adopt(*stable);
+  auto adopted = ring_->Adopt(*stable, /*tie_break=*/true);
   if (!adopted.ok()) {
     ring_->SetTransfer(json::array());
     return Outcome::Error(503, "adopting the new ring failed: " + adopted.status().message(), false);

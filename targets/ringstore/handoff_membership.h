@@ -27,9 +27,13 @@
 // land on old owners only; the new owners answer reads with nothing until a
 // copy arrives. Every step is bounded (RPC timeouts, a deadline per
 // hand-off), so a change answers within a few seconds even under partitions.
-// Two changers racing on different nodes could both make epoch e+2: the
-// changer refuses unless it hears a majority of the members (503
-// "ask_another", as paxos mode), and one node runs one change at a time.
+// Two changers on different nodes (a partition between them, or one
+// behind) may both make epoch e+2: every node keeps, and gossips, the one
+// with the greater digest (RingState::Adopt's tie_break), so the ring
+// converges once they hear each other; the losing change's hand-off may
+// have sent copies to owners the winner does not have. A changer that
+// hears no other member refuses (503 "ask_another": another member may),
+// since it could hand off nothing; one node runs one change at a time.
 //
 // `--handoff unsafe` is paxos-only (membership.h); these modes ignore it.
 //
@@ -67,7 +71,7 @@ class HandoffMembership {
   // definite (nothing was changed): 409 the node already is / is not a
   // member, the leave would go below a majority of the replication factor,
   // or another change runs here; 503 {"ask_another": true} when this node
-  // hears no majority of the members. 503 indefinite only when the new ring
+  // hears no other member. 503 indefinite only when the new ring
   // could not be written to this node's disk after others may have got it.
   Outcome Join(const Peer& peer);
   Outcome Leave(const std::string& id);
@@ -89,8 +93,9 @@ class HandoffMembership {
   };
   // Adopts the newest ring any reachable member of the current one has.
   void LearnNewest();
-  // True when this node hears a majority of the current ring's members.
-  bool ReachesMajority(const RingConfig& c) const;
+  // True when this node hears (PeerSet::Suspected) another member of c's
+  // ring.
+  bool HearsAnotherMember(const RingConfig& c) const;
   // Steps 1-3 towards joint.Finish(); mu_ held.
   Outcome Run(const RingConfig& joint);
   // One hand-off: every member of joint's old ring streams (in parallel).

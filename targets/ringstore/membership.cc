@@ -386,7 +386,8 @@ Result<json> Membership::HandleInternal(const std::string& path, const json& bod
     if (!body.is_object() || !body.contains("config")) return Status::Error("adopt needs {\"config\"}");
     auto c = RingConfig::FromJson(body["config"]);
     if (!c.ok()) return c.status();
-    auto adopted = ring_->Adopt(*c);
+    // (lww, eventual: two unagreed changes of one epoch; see RingState::Adopt)
+    auto adopted = ring_->Adopt(*c, config_->mode != Mode::kPaxos);
     if (!adopted.ok()) return adopted.status();
     return json{{"ok", true}, {"epoch", ring_->epoch()}};
   }

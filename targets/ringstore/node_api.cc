@@ -182,13 +182,22 @@ struct NodeApi::Impl {
     // heartbeat answer carries the peer's epoch; a newer one is fetched and
     // adopted at once (configs are only ever made by an agreed change, so
     // adopting a newer one is what a stale refusal would do anyway).
-    peers.SetHeartbeatWatcher([this](int peer, const json& health) {
+    // In lww and eventual modes changes are not agreed, so two changers may
+    // make different rings of one epoch: the one with the greater digest
+    // wins everywhere (RingState::Adopt's tie_break).
+    const bool tie_break = config.mode != Mode::kPaxos;
+    peers.SetHeartbeatWatcher([this, tie_break](int peer, const json& health) {
       auto epoch = health.find("epoch");
-      if (epoch == health.end() || !epoch->is_number_unsigned() || epoch->get<uint64_t>() <= ring->epoch()) return;
+      if (epoch == health.end() || !epoch->is_number_unsigned()) return;
+      const uint64_t theirs = epoch->get<uint64_t>(), mine = ring->epoch();
+      auto digest = health.find("ring_digest");
+      const bool tie = tie_break && theirs == mine && digest != health.end() && digest->is_number_unsigned() &&
+                       digest->get<uint64_t>() > ring->digest();
+      if (theirs <= mine && !tie) return;
       RpcResult r = peers.Call(peer, "/internal/ring/config", json::object());
       if (!r.ok || !r.body.is_object() || !r.body.contains("config")) return;
       auto c = RingConfig::FromJson(r.body["config"]);
-      if (c.ok()) (void)ring->Adopt(*c);
+      if (c.ok()) (void)ring->Adopt(*c, tie_break);
     });
   }
   // The watcher uses ring: stop it first.
@@ -308,7 +317,10 @@ HttpReply NodeApi::Handle(const std::string& method, const std::string& target, 
   if (method == "GET" && path == "/health") {
     json health = {{"ok", true}, {"id", impl_->config.id}, {"mode", ModeName(impl_->config.mode)}};
     // The ring epoch, for peers' ring gossip; a --join placeholder has none.
-    if (!impl_->ring->provisional()) health["epoch"] = impl_->ring->epoch();
+    if (!impl_->ring->provisional()) {
+      health["epoch"] = impl_->ring->epoch();
+      health["ring_digest"] = impl_->ring->digest();
+    }
     return HttpReply{200, Dump(health)};
   }
   if (method == "GET" && path == "/ring") return impl_->Ring(query);

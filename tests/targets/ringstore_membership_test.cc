@@ -403,6 +403,16 @@ TEST(RingstoreMembershipTest, LwwChangesAnswerWithTheNewRingOrRefuse) {
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(r.body["epoch"], 5) << r.raw;
   EXPECT_EQ(c.Client(2)->Get("/ring").body["nodes"], json({"n1", "n2", "n3"}));
+  // Hearing no other member it could hand nothing off: another member may.
+  c.Pause(1);
+  c.Pause(2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  r = client->Post("/admin/join", json{{"id", "n8"}, {"host", "127.0.0.1"}, {"port", 1}});
+  c.Resume(1);
+  c.Resume(2);
+  EXPECT_EQ(r.status, 503) << r.raw;
+  EXPECT_TRUE(r.body.value("ask_another", false)) << r.raw;
+  EXPECT_TRUE(r.body.value("definite", false)) << r.raw;
 }
 
 }  // namespace
