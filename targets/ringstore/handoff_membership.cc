@@ -53,13 +53,17 @@ bool HandoffMembership::Handles(const std::string& path) {
   return path == "/internal/ring/handoff" || path == "/internal/ring/receive";
 }
 
-Outcome HandoffMembership::Join(const Peer& peer) {
+Outcome HandoffMembership::Join(const Peer& peer, uint64_t seen_epoch) {
   std::unique_lock<std::timed_mutex> lock(mu_, kHandoffBusyWait);
   if (!lock.owns_lock()) return HandoffDefinite(409, "another membership change is in progress on this node");
   LearnNewest();
   auto cur = ring_->Current();
   auto joint = cur->BeginJoin(peer);
   if (!joint.ok()) return HandoffDefinite(409, joint.status().message());
+  if (seen_epoch != 0 && cur->epoch() > seen_epoch) {
+    return HandoffDefinite(409, "stale join of \"" + peer.id + "\": asked at ring epoch " +
+                                    std::to_string(seen_epoch) + ", the ring is at " + std::to_string(cur->epoch()));
+  }
   return Run(*joint);
 }
 
@@ -121,7 +125,14 @@ Outcome HandoffMembership::Run(const RingConfig& joint) {
   auto adopted = ring_->Adopt(*stable, /*tie_break=*/true);
   if (!adopted.ok()) {
     ring_->SetTransfer(json::array());
-    return Outcome::Error(503, "adopting the new ring failed: " + adopted.status().message(), false);
+    return HandoffDefinite(503, "adopting the new ring failed: " + adopted.status().message());
+  }
+  if (!*adopted) {
+    // A newer ring arrived meanwhile (gossip of another node's change):
+    // this one is not made; only copies were sent, which is harmless.
+    ring_->SetTransfer(json::array());
+    return HandoffDefinite(409, "a concurrent membership change won (ring now at epoch " +
+                                    std::to_string(ring_->epoch()) + "); retry");
   }
   // Every member of either ring: the leaver learns it is out, the joiner in.
   std::vector<std::string> missed = Push(*stable, joint.members());

@@ -70,10 +70,16 @@ class HandoffMembership {
   // once the new ring is adopted here and both hand-offs ran. Errors are
   // definite (nothing was changed): 409 the node already is / is not a
   // member, the leave would go below a majority of the replication factor,
-  // or another change runs here; 503 {"ask_another": true} when this node
-  // hears no other member. 503 indefinite only when the new ring
-  // could not be written to this node's disk after others may have got it.
-  Outcome Join(const Peer& peer);
+  // another change runs here, or a newer ring arrived during the first
+  // hand-off (only copies were made); 503 {"ask_another": true} when this
+  // node hears no other member, or the new ring could not be written to
+  // this node's disk (it is then pushed to no one).
+  // `seen_epoch` (non-zero from a joiner's own --join request: the epoch of
+  // the ring it learned before asking): when the ring has moved on since and
+  // `peer` is not a member, the request is stale (it waited behind a change
+  // that made and undid this very join, say) and is refused, 409 "stale
+  // join"; joining then would make a stopped node a member.
+  Outcome Join(const Peer& peer, uint64_t seen_epoch = 0);
   Outcome Leave(const std::string& id);
 
   // True for the internal paths HandleInternal serves.

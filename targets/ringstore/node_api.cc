@@ -214,7 +214,8 @@ HttpReply NodeApi::Impl::Change(bool join, const json& body) {
   if (join) {
     auto peer = ParseJoinRequest(body);
     if (!peer.ok()) return BadRequest(peer.status().message());
-    return Reply(handoff->Join(*peer));
+    auto seen = body.find("epoch");
+    return Reply(handoff->Join(*peer, seen != body.end() && seen->is_number_unsigned() ? seen->get<uint64_t>() : 0));
   }
   auto id = ParseLeaveRequest(body);
   if (!id.ok()) return BadRequest(id.status().message());

@@ -403,6 +403,10 @@ TEST(RingstoreMembershipTest, LwwChangesAnswerWithTheNewRingOrRefuse) {
   ASSERT_EQ(r.status, 200) << r.raw;
   EXPECT_EQ(r.body["epoch"], 5) << r.raw;
   EXPECT_EQ(c.Client(2)->Get("/ring").body["nodes"], json({"n1", "n2", "n3"}));
+  // A joiner's own request that waited while the ring moved on is stale.
+  r = client->Post("/admin/join", json{{"id", "n8"}, {"host", "127.0.0.1"}, {"port", 1}, {"epoch", 3}});
+  EXPECT_EQ(r.status, 409) << r.raw;
+  EXPECT_EQ(r.body["error"], "stale join of \"n8\": asked at ring epoch 3, the ring is at 5") << r.raw;
   // Hearing no other member it could hand nothing off: another member may.
   c.Pause(1);
   c.Pause(2);
