@@ -8,6 +8,7 @@
 #include <climits>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "harness/control/own_binaries.h"
@@ -254,6 +255,8 @@ std::vector<std::string> RingstoreDb::InitialMembers(const ClusterInfo& cluster)
 
 Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster) {
   std::string last = "no node answered";
+  std::optional<std::vector<std::string>> newest;
+  uint64_t newest_epoch = 0;
   for (const auto& n : cluster.nodes) {
     httplib::Client client(n.address, options_.port);
     client.set_connection_timeout(std::chrono::seconds(1));
@@ -275,8 +278,18 @@ Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster
     for (const auto& m : target) {
       if (m.is_string()) out.push_back(m.get<std::string>());
     }
-    return out;
+    // paxos: any member's ring is the agreed one (a stale node is refused
+    // and catches up). lww/eventual: changes are pushed best effort, and a
+    // member cut off from a change still shows the ring before it; the
+    // newest ring any member shows is the store's.
+    if (options_.mode == "paxos") return out;
+    const uint64_t epoch = j.contains("epoch") && j["epoch"].is_number_unsigned() ? j["epoch"].get<uint64_t>() : 0;
+    if (!newest || epoch > newest_epoch) {
+      newest = std::move(out);
+      newest_epoch = epoch;
+    }
   }
+  if (newest) return *newest;
   return Status::Error("ringstore membership: " + last);
 }
 

@@ -75,6 +75,8 @@ std::string DefaultRingstoreBinary();
 // Join starts the node with --join and asks a member (POST /admin/join),
 // which streams the node its ranges before answering; Leave asks a member to
 // remove the node (POST /admin/leave), then stops it and wipes its data.
+// Every mode: paxos agrees each change; lww and eventual hand the ranges off
+// Dynamo-style (targets/ringstore/handoff_membership.h).
 class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataDir, public HasRoles,
                           public Reconfigurable {
  public:
