@@ -135,7 +135,18 @@ Outcome HandoffMembership::Run(const RingConfig& joint) {
                                     std::to_string(ring_->epoch()) + "); retry");
   }
   // Every member of either ring: the leaver learns it is out, the joiner in.
-  std::vector<std::string> missed = Push(*stable, joint.members());
+  uint64_t newest_seen = 0;
+  std::vector<std::string> missed = Push(*stable, joint.members(), &newest_seen);
+  if (newest_seen > stable->epoch()) {
+    // This node planned on a ring others had left (it missed their change
+    // and could not learn it): their newer ring overrides this one
+    // everywhere (gossip), so this change will not hold.
+    LearnNewest();
+    ring_->SetTransfer(json::array());
+    return HandoffDefinite(409, "a concurrent membership change won (ring now at epoch " +
+                                    std::to_string(newest_seen) + ", this change made epoch " +
+                                    std::to_string(stable->epoch()) + "); retry");
+  }
   progress("handoff-after-switch");
   // Copies taken in the first hand-off count; the second reports every
   // old owner's keys again, so unreached is what it missed.
@@ -184,8 +195,10 @@ void HandoffMembership::HandOff(const RingConfig& joint, Tally* tally) {
   }
 }
 
-std::vector<std::string> HandoffMembership::Push(const RingConfig& config, const std::vector<Peer>& to) {
+std::vector<std::string> HandoffMembership::Push(const RingConfig& config, const std::vector<Peer>& to,
+                                                 uint64_t* newest_seen) {
   std::vector<char> acked(to.size(), 0);
+  std::vector<uint64_t> epochs(to.size(), 0);
   const json body = {{"config", config.ToJson()}};
   RunEach(to.size(), [&](size_t i) {
     if (to[i].id == config_->id) {
@@ -196,7 +209,10 @@ std::vector<std::string> HandoffMembership::Push(const RingConfig& config, const
     if (index < 0) return;
     RpcResult r = peers_->Call(index, "/internal/ring/adopt", body);
     acked[i] = r.ok && r.body.value("ok", false);
+    auto epoch = r.ok ? r.body.find("epoch") : r.body.end();
+    if (acked[i] && epoch != r.body.end() && epoch->is_number_unsigned()) epochs[i] = epoch->get<uint64_t>();
   });
+  *newest_seen = epochs.empty() ? 0 : *std::max_element(epochs.begin(), epochs.end());
   std::vector<std::string> missed;
   for (size_t i = 0; i < to.size(); ++i) {
     if (!acked[i]) missed.push_back(to[i].id);

@@ -71,7 +71,8 @@ class HandoffMembership {
   // definite (nothing was changed): 409 the node already is / is not a
   // member, the leave would go below a majority of the replication factor,
   // another change runs here, or a newer ring arrived during the first
-  // hand-off (only copies were made); 503 {"ask_another": true} when this
+  // hand-off (only copies were made) or showed up in a member's answer to
+  // the push (this node had missed a change; the newer ring wins); 503 {"ask_another": true} when this
   // node hears no other member, or the new ring could not be written to
   // this node's disk (it is then pushed to no one).
   // `seen_epoch` (non-zero from a joiner's own --join request: the epoch of
@@ -107,8 +108,10 @@ class HandoffMembership {
   // One hand-off: every member of joint's old ring streams (in parallel).
   void HandOff(const RingConfig& joint, Tally* tally);
   // Sends `config` to every member of `to` but this one (in parallel,
-  // bounded by the RPC timeout); returns the ids that did not ack.
-  std::vector<std::string> Push(const RingConfig& config, const std::vector<Peer>& to);
+  // bounded by the RPC timeout); returns the ids that did not ack, and sets
+  // `newest_seen` to the highest ring epoch an ack reported (a member on a
+  // newer ring keeps it).
+  std::vector<std::string> Push(const RingConfig& config, const std::vector<Peer>& to, uint64_t* newest_seen);
   // The /internal/ring/handoff work on this node.
   nlohmann::json SendMoved(const RingConfig& joint);
   // Delivers `entries` to `id` (this node: stored directly). True when acked.
