@@ -48,9 +48,11 @@ class RingstoreChangeOutlook : public ChangeOutlook {
  public:
   std::map<std::string, RingstoreNodeView> running;  // the nodes whose store answered
   size_t may_miss = 0;
+  bool agreed = true;  // paxos mode; lww and eventual hand data off unagreed
 
   std::string Blocker(const std::vector<std::string>& from, const std::vector<std::string>& to) const override {
-    return RingstoreChangeBlocker(running, may_miss, from, to);
+    return agreed ? RingstoreChangeBlocker(running, may_miss, from, to)
+                  : RingstoreHandoffChangeBlocker(running, from, to);
   }
 };
 
@@ -153,6 +155,10 @@ Result<RingstoreOptions> ParseRingstoreOptions(const TargetOptions& options) {
                            "\" (known: binary, faketime, fsync, handoff, heartbeat-timeout-ms, initial-members, mode, "
                            "port, replicas, request-timeout-ms, rpc-timeout-ms, start-timeout-ms, vnodes)");
     }
+  }
+  if (o.handoff_unsafe && o.mode != "paxos") {
+    return Status::Error("target ringstore: handoff=unsafe needs mode=paxos (lww and eventual hand data off "
+                         "Dynamo-style, without agreement)");
   }
   if (o.binary.empty()) o.binary = DefaultRingstoreBinary();
   return o;
@@ -312,6 +318,8 @@ std::vector<std::string> RingstoreDb::InitialMembers(const ClusterInfo& cluster)
 
 Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster) {
   std::string last = "no node answered";
+  std::optional<std::vector<std::string>> newest;
+  uint64_t newest_epoch = 0;
   for (const auto& n : cluster.nodes) {
     httplib::Client client(n.address, options_.port);
     client.set_connection_timeout(std::chrono::seconds(1));
@@ -333,13 +341,42 @@ Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster
     for (const auto& m : target) {
       if (m.is_string()) out.push_back(m.get<std::string>());
     }
-    return out;
+    // paxos: any member's ring is the agreed one (a stale node is refused
+    // and catches up). lww/eventual: changes are pushed best effort, and a
+    // member cut off from a change still shows the ring before it; the
+    // newest ring any member shows is the store's.
+    if (options_.mode == "paxos") return out;
+    const uint64_t epoch = j.contains("epoch") && j["epoch"].is_number_unsigned() ? j["epoch"].get<uint64_t>() : 0;
+    if (!newest || epoch > newest_epoch) {
+      newest = std::move(out);
+      newest_epoch = epoch;
+    }
   }
+  if (newest) return *newest;
   return Status::Error("ringstore membership: " + last);
+}
+
+std::string RingstoreHandoffChangeBlocker(const std::map<std::string, RingstoreNodeView>& running,
+                                          const std::vector<std::string>& from, const std::vector<std::string>& to) {
+  bool any_running = false;
+  for (const auto& c : from) {
+    if (!HasName(to, c)) continue;  // the leaver does not coordinate its leave
+    auto it = running.find(c);
+    if (it == running.end()) continue;
+    any_running = true;
+    for (const auto& n : from) {
+      if (n != c && it->second.hears.count(n) > 0) return "";
+    }
+  }
+  std::string members;
+  for (const auto& n : from) members += (members.empty() ? "" : ",") + n;
+  return any_running ? "no running member of " + members + " hears another member"
+                     : "no member of " + members + " that could coordinate answers";
 }
 
 std::unique_ptr<ChangeOutlook> RingstoreDb::Outlook(const ClusterInfo& cluster) {
   auto outlook = std::make_unique<RingstoreChangeOutlook>();
+  outlook->agreed = options_.mode == "paxos";
   const int r = options_.replicas;
   outlook->may_miss = static_cast<size_t>(r) - RingstoreMajority(static_cast<size_t>(r));
   // As PeerSet::Suspected: heard from within 1.4 heartbeat timeouts (250 ms

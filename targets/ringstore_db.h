@@ -49,6 +49,12 @@ struct RingstoreNodeView {
 std::string RingstoreChangeBlocker(const std::map<std::string, RingstoreNodeView>& running, size_t may_miss,
                                    const std::vector<std::string>& from, const std::vector<std::string>& to);
 
+// The same for lww and eventual mode (handoff_membership.h): changes are not
+// agreed, so it can when some member of both (not the leaver) runs and hears
+// another member of `from` (the store answers 503 ask_another otherwise).
+std::string RingstoreHandoffChangeBlocker(const std::map<std::string, RingstoreNodeView>& running,
+                                          const std::vector<std::string>& from, const std::vector<std::string>& to);
+
 struct RingstoreOptions {
   std::string mode = "paxos";  // paxos | lww | eventual
   int replicas = 3;
@@ -91,6 +97,8 @@ std::string DefaultRingstoreBinary();
 // Join starts the node with --join and asks a member (POST /admin/join),
 // which streams the node its ranges before answering; Leave asks a member to
 // remove the node (POST /admin/leave), then stops it and wipes its data.
+// Every mode: paxos agrees each change; lww and eventual hand the ranges off
+// Dynamo-style (targets/ringstore/handoff_membership.h).
 class RingstoreDb final : public DaemonDb, public ClockSkewable, public HasDataDir, public HasRoles,
                           public Reconfigurable {
  public:

@@ -130,6 +130,9 @@ Result<Config> ParseConfig(const std::vector<std::string>& args) {
     const std::string& h = values["handoff"];
     if (h != "safe" && h != "unsafe") return Status::Error("--handoff: \"" + h + "\" is not safe or unsafe");
     c.handoff_unsafe = h == "unsafe";
+    // lww and eventual hand data off without agreement already: there is
+    // no safe migration there for "unsafe" to break.
+    if (c.handoff_unsafe && c.mode != Mode::kPaxos) return Status::Error("--handoff unsafe needs --mode paxos");
   }
   if (values.count("rpc-timeout-ms")) {
     int ms = 0;

@@ -9,7 +9,10 @@
 // copies converge to the newest stamp, the other update is gone).
 //
 // Replicator: one thread per peer drains a map key -> newest (stamp, value)
-// in batches; a failed batch is kept (unless superseded) and retried.
+// in batches; a failed batch is kept (unless superseded) and retried. A
+// peer's queue and thread are made the first time a write goes to it, so
+// nodes that join the ring later (PeerSet grows) are replicated to as well;
+// a queue for a node that left keeps retrying, unheard, until shutdown.
 #include <array>
 #include <condition_variable>
 #include <map>
@@ -28,14 +31,9 @@ constexpr auto kRetryAfter = std::chrono::milliseconds(200);
 
 class EventualCoordinator : public Coordinator {
  public:
-  explicit EventualCoordinator(const NodeContext& ctx) : ctx_(ctx), queues_(ctx.peers->size()) {
-    for (size_t i = 0; i < queues_.size(); ++i) {
-      if (static_cast<int>(i) == ctx_.peers->self()) continue;
-      queues_[i] = std::make_unique<Queue>();
-      queues_[i]->thread = std::thread([this, i] { ReplicateLoop(static_cast<int>(i)); });
-    }
-  }
+  explicit EventualCoordinator(const NodeContext& ctx) : ctx_(ctx), queues_(PeerSet::kMaxPeers) {}
   ~EventualCoordinator() override {
+    std::lock_guard<std::mutex> made(queues_mu_);
     for (auto& q : queues_) {
       if (!q) continue;
       {
@@ -92,6 +90,7 @@ class EventualCoordinator : public Coordinator {
 
   json Stats() const override {
     json pending = json::object();
+    std::lock_guard<std::mutex> made(queues_mu_);
     for (size_t i = 0; i < queues_.size(); ++i) {
       if (!queues_[i]) continue;
       std::lock_guard<std::mutex> lock(queues_[i]->mu);
@@ -121,7 +120,7 @@ class EventualCoordinator : public Coordinator {
     if (!w.ok()) return Outcome::Error(500, w.status().message(), false);
     for (int r : replicas) {
       if (r == ctx_.peers->self()) continue;
-      Queue& q = *queues_[r];
+      Queue& q = QueueFor(r);
       {
         std::lock_guard<std::mutex> lock(q.mu);
         auto& slot = q.pending[skey];
@@ -132,8 +131,20 @@ class EventualCoordinator : public Coordinator {
     return change.outcome;
   }
 
-  void ReplicateLoop(int peer) {
-    Queue& q = *queues_[peer];
+  // The peer's queue, made (with its thread) on first use.
+  Queue& QueueFor(int peer) {
+    std::lock_guard<std::mutex> made(queues_mu_);
+    auto& q = queues_[peer];
+    if (!q) {
+      q = std::make_unique<Queue>();
+      q->thread = std::thread([this, peer, raw = q.get()] { ReplicateLoop(peer, *raw); });
+    }
+    return *q;
+  }
+
+  // Drains `q` (the queue of `peer`, which outlives this thread: the
+  // destructor joins it).
+  void ReplicateLoop(int peer, Queue& q) {
     for (;;) {
       json entries = json::array();
       std::vector<std::pair<std::string, std::pair<Ballot, json>>> batch;
@@ -160,7 +171,8 @@ class EventualCoordinator : public Coordinator {
   }
 
   NodeContext ctx_;
-  std::vector<std::unique_ptr<Queue>> queues_;
+  mutable std::mutex queues_mu_;  // guards making slots of queues_
+  std::vector<std::unique_ptr<Queue>> queues_;  // by peer index, PeerSet::kMaxPeers slots
   std::array<std::mutex, kStripes> stripes_;
 };
 

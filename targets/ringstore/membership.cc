@@ -47,16 +47,27 @@ std::vector<std::vector<std::string>> MemberSets(const RingConfig& c) {
 
 }  // namespace
 
-Outcome Membership::Join(const json& body) {
+Result<Peer> ParseJoinRequest(const json& body) {
   if (!body.is_object() || !body.contains("id") || !body["id"].is_string() || body["id"].get<std::string>().empty() ||
       !body.contains("host") || !body["host"].is_string() || !body.contains("port") ||
       !body["port"].is_number_integer() || body["port"].get<int64_t>() < 1 || body["port"].get<int64_t>() > 65535) {
-    return Definite(400, "join needs {\"id\": NODE, \"host\": HOST, \"port\": 1-65535}");
+    return Status::Error("join needs {\"id\": NODE, \"host\": HOST, \"port\": 1-65535}");
   }
-  if (config_->mode != Mode::kPaxos) return Definite(400, "membership changes need --mode paxos");
-  Peer peer{body["id"].get<std::string>(), body["host"].get<std::string>(), body["port"].get<int>()};
+  return Peer{body["id"].get<std::string>(), body["host"].get<std::string>(), body["port"].get<int>()};
+}
+
+Result<std::string> ParseLeaveRequest(const json& body) {
+  if (!body.is_object() || !body.contains("id") || !body["id"].is_string()) {
+    return Status::Error("leave needs {\"id\": NODE}");
+  }
+  return body["id"].get<std::string>();
+}
+
+Outcome Membership::Join(const json& body) {
+  auto peer = ParseJoinRequest(body);
+  if (!peer.ok()) return Definite(400, peer.status().message());
   std::lock_guard<std::mutex> lock(mu_);
-  return Retrying([&] { return JoinOnce(peer); });
+  return Retrying([&] { return JoinOnce(*peer); });
 }
 
 Outcome Membership::JoinOnce(const Peer& peer) {
@@ -75,13 +86,10 @@ Outcome Membership::JoinOnce(const Peer& peer) {
 }
 
 Outcome Membership::Leave(const json& body) {
-  if (!body.is_object() || !body.contains("id") || !body["id"].is_string()) {
-    return Definite(400, "leave needs {\"id\": NODE}");
-  }
-  if (config_->mode != Mode::kPaxos) return Definite(400, "membership changes need --mode paxos");
-  const std::string id = body["id"].get<std::string>();
+  auto id = ParseLeaveRequest(body);
+  if (!id.ok()) return Definite(400, id.status().message());
   std::lock_guard<std::mutex> lock(mu_);
-  return Retrying([&] { return LeaveOnce(id); });
+  return Retrying([&] { return LeaveOnce(*id); });
 }
 
 Outcome Membership::LeaveOnce(const std::string& id) {
@@ -378,7 +386,8 @@ Result<json> Membership::HandleInternal(const std::string& path, const json& bod
     if (!body.is_object() || !body.contains("config")) return Status::Error("adopt needs {\"config\"}");
     auto c = RingConfig::FromJson(body["config"]);
     if (!c.ok()) return c.status();
-    auto adopted = ring_->Adopt(*c);
+    // (lww, eventual: two unagreed changes of one epoch; see RingState::Adopt)
+    auto adopted = ring_->Adopt(*c, config_->mode != Mode::kPaxos);
     if (!adopted.ok()) return adopted.status();
     return json{{"ok", true}, {"epoch", ring_->epoch()}};
   }

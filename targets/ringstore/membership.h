@@ -28,6 +28,9 @@
 // new majority without the old value answers reads with nothing).
 // Deliberately broken.
 //
+// The lww and eventual modes change membership without agreement
+// (handoff_membership.h); node_api.cc sends their changes there.
+//
 // Thread safety: one change at a time per node (a mutex); the handlers are
 // safe from any thread.
 #pragma once
@@ -47,6 +50,11 @@
 
 namespace faultline::ringstore {
 
+// The bodies of POST /admin/join {"id", "host", "port"} and POST
+// /admin/leave {"id"}, for every mode. Error: the message of a 400.
+Result<Peer> ParseJoinRequest(const nlohmann::json& body);
+Result<std::string> ParseLeaveRequest(const nlohmann::json& body);
+
 class Membership {
  public:
   Membership(const Config* config, RingState* ring, PeerSet* peers, Coordinator* coordinator, ReplicaStore* store)
@@ -55,7 +63,7 @@ class Membership {
   // POST /admin/join {"id", "host", "port"} and POST /admin/leave {"id"}.
   // 200 {"ok": true, "epoch", "members", "moved_keys", "copied_keys"} once the
   // ring is stable with the change made; errors are definite (400 bad
-  // request or not paxos mode, 409 another change in progress or the node
+  // request, 409 another change in progress or the node
   // already/not a member) unless the configuration may have changed (503
   // with definite=false when stuck joint: it resumes on retry). A 503 with
   // "ask_another": true means this node is cut off from most members:

@@ -6,6 +6,7 @@
 
 #include "harness/core/bounded_json.h"
 #include "targets/ringstore/coordinator.h"
+#include "targets/ringstore/handoff_membership.h"
 #include "targets/ringstore/membership.h"
 
 namespace faultline::ringstore {
@@ -161,8 +162,9 @@ struct NodeApi::Impl {
   PeerSet peers;
   std::unique_ptr<RingState> ring;
   std::unique_ptr<Coordinator> coordinator;
-  std::unique_ptr<Membership> membership;
-  std::atomic<bool> fetching_ring{false};  // a ring gossip fetch is under way
+  std::unique_ptr<Membership> membership;         // paxos mode: agreed changes
+  std::unique_ptr<HandoffMembership> handoff;      // lww, eventual: Dynamo-style changes
+  std::atomic<bool> fetching_ring{false};          // a ring gossip fetch is under way
 
   Impl(const Config& c, std::unique_ptr<ReplicaStore> s) : config(c), store(std::move(s)), peers(config) {
     // A joining node's --peers names only itself: a placeholder ring until
@@ -173,6 +175,7 @@ struct NodeApi::Impl {
     ring = std::move(*r);
     coordinator = MakeCoordinator(NodeContext{&config, ring.get(), store.get(), &peers});
     membership = std::make_unique<Membership>(&config, ring.get(), &peers, coordinator.get(), store.get());
+    handoff = std::make_unique<HandoffMembership>(&config, ring.get(), &peers, store.get());
     // Ring gossip: a node that missed a change's broadcast (paused, cut
     // off, restarted) would otherwise keep its old ring until one of its own
     // rounds is refused as stale, and a node that only forwards never runs
@@ -181,17 +184,25 @@ struct NodeApi::Impl {
     // heartbeat answer carries the peer's epoch; a newer one is fetched and
     // adopted at once (configs are only ever made by an agreed change, so
     // adopting a newer one is what a stale refusal would do anyway).
-    // The fetch runs on an RPC thread, one at a time: on the heartbeat
-    // thread a slow peer delayed every other peer's heartbeat by up to the
-    // RPC timeout.
-    peers.SetHeartbeatWatcher([this](int peer, const json& health) {
+    // In lww and eventual modes changes are not agreed, so two changers may
+    // make different rings of one epoch: the one with the greater digest
+    // wins everywhere (RingState::Adopt's tie_break). The fetch runs on an
+    // RPC thread, one at a time: on the heartbeat thread a slow peer delayed
+    // every other peer's heartbeat by up to the RPC timeout.
+    const bool tie_break = config.mode != Mode::kPaxos;
+    peers.SetHeartbeatWatcher([this, tie_break](int peer, const json& health) {
       auto epoch = health.find("epoch");
-      if (epoch == health.end() || !epoch->is_number_unsigned() || epoch->get<uint64_t>() <= ring->epoch()) return;
+      if (epoch == health.end() || !epoch->is_number_unsigned()) return;
+      const uint64_t theirs = epoch->get<uint64_t>(), mine = ring->epoch();
+      auto digest = health.find("ring_digest");
+      const bool tie = tie_break && theirs == mine && digest != health.end() && digest->is_number_unsigned() &&
+                       digest->get<uint64_t>() > ring->digest();
+      if (theirs <= mine && !tie) return;
       if (fetching_ring.exchange(true)) return;
-      peers.CallAsync(peer, "/internal/ring/config", json::object(), [this](RpcResult r) {
+      peers.CallAsync(peer, "/internal/ring/config", json::object(), [this, tie_break](RpcResult r) {
         if (r.ok && r.body.is_object() && r.body.contains("config")) {
           auto c = RingConfig::FromJson(r.body["config"]);
-          if (c.ok()) (void)ring->Adopt(*c);
+          if (c.ok()) (void)ring->Adopt(*c, tie_break);
         }
         fetching_ring = false;
         fetching_ring.notify_all();
@@ -208,7 +219,21 @@ struct NodeApi::Impl {
   HttpReply Client(const ClientRoute& route, std::string_view path, const std::string& body);
   HttpReply Ring(std::string_view query);
   HttpReply Status();
+  HttpReply Change(bool join, const json& body);
 };
+
+HttpReply NodeApi::Impl::Change(bool join, const json& body) {
+  if (config.mode == Mode::kPaxos) return Reply(join ? membership->Join(body) : membership->Leave(body));
+  if (join) {
+    auto peer = ParseJoinRequest(body);
+    if (!peer.ok()) return BadRequest(peer.status().message());
+    auto seen = body.find("epoch");
+    return Reply(handoff->Join(*peer, seen != body.end() && seen->is_number_unsigned() ? seen->get<uint64_t>() : 0));
+  }
+  auto id = ParseLeaveRequest(body);
+  if (!id.ok()) return BadRequest(id.status().message());
+  return Reply(handoff->Leave(*id));
+}
 
 HttpReply NodeApi::Impl::Client(const ClientRoute& route, std::string_view path, const std::string& body) {
   Command cmd;
@@ -306,7 +331,10 @@ HttpReply NodeApi::Handle(const std::string& method, const std::string& target, 
   if (method == "GET" && path == "/health") {
     json health = {{"ok", true}, {"id", impl_->config.id}, {"mode", ModeName(impl_->config.mode)}};
     // The ring epoch, for peers' ring gossip; a --join placeholder has none.
-    if (!impl_->ring->provisional()) health["epoch"] = impl_->ring->epoch();
+    if (!impl_->ring->provisional()) {
+      health["epoch"] = impl_->ring->epoch();
+      health["ring_digest"] = impl_->ring->digest();
+    }
     return HttpReply{200, Dump(health)};
   }
   if (method == "GET" && path == "/ring") return impl_->Ring(query);
@@ -318,13 +346,16 @@ HttpReply NodeApi::Handle(const std::string& method, const std::string& target, 
     json parsed;
     HttpReply error;
     if (!ParseBody(body, &parsed, &error)) return error;
-    return Reply(path == "/admin/join" ? impl_->membership->Join(parsed) : impl_->membership->Leave(parsed));
+    return impl_->Change(path == "/admin/join", parsed);
   }
   if (method == "POST" && StartsWith(path, "/internal/ring/")) {
     json parsed;
     HttpReply error;
     if (!ParseBody(body, &parsed, &error)) return error;
-    auto r = impl_->membership->HandleInternal(std::string(path), parsed);
+    const std::string p(path);
+    // The hand-off writes stamped values past the coordinator: never in paxos mode.
+    const bool handoff = HandoffMembership::Handles(p) && impl_->config.mode != Mode::kPaxos;
+    auto r = handoff ? impl_->handoff->HandleInternal(p, parsed) : impl_->membership->HandleInternal(p, parsed);
     if (!r.ok()) return BadRequest(r.status().message());
     return HttpReply{200, Dump(*r)};
   }

@@ -197,6 +197,26 @@ Result<bool> ReplicaStore::WriteIfNewer(const std::string& key, const Ballot& st
   return applied;
 }
 
+Result<size_t> ReplicaStore::WriteAllIfNewer(const std::vector<StampedEntry>& entries) {
+  size_t applied = 0;
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seq = log_->last_seq();
+    for (const StampedEntry& e : entries) {
+      KeyState& s = state_[e.key];
+      if (!(e.stamp > s.accepted)) continue;
+      s.accepted = e.stamp;
+      s.value = e.value;
+      ++applied;
+      seq = LogLocked(e.key, s);
+    }
+  }
+  Status st = Durable(seq);
+  if (!st.ok()) return st;
+  return applied;
+}
+
 uint64_t ReplicaStore::MaxCounter() const {
   std::lock_guard<std::mutex> lock(mu_);
   return max_counter_;

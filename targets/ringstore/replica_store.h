@@ -67,6 +67,15 @@ class ReplicaStore {
   // Stores (stamp, value) when stamp is newer than the stored one. Returns
   // whether it was applied.
   Result<bool> WriteIfNewer(const std::string& key, const Ballot& stamp, const nlohmann::json& value);
+  struct StampedEntry {
+    std::string key;
+    Ballot stamp;
+    nlohmann::json value;
+  };
+  // WriteIfNewer of each entry, durable together (one log sync for the
+  // batch: a membership hand-off stores hundreds of keys). Returns how many
+  // were applied.
+  Result<size_t> WriteAllIfNewer(const std::vector<StampedEntry>& entries);
 
   // Highest ballot counter seen in any promise (so a restarted proposer starts above it).
   uint64_t MaxCounter() const;

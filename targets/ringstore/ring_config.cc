@@ -149,6 +149,8 @@ Result<RingConfig> RingConfig::Abort() const {
   return RingConfig(epoch_ + 1, std::move(members), ring_, std::nullopt);
 }
 
+uint64_t RingConfig::Digest() const { return StableHash64(ToJson().dump()); }
+
 const Peer* RingConfig::FindMember(const std::string& id) const {
   for (const Peer& p : members_) {
     if (p.id == id) return &p;

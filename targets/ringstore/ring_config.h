@@ -64,6 +64,10 @@ class RingConfig {
   Result<RingConfig> Abort() const;
 
   uint64_t epoch() const { return epoch_; }
+  // A fingerprint of the whole configuration (StableHash64 of ToJson): in
+  // modes without agreement two changers may make different configs of one
+  // epoch, and every node keeps the one with the greater digest.
+  uint64_t Digest() const;
   bool joint() const { return next_.has_value(); }
   const HashRing& ring() const { return ring_; }
   // The ring being moved to; only when joint().

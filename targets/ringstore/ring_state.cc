@@ -60,6 +60,7 @@ Result<std::unique_ptr<RingState>> RingState::Open(const std::string& data_dir, 
     initial = std::move(*c);
   }
   for (const Peer& p : initial.members()) peers->Ensure(p);
+  s->digest_ = initial.Digest();
   s->current_ = std::make_shared<const RingConfig>(std::move(initial));
   return s;
 }
@@ -74,13 +75,22 @@ bool RingState::provisional() const {
   return provisional_;
 }
 
-Result<bool> RingState::Adopt(const RingConfig& config) {
+uint64_t RingState::digest() const {
   std::lock_guard<std::mutex> lock(mu_);
-  if (config.epoch() <= current_->epoch() && !provisional_) return false;
+  return digest_;
+}
+
+Result<bool> RingState::Adopt(const RingConfig& config, bool tie_break) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t digest = config.Digest();
+  const bool newer = config.epoch() > current_->epoch() ||
+                     (tie_break && config.epoch() == current_->epoch() && digest > digest_);
+  if (!newer && !provisional_) return false;
   Status written = WriteFileDurably(path_, config.ToJson().dump());
   if (!written.ok()) return written;
   for (const Peer& p : config.members()) peers_->Ensure(p);
   current_ = std::make_shared<const RingConfig>(config);
+  digest_ = digest;
   provisional_ = false;
   return true;
 }

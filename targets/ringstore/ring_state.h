@@ -41,10 +41,15 @@ class RingState {
   bool provisional() const;
   uint64_t epoch() const { return Current()->epoch(); }
   // Adopts `config` when its epoch is above the current one: persists it,
-  // adds its members as peers, then publishes it. Returns true when adopted
+  // adds its members as peers, then publishes it. With `tie_break` (lww and
+  // eventual modes, whose changes are not agreed: two changers may make the
+  // same epoch), a config of the current epoch whose Digest() is greater is
+  // adopted too, so all nodes end on one config. Returns true when adopted
   // (false: not newer, nothing changed). Error: the file write failed (the
   // config is then not adopted).
-  Result<bool> Adopt(const RingConfig& config);
+  Result<bool> Adopt(const RingConfig& config, bool tie_break = false);
+  // The current config's Digest() (for ring gossip).
+  uint64_t digest() const;
 
   // Peer indexes of node ids (ids the PeerSet does not know are skipped).
   std::vector<int> PeerIndexes(const std::vector<std::string>& ids) const;
@@ -63,6 +68,7 @@ class RingState {
   PeerSet* peers_;
   mutable std::mutex mu_;
   std::shared_ptr<const RingConfig> current_;  // guarded by mu_
+  uint64_t digest_ = 0;                        // current_->Digest(), guarded by mu_
   bool provisional_ = false;                   // guarded by mu_
   nlohmann::json transfer_ = nlohmann::json::array();  // guarded by mu_
 };

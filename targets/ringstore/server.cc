@@ -39,10 +39,13 @@ void JoinRing(const Config& config, NodeApi& api) {
     auto ring = c.Get("/ring?config=1");
     if (ring && ring->status == 200) {
       json r = json::parse(ring->body, nullptr, false);
+      json body = {{"id", config.id}, {"host", self->host}, {"port", self->port}};
       if (!r.is_discarded() && r.contains("config")) {
         api.Handle("POST", "/internal/ring/adopt", json{{"config", r["config"]}}.dump());
+        // lww/eventual: lets the member refuse this request once the ring
+        // moved on (handoff_membership.h, "stale join").
+        if (r["config"].is_object() && r["config"].contains("epoch")) body["epoch"] = r["config"]["epoch"];
       }
-      json body = {{"id", config.id}, {"host", self->host}, {"port", self->port}};
       auto res = c.Post("/admin/join", body.dump(), "application/json");
       if (res && res->status == 200) {
         std::fprintf(stderr, "ringstore %s: joined the ring via %s: %s\n", config.id.c_str(), seed.c_str(),
@@ -51,6 +54,11 @@ void JoinRing(const Config& config, NodeApi& api) {
       }
       if (res && res->body.find("is already a member") != std::string::npos) {
         std::fprintf(stderr, "ringstore %s: already a member of the ring of %s\n", config.id.c_str(), seed.c_str());
+        return;
+      }
+      if (res && res->body.find("stale join") != std::string::npos) {
+        std::fprintf(stderr, "ringstore %s: not joining the ring of %s: %s\n", config.id.c_str(), seed.c_str(),
+                     res->body.c_str());
         return;
       }
       last = res ? "HTTP " + std::to_string(res->status) + " " + res->body.substr(0, 300)

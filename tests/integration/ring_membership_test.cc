@@ -3,8 +3,10 @@
 // through the Db's Reconfigurable capability, every value written before is
 // still read through the new member, a departed node's client ops fail
 // definitely, and Heal brings the ring back to its initial members with the
-// data intact. Needs root. Own cluster name ("ring" + pid) and subnet
-// 10.95.x.0/24.
+// data intact. The same in lww and eventual modes (Dynamo-style hand-off,
+// targets/ringstore/handoff_membership.h). Needs root. Own cluster names
+// ("ring" + pid, 10.95.x.0/24; "lw" + pid, 10.81.x.0/24 for the lww and
+// eventual cases).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -37,6 +39,16 @@ LocalClusterSpec RingSpec(int nodes) {
   return spec;
 }
 
+// The lww and eventual cases' own name and subnet range.
+LocalClusterSpec LwSpec(int nodes) {
+  LocalClusterSpec spec = UniqueSpec("lw", nodes);
+  for (int i = 0; i < 150; ++i) {
+    spec.subnet = "10.81." + std::to_string(100 + (static_cast<int>(getpid()) + i) % 150) + ".0/24";
+    if (ValidateSpec(spec).ok()) break;
+  }
+  return spec;
+}
+
 Op MakeOp(const std::string& f, json key, json value) {
   Op op;
   op.process = 0;
@@ -46,9 +58,9 @@ Op MakeOp(const std::string& f, json key, json value) {
   return op;
 }
 
-TEST(RingMembershipClusterTest, ReplaceThenHealKeepsEveryValue) {
+void ReplaceThenHealKeepsEveryValue(const std::string& mode, const LocalClusterSpec& spec) {
   if (!fs::exists(kRingstore)) GTEST_SKIP() << kRingstore << " is not built";
-  ScopedCluster cluster(RingSpec(4));
+  ScopedCluster cluster(spec);
   ASSERT_TRUE(cluster.ok()) << cluster.status().message();
   auto remotes = cluster.Connect();
   ASSERT_TRUE(remotes.ok()) << remotes.status().message();
@@ -56,7 +68,8 @@ TEST(RingMembershipClusterTest, ReplaceThenHealKeepsEveryValue) {
   for (auto& r : *remotes) info.nodes.push_back(NodeInfo{r->node(), r->address(), r.get()});
 
   auto target = TargetRegistry::Get().Find("ringstore")->factory(
-      {{"binary", kRingstore}, {"initial-members", "3"}, {"request-timeout-ms", "3000"}, {"rpc-timeout-ms", "500"}});
+      {{"binary", kRingstore}, {"initial-members", "3"}, {"request-timeout-ms", "3000"}, {"rpc-timeout-ms", "500"},
+       {"mode", mode}});
   ASSERT_TRUE(target.ok()) << target.status().message();
   auto* rc = dynamic_cast<Reconfigurable*>(target->db.get());
   ASSERT_NE(rc, nullptr);
@@ -135,6 +148,13 @@ TEST(RingMembershipClusterTest, ReplaceThenHealKeepsEveryValue) {
     }
   }
   for (auto& n : info.nodes) EXPECT_TRUE(target->db->Teardown(info, n).ok());
+}
+
+TEST(RingMembershipClusterTest, ReplaceThenHealKeepsEveryValue) { ReplaceThenHealKeepsEveryValue("paxos", RingSpec(4)); }
+// No agreement, but with every node reachable the hand-offs move every value.
+TEST(RingMembershipClusterTest, LwwReplaceThenHealKeepsEveryValue) { ReplaceThenHealKeepsEveryValue("lww", LwSpec(4)); }
+TEST(RingMembershipClusterTest, EventualReplaceThenHealKeepsEveryValue) {
+  ReplaceThenHealKeepsEveryValue("eventual", LwSpec(4));
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // (--join) and leave (POST /admin/leave) while clients write, in paxos mode,
 // and no acknowledged write is lost; with --handoff unsafe the same changes
 // lose acknowledged writes (the broken migration the checkers must catch).
+// In lww and eventual modes (Dynamo-style hand-off, handoff_membership.h)
+// the ring moves to new nodes and the values written before move with it.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -303,6 +305,118 @@ TEST(RingstoreMembershipTest, BadChangesAreRefusedDefinitely) {
   EXPECT_EQ(r.body["error"],
             "leave: \"n2\" would leave 1 members, fewer than a majority of the replication factor (2)");
   EXPECT_EQ(client->Get("/ring").body["epoch"], 3);
+}
+
+// lww and eventual modes: the ring moves from n1-n3 to n4-n5 entirely (two
+// joins, three leaves), and every value written before (on n1-n3 only, or on
+// all five) is read from the new owners, with the old ones killed: only the
+// hand-off can have put them there.
+void HandsValuesToNewOwners(const std::string& mode) {
+  RingstoreCluster::Options o;
+  o.nodes = 5;
+  o.initial = 3;
+  o.vnodes = 16;
+  o.mode = mode;
+  RingstoreCluster c(o);
+  ASSERT_TRUE(c.StartAll());
+  const int keys = 60;
+  auto put = [&](int k, int node) {
+    auto r = c.Client(node)->Put("/kv/key" + std::to_string(k), json{{"value", k}});
+    ASSERT_EQ(r.status, 200) << mode << " key" << k << ": " << r.raw;
+  };
+  for (int k = 0; k < keys / 2; ++k) put(k, k % 3);
+  for (int joiner : {3, 4}) {
+    ASSERT_TRUE(c.Start(joiner));
+    json ring = WaitMembership(c, 0, c.id(joiner), true);
+    ASSERT_EQ(ring["nodes"].size(), static_cast<size_t>(joiner + 1)) << ring.dump();
+  }
+  for (int k = keys / 2; k < keys; ++k) put(k, k % 5);
+  if (mode == "eventual") {
+    // Writes reach the other replicas asynchronously (to the joiners too:
+    // their queues are made when first needed); let them drain.
+    for (int i = 0; i < 100; ++i) {
+      int pending = 0;
+      for (int n = 0; n < 5; ++n) {
+        json status = c.Client(n)->Get("/status").body;
+        for (const auto& [peer, count] : status["coordinator"]["replication_pending"].items()) {
+          pending += count.get<int>();
+        }
+      }
+      if (pending == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  for (int leaver : {0, 1, 2}) {
+    const auto asked = std::chrono::steady_clock::now();
+    auto r = c.Client(3, 30.0)->Post("/admin/leave", json{{"id", c.id(leaver)}});
+    ASSERT_EQ(r.status, 200) << mode << ": " << r.raw;
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(10)) << r.raw;
+    EXPECT_EQ(r.body["handoff"], "dynamo") << r.raw;
+    EXPECT_GT(r.body["moved_keys"].get<int>(), 0) << r.raw;
+    EXPECT_EQ(r.body["moved_keys"], r.body["copied_keys"]) << r.raw;
+    EXPECT_EQ(r.body["missed"], json::array()) << r.raw;
+    c.Kill(leaver);  // what it held is gone with it
+  }
+  json ring = c.Client(3)->Get("/ring").body;
+  // 5 changes, each two epochs (as in paxos mode).
+  EXPECT_EQ(ring["epoch"], 11) << ring.dump();
+  EXPECT_EQ(ring["nodes"], json({"n4", "n5"})) << ring.dump();
+  EXPECT_FALSE(ring.value("joint", true)) << ring.dump();
+  EXPECT_EQ(c.Client(4)->Get("/ring").body["epoch"], 11);
+  for (int k = 0; k < keys; ++k) {
+    for (int node : {3, 4}) {
+      auto r = c.Client(node)->Get("/kv/key" + std::to_string(k));
+      ASSERT_EQ(r.status, 200) << mode << ": " << r.raw;
+      EXPECT_EQ(r.body["value"], k) << mode << " key" << k << " read from " << c.id(node);
+    }
+  }
+}
+
+TEST(RingstoreMembershipTest, LwwJoinsAndLeavesHandValuesToNewOwners) { HandsValuesToNewOwners("lww"); }
+TEST(RingstoreMembershipTest, EventualJoinsAndLeavesHandValuesToNewOwners) { HandsValuesToNewOwners("eventual"); }
+
+// A Dynamo-style change needs no agreement, but still refuses what makes no
+// sense, definitely, and answers with the new ring.
+TEST(RingstoreMembershipTest, LwwChangesAnswerWithTheNewRingOrRefuse) {
+  RingstoreCluster::Options o;
+  o.nodes = 3;
+  o.mode = "lww";
+  RingstoreCluster c(o);
+  ASSERT_TRUE(c.StartAll());
+  auto client = c.Client(0, 30.0);
+  auto r = client->Post("/admin/join", json{{"id", "n2"}, {"host", "127.0.0.1"}, {"port", 1}});
+  EXPECT_EQ(r.status, 409) << r.raw;
+  EXPECT_EQ(r.body["error"], "join: \"n2\" is already a member");
+  r = client->Post("/admin/join", json{{"id", "n4"}});
+  EXPECT_EQ(r.status, 400) << r.raw;
+  r = client->Post("/admin/leave", json{{"id", "n9"}});
+  EXPECT_EQ(r.status, 409) << r.raw;
+  // n9 never runs: it misses the new ring, and the change still answers, at once.
+  const auto asked = std::chrono::steady_clock::now();
+  r = client->Post("/admin/join", json{{"id", "n9"}, {"host", "127.0.0.1"}, {"port", 1}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(10));
+  EXPECT_EQ(r.body["epoch"], 3) << r.raw;
+  EXPECT_EQ(r.body["members"], json({"n1", "n2", "n3", "n9"})) << r.raw;
+  EXPECT_EQ(r.body["missed"], json({"n9"})) << r.raw;
+  r = client->Post("/admin/leave", json{{"id", "n9"}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body["epoch"], 5) << r.raw;
+  EXPECT_EQ(c.Client(2)->Get("/ring").body["nodes"], json({"n1", "n2", "n3"}));
+  // A joiner's own request that waited while the ring moved on is stale.
+  r = client->Post("/admin/join", json{{"id", "n8"}, {"host", "127.0.0.1"}, {"port", 1}, {"epoch", 3}});
+  EXPECT_EQ(r.status, 409) << r.raw;
+  EXPECT_EQ(r.body["error"], "stale join of \"n8\": asked at ring epoch 3, the ring is at 5") << r.raw;
+  // Hearing no other member it could hand nothing off: another member may.
+  c.Pause(1);
+  c.Pause(2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  r = client->Post("/admin/join", json{{"id", "n8"}, {"host", "127.0.0.1"}, {"port", 1}});
+  c.Resume(1);
+  c.Resume(2);
+  EXPECT_EQ(r.status, 503) << r.raw;
+  EXPECT_TRUE(r.body.value("ask_another", false)) << r.raw;
+  EXPECT_TRUE(r.body.value("definite", false)) << r.raw;
 }
 
 }  // namespace

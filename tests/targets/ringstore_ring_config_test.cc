@@ -3,10 +3,15 @@
 // configuration's JSON form as peers exchange it.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
+#include "targets/ringstore/peer_set.h"
 #include "targets/ringstore/ring_config.h"
+#include "targets/ringstore/ring_state.h"
 
 namespace faultline::ringstore {
 namespace {
@@ -141,6 +146,39 @@ TEST(RingConfigTest, JsonRoundTripsAndBadJsonSaysWhy) {
             "ring config: \"next\": token point \"-1\" is not an unsigned 64-bit integer");
   EXPECT_EQ(broken([](json& b) { b["members"].erase(4); }), "ring config: ring node \"n5\" is not in \"members\"");
   EXPECT_EQ(RingConfig::FromJson(json::array()).status().message(), "ring config: not a JSON object");
+}
+
+// lww and eventual changes are not agreed: two of one epoch may exist, and
+// with tie_break every node keeps the one with the greater digest (and only
+// then: paxos mode never adopts a config of its own epoch).
+TEST(RingStateTest, TieBreakKeepsTheGreaterDigestOfOneEpoch) {
+  char tmpl[] = "/tmp/ringstate-test-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  {
+    Config config;
+    config.id = "n1";
+    config.peers = {{"n1", "127.0.0.1", 1}, {"n2", "127.0.0.1", 2}, {"n3", "127.0.0.1", 3}};
+    PeerSet peers(config, 1);
+    RingConfig initial = RingConfig::Initial(config.peers, 8, 3);
+    auto state = RingState::Open(dir, initial, &peers);
+    ASSERT_TRUE(state.ok()) << state.status().message();
+    auto a = initial.BeginJoin({"n4", "127.0.0.1", 4})->Finish();
+    auto b = initial.BeginLeave("n3")->Finish();
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->epoch(), b->epoch());
+    ASSERT_NE(a->Digest(), b->Digest());
+    const RingConfig& hi = a->Digest() > b->Digest() ? *a : *b;
+    const RingConfig& lo = a->Digest() > b->Digest() ? *b : *a;
+    RingState& ring = **state;
+    EXPECT_TRUE(*ring.Adopt(lo));
+    EXPECT_FALSE(*ring.Adopt(hi));  // same epoch, no tie-break
+    EXPECT_TRUE(*ring.Adopt(hi, true));
+    EXPECT_FALSE(*ring.Adopt(lo, true));
+    EXPECT_EQ(ring.digest(), hi.Digest());
+    EXPECT_EQ(ring.Current()->ToJson(), hi.ToJson());
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace

@@ -166,6 +166,10 @@ TEST(ConfigTest, JoinAndHandoffFlags) {
   bad = base;
   bad.insert(bad.end(), {"--handoff", "maybe"});
   EXPECT_EQ(ParseConfig(bad).status().message(), "--handoff: \"maybe\" is not safe or unsafe");
+  // lww and eventual hand off without agreement: nothing for unsafe to break.
+  bad = base;
+  bad.insert(bad.end(), {"--mode", "lww", "--handoff", "unsafe"});
+  EXPECT_EQ(ParseConfig(bad).status().message(), "--handoff unsafe needs --mode paxos");
 }
 
 TEST(ConfigTest, FsyncIsAlwaysUnlessToldNever) {

@@ -48,6 +48,10 @@ TEST(RingstoreTargetTest, OptionsParseAndRejectWithTheKeyNamed) {
   auto bad_port = ParseRingstoreOptions({{"port", "70000"}});
   ASSERT_FALSE(bad_port.ok());
   EXPECT_NE(bad_port.status().message().find("port=\"70000\""), std::string::npos);
+  EXPECT_TRUE(ParseRingstoreOptions({{"handoff", "unsafe"}})->handoff_unsafe);
+  auto unsafe_lww = ParseRingstoreOptions({{"mode", "lww"}, {"handoff", "unsafe"}});
+  ASSERT_FALSE(unsafe_lww.ok());
+  EXPECT_NE(unsafe_lww.status().message().find("handoff=unsafe needs mode=paxos"), std::string::npos);
   auto unknown = ParseRingstoreOptions({{"colour", "blue"}});
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("unknown option \"colour\""), std::string::npos);
@@ -151,6 +155,30 @@ TEST(RingstoreTargetTest, ChangeBlockerAllowsOnlyChangesTheStoreCanComplete) {
   for (const auto& n : four) joint[n] = hears({"n1", "n2", "n3", "n4"}, six);
   EXPECT_NE(RingstoreChangeBlocker(joint, 1, five, four), "");
   EXPECT_EQ(RingstoreChangeBlocker(one_down, 1, five, four), "") << "the same without the half-made join";
+}
+
+// lww and eventual changes are not agreed: the split that blocks a paxos
+// change lets either side change (what each side misses is theirs to lose),
+// but a lone node, or only the leaver, cannot.
+TEST(RingstoreTargetTest, HandoffChangeBlockerNeedsOnlyAMemberThatHearsAnother) {
+  const std::vector<std::string> five = {"n1", "n2", "n3", "n4", "n5"};
+  const std::vector<std::string> six = {"n1", "n2", "n3", "n4", "n5", "n6"};
+  auto hears = [](std::set<std::string> h) { return RingstoreNodeView{std::move(h), {}}; };
+  std::map<std::string, RingstoreNodeView> split;
+  for (const std::string n : {"n1", "n2"}) split[n] = hears({"n1", "n2"});
+  for (const std::string n : {"n3", "n4", "n5"}) split[n] = hears({"n3", "n4", "n5"});
+  EXPECT_NE(RingstoreChangeBlocker(split, 1, five, {"n2", "n3", "n4", "n5"}), "");
+  EXPECT_EQ(RingstoreHandoffChangeBlocker(split, five, {"n2", "n3", "n4", "n5"}), "");
+  EXPECT_EQ(RingstoreHandoffChangeBlocker(split, five, six), "");
+
+  std::map<std::string, RingstoreNodeView> alone;
+  alone["n1"] = hears({"n1"});
+  alone["n5"] = hears({"n1", "n5"});
+  EXPECT_EQ(RingstoreHandoffChangeBlocker(alone, five, six), "") << "n5 hears n1";
+  EXPECT_EQ(RingstoreHandoffChangeBlocker(alone, five, {"n2", "n3", "n4", "n5"}), "") << "n5 hears n1";
+  std::string why = RingstoreHandoffChangeBlocker(alone, five, {"n1", "n2", "n3", "n4"});
+  EXPECT_NE(why.find("hears another member"), std::string::npos) << "n5 leaves, n1 hears nobody: " << why;
+  EXPECT_NE(RingstoreHandoffChangeBlocker({}, five, six).find("could coordinate"), std::string::npos);
 }
 
 }  // namespace
