@@ -43,6 +43,28 @@ bool HasName(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// A node's own ring (GET /ring?config=1 with `client`): nothing when it does
+// not answer, or knows only a --join placeholder ring.
+std::optional<json> NodeRing(httplib::Client& client) {
+  auto res = client.Get("/ring?config=1");
+  if (!res || res->status != 200) return std::nullopt;
+  json j = json::parse(res->body, nullptr, false);
+  if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_array() || j.value("joining", false)) {
+    return std::nullopt;
+  }
+  return j;
+}
+
+// The node names in ring[key] ("nodes", or "next_nodes" while joint).
+std::vector<std::string> RingNames(const json& ring, const char* key) {
+  std::vector<std::string> out;
+  if (!ring.contains(key) || !ring[key].is_array()) return out;
+  for (const auto& m : ring[key]) {
+    if (m.is_string()) out.push_back(m.get<std::string>());
+  }
+  return out;
+}
+
 // RingstoreDb::Outlook's snapshot (see ringstore_db.h).
 class RingstoreChangeOutlook : public ChangeOutlook {
  public:
@@ -324,23 +346,15 @@ Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster
     httplib::Client client(n.address, options_.port);
     client.set_connection_timeout(std::chrono::seconds(1));
     client.set_read_timeout(std::chrono::seconds(3));
-    auto res = client.Get("/ring?config=1");
-    if (!res || res->status != 200) continue;
-    json j = json::parse(res->body, nullptr, false);
-    if (!j.is_object() || !j.contains("nodes") || !j["nodes"].is_array()) continue;
-    if (j.value("joining", false)) continue;  // a placeholder ring, not the store's
+    auto ring = NodeRing(client);
+    if (!ring) continue;
+    const json& j = *ring;
     // A node that left, or has not joined, still knows a ring: only a
     // member's own view counts.
-    bool member = false;
-    for (const auto& m : j["nodes"]) member |= m == n.name;
-    if (!member) continue;
+    if (!HasName(RingNames(j, "nodes"), n.name)) continue;
     // Mid-change (joint): the members it is heading for.
-    const json& target = j.value("joint", false) && j.contains("next_nodes") && j["next_nodes"].is_array()
-                             ? j["next_nodes"] : j["nodes"];
-    std::vector<std::string> out;
-    for (const auto& m : target) {
-      if (m.is_string()) out.push_back(m.get<std::string>());
-    }
+    std::vector<std::string> out = RingNames(j, j.value("joint", false) && j.contains("next_nodes") &&
+                                                        j["next_nodes"].is_array() ? "next_nodes" : "nodes");
     // paxos: any member's ring is the agreed one (a stale node is refused
     // and catches up). lww/eventual: changes are pushed best effort, and a
     // member cut off from a change still shows the ring before it; the
@@ -402,16 +416,11 @@ std::unique_ptr<ChangeOutlook> RingstoreDb::Outlook(const ClusterInfo& cluster) 
         const json& ago = p.contains("last_seen_ms_ago") ? p["last_seen_ms_ago"] : json();
         if (ago.is_number() && ago.get<int64_t>() <= heard_within_ms) s.hears.insert(id);
       }
-      auto ring = client.Get("/ring?config=1");
-      if (ring && ring->status == 200) {
-        json j = json::parse(ring->body, nullptr, false);
-        if (j.is_object() && !j.value("joining", false)) {
-          for (const char* key : {"nodes", "next_nodes"}) {
-            if (std::string(key) == "next_nodes" && !j.value("joint", false)) continue;
-            if (!j.contains(key) || !j[key].is_array()) continue;
-            for (const auto& m : j[key]) {
-              if (m.is_string() && !HasName(s.ring, m.get<std::string>())) s.ring.push_back(m.get<std::string>());
-            }
+      if (auto ring = NodeRing(client)) {
+        s.ring = RingNames(*ring, "nodes");
+        if (ring->value("joint", false)) {
+          for (const auto& m : RingNames(*ring, "next_nodes")) {
+            if (!HasName(s.ring, m)) s.ring.push_back(m);
           }
         }
       }
