@@ -496,18 +496,12 @@ std::string RingstoreDb::HalfMade(const ClusterInfo& cluster, const std::string&
     httplib::Client client(n.address, options_.port);
     client.set_connection_timeout(std::chrono::seconds(1));
     client.set_read_timeout(std::chrono::seconds(3));
-    auto res = client.Get("/ring?config=1");
-    if (!res || res->status != 200) continue;
-    json j = json::parse(res->body, nullptr, false);
-    if (!j.is_object() || j.value("joining", false) || !j.contains("nodes") || !j["nodes"].is_array()) continue;
-    bool member = false, in_old = false, in_next = false;
-    for (const auto& m : j["nodes"]) {
-      member |= m == n.name;
-      in_old |= m == name;
-    }
-    if (!member) continue;  // only a member's own view counts (as Members)
-    if (!j.value("joint", false) || !j.contains("next_nodes") || !j["next_nodes"].is_array()) return "";
-    for (const auto& m : j["next_nodes"]) in_next |= m == name;
+    auto ring = NodeRing(client);
+    if (!ring) continue;
+    const std::vector<std::string> old_nodes = RingNames(*ring, "nodes");
+    if (!HasName(old_nodes, n.name)) continue;  // only a member's own view counts (as Members)
+    if (!ring->value("joint", false) || !ring->contains("next_nodes") || !(*ring)["next_nodes"].is_array()) return "";
+    const bool in_old = HasName(old_nodes, name), in_next = HasName(RingNames(*ring, "next_nodes"), name);
     return in_old == in_next ? "" : in_next ? "join" : "leave";
   }
   return "";
