@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "harness/control/own_binaries.h"
+#include "targets/faketime_preload.h"
 
 namespace faultline {
 
@@ -225,7 +226,8 @@ Status RingstoreDb::Launch(Remote& remote, const ClusterInfo& cluster, const Nod
                        "pre=()\n"
                        "if [ -n \"$lib\" ]; then\n"
                        "  pre=(LD_PRELOAD=\"$lib\" FAKETIME_TIMESTAMP_FILE=" + ShellQuote(kOffsetFile) +
-                       " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1)\n"
+                       " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1)\n" +
+                       FaketimePairScript(FaketimePairId("ringstore", node.name, node.address)) +
                        "fi\n"
                        "cd " + ShellQuote(kDir) + "\n"
                        "echo \"=== $(date -u +%FT%TZ) starting ringstore on $(hostname)\" >> " + ShellQuote(kLogFile) + "\n"
@@ -612,7 +614,8 @@ Status RingstoreDb::Start(const ClusterInfo& cluster, const NodeInfo& node) {
 
 Status RingstoreDb::Teardown(const ClusterInfo& cluster, const NodeInfo& node) {
   if (Status s = DaemonDb::Teardown(cluster, node); !s.ok()) return s;
-  auto out = ExecOrError(*node.remote, "echo +0 > " + ShellQuote(kOffsetFile) + " 2>/dev/null; true");
+  auto out = ExecOrError(*node.remote, "echo +0 > " + ShellQuote(kOffsetFile) + " 2>/dev/null; " +
+                                           FaketimePairRemoveCommand(FaketimePairId("ringstore", node.name, node.address)));
   return out.ok() ? Status::Ok() : out.status();
 }
 std::string RingstoreDb::FaketimeOffsetFile(const NodeInfo& node) {

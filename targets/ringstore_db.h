@@ -14,7 +14,9 @@
 // LD_PRELOAD=.../faketime/libfaketime.so.1, FAKETIME_TIMESTAMP_FILE = the offset
 // file, FAKETIME_NO_CACHE=1 (a new offset applies at once) and
 // FAKETIME_DONT_FAKE_MONOTONIC=1 (only wall-clock time moves, so timeouts keep
-// working). FaketimeOffsetFile returns "" for a node where Setup/Start found
+// working), and a FAKETIME_SHARED pair of its own that lives until Teardown
+// (targets/faketime_preload.h: a SIGKILLed store would otherwise leave its
+// pid-named one in /dev/shm for good). FaketimeOffsetFile returns "" for a node where Setup/Start found
 // no libfaketime (then clock faults cannot reach the store there).
 //
 // Thread safety: methods may be called concurrently for distinct nodes (and

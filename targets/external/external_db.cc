@@ -11,6 +11,7 @@
 
 #include "harness/control/subprocess.h"
 #include "targets/external/node_env.h"
+#include "targets/faketime_preload.h"
 
 namespace faultline {
 namespace {
@@ -54,9 +55,8 @@ class ExternalDbBase : public Db, public HasLogs {
     }
     std::string cleanup = "rm -rf " + ShellQuote(ExternalDataDir(spec_, cluster));
     if (spec_.db.faketime) {
-      const std::string id = "faultline_" + spec_.name + "_" + node.name;
-      cleanup += "; rm -f /dev/shm/sem." + id + "_sem /dev/shm/" + id + "_shm; echo +0 > " +
-                 ShellQuote(kExternalOffsetFile) + " 2>/dev/null; true";
+      cleanup += "; " + FaketimePairRemoveCommand(FaketimePairId(spec_.name, node.name, node.address)) +
+                 "; echo +0 > " + ShellQuote(kExternalOffsetFile) + " 2>/dev/null; true";
     }
     auto out = Checked(node, cleanup, std::chrono::seconds(60));
     return out.ok() ? Status::Ok() : out.status().Prefixed("teardown");
@@ -233,47 +233,16 @@ class ExternalDbBase : public Db, public HasLogs {
       script += "export " + k + "=" + ShellQuote(v) + "\n";
     }
     if (faketime) {
-      const std::string id = "faultline_" + spec_.name + "_" + node.name;
-      script +=
-          std::string(kFaketimeFind) +
-          "if [ -z \"$lib\" ]; then echo \"libfaketime is not installed on this node "
-          "(apt-get install faketime), but the spec says faketime: true\" >&2; exit 1; fi\n"
-          "[ -s " +
-          ShellQuote(kExternalOffsetFile) + " ] || echo +0 > " + ShellQuote(kExternalOffsetFile) +
-          "\n"
-          "export FAKETIME_TIMESTAMP_FILE=" +
-          ShellQuote(kExternalOffsetFile) +
-          " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1\n"
-          // libfaketime gives every preloaded process that has no
-          // FAKETIME_SHARED its own semaphore + shared memory in
-          // /dev/shm, named by pid, and hands them to its children; a
-          // setup shell that exits removes them under the store it
-          // started, and pids collide across nodes' PID namespaces
-          // (/dev/shm is shared). So each node gets one pair, made by a
-          // preloaded shell that SIGKILLs itself (no cleanup), renamed
-          // to a name of its own, kept until Teardown.
-          "shared=.faultline-faketime-shared\n"
-          "if ! { read -r s m < \"$shared\" && [ -e \"/dev/shm/sem.${s#/}\" ] && [ -e \"/dev/shm/${m#/}\" ]; "
-          "} 2>/dev/null; then\n"
-          // A pid-named pair left behind by a SIGKILLed store of any
-          // namespace makes creation fail: the next pid may do.
-          "  for i in $(seq 1 20); do\n"
-          "    pair=$(LD_PRELOAD=\"$lib\" bash -c 'echo \"$FAKETIME_SHARED\"; kill -KILL $$' 2>/dev/null)\n"
-          "    case \"$pair\" in /*\" \"/*) break;; esac\n"
-          "  done\n"
-          "  case \"$pair\" in /*\" \"/*) ;; *) echo \"libfaketime made no FAKETIME_SHARED\" >&2; exit 1;; esac\n"
-          "  s=${pair%% *}; m=${pair#* }\n"
-          "  mv -f \"/dev/shm/sem.${s#/}\" /dev/shm/sem." +
-          id +
-          "_sem || exit 1\n"
-          "  mv -f \"/dev/shm/${m#/}\" /dev/shm/" +
-          id +
-          "_shm || exit 1\n"
-          "  echo \"/" +
-          id + "_sem /" + id +
-          "_shm\" > \"$shared\"\n"
-          "fi\n"
-          "export FAKETIME_SHARED=\"$(cat \"$shared\")\" LD_PRELOAD=\"$lib\"\n";
+      script += std::string(kFaketimeFind) +
+                "if [ -z \"$lib\" ]; then echo \"libfaketime is not installed on this node "
+                "(apt-get install faketime), but the spec says faketime: true\" >&2; exit 1; fi\n"
+                "[ -s " +
+                ShellQuote(kExternalOffsetFile) + " ] || echo +0 > " + ShellQuote(kExternalOffsetFile) +
+                "\n"
+                "export FAKETIME_TIMESTAMP_FILE=" +
+                ShellQuote(kExternalOffsetFile) + " FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1\n" +
+                FaketimePairScript(FaketimePairId(spec_.name, node.name, node.address)) +
+                "export LD_PRELOAD=\"$lib\"\n";
     }
     script += "exec bash -c " + ShellQuote(command) + "\n";
     auto r = Exec(node, script, timeout);

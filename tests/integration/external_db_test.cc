@@ -15,6 +15,7 @@
 #include <mutex>
 
 #include "targets/external/external_target.h"
+#include "targets/faketime_preload.h"
 #include "tests/integration/scoped_cluster.h"
 #include "tests/test_files.h"
 
@@ -191,21 +192,23 @@ TEST_F(ExternalDbTest, FaketimeReachesTheStoreAndTeardownRemovesItsSharedState) 
   std::string env = On(0, "tr '\\0' '\\n' < /proc/$(cat /var/lib/faultline/xdb/store.pid)/environ");
   EXPECT_TRUE(HasSubstr(env, "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1\n")) << env;
   EXPECT_TRUE(HasSubstr(env, "FAKETIME_TIMESTAMP_FILE=/var/lib/faultline/faketime-offset\n")) << env;
-  EXPECT_TRUE(HasSubstr(env, "FAKETIME_SHARED=/faultline_xdb_n1_sem /faultline_xdb_n1_shm\n")) << env;
-  EXPECT_EQ(On(0, "ls /dev/shm/sem.faultline_xdb_n1_sem /dev/shm/faultline_xdb_n1_shm | wc -l"), "2\n");
+  const std::string id = FaketimePairId("xdb", Node(0).name, Node(0).address);
+  const std::string shared = "/" + id + "_sem /" + id + "_shm";
+  EXPECT_TRUE(HasSubstr(env, "FAKETIME_SHARED=" + shared + "\n")) << env;
+  EXPECT_EQ(On(0, "ls /dev/shm/sem." + id + "_sem /dev/shm/" + id + "_shm | wc -l"), "2\n");
   // A preloaded program on the node sees the offset the clock nemesis writes.
   std::string skewed =
       On(0,
          "echo +86400 > /var/lib/faultline/faketime-offset; "
          "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 "
          "FAKETIME_TIMESTAMP_FILE=/var/lib/faultline/faketime-offset FAKETIME_NO_CACHE=1 "
-         "FAKETIME_SHARED=\"/faultline_xdb_n1_sem /faultline_xdb_n1_shm\" date +%s; date +%s");
+         "FAKETIME_SHARED=\"" + shared + "\" date +%s; date +%s");
   auto nl = skewed.find('\n');
   ASSERT_NE(nl, std::string::npos);
   long long faked = std::stoll(skewed.substr(0, nl)), real = std::stoll(skewed.substr(nl + 1));
   EXPECT_NEAR(faked - real, 86400, 5);
   ASSERT_TRUE(t.db->Teardown(info_, Node(0)).ok());
-  EXPECT_EQ(On(0, "ls /dev/shm | grep -c faultline_xdb_n1; cat /var/lib/faultline/faketime-offset"),
+  EXPECT_EQ(On(0, "ls /dev/shm | grep -cF " + id + "; cat /var/lib/faultline/faketime-offset"),
             "0\n+0\n");
 }
 

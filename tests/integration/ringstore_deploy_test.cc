@@ -14,6 +14,7 @@
 #include "harness/control/local_cluster.h"
 #include "harness/control/process_tree.h"
 #include "harness/control/subprocess.h"
+#include "targets/faketime_preload.h"
 #include "targets/ringstore_client.h"
 #include "targets/ringstore_db.h"
 #include "tests/integration/scoped_cluster.h"
@@ -94,6 +95,12 @@ TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
   // Runs under libfaketime, reading the offset file named by ClockSkewable.
   Remote& n2_remote = *info.nodes[1].remote;
   std::string offset_file = db->FaketimeOffsetFile(info.nodes[1]);
+  const std::string pair_id = FaketimePairId("ringstore", info.nodes[1].name, info.nodes[1].address);
+  auto pair_files = [&] {
+    auto out = ExecOrError(n2_remote, "ls /dev/shm/sem." + pair_id + "_sem /dev/shm/" + pair_id +
+                                          "_shm 2>/dev/null | wc -l");
+    return out.ok() ? *out : out.status().message();
+  };
   if (fs::exists("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")) {
     EXPECT_EQ(offset_file, RingstoreDb::kOffsetFile);
     auto env = ExecOrError(n2_remote, "tr '\\0' '\\n' < /proc/$(cat " +
@@ -102,6 +109,9 @@ TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
     EXPECT_TRUE(HasSubstr(*env, "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"));
     EXPECT_TRUE(HasSubstr(*env, "FAKETIME_TIMESTAMP_FILE=" + offset_file));
     EXPECT_TRUE(HasSubstr(*env, "FAKETIME_NO_CACHE=1"));
+    // A pair of its own, so a SIGKILLed store leaves no pid-named one in /dev/shm.
+    EXPECT_TRUE(HasSubstr(*env, "FAKETIME_SHARED=/" + pair_id + "_sem /" + pair_id + "_shm\n")) << *env;
+    EXPECT_EQ(pair_files(), "2\n");
     auto offset = ExecOrError(n2_remote, "cat " + offset_file);
     ASSERT_TRUE(offset.ok());
     EXPECT_EQ(*offset, "+0\n");
@@ -160,6 +170,12 @@ TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
   auto body = json::parse(status->substr(status->find("\r\n\r\n") + 4), nullptr, false);
   ASSERT_TRUE(body.is_object()) << *status;
   EXPECT_GE(body.value("keys", 0), 3) << *status;  // k1, s, c recovered from n2's log
+  if (!offset_file.empty()) {  // the restarted store has the same pair
+    auto env = ExecOrError(n2_remote, "tr '\\0' '\\n' < /proc/$(cat " + std::string(RingstoreDb::kPidFile) +
+                                          ")/environ");
+    ASSERT_TRUE(env.ok()) << env.status().message();
+    EXPECT_TRUE(HasSubstr(*env, "FAKETIME_SHARED=/" + pair_id + "_sem /" + pair_id + "_shm\n")) << *env;
+  }
   auto after = c2->Invoke(MakeOp("read", "k1", nullptr));
   ASSERT_EQ(after.type, OpType::kOk) << after.error;
   EXPECT_EQ(after.value, 42);
@@ -224,6 +240,7 @@ TEST_F(RingstoreDeployTest, DeployKillPauseLogsTeardownAndClusterDown) {
     ASSERT_TRUE(left.ok());
     EXPECT_NE(left->exit_code, 0) << info.nodes[i].name << " still has ringstore files";
   }
+  EXPECT_EQ(pair_files(), "0\n") << "teardown left the faketime pair";
   EXPECT_TRUE(db->Teardown(info, info.nodes[0]).ok());  // idempotent
 
   // The offset file really moves the store's clock: in lww mode, n1 an hour
