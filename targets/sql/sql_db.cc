@@ -179,6 +179,10 @@ class PostgresDb final : public SqlDbBase {
             // takes a fraction of the 5 s a per-file fsync took here.
             "-c", "recovery_init_sync_method=syncfs",
             "-c", "shared_buffers=32MB",
+            // Dynamic shared memory in files under PGDATA (pg_dynshmem), not
+            // in /dev/shm: a SIGKILLed server leaves its segments behind for
+            // good (RAM on tmpfs), and Teardown wipes PGDATA.
+            "-c", "dynamic_shared_memory_type=mmap",
             "-c", "wal_level=replica",
             "-c", "max_wal_senders=10",
             "-c", "hot_standby=on",
