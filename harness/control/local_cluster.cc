@@ -333,6 +333,21 @@ Status LocalClusterDown(const LocalClusterSpec& spec, bool* found) {
       // sshd is PID 1 of the node's PID namespace: killing it ends the node.
       for (const auto& n : c->nodes) KillProcess(n.sshd);
       for (const auto& n : c->nodes) KillProcess(n.launcher);
+      // The nodes share the host's /dev/shm: the libfaketime pairs their
+      // stores were given (targets/faketime_preload.h names them
+      // faultline_<store>_<node>_<address>_sem/_shm) go with the nodes, as
+      // Teardown would have removed them.
+      for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
+        const std::string f = entry.path().filename().string();
+        for (const auto& n : c->nodes) {
+          const std::string tail = "_" + n.name + "_" + n.address;
+          if ((f.rfind("faultline_", 0) == 0 || f.rfind("sem.faultline_", 0) == 0) &&
+              (f.size() > tail.size() + 4 && f.compare(f.size() - tail.size() - 4, tail.size(), tail) == 0) &&
+              (f.ends_with("_sem") || f.ends_with("_shm"))) {
+            fs::remove(entry.path(), ec);
+          }
+        }
+      }
     }
   }
   // Whatever a crash left: namespaces, links and the FORWARD rule by their
