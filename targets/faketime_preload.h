@@ -4,15 +4,15 @@
 // FAKETIME_SHARED in its environment a POSIX semaphore and a shared memory
 // object named by its pid (/dev/shm/sem.faketime_sem_PID, faketime_shm_PID),
 // and removes them only when that process exits normally. A store the kill
-// nemesis SIGKILLs leaves its pair behind for good, and /dev/shm is shared by
-// every namespace node of a host while their pids are not: a leftover of
-// pid 60 in one node makes the next preloaded process with pid 60 in any node
-// fail to make its own (CI saw a run's setup fail after 20 such pids in a
-// row). So a store gets one pair per node with a name of its own, made once
-// by a preloaded shell that SIGKILLs itself (so it cannot remove it), renamed,
-// passed in FAKETIME_SHARED (then libfaketime makes none), and removed at
-// teardown. FAKETIME_DISABLE_SHM=1 is set as well: newer libfaketime versions
-// then use no shared memory at all (0.9.10, Debian 12's, ignores it).
+// nemesis SIGKILLs leaves its pair behind for good, and a later preloaded
+// process that gets the same pid cannot make its own (CI saw a run's setup
+// fail after 20 such pids in a row, when namespace nodes still shared the
+// host's /dev/shm while their pids did not). So a store gets one pair per
+// node with a name of its own, made once by a preloaded shell that SIGKILLs
+// itself (so it cannot remove it), renamed, passed in FAKETIME_SHARED (then
+// libfaketime makes none), and removed at teardown. FAKETIME_DISABLE_SHM=1
+// is set as well: newer libfaketime versions then use no shared memory at
+// all (0.9.10, Debian 12's, ignores it).
 #pragma once
 
 #include <string>

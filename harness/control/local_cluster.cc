@@ -333,21 +333,6 @@ Status LocalClusterDown(const LocalClusterSpec& spec, bool* found) {
       // sshd is PID 1 of the node's PID namespace: killing it ends the node.
       for (const auto& n : c->nodes) KillProcess(n.sshd);
       for (const auto& n : c->nodes) KillProcess(n.launcher);
-      // The nodes share the host's /dev/shm: the libfaketime pairs their
-      // stores were given (targets/faketime_preload.h names them
-      // faultline_<store>_<node>_<address>_sem/_shm) go with the nodes, as
-      // Teardown would have removed them.
-      for (const auto& entry : fs::directory_iterator("/dev/shm", ec)) {
-        const std::string f = entry.path().filename().string();
-        for (const auto& n : c->nodes) {
-          const std::string tail = "_" + n.name + "_" + n.address;
-          if ((f.rfind("faultline_", 0) == 0 || f.rfind("sem.faultline_", 0) == 0) &&
-              (f.size() > tail.size() + 4 && f.compare(f.size() - tail.size() - 4, tail.size(), tail) == 0) &&
-              (f.ends_with("_sem") || f.ends_with("_shm"))) {
-            fs::remove(entry.path(), ec);
-          }
-        }
-      }
     }
   }
   // Whatever a crash left: namespaces, links and the FORWARD rule by their
@@ -502,10 +487,15 @@ std::string SshdConfig(const LocalClusterSpec& spec, const ClusterNode& n, const
          "Subsystem sftp internal-sftp\n";
 }
 
-// Runs as PID 1 of the node's fresh mount/UTS/PID namespaces.
+// Runs as PID 1 of the node's fresh mount/UTS/IPC/PID namespaces.
 std::string SetupScript(const ClusterNode& n, const std::string& nd, bool shadow) {
   return "set -e\n"
          "mount --make-rprivate /\n"
+         // Its own /dev/shm, as a machine (or a container) has: the POSIX
+         // shared memory and semaphores a SIGKILLed store leaves there
+         // (libfaketime's, PostgreSQL's) neither meet other nodes' pids nor
+         // outlive the node; the IPC namespace does that for SysV segments.
+         "mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm\n"
          "mkdir -p /var/lib/faultline /opt/faultline /var/log/faultline /run/sshd\n"
          "mount --bind " + ShellQuote(nd + "/lib") + " /var/lib/faultline\n"
          "mount --bind " + ShellQuote(nd + "/opt") + " /opt/faultline\n"
@@ -583,13 +573,13 @@ Status MakeNodeNetwork(const LocalClusterSpec& spec, const ClusterFile& c, const
   return Status::Ok();
 }
 
-// Starts the node's sshd as PID 1 of fresh mount/UTS/PID namespaces and
+// Starts the node's sshd as PID 1 of fresh mount/UTS/IPC/PID namespaces and
 // records n->launcher and n->sshd. --kill-child: if the launcher dies, the
 // node's PID 1 gets SIGKILL, and with it everything running on the node.
 // Error (with the end of sshd's log) when sshd does not start within 5 s.
 Status StartNodeSshd(const LocalClusterSpec& spec, ClusterNode* n) {
   const std::string nd = NodeDir(spec, *n);
-  auto pid = SpawnDaemon({"ip", "netns", "exec", n->netns, "unshare", "--mount", "--uts", "--pid", "--fork",
+  auto pid = SpawnDaemon({"ip", "netns", "exec", n->netns, "unshare", "--mount", "--uts", "--ipc", "--pid", "--fork",
                           "--mount-proc", "--kill-child", "sh", nd + "/setup.sh"},
                          nd + "/sshd.log");
   if (!pid.ok()) return pid.status();

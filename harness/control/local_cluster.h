@@ -1,5 +1,5 @@
 // LocalCluster: nodes n1..nN on this machine, each a set of Linux namespaces
-// (network, UTS, mount, PID) on a private bridge with its own sshd, so the
+// (network, UTS, mount, IPC, PID) on a private bridge with its own sshd, so the
 // controller reaches them over SSH exactly like real machines (DESIGN.md §5).
 //
 // Layout for cluster NAME (1-8 of [a-z0-9]) on subnet A.B.C.0/P:
@@ -8,7 +8,8 @@
 //           hostname nI, default route via the bridge
 //   mounts  private per node: /var/lib/faultline, /opt/faultline,
 //           /var/log/faultline, /tmp, /root (empty home), /etc/hosts
-//           (all node names), /etc/shadow (a generated root password)
+//           (all node names), /etc/shadow (a generated root password),
+//           /dev/shm (a tmpfs of its own: gone with the node)
 //   sshd    listens on the node's address, port 22; generated host keys, one
 //           generated client key, and a generated root password
 //   state   STATE_ROOT/NAME/ (default /var/lib/faultline-cluster/NAME/):

@@ -17,6 +17,7 @@
 #include "harness/control/nodes.h"
 #include "harness/control/ssh_remote.h"
 #include "harness/control/subprocess.h"
+#include "harness/core/text_lines.h"
 #include "tests/integration/scoped_cluster.h"
 #include "tests/test_files.h"
 
@@ -128,6 +129,19 @@ TEST(LocalClusterTest, UpSshTransfersTimeoutsReconnectAndCleanDown) {
     auto pid1 = ExecOrError(r, "cat /proc/1/comm");
     ASSERT_TRUE(pid1.ok());
     EXPECT_EQ(*pid1, "sshd\n");
+    // Its own IPC namespace and /dev/shm: what a store leaves there stays
+    // on the node and goes with it.
+    auto ipc = ExecOrError(r, "readlink /proc/self/ns/ipc");
+    ASSERT_TRUE(ipc.ok());
+    EXPECT_NE(TrimTrailing(*ipc), fs::read_symlink("/proc/self/ns/ipc").string());
+    const std::string probe = "faultline-probe-" + name + "-" + expected_name;
+    ASSERT_TRUE(ExecOrError(r, "touch /dev/shm/" + probe).ok());
+    EXPECT_FALSE(fs::exists("/dev/shm/" + probe)) << "the node's /dev/shm is the host's";
+  }
+  {
+    auto seen = ExecOrError(*(*remotes)[1], "ls /dev/shm");
+    ASSERT_TRUE(seen.ok());
+    EXPECT_EQ(*seen, "faultline-probe-" + name + "-n2\n") << "n2 sees another node's /dev/shm";
   }
   Remote& n1 = *(*remotes)[0];
   Remote& n2 = *(*remotes)[1];

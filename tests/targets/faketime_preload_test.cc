@@ -62,11 +62,12 @@ TEST(FaketimePairScriptTest, LeftoversOfTheNextPidsAreSkipped) {
   if (!fs::exists(kLib)) GTEST_SKIP() << "no libfaketime";
   const std::string id = FaketimePairId("preload-test-busy", "n" + std::to_string(getpid()), "127.0.0.1");
   // Only semaphores: libfaketime then gives up on its pair quietly, as it
-  // does for a real leftover. Only ones that did not exist are made (and
-  // removed): the next 60 pids of this PID namespace.
+  // does for a real leftover. Only ones that did not exist are made (set -C:
+  // O_EXCL, so a real one made meanwhile is never truncated) and removed:
+  // the next 60 pids of this PID namespace.
   std::string made = Bash(
       "last=$(cat /proc/sys/kernel/ns_last_pid); for p in $(seq $((last + 1)) $((last + 60))); do "
-      "f=/dev/shm/sem.faketime_sem_$p; [ -e $f ] || { : > $f && echo $f; }; done");
+      "f=/dev/shm/sem.faketime_sem_$p; (set -C; : > $f) 2>/dev/null && echo $f; done");
   ASSERT_EQ(made.find("error"), std::string::npos) << made;
   std::string shared = Bash(std::string("lib=") + kLib + "\n" + FaketimePairScript(id) + "echo \"$FAKETIME_SHARED\"");
   std::string listed = made;
