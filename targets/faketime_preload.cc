@@ -13,6 +13,13 @@ std::string FaketimePairId(const std::string& owner, const std::string& node_nam
   return id;
 }
 
+std::string FaketimeLibFindScript() {
+  return "lib=\n"
+         "for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/*/faketime/libfaketime.so.1; do\n"
+         "  if [ -f \"$f\" ]; then lib=$f; break; fi\n"
+         "done\n";
+}
+
 std::string FaketimePairScript(const std::string& id) {
   const std::string sem = "/dev/shm/sem." + id + "_sem";
   const std::string shm = "/dev/shm/" + id + "_shm";

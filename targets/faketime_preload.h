@@ -25,6 +25,10 @@ namespace faultline {
 std::string FaketimePairId(const std::string& owner, const std::string& node_name,
                            const std::string& node_address);
 
+// Shell lines setting $lib to the node's libfaketime (where Debian puts it,
+// any architecture), or "" when it has none.
+std::string FaketimeLibFindScript();
+
 // Shell lines that, with $lib naming the libfaketime to preload, make sure the
 // pair `id` exists (tries up to 100 pids) and export FAKETIME_SHARED and
 // FAKETIME_DISABLE_SHM. On failure they print "libfaketime made no

@@ -210,19 +210,13 @@ std::string RingstoreDb::Seed(const ClusterInfo& cluster) const {
 }
 
 Status RingstoreDb::Launch(Remote& remote, const ClusterInfo& cluster, const NodeInfo& node) {
-  // Where Debian puts libfaketime (any architecture); none with faketime=off.
-  std::string candidates = options_.faketime ? "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 "
-                                               "/usr/lib/*/faketime/libfaketime.so.1"
-                                             : "";
   std::string script = Prelude() +
                        "if running; then echo already-running; exit 0; fi\n"
                        "mkdir -p " + ShellQuote(kDataDir) + " /var/log/faultline\n"
                        "[ -s " + ShellQuote(kOffsetFile) + " ] || echo +0 > " + ShellQuote(kOffsetFile) + "\n"
-                       "mapfile -t args < " + ShellQuote(kArgsFile) + "\n"
-                       "lib=\n"
-                       "for f in " + candidates + "; do\n"
-                       "  if [ -f \"$f\" ]; then lib=$f; break; fi\n"
-                       "done\n"
+                       "mapfile -t args < " + ShellQuote(kArgsFile) + "\n" +
+                       // faketime=off: never preloaded.
+                       (options_.faketime ? FaketimeLibFindScript() : std::string("lib=\n")) +
                        "pre=()\n"
                        "if [ -n \"$lib\" ]; then\n"
                        "  pre=(LD_PRELOAD=\"$lib\" FAKETIME_TIMESTAMP_FILE=" + ShellQuote(kOffsetFile) +

@@ -19,13 +19,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Where Debian puts libfaketime (any architecture).
-constexpr char kFaketimeFind[] =
-    "lib=\n"
-    "for f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/*/faketime/libfaketime.so.1; do\n"
-    "  if [ -f \"$f\" ]; then lib=$f; break; fi\n"
-    "done\n";
-
 std::string OneLine(std::string text, size_t max = 300) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
   for (auto& c : text) {
@@ -233,7 +226,7 @@ class ExternalDbBase : public Db, public HasLogs {
       script += "export " + k + "=" + ShellQuote(v) + "\n";
     }
     if (faketime) {
-      script += std::string(kFaketimeFind) +
+      script += FaketimeLibFindScript() +
                 "if [ -z \"$lib\" ]; then echo \"libfaketime is not installed on this node "
                 "(apt-get install faketime), but the spec says faketime: true\" >&2; exit 1; fi\n"
                 "[ -s " +

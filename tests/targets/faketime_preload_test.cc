@@ -37,7 +37,8 @@ TEST(FaketimePairScriptTest, MakesANamedPairThatAPreloadedProgramUsesAndRemovesI
   const std::string files = "/dev/shm/sem." + id + "_sem /dev/shm/" + id + "_shm";
   ScopedTempDir dir("faketime-preload");
   const std::string offset = dir.path() + "/offset";
-  const std::string make = std::string("lib=") + kLib + "\n" + FaketimePairScript(id);
+  EXPECT_EQ(Bash(FaketimeLibFindScript() + "echo \"$lib\""), std::string(kLib) + "\n");
+  const std::string make = FaketimeLibFindScript() + FaketimePairScript(id);
   // Twice: the second run finds the pair and keeps it.
   for (int i = 0; i < 2; ++i) {
     EXPECT_EQ(Bash(make + "echo \"$FAKETIME_SHARED|$FAKETIME_DISABLE_SHM\"\n"),

@@ -7,7 +7,11 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include "harness/control/subprocess.h"
+#include "harness/core/text_lines.h"
+#include "targets/faketime_preload.h"
 #include "tests/targets/ringstore_cluster.h"
 
 namespace faultline::ringstore::testing {
@@ -71,9 +75,19 @@ TEST(RingstoreLwwTest, ServesEveryCall) {
 TEST(RingstoreLwwTest, ClockSkewLosesAnAcknowledgedWrite) {
   const std::string faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
   ASSERT_TRUE(std::filesystem::exists(faketime)) << "libfaketime missing: run scripts/install-deps.sh";
+  // A libfaketime pair of its own (targets/faketime_preload.h): the node is
+  // SIGKILLed at the end, which would leave a pid-named pair in /dev/shm.
+  const std::string pair = FaketimePairId("modes-test", "n" + std::to_string(getpid()), "127.0.0.1");
+  struct RemovePair {
+    std::string id;
+    ~RemovePair() { (void)RunLocal({"bash", "-c", FaketimePairRemoveCommand(id)}); }
+  } remove_pair{pair};
+  auto shared = RunLocal({"bash", "-c", FaketimeLibFindScript() + FaketimePairScript(pair) + "echo \"$FAKETIME_SHARED\""});
+  ASSERT_TRUE(shared.ok() && shared->exit_code == 0) << (shared.ok() ? shared->err : shared.status().message());
   RingstoreCluster cluster(ModeOptions("lww"));
   // n1's wall clock runs 60 s behind (monotonic time is left alone).
-  cluster.SetEnv(0, {"LD_PRELOAD=" + faketime, "FAKETIME=-60", "FAKETIME_DONT_FAKE_MONOTONIC=1"});
+  cluster.SetEnv(0, {"LD_PRELOAD=" + faketime, "FAKETIME=-60", "FAKETIME_DONT_FAKE_MONOTONIC=1",
+                     "FAKETIME_SHARED=" + TrimTrailing(shared->out)});
   ASSERT_TRUE(cluster.StartAll()) << cluster.Log(0);
   EXPECT_EQ(cluster.Client(1)->Put("/kv/skew", json{{"value", "from-n2"}}).status, 200);
   auto late = cluster.Client(0)->Put("/kv/skew", json{{"value", "from-n1"}});
