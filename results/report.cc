@@ -247,8 +247,12 @@ std::vector<std::string> ExtraHtmlFiles(const std::string& run_dir) {
   std::vector<std::string> out;
   std::error_code ec;
   if (run_dir.empty() || !fs::is_directory(run_dir, ec)) return out;
-  for (const auto& e : fs::recursive_directory_iterator(run_dir, ec)) {
-    if (!e.is_regular_file() || e.path().extension() != ".html") continue;
+  // increment(ec), not ++: a file that vanishes meanwhile ends the scan
+  // instead of throwing out of the report.
+  for (auto it = fs::recursive_directory_iterator(run_dir, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    const auto& e = *it;
+    if (!e.is_regular_file(ec) || e.path().extension() != ".html") continue;
     std::string rel = fs::relative(e.path(), run_dir, ec).string();
     if (rel == "report.html" || rel.starts_with("nodes/")) continue;
     out.push_back(rel);

@@ -219,7 +219,8 @@ TEST(ReportTest, LinearizabilityFailureIsExplainedAndItsPageWritten) {
 TEST(ReportTest, CheckersTableSummarisesEachResult) {
   History h = SampleHistory();
   ReportInput in;
-  in.run_dir = ::testing::TempDir();
+  ScopedTempDir run_dir("report-run");  // its own: the report scans the run dir for .html files
+  in.run_dir = run_dir.path();
   in.history = &h;
   in.results = {{"valid", false},
                 {"set", {{"valid", false}, {"lost_count", 3}, {"unexpected_count", 1}, {"stale_count", 0}}},
@@ -261,7 +262,8 @@ TEST(ReportTest, InvalidSetRunHasASetSectionWithAddedAndLastSeen) {
   CheckResult r = all.Check({}, h);
   ASSERT_EQ(r.valid, Validity::kInvalid) << r.details.dump(2);
   ReportInput in;
-  in.run_dir = ::testing::TempDir();
+  ScopedTempDir run_dir("report-run");  // its own: the report scans the run dir for .html files
+  in.run_dir = run_dir.path();
   in.history = &h;
   in.results = r.details;
   in.results["valid"] = ValidityToJson(r.valid);
