@@ -76,9 +76,22 @@ std::vector<FaultInterval> FaultIntervals(const History& history) {
   std::map<std::string, FaultInterval> open;  // fault name -> open interval
   for (const NemesisOp& nop : PairNemesisOps(history)) {
     const std::string& f = nop.invoke->f;
+    const json& outcome = nop.completion->value;
+    if (outcome.is_object() && outcome.contains("blocked")) continue;  // did nothing: a retry follows
     if (f.starts_with(kStart)) {
       std::string fault = f.substr(kStart.size());
-      if (open.count(fault)) continue;  // already active: keep the first start
+      if (auto it = open.find(fault); it != open.end()) {
+        // Already active: the first start stays its start; a retry that
+        // changed what the first could not (a membership change refused,
+        // then made) adds the nodes it touched.
+        const json& v = nop.completion->value.is_null() ? nop.invoke->value : nop.completion->value;
+        for (auto& n : NodesOf(v)) {
+          if (std::find(it->second.nodes.begin(), it->second.nodes.end(), n) == it->second.nodes.end()) {
+            it->second.nodes.push_back(n);
+          }
+        }
+        continue;
+      }
       FaultInterval iv;
       iv.fault = fault;
       iv.start = nop.invoke->time;

@@ -8,6 +8,11 @@
 // `info` records of the same f; both are understood. A lone record counts as
 // both invocation and completion.
 //
+// A start or stop op whose completed value has "blocked" did nothing (the
+// membership nemesis found that no change could complete then, and asks for
+// a retry): it neither opens nor closes a fault; the retry that acts does.
+// A start while its fault is active adds the nodes it names to the fault's.
+//
 // A fault counts as active from the start op's invocation (the earliest it may
 // have taken effect) to the stop op's completion (the latest it may still have
 // been in effect). A fault never stopped lasts until the end of the history

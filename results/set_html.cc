@@ -90,6 +90,7 @@ std::vector<FaultStart> FaultStarts(const History& h) {
   std::vector<FaultStart> out;
   for (const Op& op : h) {
     if (!op.is_nemesis() || op.is_invoke() || op.f.rfind("start-", 0) != 0 || !op.value.is_object()) continue;
+    if (op.value.contains("blocked")) continue;  // did nothing (checkers/fault_intervals.h)
     std::string what = op.f.substr(6);
     if (op.value.contains("fault") && op.value["fault"].is_string()) what += " " + op.value["fault"].get<std::string>();
     if (op.value.contains("nodes") && op.value["nodes"].is_array() && !op.value["nodes"].empty()) {

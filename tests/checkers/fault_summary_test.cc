@@ -69,6 +69,41 @@ TEST(FaultSummaryTest, MembershipChangesCountTheNodesThatLeftAndJoined) {
   EXPECT_EQ(FaultSummaryLine(s[0]), "fault membership: 2 times, 3.2 s active, nodes n2,n3,n5");
 }
 
+// A membership op the nemesis found blocked did nothing: the fault begins
+// with the retry that changed the ring (and names its nodes), and a blocked
+// undo leaves the change in effect until the undo that ran.
+TEST(FaultSummaryTest, BlockedMembershipOpsNeitherStartNorEndTheFault) {
+  History h;
+  const json blocked = {{"blocked", "leave n2: no running member hears a majority"}, {"retry-after-s", 1}};
+  Nemesis(&h, "start-membership", 1, blocked);
+  Nemesis(&h, "start-membership", 2, blocked);
+  Nemesis(&h, "start-membership", 3, {{"op", "leave"}, {"left", {"n2"}}, {"joined", json::array()}});
+  Nemesis(&h, "stop-membership", 5, blocked);
+  Nemesis(&h, "stop-membership", 7, {{"op", "undo"}, {"left", json::array()}, {"joined", {"n2"}}});
+  Nemesis(&h, "start-membership", 9, blocked);  // never got through
+  auto s = SummarizeFaults(h);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].count, 1);
+  EXPECT_NEAR(s[0].active_s, 4.1, 1e-9);  // from 3 to the undo's completion at 7.1
+  EXPECT_EQ(s[0].nodes, (std::vector<std::string>{"n2"}));
+  // A refused change (nothing done, the store said so) opens the fault; the
+  // retry that made the change names its nodes.
+  History refused;
+  Nemesis(&refused, "start-membership", 1, {{"op", "join"}, {"nodes", json::array()}, {"left", json::array()},
+                                            {"joined", json::array()}, {"retry-after-s", 1}});
+  Nemesis(&refused, "start-membership", 2, blocked);
+  Nemesis(&refused, "start-membership", 3, {{"op", "replace"}, {"nodes", {"n3", "n2"}}, {"left", {"n3"}}, {"joined", {"n2"}}});
+  Nemesis(&refused, "stop-membership", 4, {{"op", "undo"}, {"nodes", {"n2", "n3"}}});
+  auto r = SummarizeFaults(refused);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].count, 1);
+  EXPECT_EQ(r[0].nodes, (std::vector<std::string>{"n2", "n3"}));
+  History only_blocked;
+  Nemesis(&only_blocked, "start-membership", 1, blocked);
+  Nemesis(&only_blocked, "stop-membership", 2, blocked);
+  EXPECT_TRUE(SummarizeFaults(only_blocked).empty());
+}
+
 TEST(FaultSummaryTest, NoFaultsNoLines) {
   History h;
   EXPECT_TRUE(SummarizeFaults(h).empty());

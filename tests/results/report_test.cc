@@ -252,6 +252,9 @@ TEST(ReportTest, InvalidSetRunHasASetSectionWithAddedAndLastSeen) {
   b.StartFault("kill", {"n1"}, 2).StopFault("kill", 4);
   b.Nemesis(OpType::kInvoke, "start-disk", nullptr, 60)
       .Nemesis(OpType::kInfo, "start-disk", json{{"fault", "lose-unfsynced"}, {"nodes", {"n2", "n3"}}}, 61);
+  // A membership change that was blocked did nothing: not a cause to show.
+  b.Nemesis(OpType::kInvoke, "start-membership", nullptr, 70)
+      .Nemesis(OpType::kInfo, "start-membership", json{{"blocked", "leave n3: no quorum"}, {"retry-after-s", 1}}, 71);
   b.Invoke(4, "set-read", nullptr, 100, "set", "n1").Ok(4, 110, json::array({1, 3}));
   History h = b.history();
   SetOptions o;
@@ -294,6 +297,7 @@ TEST(ReportTest, InvalidSetRunHasASetSectionWithAddedAndLastSeen) {
   // not the earlier kill.
   EXPECT_NE(lost.find("<td>disk lose-unfsynced on n2, n3 at 0.061 s</td>"), std::string::npos) << lost;
   EXPECT_EQ(lost.find("kill"), std::string::npos) << lost;
+  EXPECT_EQ(lost.find("membership"), std::string::npos) << lost;
   // 99 was never added; process 5's read on n2 returned it.
   std::string unexpected = row_of("Unexpected (1)", "99");
   EXPECT_NE(unexpected.find("never added</td><td>read ok at 0.045 s on n2, process 5"), std::string::npos) << unexpected;
