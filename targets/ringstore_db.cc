@@ -44,6 +44,16 @@ bool HasName(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// An HTTP client of a node's store: connecting takes at most `connect`,
+// each answer at most `read` (an unreachable or paused node costs no more).
+httplib::Client NodeClient(const std::string& address, int port, std::chrono::seconds read,
+                           std::chrono::seconds connect = std::chrono::seconds(1)) {
+  httplib::Client client(address, port);
+  client.set_connection_timeout(connect);
+  client.set_read_timeout(read);
+  return client;
+}
+
 // A node's own ring (GET /ring?config=1 with `client`): nothing when it does
 // not answer, or knows only a --join placeholder ring.
 std::optional<json> NodeRing(httplib::Client& client) {
@@ -244,9 +254,7 @@ Status RingstoreDb::Launch(Remote& remote, const ClusterInfo& cluster, const Nod
 Status RingstoreDb::WaitHealthy(Remote& remote, const NodeInfo& node) {
   const auto deadline = Clock::now() + options_.start_timeout;
   std::string last_error = "no answer yet";
-  httplib::Client client(node.address, options_.port);
-  client.set_connection_timeout(std::chrono::seconds(1));
-  client.set_read_timeout(std::chrono::seconds(2));
+  httplib::Client client = NodeClient(node.address, options_.port, std::chrono::seconds(2));
   auto next_liveness_check = Clock::now() + std::chrono::milliseconds(500);
   while (Clock::now() < deadline) {
     auto res = client.Get("/health");
@@ -339,9 +347,7 @@ Result<std::vector<std::string>> RingstoreDb::Members(const ClusterInfo& cluster
   std::optional<std::vector<std::string>> newest;
   uint64_t newest_epoch = 0;
   for (const auto& n : cluster.nodes) {
-    httplib::Client client(n.address, options_.port);
-    client.set_connection_timeout(std::chrono::seconds(1));
-    client.set_read_timeout(std::chrono::seconds(3));
+    httplib::Client client = NodeClient(n.address, options_.port, std::chrono::seconds(3));
     auto ring = NodeRing(client);
     if (!ring) continue;
     const json& j = *ring;
@@ -398,9 +404,7 @@ std::unique_ptr<ChangeOutlook> RingstoreDb::Outlook(const ClusterInfo& cluster) 
   for (size_t i = 0; i < cluster.nodes.size(); ++i) {
     threads.emplace_back([&, i] {
       const NodeInfo& node = cluster.nodes[i];
-      httplib::Client client(node.address, options_.port);
-      client.set_connection_timeout(std::chrono::seconds(1));
-      client.set_read_timeout(std::chrono::seconds(2));
+      httplib::Client client = NodeClient(node.address, options_.port, std::chrono::seconds(2));
       auto status = client.Get("/status");
       if (!status || status->status != 200) return;
       json st = json::parse(status->body, nullptr, false);
@@ -460,9 +464,8 @@ Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vecto
   for (const auto& name : via) {
     auto nodes = std::find_if(cluster.nodes.begin(), cluster.nodes.end(), [&](const NodeInfo& n) { return n.name == name; });
     if (nodes == cluster.nodes.end()) continue;
-    httplib::Client client(nodes->address, options_.port);
-    client.set_connection_timeout(std::chrono::seconds(2));
-    client.set_read_timeout(std::chrono::seconds(120));
+    httplib::Client client =
+        NodeClient(nodes->address, options_.port, std::chrono::seconds(120), std::chrono::seconds(2));
     auto res = client.Post(path, body.dump(), "application/json");
     if (!res) {
       errors += (errors.empty() ? "" : "; ") + name + ": " + httplib::to_string(res.error());
@@ -489,9 +492,7 @@ Result<json> RingstoreDb::AdminCall(const ClusterInfo& cluster, const std::vecto
 
 std::string RingstoreDb::HalfMade(const ClusterInfo& cluster, const std::string& name) {
   for (const auto& n : cluster.nodes) {
-    httplib::Client client(n.address, options_.port);
-    client.set_connection_timeout(std::chrono::seconds(1));
-    client.set_read_timeout(std::chrono::seconds(3));
+    httplib::Client client = NodeClient(n.address, options_.port, std::chrono::seconds(3));
     auto ring = NodeRing(client);
     if (!ring) continue;
     const std::vector<std::string> old_nodes = RingNames(*ring, "nodes");
@@ -628,9 +629,7 @@ Result<ClusterRoles> RingstoreDb::Roles(const ClusterInfo& cluster) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < cluster.nodes.size(); ++i) {
     threads.emplace_back([&, i] {
-      httplib::Client client(cluster.nodes[i].address, options_.port);
-      client.set_connection_timeout(std::chrono::seconds(1));
-      client.set_read_timeout(std::chrono::seconds(2));
+      httplib::Client client = NodeClient(cluster.nodes[i].address, options_.port, std::chrono::seconds(2));
       auto res = client.Get("/status");
       if (!res || res->status != 200) return;
       json j = json::parse(res->body, nullptr, false);
