@@ -54,26 +54,29 @@ bool HandoffMembership::Handles(const std::string& path) {
 }
 
 Outcome HandoffMembership::Join(const Peer& peer, uint64_t seen_epoch) {
-  std::unique_lock<std::timed_mutex> lock(mu_, kHandoffBusyWait);
-  if (!lock.owns_lock()) return HandoffDefinite(409, "another membership change is in progress on this node");
-  LearnNewest();
-  auto cur = ring_->Current();
-  auto joint = cur->BeginJoin(peer);
-  if (!joint.ok()) return HandoffDefinite(409, joint.status().message());
-  if (seen_epoch != 0 && cur->epoch() > seen_epoch) {
-    return HandoffDefinite(409, "stale join of \"" + peer.id + "\": asked at ring epoch " +
-                                    std::to_string(seen_epoch) + ", the ring is at " + std::to_string(cur->epoch()));
-  }
-  return Run(*joint);
+  return Change([&](const RingConfig& cur) { return cur.BeginJoin(peer); },
+                [&](const RingConfig& cur) -> std::string {
+                  if (seen_epoch == 0 || cur.epoch() <= seen_epoch) return "";
+                  return "stale join of \"" + peer.id + "\": asked at ring epoch " + std::to_string(seen_epoch) +
+                         ", the ring is at " + std::to_string(cur.epoch());
+                });
 }
 
 Outcome HandoffMembership::Leave(const std::string& id) {
+  return Change([&](const RingConfig& cur) { return cur.BeginLeave(id); });
+}
+
+Outcome HandoffMembership::Change(const std::function<Result<RingConfig>(const RingConfig&)>& begin,
+                                  const std::function<std::string(const RingConfig&)>& refuse) {
   std::unique_lock<std::timed_mutex> lock(mu_, kHandoffBusyWait);
   if (!lock.owns_lock()) return HandoffDefinite(409, "another membership change is in progress on this node");
   LearnNewest();
   auto cur = ring_->Current();
-  auto joint = cur->BeginLeave(id);
+  auto joint = begin(*cur);
   if (!joint.ok()) return HandoffDefinite(409, joint.status().message());
+  if (refuse) {
+    if (std::string why = refuse(*cur); !why.empty()) return HandoffDefinite(409, why);
+  }
   return Run(*joint);
 }
 

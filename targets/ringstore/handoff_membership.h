@@ -41,6 +41,7 @@
 // a few seconds, then 409); the handlers are safe from any thread.
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -103,6 +104,11 @@ class HandoffMembership {
   // True when this node hears (PeerSet::Suspected) another member of c's
   // ring.
   bool HearsAnotherMember(const RingConfig& c) const;
+  // Join and Leave: takes mu_ (409 when another change holds it), learns the
+  // newest ring, asks `begin` for the joint ring from it (409 with its error),
+  // lets `refuse` turn the change down (409 with its reason), then Runs it.
+  Outcome Change(const std::function<Result<RingConfig>(const RingConfig&)>& begin,
+                 const std::function<std::string(const RingConfig&)>& refuse = nullptr);
   // Steps 1-3 towards joint.Finish(); mu_ held.
   Outcome Run(const RingConfig& joint);
   // One hand-off: every member of joint's old ring streams (in parallel).
